@@ -1,0 +1,328 @@
+import type { NatsConnection } from 'nats';
+import { assertToken, type HostHeartbeat, type HostInfo, type HostInventory } from '../protocol/mod.js';
+import { createLogger, type Logger } from '../lib/logger.js';
+import { connectLongLived, DEFAULT_LATTICE, natsSettingsFromEnv, natsSettingsToEnv } from '../lib/nats-connection.js';
+import { ControlServer } from './control/server.js';
+import { ExtensionRegistry } from './control/extensions.js';
+import { hostHandlers } from './control/handlers-host.js';
+import { dataHandlers } from './control/handlers-data.js';
+import { EventPublisher } from './events.js';
+import { Heartbeat, DEFAULT_HEARTBEAT_INTERVAL_MS, assertHeartbeatInterval } from './heartbeat.js';
+import { createIdentity, type HostIdentity } from './identity.js';
+import { Inventory } from './inventory.js';
+import { HostLabels, labelsFromEnv } from './labels.js';
+import { ConfigStore } from './stores/config-store.js';
+import { LinkStore } from './stores/link-store.js';
+import { latticeJsDomain } from './stores/kv.js';
+import { WorkTracker } from './work-tracker.js';
+import type { HostPlugins } from './plugins/types.js';
+import { watchConnection } from './reconnect.js';
+import {
+  DEFAULT_STOP_TIMEOUT_MS,
+  INVENTORY_PUBLISH_DELAY_MS,
+  type HostOptions,
+  type StopHook,
+  type StopOptions,
+  type StopResult,
+} from './options.js';
+
+export type HostState = 'running' | 'stopping' | 'stopped';
+
+/** Smallest time a stop hook gets, even past the drain deadline. */
+const STOP_HOOK_MIN_MS = 1_000;
+
+/**
+ * A lattice host: identity and labels, heartbeats and events, the control-interface server, and
+ * the extension points the component runtime and providers plug into. Create with `startHost`.
+ */
+export class Host {
+  readonly id: string;
+  readonly friendlyName: string;
+  readonly version: string;
+  readonly startedAt: Date;
+  readonly heartbeatIntervalMs: number;
+  /** Resolves once the host has fully stopped (by `stop`, a signal or the control interface). */
+  readonly stopped: Promise<StopResult>;
+
+  private stateValue: HostState = 'running';
+  private connected = true;
+  private stopping: Promise<StopResult> | null = null;
+  private resolveStopped!: (result: StopResult) => void;
+  private readonly stopHooks: StopHook[] = [];
+  private readonly heartbeat: Heartbeat;
+  private readonly server: ControlServer;
+  private inventoryTimer: NodeJS.Timeout | null = null;
+  private stopWatching: () => void = () => {};
+
+  private constructor(
+    readonly identity: HostIdentity,
+    readonly lattice: string,
+    readonly nc: NatsConnection,
+    private readonly ownsConnection: boolean,
+    readonly log: Logger,
+    readonly labels: HostLabels,
+    /** Links of the lattice: KV access and a live view (`await host.links.live()`). */
+    readonly links: LinkStore,
+    /** Named config of the lattice: KV access and a live view (`await host.config.live()`). */
+    readonly config: ConfigStore,
+    private readonly options: HostOptions,
+  ) {
+    this.id = identity.id;
+    this.friendlyName = identity.friendlyName;
+    this.version = identity.version;
+    this.startedAt = identity.startedAt;
+    this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
+    this.events = new EventPublisher(nc, lattice, identity.id, log);
+    this.control = new ExtensionRegistry(identity.id, labels);
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+    this.heartbeat = new Heartbeat(this.heartbeatIntervalMs, () => this.beat());
+    this.server = new ControlServer({
+      nc,
+      lattice,
+      hostId: identity.id,
+      log,
+      work: this.work,
+      maxRequestBytes: options.maxRequestBytes,
+      handlers: {
+        ...hostHandlers({
+          id: identity.id,
+          labels,
+          info: () => this.info(),
+          inventory: () => this.describeInventory(),
+          publishInventory: () => this.publishInventory(),
+          requestStop: (timeoutMs, reason) => void this.stop({ timeoutMs, reason }),
+        }),
+        ...dataHandlers({ nc, lattice, config, links, events: this.events }),
+        ...this.control.dispatchers(),
+      },
+    });
+  }
+
+  /** Publishes lattice events with this host as the source. */
+  readonly events: EventPublisher;
+  /** What runs here; mutations bump the revision and publish `host_inventory`. */
+  readonly inventory = new Inventory();
+  /** In-flight work a graceful stop waits for. */
+  readonly work = new WorkTracker();
+  /** Router, runtime and provider supervisor, attached by `startHost` (see assemble.ts). */
+  readonly plugins: Partial<HostPlugins> = {};
+  /** Registration of component/provider control handlers (`host.control.register(op, fn)`). */
+  readonly control: ExtensionRegistry;
+
+  get state(): HostState {
+    return this.stateValue;
+  }
+
+  get dataDir(): string | undefined {
+    return this.options.dataDir;
+  }
+
+  /** Connects (unless given a connection), joins the lattice and announces itself. */
+  static async start(options: HostOptions = {}): Promise<Host> {
+    // Option mistakes fail here, before anything connects.
+    const lattice = assertToken('lattice', options.lattice ?? DEFAULT_LATTICE);
+    assertHeartbeatInterval(options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS);
+    const identity = createIdentity({ name: options.name, seed: options.seed });
+    const envLabels = options.labelEnv === false ? {} : labelsFromEnv(options.labelEnv ?? process.env);
+    const labels = new HostLabels({ ...envLabels, ...options.labels });
+    const log = (options.logger ?? createLogger({ component: 'host' })).child({ host_id: identity.id, lattice });
+    const nc =
+      options.nats ??
+      (await connectLongLived(options.natsSettings ?? natsSettingsFromEnv(), `lattice-host-${identity.friendlyName}`, log));
+    const owns = options.nats === undefined;
+    let links: LinkStore | undefined;
+    let config: ConfigStore | undefined;
+    try {
+      const bucketOptions = { replicas: options.kvReplicas, domain: latticeJsDomain(options.jsDomain) };
+      [links, config] = await Promise.all([
+        LinkStore.open(nc, lattice, log, bucketOptions),
+        ConfigStore.open(nc, lattice, log, bucketOptions),
+      ]);
+      // Every host keeps live views so the link router and runtime never wait on JetStream.
+      await Promise.all([links.live(), config.live()]);
+      const host = new Host(identity, lattice, nc, owns, log, labels, links, config, options);
+      host.begin();
+      // Make sure the server has registered the control subscriptions before callers learn the
+      // host exists: a request sent right after start must not meet "no responders".
+      await nc.flush();
+      return host;
+    } catch (error) {
+      await Promise.all([links?.close(), config?.close()]).catch(() => undefined);
+      if (owns) await nc.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private begin(): void {
+    this.labels.onChange((labels) => {
+      this.events.publish('labels_changed', { host_id: this.id, labels });
+      this.inventory.touch();
+    });
+    this.inventory.onChange(() => this.scheduleInventory());
+    this.server.start();
+    this.events.publish('host_started', {
+      host_id: this.id,
+      friendly_name: this.friendlyName,
+      labels: this.labels.all(),
+      version: this.version,
+    });
+    this.announce();
+    this.heartbeat.start();
+    this.stopWatching = watchConnection(this.nc, this.log, {
+      onDisconnect: () => (this.connected = false),
+      onReconnect: () => {
+        this.connected = true;
+        this.announce();
+      },
+      onClosed: () => {
+        if (this.stateValue === 'running') void this.stop({ reason: 'NATS connection closed', timeoutMs: 0 });
+      },
+    });
+    this.log.info({ name: this.friendlyName, labels: this.labels.all() }, 'host started');
+  }
+
+  /** Heartbeat and full inventory at once: at start and whenever the connection comes back. */
+  private announce(): void {
+    this.publishInventory();
+    this.heartbeat.now();
+  }
+
+  info(): HostInfo {
+    return {
+      id: this.id,
+      friendly_name: this.friendlyName,
+      labels: this.labels.all(),
+      version: this.version,
+      lattice: this.lattice,
+      started_at: this.startedAt.toISOString(),
+      uptime_seconds: this.uptimeSeconds(),
+      revision: this.inventory.revision,
+    };
+  }
+
+  describeInventory(): HostInventory {
+    return { ...this.info(), components: this.inventory.components(), providers: this.inventory.providers() };
+  }
+
+  heartbeatPayload(): HostHeartbeat {
+    return {
+      id: this.id,
+      friendly_name: this.friendlyName,
+      labels: this.labels.all(),
+      version: this.version,
+      uptime_seconds: this.uptimeSeconds(),
+      counts: this.inventory.counts(),
+      revision: this.inventory.revision,
+      interval_ms: this.heartbeatIntervalMs,
+    };
+  }
+
+  /** Publishes the full inventory now (`host_inventory`); returns the event's size in bytes. */
+  publishInventory(): number {
+    if (this.inventoryTimer) clearTimeout(this.inventoryTimer);
+    this.inventoryTimer = null;
+    return this.events.publish('host_inventory', this.describeInventory());
+  }
+
+  /** Registers a hook run during stop, after in-flight work drained (runtime, providers). */
+  /**
+   * NATS settings as environment variables, for child processes that join the lattice on their
+   * own (providers). A borrowed connection only tells its server, so children get that URL.
+   */
+  natsEnv(): Record<string, string> {
+    if (this.options.natsSettings) return natsSettingsToEnv(this.options.natsSettings);
+    if (this.options.nats) return { NATS_URL: `nats://${this.nc.getServer()}` };
+    return natsSettingsToEnv(natsSettingsFromEnv());
+  }
+
+  onStop(hook: StopHook): void {
+    this.stopHooks.push(hook);
+  }
+
+  /**
+   * Graceful stop: refuse new work, wait for in-flight work up to the deadline, run stop hooks,
+   * publish `host_stopped`, then drain and close NATS (when the host opened it). Idempotent.
+   */
+  stop(options: StopOptions = {}): Promise<StopResult> {
+    this.stopping ??= this.runStop(options.timeoutMs ?? this.options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS, options.reason ?? 'stopped');
+    return this.stopping;
+  }
+
+  private async runStop(timeoutMs: number, reason: string): Promise<StopResult> {
+    this.stateValue = 'stopping';
+    const deadline = Date.now() + timeoutMs;
+    this.log.info({ reason, timeout_ms: timeoutMs }, 'host stopping');
+    let drain = { drained: true, pending: 0 };
+    try {
+      this.server.quiesce();
+      drain = await this.work.drain(timeoutMs);
+      if (!drain.drained) this.log.warn({ pending: drain.pending }, 'stop deadline passed with work in flight');
+      await this.runStopHooks(deadline, reason);
+      this.heartbeat.stop();
+      if (this.inventoryTimer) clearTimeout(this.inventoryTimer);
+      this.server.close();
+      this.events.publish('host_stopped', { host_id: this.id, reason });
+      this.stopWatching();
+      await Promise.all([this.links.close(), this.config.close()]);
+      await this.closeConnection();
+    } catch (error) {
+      // A stop must always complete: the CLI waits on `stopped` to exit.
+      this.log.error({ err: error }, 'error during stop');
+      this.heartbeat.stop();
+    }
+    this.stateValue = 'stopped';
+    const result: StopResult = { reason, drained: drain.drained, abandoned: drain.pending };
+    this.log.info(result, 'host stopped');
+    this.resolveStopped(result);
+    return result;
+  }
+
+  /**
+   * Hooks run newest first (what was plugged in last is unplugged first). Each gets the time left
+   * before the deadline, but at least STOP_HOOK_MIN_MS: stopping providers cleanly still matters
+   * when draining used the whole deadline. A hook that overruns is abandoned, not awaited.
+   */
+  private async runStopHooks(deadline: number, reason: string): Promise<void> {
+    for (const hook of [...this.stopHooks].reverse()) {
+      let timer: NodeJS.Timeout | undefined;
+      const budget = Math.max(deadline - Date.now(), STOP_HOOK_MIN_MS);
+      const overrun = new Promise<'overrun'>((resolve) => (timer = setTimeout(() => resolve('overrun'), budget)));
+      try {
+        const outcome = await Promise.race([Promise.resolve(hook({ deadline, reason })), overrun]);
+        if (outcome === 'overrun') this.log.warn({ budget_ms: budget }, 'stop hook overran its time; continuing');
+      } catch (error) {
+        this.log.error({ err: error }, 'stop hook failed');
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  }
+
+  private async closeConnection(): Promise<void> {
+    try {
+      if (this.nc.isClosed()) return;
+      // drain() flushes what is buffered (host_stopped, the last replies) before closing.
+      if (this.ownsConnection) await this.nc.drain();
+      else await this.nc.flush();
+    } catch (error) {
+      this.log.warn({ err: error }, 'closing the NATS connection failed');
+      if (this.ownsConnection) await this.nc.close().catch(() => undefined);
+    }
+  }
+
+  private beat(): void {
+    // Beats published while disconnected reach nobody (measured: nats 2.29 does not deliver them
+    // after reconnecting); the reconnect handler announces the host at once instead.
+    if (!this.connected || this.stateValue === 'stopped') return;
+    this.events.publish('host_heartbeat', this.heartbeatPayload());
+  }
+
+  private scheduleInventory(): void {
+    if (this.inventoryTimer || this.stateValue === 'stopped') return;
+    this.inventoryTimer = setTimeout(() => this.publishInventory(), INVENTORY_PUBLISH_DELAY_MS);
+  }
+
+  private uptimeSeconds(): number {
+    return Math.floor((Date.now() - this.startedAt.getTime()) / 1000);
+  }
+}

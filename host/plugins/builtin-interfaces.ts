@@ -1,0 +1,86 @@
+import { interfaceKey, parseInterfaceName, WitError, type ConfigValues } from '../../protocol/mod.js';
+import type { Logger } from '../../lib/logger.js';
+import type { KvView } from '../stores/kv-view.js';
+
+/**
+ * Interfaces the host serves to its components itself, with no link: `wasi:config` (the
+ * component's own named configs, merged right-most-wins and read live) and `wasi:logging` (into
+ * the host's log, tagged with the component). wasmCloud serves both from the host for the same
+ * reason: they describe the component's own environment, not a capability it is granted.
+ */
+/** Config keys with this prefix become the component's environment variables. */
+export const ENV_PREFIX = 'env.';
+
+export class BuiltinInterfaces {
+  private readonly configNames = new Map<string, readonly string[]>();
+
+  constructor(
+    private readonly configs: KvView<ConfigValues>,
+    private readonly log: Logger,
+  ) {}
+
+  /** Records which named configs a component was scaled with. */
+  setComponentConfig(componentId: string, names: readonly string[]): void {
+    if (names.length) this.configNames.set(componentId, names);
+    else this.configNames.delete(componentId);
+  }
+
+  serves(iface: string): boolean {
+    const key = interfaceKey(parseInterfaceName(iface));
+    return key === 'wasi:config/store' || key === 'wasi:config/runtime' || key === 'wasi:logging/logging';
+  }
+
+  /**
+   * Environment variables a component's config grants: keys `env.NAME`. Nothing else reaches
+   * `wasi:cli/environment` (deny by default: a component sees no host environment).
+   */
+  grantedEnv(componentId: string): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const [key, value] of Object.entries(this.merged(componentId))) {
+      if (key.startsWith(ENV_PREFIX) && key.length > ENV_PREFIX.length) env[key.slice(ENV_PREFIX.length)] = value;
+    }
+    return env;
+  }
+
+  private merged(componentId: string): ConfigValues {
+    const out: ConfigValues = {};
+    for (const name of this.configNames.get(componentId) ?? []) Object.assign(out, this.configs.get(name) ?? {});
+    return out;
+  }
+
+  call(componentId: string, iface: string, fn: string, args: unknown[]): unknown {
+    const key = interfaceKey(parseInterfaceName(iface));
+    if (key === 'wasi:logging/logging' && fn === 'log') return this.logLine(componentId, args);
+    if (key === 'wasi:config/store' || key === 'wasi:config/runtime') {
+      const config = this.merged(componentId);
+      if (fn === 'get') return config[String(args[0])] ?? null;
+      if (fn === 'get-all') return Object.entries(config);
+    }
+    throw new WitError({ tag: 'upstream', val: `${iface}#${fn} is not supported` });
+  }
+
+  private logLine(componentId: string, args: unknown[]): void {
+    const [level, context, message] = args as [string, string, string];
+    const log = this.log.child({ component_id: componentId, context });
+    // wasi:logging levels: trace, debug, info, warn, error, critical.
+    switch (level) {
+      case 'trace':
+        log.trace(message);
+        break;
+      case 'debug':
+        log.debug(message);
+        break;
+      case 'warn':
+        log.warn(message);
+        break;
+      case 'error':
+        log.error(message);
+        break;
+      case 'critical':
+        log.fatal(message);
+        break;
+      default:
+        log.info(message);
+    }
+  }
+}

@@ -1,0 +1,138 @@
+import {
+  fail,
+  isLinkValidation,
+  ok,
+  refuseLinkValidation,
+  type ComponentDescription,
+  type ScaleComponentRequest,
+} from '../../protocol/mod.js';
+import type { Host } from '../host.js';
+import type { LocalTargets } from '../router/local-targets.js';
+import { ComponentRuntime, type ComponentInfo, type HttpRequest, type RuntimeOptions, type StreamingHttpRequest } from '../runtime/mod.js';
+import type { BuiltinInterfaces } from './builtin-interfaces.js';
+
+function isStreaming(body: unknown): body is AsyncIterable<Uint8Array> {
+  return typeof body === 'object' && body !== null && Symbol.asyncIterator in body;
+}
+
+function describe(info: ComponentInfo): ComponentDescription {
+  return {
+    id: info.id,
+    image_ref: info.image_ref,
+    annotations: info.annotations,
+    max_instances: info.max_instances,
+    revision: info.revision,
+  };
+}
+
+/**
+ * Wires a ComponentRuntime into a host: `component.scale`, `component.update` and
+ * `component.auction` on the control interface, inventory and events, and each running component
+ * registered as a local target (in-process calls, and served on the lattice for other hosts).
+ */
+export class ComponentPlugin {
+  private constructor(
+    private readonly host: Host,
+    readonly runtime: ComponentRuntime,
+    private readonly targets: LocalTargets,
+    private readonly builtins: BuiltinInterfaces,
+  ) {}
+
+  static attach(host: Host, targets: LocalTargets, options: RuntimeOptions, builtins: BuiltinInterfaces): ComponentPlugin {
+    const runtime = new ComponentRuntime({ logger: host.log.child({ component: 'runtime' }), ...options });
+    const plugin = new ComponentPlugin(host, runtime, targets, builtins);
+    host.control.register('component.scale', (req) => plugin.scale(req));
+    host.control.register('component.update', async (req) => {
+      try {
+        const info = await host.work.track(runtime.update(req.component_id, req.new_image_ref, req.annotations));
+        host.inventory.upsertComponent(describe(info));
+        plugin.emitScaled(info);
+        return ok();
+      } catch (error) {
+        return fail(`update of ${req.component_id} failed: ${(error as Error).message}`);
+      }
+    });
+    // Any host whose labels match may bid: loading is checked when the scale request arrives.
+    host.control.register('component.auction', () => true);
+    host.onStop(async () => {
+      for (const info of runtime.list()) await targets.unregister(info.id);
+      await runtime.stop();
+    });
+    return plugin;
+  }
+
+  /** Scales a component; the reply carries the precise failure (bad image, missing imports...). */
+  async scale(req: ScaleComponentRequest) {
+    const existing = this.runtime.get(req.component_id);
+    if (existing && req.count > 0 && existing.image_ref !== req.image_ref && !req.allow_update) {
+      const message = `component ${req.component_id} already runs ${existing.image_ref}; use update (or allow_update) to change its image`;
+      this.emitFailed(req, message);
+      return fail(message);
+    }
+    this.builtins.setComponentConfig(req.component_id, req.count > 0 ? req.config : []);
+    try {
+      const info = await this.host.work.track(
+        this.runtime.scale({
+          componentId: req.component_id,
+          imageRef: req.image_ref,
+          count: req.count,
+          annotations: req.annotations,
+          env: this.builtins.grantedEnv(req.component_id),
+        }),
+      );
+      if (info === null) {
+        await this.targets.unregister(req.component_id);
+        this.host.inventory.removeComponent(req.component_id);
+        this.host.events.publish('component_scaled', {
+          host_id: this.host.id,
+          component_id: req.component_id,
+          image_ref: req.image_ref,
+          max_instances: 0,
+          annotations: req.annotations,
+        });
+        return ok();
+      }
+      await this.targets.register(info.id, (call) => {
+        if (isLinkValidation(call.ref)) refuseLinkValidation();
+        const deadlineMs = Math.max(1, call.deadline - Date.now());
+        if (call.ref.namespace !== 'wasi' || call.ref.package !== 'http' || call.ref.interface !== 'incoming-handler') {
+          return this.runtime.invoke(info.id, call.interface, call.function, call.args, { deadlineMs });
+        }
+        // An in-process caller (the http-server in this host) may pass a body still arriving: then
+        // both bodies stream. Over NATS the request is whole data and so is the answer.
+        const request = call.args[0] as StreamingHttpRequest;
+        return isStreaming(request.body)
+          ? this.runtime.streamHttp(info.id, request, { deadlineMs })
+          : this.runtime.handleHttp(info.id, request as HttpRequest, { deadlineMs });
+      });
+      this.host.inventory.upsertComponent(describe(info));
+      this.emitScaled(info);
+      return ok();
+    } catch (error) {
+      const message = (error as Error).message;
+      this.emitFailed(req, message);
+      return fail(`scale of ${req.component_id} failed: ${message}`);
+    }
+  }
+
+  private emitScaled(info: ComponentInfo): void {
+    this.host.events.publish('component_scaled', {
+      host_id: this.host.id,
+      component_id: info.id,
+      image_ref: info.image_ref,
+      max_instances: info.max_instances,
+      annotations: info.annotations,
+    });
+  }
+
+  private emitFailed(req: ScaleComponentRequest, error: string): void {
+    this.host.events.publish('component_scale_failed', {
+      host_id: this.host.id,
+      component_id: req.component_id,
+      image_ref: req.image_ref,
+      max_instances: req.count,
+      annotations: req.annotations,
+      error,
+    });
+  }
+}

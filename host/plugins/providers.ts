@@ -1,0 +1,187 @@
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { fail, ok, type Link, type StartProviderRequest } from '../../protocol/mod.js';
+import { loadProvider } from '../../providers/registry.js';
+import { ProviderRunner } from '../../providers/sdk/runner.js';
+import type { Health } from '../../providers/sdk/types.js';
+import type { Host } from '../host.js';
+import type { LinkRouter } from '../router/link-router.js';
+import type { LocalTargets } from '../router/local-targets.js';
+import { ProcessProvider } from './provider-process.js';
+
+/** How often provider health is checked; events are sent only when health changes. */
+export const HEALTH_CHECK_INTERVAL_MS = 5_000;
+
+interface Running {
+  id: string;
+  imageRef: string;
+  annotations: Record<string, string>;
+  mode: 'builtin' | 'process';
+  /** In-process runner (builtin) or supervised child (process, with its current pid). */
+  handle: { health(): Promise<Health>; stop(): Promise<void>; readonly pid?: number };
+  healthy: boolean | null;
+}
+
+export interface ProviderPluginOptions {
+  /** Mode for start requests that do not say (default `builtin`). */
+  defaultMode?: 'builtin' | 'process';
+}
+
+/**
+ * Starts and stops capability providers on a host: `provider.start`, `provider.stop` and
+ * `provider.auction` on the control interface, inventory, lifecycle and health events. A builtin
+ * provider runs in the host process and is registered as a local target, so components on this
+ * host call it without NATS; it is also served on the lattice for other hosts.
+ */
+export class ProviderPlugin {
+  private readonly running = new Map<string, Running>();
+  private readonly timer: NodeJS.Timeout;
+
+  private constructor(
+    private readonly host: Host,
+    private readonly targets: LocalTargets,
+    private readonly router: LinkRouter,
+    private readonly options: ProviderPluginOptions,
+  ) {
+    this.timer = setInterval(() => void this.checkHealth(), HEALTH_CHECK_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  static attach(host: Host, targets: LocalTargets, router: LinkRouter, options: ProviderPluginOptions = {}): ProviderPlugin {
+    const plugin = new ProviderPlugin(host, targets, router, options);
+    host.control.register('provider.start', (req) => plugin.start(req));
+    host.control.register('provider.stop', async (req) => {
+      const stopped = await plugin.stop(req.provider_id, 'stop requested');
+      return stopped ? ok() : fail(`provider ${req.provider_id} is not running on this host`);
+    });
+    host.control.register('provider.auction', (req) => !plugin.running.has(req.id));
+    host.onStop(async () => {
+      clearInterval(plugin.timer);
+      for (const id of [...plugin.running.keys()]) await plugin.stop(id, 'host stopping');
+    });
+    return plugin;
+  }
+
+  list(): string[] {
+    return [...this.running.keys()];
+  }
+
+  /** The pid of a provider running as its own process (undefined for builtin ones or while it restarts). */
+  pidOf(providerId: string): number | undefined {
+    return this.running.get(providerId)?.handle.pid;
+  }
+
+  async start(req: StartProviderRequest) {
+    if (this.running.has(req.provider_id)) {
+      const existing = this.running.get(req.provider_id)!;
+      if (existing.imageRef === req.provider_ref) return ok(undefined, `provider ${req.provider_id} already running`);
+      return this.failed(req, `provider ${req.provider_id} already runs ${existing.imageRef}`);
+    }
+    const mode = req.mode ?? this.options.defaultMode ?? 'builtin';
+    try {
+      const handle = mode === 'builtin' ? await this.startBuiltin(req) : await this.startProcess(req);
+      this.running.set(req.provider_id, {
+        id: req.provider_id,
+        imageRef: req.provider_ref,
+        annotations: req.annotations,
+        mode,
+        handle,
+        healthy: null,
+      });
+      this.host.inventory.upsertProvider({
+        id: req.provider_id,
+        image_ref: req.provider_ref,
+        annotations: req.annotations,
+        revision: 0,
+        mode,
+        status: 'running',
+      });
+      this.host.events.publish('provider_started', {
+        host_id: this.host.id,
+        provider_id: req.provider_id,
+        image_ref: req.provider_ref,
+        annotations: req.annotations,
+      });
+      return ok();
+    } catch (error) {
+      return this.failed(req, (error as Error).message);
+    }
+  }
+
+  private failed(req: StartProviderRequest, error: string) {
+    this.host.events.publish('provider_start_failed', {
+      host_id: this.host.id,
+      provider_id: req.provider_id,
+      provider_ref: req.provider_ref,
+      error,
+    });
+    return fail(error);
+  }
+
+  private async startBuiltin(req: StartProviderRequest): Promise<Running['handle']> {
+    const { definition, defaults } = await loadProvider(req.provider_ref);
+    const [links, configs] = await Promise.all([this.host.links.live(), this.host.config.live()]);
+    const runner = await ProviderRunner.start(definition, {
+      providerId: req.provider_id,
+      hostId: this.host.id,
+      lattice: this.host.lattice,
+      nc: this.host.nc,
+      log: this.host.log.child({ provider_id: req.provider_id }),
+      dataDir: join(this.host.dataDir ?? tmpdir(), 'providers', req.provider_id),
+      configNames: req.config,
+      defaults,
+      links,
+      configs: { get: (name) => configs.get(name), onChange: (fn) => configs.onChange(fn) },
+      call: (link: Link, iface, fn, args, opts) =>
+        this.router.callTarget(req.provider_id, link, iface, fn, args, opts?.deadlineMs),
+      isLocal: (link: Link) => this.targets.has(link.target),
+    });
+    try {
+      await this.targets.register(req.provider_id, (call) => runner.handle(call));
+    } catch (error) {
+      await runner.stop();
+      throw error;
+    }
+    return {
+      health: () => runner.health(),
+      stop: async () => {
+        await this.targets.unregister(req.provider_id);
+        await runner.stop();
+      },
+    };
+  }
+
+  private async startProcess(req: StartProviderRequest): Promise<Running['handle']> {
+    await loadProvider(req.provider_ref); // refuse unknown images before spawning anything
+    return ProcessProvider.start(this.host, req);
+  }
+
+  async stop(providerId: string, reason: string): Promise<boolean> {
+    const entry = this.running.get(providerId);
+    if (!entry) return false;
+    this.running.delete(providerId);
+    try {
+      await entry.handle.stop();
+    } catch (error) {
+      this.host.log.warn({ provider_id: providerId, err: error }, 'provider stop failed');
+    }
+    this.host.inventory.removeProvider(providerId);
+    this.host.events.publish('provider_stopped', {
+      host_id: this.host.id,
+      provider_id: providerId,
+      annotations: entry.annotations,
+      reason,
+    });
+    return true;
+  }
+
+  private async checkHealth(): Promise<void> {
+    for (const entry of this.running.values()) {
+      const health = await entry.handle.health();
+      if (health.healthy === entry.healthy) continue;
+      entry.healthy = health.healthy;
+      if (health.healthy) this.host.events.publish('health_check_passed', { host_id: this.host.id, provider_id: entry.id });
+      else this.host.events.publish('health_check_failed', { host_id: this.host.id, provider_id: entry.id, message: health.message });
+    }
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * From an image reference to something the workers can run: read the bytes, check them,
+ * transpile (or hit the cache), check the imports, compile the core modules with the memory cap.
+ */
+import { checkComponentBytes } from './binary-check.js';
+import { BinaryProblem, InvalidComponentError, UnsatisfiedImportsError } from './errors.js';
+import { resolveImage, type ImageLoader } from './image-loader.js';
+import { isBuiltin, parseImportName, unsatisfiedImports, type CanSatisfy } from './imports.js';
+import { capMemory, WASM_PAGE } from './memory-cap.js';
+import type { Transpiled, TranspileCache } from './transpile-cache.js';
+import { Wasm } from './wasm-api.js';
+
+export interface LoadedImage {
+  imageRef: string;
+  transpiled: Transpiled;
+  modules: Record<string, WebAssembly.Module>;
+  /** Unversioned import key the glue reads, to the versioned interface name. */
+  importNames: Record<string, string>;
+  builtins: string[];
+}
+
+export interface LoaderDeps {
+  cache: TranspileCache;
+  loaders: readonly ImageLoader[];
+  canSatisfy: CanSatisfy;
+}
+
+/** Interfaces implemented inside the worker even though they are not plain WASI. */
+const WORKER_IMPLEMENTED = new Set(['wasi:http/outgoing-handler', 'wasmcloud:bus/lattice']);
+
+export class ImageCompiler {
+  /** Compiled modules per digest and memory cap: compiled once per process, shared by workers. */
+  private readonly compiled = new Map<string, Promise<Record<string, WebAssembly.Module>>>();
+
+  constructor(private readonly deps: LoaderDeps) {}
+
+  async load(componentId: string, imageRef: string, baseDir: string | undefined, memoryMiB: number): Promise<LoadedImage> {
+    const bytes = await resolveImage(imageRef, { loaders: this.deps.loaders, ...(baseDir ? { baseDir } : {}) });
+    checkComponentBytes(bytes);
+    const transpiled = await this.deps.cache.get(bytes);
+    const missing = unsatisfiedImports(transpiled.imports, this.deps.canSatisfy);
+    if (missing.length) throw new UnsatisfiedImportsError(componentId, missing);
+    const modules = await this.compile(transpiled, Math.floor((memoryMiB * 2 ** 20) / WASM_PAGE));
+    const importNames: Record<string, string> = {};
+    const builtins: string[] = [];
+    for (const full of transpiled.imports) {
+      const name = parseImportName(full);
+      if (!name) continue;
+      importNames[name.unversioned] ??= full;
+      if (isBuiltin(name.unversioned) || WORKER_IMPLEMENTED.has(name.unversioned)) builtins.push(name.unversioned);
+    }
+    return { imageRef, transpiled, modules, importNames, builtins };
+  }
+
+  private compile(transpiled: Transpiled, maxPages: number): Promise<Record<string, WebAssembly.Module>> {
+    const key = `${transpiled.digest}:${maxPages}`;
+    let pending = this.compiled.get(key);
+    if (!pending) {
+      pending = (async () => {
+        const out: Record<string, WebAssembly.Module> = {};
+        for (const [name, bytes] of transpiled.coreModules) {
+          const capped = capMemory(bytes, maxPages);
+          try {
+            out[name] = await Wasm.compile(capped);
+          } catch (cause) {
+            throw new InvalidComponentError(BinaryProblem.Corrupt, `core module ${name} does not compile: ${String(cause)}`, { cause });
+          }
+        }
+        return out;
+      })();
+      pending.catch(() => this.compiled.delete(key));
+      this.compiled.set(key, pending);
+    }
+    return pending;
+  }
+}

@@ -1,0 +1,15 @@
+/** Public API of the component runtime. */
+export { ComponentRuntime } from './runtime.js';
+export type { ComponentInfo, ComponentKind, InvokeOptions, RuntimeOptions, ScaleRequest, StreamingHttpRequest } from './runtime.js';
+export type { IsLocalImport, StreamingHttpResponse } from './http-streams.js';
+export * from './errors.js';
+export type { ImportHandler } from './host-calls.js';
+export { FileImageLoader, resolveImage, defaultLoaders } from './image-loader.js';
+export type { ImageLoader, ResolveOptions } from './image-loader.js';
+export { defaultCanSatisfy, parseImportName, versionCompatible, unsatisfiedImports, BUILTIN_WASI, PLATFORM_INTERFACES } from './imports.js';
+export type { CanSatisfy, InterfaceName } from './imports.js';
+export { Annotation, DEFAULT_LIMITS, limitsFrom } from './settings.js';
+export type { ComponentLimits } from './settings.js';
+export { checkComponentBytes } from './binary-check.js';
+export { defaultCacheDir } from './transpile-cache.js';
+export type { HttpRequest, HttpResponse, ResourceRef } from './worker-messages.js';

@@ -1,0 +1,481 @@
+/**
+ * The component runtime of one host: scale, update, invoke, stop. Components are loaded through
+ * `ImageCompiler`, run in `WorkerPool` workers, and limited per component (max_instances with a
+ * bounded queue, deadline, memory cap, response size).
+ */
+import { availableParallelism } from 'node:os';
+import { createLogger, type Logger } from '../../lib/logger.js';
+import {
+  BusyError,
+  ComponentNotFoundError,
+  ExportNotFoundError,
+  GuestExitError,
+  GuestTrapError,
+  InvalidSettingError,
+  ResponseTooLargeError,
+  RuntimeStoppedError,
+  WitError,
+  WorkerCrashError,
+} from './errors.js';
+import { noImportHandler, type ImportHandler } from './host-calls.js';
+import { defaultLoaders, type ImageLoader } from './image-loader.js';
+import { defaultCanSatisfy, type CanSatisfy } from './imports.js';
+import { ImageCompiler, type LoadedImage } from './loader.js';
+import { DEFAULT_LIMITS, limitsFrom, type ComponentLimits } from './settings.js';
+import { defaultCacheDir, TranspileCache } from './transpile-cache.js';
+import { ServiceWorker, WorkerPool, type InvokeMessage, type LoadSpec, type Outcome } from './worker-pool.js';
+import { ResponseBody, type IsLocalImport, type StreamingHttpResponse } from './http-streams.js';
+import type { HttpRequest, HttpResponse } from './worker-messages.js';
+
+/** An HTTP request whose body may still be arriving (in-process callers only). */
+export type StreamingHttpRequest = Omit<HttpRequest, 'body'> & { body?: HttpRequest['body'] | AsyncIterable<Uint8Array> };
+
+export interface RuntimeOptions {
+  /** Where transpiled components are cached (default `~/.lattice/cache`). */
+  cacheDir?: string;
+  logger?: Logger;
+  /** Serves every import that is not built-in WASI (providers, links). */
+  importHandler?: ImportHandler;
+  /**
+   * True when an import of a component is served in this process (a builtin provider): then
+   * `wasi:http/outgoing-handler` bodies stream through `importHandler` as AsyncIterables instead
+   * of crossing whole. Default: never.
+   */
+  isLocalImport?: IsLocalImport;
+  /** Decides at scale time whether an import can be served (the link router's policy). */
+  canSatisfy?: CanSatisfy;
+  /** Worker threads for invocations (default: the number of CPUs, at least 2). */
+  poolSize?: number;
+  /**
+   * Ceiling for extra workers started while others are blocked on host calls (default
+   * 4 x poolSize). They stop after 10 s without work.
+   */
+  maxPoolSize?: number;
+  /** Image sources by scheme (default: `file://`). */
+  loaders?: readonly ImageLoader[];
+  /** How long a guest may block on one host call (default 30 s). */
+  bridgeTimeoutMs?: number;
+  /** Busy-wait before sleeping on a host call, in microseconds (default 50; 0 = never spin). */
+  bridgeSpinUs?: number;
+  /** Limits for components whose annotations do not set them. */
+  defaults?: Partial<ComponentLimits>;
+  /**
+   * A `wasi:cli/run` service ended on its own (not by scale 0): `error` is null when `run`
+   * returned ok. The host may report it (an event) or rescale.
+   */
+  onServiceExit?: (componentId: string, error: string | null) => void;
+}
+
+export interface ScaleRequest {
+  componentId: string;
+  imageRef: string;
+  /** Max concurrent invocations on this host (wasmCloud max_instances); 0 stops the component. */
+  count: number;
+  annotations?: Record<string, string>;
+  /** Environment variables granted to the guest (none by default). */
+  env?: Record<string, string>;
+  /** Arguments granted to the guest (none by default). */
+  args?: string[];
+  /** Directory relative `file://` references resolve against (manifest dir; default cwd). */
+  baseDir?: string;
+}
+
+export type ComponentKind = 'http' | 'service' | 'messaging' | 'custom';
+
+/** What the runtime reports about a running component (inventory fields plus runtime facts). */
+export interface ComponentInfo {
+  id: string;
+  image_ref: string;
+  annotations: Record<string, string>;
+  max_instances: number;
+  revision: number;
+  digest: string;
+  kind: ComponentKind;
+  imports: string[];
+  exports: string[];
+  limits: ComponentLimits;
+  /** False when this load ran jco; true when the transpiled output came from the disk cache. */
+  from_cache: boolean;
+  /** Services only: `running` until `run` returns or traps. */
+  service_state?: 'running' | 'ended' | 'failed';
+}
+
+export interface InvokeOptions {
+  /** Overrides the component's deadline for this invocation. */
+  deadlineMs?: number;
+}
+
+interface Version {
+  image: LoadedImage;
+  spec: LoadSpec;
+  inflight: number;
+  /** Set when the version was replaced: unloads it from the workers once its last call ends. */
+  onIdle?: () => void;
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+class Component {
+  running = 0;
+  readonly queue: Waiter[] = [];
+  service: ServiceWorker | undefined;
+  serviceState: ComponentInfo['service_state'];
+  constructor(
+    readonly id: string,
+    public version: Version,
+    public annotations: Record<string, string>,
+    public limits: ComponentLimits,
+    public maxInstances: number,
+    public revision: number,
+    public request: ScaleRequest,
+  ) {}
+}
+
+export class ComponentRuntime {
+  readonly logger: Logger;
+  readonly cache: TranspileCache;
+  private readonly compiler: ImageCompiler;
+  private readonly pool: WorkerPool;
+  private readonly components = new Map<string, Component>();
+  /** Serialises scale/update per component so concurrent requests apply in order. */
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly defaults: ComponentLimits;
+  private stopped = false;
+  private readonly onServiceExit: RuntimeOptions['onServiceExit'];
+
+  constructor(options: RuntimeOptions = {}) {
+    this.onServiceExit = options.onServiceExit;
+    this.logger = options.logger ?? createLogger({ component: 'runtime' });
+    this.cache = new TranspileCache(options.cacheDir ?? defaultCacheDir(), this.logger);
+    this.compiler = new ImageCompiler({
+      cache: this.cache,
+      loaders: options.loaders ?? defaultLoaders,
+      canSatisfy: options.canSatisfy ?? defaultCanSatisfy,
+    });
+    this.defaults = { ...DEFAULT_LIMITS, ...options.defaults };
+    const size = options.poolSize ?? Math.max(2, availableParallelism());
+    this.pool = new WorkerPool(
+      size,
+      options.importHandler ?? noImportHandler,
+      this.logger,
+      options.bridgeTimeoutMs ?? 30_000,
+      Math.max(size, options.maxPoolSize ?? size * 4),
+      options.bridgeSpinUs ?? 50,
+      options.isLocalImport,
+    );
+  }
+
+  /**
+   * Starts, rescales, replaces (new image) or stops (count 0) a component. Resolves when it is
+   * ready to serve (pre-instantiated in every worker; services started), or throws a typed error:
+   * `ImageLoadError`, `InvalidComponentError`, `UnsatisfiedImportsError`, `InvalidSettingError`.
+   */
+  scale(request: ScaleRequest): Promise<ComponentInfo | null> {
+    return this.serialised(request.componentId, () => this.applyScale(request));
+  }
+
+  /**
+   * Replaces the image of a running component; in-flight and queued invocations are not dropped.
+   * Always reloads, so a rebuilt file at the same `file://` path is picked up.
+   */
+  update(componentId: string, imageRef: string, annotations?: Record<string, string>): Promise<ComponentInfo> {
+    return this.serialised(componentId, async () => {
+      const component = this.components.get(componentId);
+      if (!component) throw new ComponentNotFoundError(componentId);
+      const info = await this.applyScale({
+        ...component.request,
+        imageRef,
+        count: component.maxInstances,
+        annotations: annotations ?? component.annotations,
+      }, true);
+      return info!;
+    });
+  }
+
+  private async serialised<T>(componentId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(componentId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(work);
+    this.locks.set(componentId, next);
+    try {
+      return await next;
+    } finally {
+      if (this.locks.get(componentId) === next) this.locks.delete(componentId);
+    }
+  }
+
+  private async applyScale(request: ScaleRequest, reload = false): Promise<ComponentInfo | null> {
+    if (this.stopped) throw new RuntimeStoppedError();
+    if (!Number.isInteger(request.count) || request.count < 0) {
+      throw new InvalidSettingError(`count must be a non-negative integer, got ${request.count}`);
+    }
+    const existing = this.components.get(request.componentId);
+    if (request.count === 0) {
+      if (existing) await this.remove(existing);
+      return null;
+    }
+    const annotations = request.annotations ?? {};
+    const limits = limitsFrom(annotations, this.defaults);
+    const sameImage =
+      !reload &&
+      existing &&
+      existing.version.image.imageRef === request.imageRef &&
+      JSON.stringify(existing.limits) === JSON.stringify(limits) &&
+      JSON.stringify(existing.request.env ?? {}) === JSON.stringify(request.env ?? {}) &&
+      JSON.stringify(existing.request.args ?? []) === JSON.stringify(request.args ?? []);
+    if (existing && sameImage) {
+      existing.maxInstances = request.count;
+      existing.annotations = annotations;
+      existing.request = request;
+      existing.revision++;
+      this.wake(existing);
+      return this.describe(existing);
+    }
+    const revision = existing ? existing.revision + 1 : 0;
+    const version = await this.prepare(request, limits, revision);
+    if (existing) {
+      const old = existing.version;
+      existing.version = version;
+      existing.limits = limits;
+      existing.annotations = annotations;
+      existing.maxInstances = request.count;
+      existing.request = request;
+      existing.revision = revision;
+      this.retireVersion(old);
+      if (existing.service) await this.restartService(existing);
+      this.wake(existing);
+      this.logger.info({ component_id: request.componentId, image_ref: request.imageRef }, 'component updated');
+      return this.describe(existing);
+    }
+    const component = new Component(request.componentId, version, annotations, limits, request.count, revision, request);
+    this.components.set(component.id, component);
+    if (kindOf(version.image.transpiled.exports) === 'service') await this.restartService(component);
+    this.logger.info({ component_id: component.id, image_ref: request.imageRef, max_instances: request.count }, 'component scaled');
+    return this.describe(component);
+  }
+
+  private async prepare(request: ScaleRequest, limits: ComponentLimits, revision: number): Promise<Version> {
+    const image = await this.compiler.load(request.componentId, request.imageRef, request.baseDir, limits.memoryMiB);
+    const spec: LoadSpec = {
+      key: `${request.componentId}#${revision}:${image.transpiled.digest.slice(0, 12)}`,
+      gluePath: image.transpiled.gluePath,
+      modules: image.modules,
+      spares: 1,
+      settings: {
+        componentId: request.componentId,
+        env: Object.entries(request.env ?? {}),
+        args: request.args ?? [],
+        reuse: limits.reuse,
+        maxResponseBytes: limits.maxResponseBytes,
+        importNames: image.importNames,
+        builtins: image.builtins,
+      },
+    };
+    if (kindOf(image.transpiled.exports) !== 'service') await this.pool.preload(spec);
+    return { image, spec, inflight: 0 };
+  }
+
+  private retireVersion(version: Version): void {
+    const unload = (): void => this.pool.unload(version.spec.key);
+    if (version.inflight === 0) unload();
+    else version.onIdle = unload;
+  }
+
+  private async restartService(component: Component): Promise<void> {
+    await component.service?.stop();
+    const service = new ServiceWorker(this.pool);
+    component.service = service;
+    component.serviceState = 'running';
+    service.start(component.version.spec).then(
+      (outcome) => {
+        if (component.service !== service) return;
+        component.serviceState = outcome.ok ? 'ended' : 'failed';
+        this.logger.warn({ component_id: component.id, outcome }, 'service component ended');
+        this.onServiceExit?.(component.id, outcome.ok ? null : outcome.failure.message);
+      },
+      (error: unknown) => {
+        if (component.service !== service) return;
+        component.serviceState = 'failed';
+        this.logger.error({ component_id: component.id, err: error }, 'service component failed');
+        this.onServiceExit?.(component.id, error instanceof Error ? error.message : String(error));
+      },
+    );
+  }
+
+  private async remove(component: Component): Promise<void> {
+    this.components.delete(component.id);
+    for (const waiter of component.queue.splice(0)) waiter.reject(new ComponentNotFoundError(component.id));
+    await component.service?.stop();
+    component.service = undefined;
+    this.retireVersion(component.version);
+    this.logger.info({ component_id: component.id }, 'component stopped');
+  }
+
+  /** Calls an exported function: `invoke('echo', 'lattice:fixtures/echo', 'echo', ['hi'])`. */
+  async invoke(componentId: string, iface: string, fn: string, args: unknown[], options: InvokeOptions = {}): Promise<unknown> {
+    return this.run(componentId, { kind: 'call', iface, fn, args }, options, iface, fn);
+  }
+
+  /** Sends an HTTP-shaped request to the component's `wasi:http/incoming-handler`. */
+  async handleHttp(componentId: string, request: HttpRequest, options: InvokeOptions = {}): Promise<HttpResponse> {
+    return (await this.run(componentId, { kind: 'http', request }, options, 'wasi:http/incoming-handler', 'handle')) as HttpResponse;
+  }
+
+  /**
+   * Like `handleHttp`, with both bodies streaming: an AsyncIterable request body is read by the
+   * guest as it arrives, and the answer resolves as soon as the guest sets its response, with a
+   * body that yields the guest's writes and ends with the invocation (a failure after the head,
+   * such as a trap or the response size limit, makes the body throw). A guest that fails before
+   * setting a response rejects, as `handleHttp` does.
+   */
+  streamHttp(componentId: string, request: StreamingHttpRequest, options: InvokeOptions = {}): Promise<StreamingHttpResponse> {
+    const streams = this.pool.streams;
+    const { body, ...head } = request;
+    const source = body !== undefined && typeof body === 'object' && Symbol.asyncIterator in body ? body : undefined;
+    const bodyStream = source ? streams.addSource(source) : undefined;
+    const responseBody = new ResponseBody();
+    return new Promise<StreamingHttpResponse>((resolve, reject) => {
+      let headSent = false;
+      const responseStream = streams.addResponse(responseBody, (status, headers) => {
+        headSent = true;
+        resolve({ status, headers, body: responseBody });
+      });
+      const plain: HttpRequest = source ? head : { ...head, body: body as HttpRequest['body'] };
+      this.run(componentId, { kind: 'http', request: plain, stream: { bodyStream, responseStream } }, options, 'wasi:http/incoming-handler', 'handle')
+        .finally(() => {
+          if (bodyStream !== undefined) streams.removeSource(bodyStream);
+          streams.removeResponse(responseStream);
+        })
+        .then(
+          (value) => {
+            if (!headSent) {
+              // The guest answered without a streamed head (an `err` response): whole, as handleHttp.
+              const whole = value as HttpResponse;
+              responseBody.push(whole.body);
+              resolve({ status: whole.status, headers: whole.headers, body: responseBody });
+            }
+            responseBody.end();
+          },
+          (error: Error) => {
+            if (headSent) responseBody.abort(error);
+            else reject(error);
+          },
+        );
+    });
+  }
+
+  private async run(componentId: string, message: InvokeMessage, options: InvokeOptions, iface: string, fn: string): Promise<unknown> {
+    if (this.stopped) throw new RuntimeStoppedError();
+    const component = this.components.get(componentId);
+    if (!component) throw new ComponentNotFoundError(componentId);
+    await this.acquire(component);
+    const version = component.version;
+    version.inflight++;
+    let outcome: Outcome;
+    try {
+      outcome = await this.pool.execute(version.spec, message, options.deadlineMs ?? component.limits.deadlineMs);
+    } finally {
+      version.inflight--;
+      if (version.inflight === 0) version.onIdle?.();
+      this.release(component);
+    }
+    if (outcome.ok) return outcome.value;
+    const { failure } = outcome;
+    switch (failure.kind) {
+      case 'wit-error':
+        throw new WitError(failure.payload);
+      case 'exit':
+        throw new GuestExitError(componentId, failure.status ?? 1);
+      case 'export-not-found':
+        throw new ExportNotFoundError(componentId, iface, fn, failure.available ?? []);
+      case 'response-too-large':
+        throw new ResponseTooLargeError(componentId, failure.message);
+      case 'load':
+        throw new WorkerCrashError(failure.message);
+      default:
+        throw new GuestTrapError(componentId, failure.message);
+    }
+  }
+
+  private acquire(component: Component): Promise<void> {
+    if (component.running < component.maxInstances) {
+      component.running++;
+      return Promise.resolve();
+    }
+    if (component.queue.length >= component.limits.queueLimit) {
+      return Promise.reject(new BusyError(component.id, component.maxInstances, component.limits.queueLimit));
+    }
+    return new Promise((resolve, reject) => component.queue.push({ resolve, reject }));
+  }
+
+  private release(component: Component): void {
+    if (component.running > component.maxInstances || component.queue.length === 0) {
+      component.running--;
+      return;
+    }
+    component.queue.shift()!.resolve();
+  }
+
+  /** After max_instances grew: start queued invocations that now fit. */
+  private wake(component: Component): void {
+    while (component.running < component.maxInstances && component.queue.length) {
+      component.running++;
+      component.queue.shift()!.resolve();
+    }
+  }
+
+  /** Worker threads running now (pool plus extra workers; services not counted). */
+  get workerCount(): number {
+    return this.pool.workerCount;
+  }
+
+  list(): ComponentInfo[] {
+    return [...this.components.values()].map((c) => this.describe(c));
+  }
+
+  get(componentId: string): ComponentInfo | null {
+    const component = this.components.get(componentId);
+    return component ? this.describe(component) : null;
+  }
+
+  private describe(c: Component): ComponentInfo {
+    const t = c.version.image.transpiled;
+    const info: ComponentInfo = {
+      id: c.id,
+      image_ref: c.version.image.imageRef,
+      annotations: c.annotations,
+      max_instances: c.maxInstances,
+      revision: c.revision,
+      digest: t.digest,
+      kind: kindOf(t.exports),
+      imports: t.imports,
+      exports: t.exports,
+      limits: c.limits,
+      from_cache: t.fromCache,
+    };
+    if (c.serviceState) info.service_state = c.serviceState;
+    return info;
+  }
+
+  /** Stops every component and worker. Pending invocations fail with `RuntimeStoppedError`. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const component of this.components.values()) {
+      for (const waiter of component.queue.splice(0)) waiter.reject(new RuntimeStoppedError());
+      await component.service?.stop();
+    }
+    this.components.clear();
+    await this.pool.stop();
+  }
+}
+
+function kindOf(exports: string[]): ComponentKind {
+  const has = (prefix: string): boolean => exports.some((e) => e.startsWith(prefix));
+  if (has('wasi:http/incoming-handler')) return 'http';
+  if (has('wasmcloud:messaging/handler')) return 'messaging';
+  if (has('wasi:cli/run')) return 'service';
+  return 'custom';
+}

@@ -1,0 +1,139 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Logger } from '../../lib/logger.js';
+import { BinaryProblem, InvalidComponentError } from './errors.js';
+import { worldItems } from './imports.js';
+import { transpileInWorker } from './transpile-worker.js';
+
+/** Bump when the cached layout or the glue patches change: old entries are then ignored. */
+const CACHE_FORMAT = 'v1';
+const GLUE_NAME = 'component';
+
+export function defaultCacheDir(): string {
+  return join(homedir(), '.lattice', 'cache');
+}
+
+/** What a transpiled component is made of, as stored in the cache. */
+export interface Transpiled {
+  digest: string;
+  /** Absolute path of the generated ES module (exports `instantiate`). */
+  gluePath: string;
+  /** Core module file names the glue asks for, and their bytes. */
+  coreModules: Map<string, Uint8Array>;
+  /** Versioned WIT import names (`wasi:http/types@0.2.0`). */
+  imports: string[];
+  /** Versioned WIT export names (`wasi:http/incoming-handler@0.2.0`, `run`). */
+  exports: string[];
+  /** True when the entry came from disk rather than from running jco now. */
+  fromCache: boolean;
+}
+
+interface Meta {
+  digest: string;
+  imports: string[];
+  exports: string[];
+  coreModules: string[];
+}
+
+export function digestOf(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * jco output per content digest, on disk under `<cacheDir>/transpiled/v1-<sha256>/`. A warm cache
+ * (a second host start) reads the files and never runs jco. Concurrent loads of one digest share
+ * one transpile.
+ */
+export class TranspileCache {
+  /** How many times jco actually ran (tests and benchmarks read this). */
+  transpileCount = 0;
+  private readonly inflight = new Map<string, Promise<Transpiled>>();
+
+  constructor(readonly cacheDir: string, private readonly logger: Logger) {}
+
+  get(bytes: Uint8Array): Promise<Transpiled> {
+    const digest = digestOf(bytes);
+    let pending = this.inflight.get(digest);
+    if (!pending) {
+      pending = this.load(digest, bytes).finally(() => this.inflight.delete(digest));
+      this.inflight.set(digest, pending);
+    }
+    return pending;
+  }
+
+  private entryDir(digest: string): string {
+    return join(this.cacheDir, 'transpiled', `${CACHE_FORMAT}-${digest}`);
+  }
+
+  private async load(digest: string, bytes: Uint8Array): Promise<Transpiled> {
+    const dir = this.entryDir(digest);
+    const cached = await this.read(dir).catch(() => null);
+    if (cached) return cached;
+    return this.transpileInto(dir, digest, bytes);
+  }
+
+  private async read(dir: string): Promise<Transpiled> {
+    const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as Meta;
+    const coreModules = new Map<string, Uint8Array>();
+    for (const name of meta.coreModules) coreModules.set(name, new Uint8Array(await readFile(join(dir, name))));
+    return { ...meta, gluePath: join(dir, `${GLUE_NAME}.js`), coreModules, fromCache: true };
+  }
+
+  private async transpileInto(dir: string, digest: string, bytes: Uint8Array): Promise<Transpiled> {
+    const started = performance.now();
+    let files: Record<string, Uint8Array>;
+    let wit: string;
+    try {
+      ({ files, wit } = await transpileInWorker(bytes, GLUE_NAME));
+    } catch (cause) {
+      throw new InvalidComponentError(BinaryProblem.Corrupt, `jco cannot read the component: ${firstLine(cause)}`, { cause });
+    }
+    this.transpileCount++;
+    const { imports, exports } = worldItems(wit);
+    const coreModules = new Map<string, Uint8Array>();
+    const staging = `${dir}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    await mkdir(staging, { recursive: true });
+    for (const [name, content] of Object.entries(files)) {
+      if (name.endsWith('.d.ts')) continue;
+      if (name.endsWith('.wasm')) coreModules.set(name, content);
+      const data = name === `${GLUE_NAME}.js` ? patchGlue(Buffer.from(content).toString('utf8')) : content;
+      await mkdir(dirname(join(staging, name)), { recursive: true });
+      await writeFile(join(staging, name), data);
+    }
+    const meta: Meta = { digest, imports, exports, coreModules: [...coreModules.keys()] };
+    await writeFile(join(staging, 'meta.json'), JSON.stringify(meta, null, 2));
+    await mkdir(dirname(dir), { recursive: true });
+    try {
+      await rename(staging, dir);
+    } catch (cause) {
+      if (!['ENOTEMPTY', 'EEXIST'].includes((cause as NodeJS.ErrnoException).code ?? '')) throw cause;
+      // Another host process cached the same digest first (its entry is identical), or a broken
+      // entry is in the way (a crash mid-write by an older version): replace only the latter.
+      if (await this.read(dir).then(() => true, () => false)) {
+        await rm(staging, { recursive: true, force: true });
+      } else {
+        await rm(dir, { recursive: true, force: true });
+        await rename(staging, dir);
+      }
+    }
+    this.logger.info({ digest, ms: Math.round(performance.now() - started) }, 'component transpiled');
+    return { ...meta, gluePath: join(dir, `${GLUE_NAME}.js`), coreModules, fromCache: false };
+  }
+}
+
+/**
+ * The generated glue reads `process.env.JCO_DEBUG` on every call (design.md fact 2); in a worker
+ * that is a slow property lookup on a proxy. Read it once per module instead.
+ */
+export function patchGlue(source: string): string {
+  const needle = 'globalThis?.process?.env?.JCO_DEBUG';
+  if (!source.includes(needle)) return source;
+  return `const __latticeJcoDebug = ${needle};\n${source.replaceAll(needle, '__latticeJcoDebug')}`;
+}
+
+function firstLine(cause: unknown): string {
+  const text = cause instanceof Error ? cause.message : String(cause);
+  return text.split('\n').slice(0, 3).join(' ').trim();
+}

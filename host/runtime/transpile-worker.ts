@@ -1,0 +1,52 @@
+/**
+ * Runs jco off the main thread. Transpiling a JS (StarlingMonkey) component takes 1 to 2 s and
+ * stalls the event loop for up to ~240 ms at a time when done on the main thread, long enough to
+ * delay heartbeats and in-flight requests; in a worker it costs the host nothing but a core.
+ */
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+
+export interface TranspileOutput {
+  files: Record<string, Uint8Array>;
+  wit: string;
+}
+
+type Reply = { ok: true; output: TranspileOutput } | { ok: false; message: string };
+
+/** Transpiles `bytes` with `--instantiation sync` in a one-off worker thread. */
+export function transpileInWorker(bytes: Uint8Array, name: string): Promise<TranspileOutput> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL(import.meta.url), { workerData: { bytes, name } });
+    let settled = false;
+    worker.once('message', (reply: Reply) => {
+      settled = true;
+      void worker.terminate();
+      if (reply.ok) resolve(reply.output);
+      else reject(new Error(reply.message));
+    });
+    worker.once('error', (error) => {
+      settled = true;
+      reject(error);
+    });
+    worker.once('exit', (code) => {
+      if (!settled) reject(new Error(`transpile worker exited with code ${code}`));
+    });
+  });
+}
+
+async function work(): Promise<void> {
+  const { bytes, name } = workerData as { bytes: Uint8Array; name: string };
+  let reply: Reply;
+  try {
+    // jco (and the native modules it loads) costs ~33 MB: only this short-lived worker loads it,
+    // never the host's main thread.
+    const { componentWit, transpile } = await import('@bytecodealliance/jco');
+    const wit = await componentWit(bytes);
+    const { files } = await transpile(bytes, { name, instantiation: 'sync', noTypescript: true, quiet: true });
+    reply = { ok: true, output: { files, wit } };
+  } catch (error) {
+    reply = { ok: false, message: error instanceof Error ? error.message : String(error) };
+  }
+  parentPort!.postMessage(reply);
+}
+
+if (!isMainThread && parentPort && (workerData as { bytes?: unknown } | null)?.bytes) void work();

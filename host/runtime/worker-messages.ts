@@ -1,0 +1,97 @@
+/**
+ * Messages between the runtime (main thread) and its worker threads. Values are structured-clone
+ * data: Uint8Array, bigint, plain objects, and `WebAssembly.Module`s (their code is shared, not
+ * copied).
+ */
+
+/** An HTTP request as the runtime hands it to a wasi:http incoming handler. */
+export interface HttpRequest {
+  method: string;
+  /** Path and query, e.g. `/items?id=3`. */
+  pathWithQuery: string;
+  scheme?: 'http' | 'https';
+  authority?: string;
+  headers?: Array<[string, string]> | Record<string, string>;
+  body?: Uint8Array | string;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Array<[string, string]>;
+  body: Uint8Array;
+}
+
+/** Settings of one component version inside a worker. */
+export interface InstanceSettings {
+  componentId: string;
+  /** Environment and arguments granted by config; empty by default (deny by default). */
+  env: Array<[string, string]>;
+  args: string[];
+  /** Keep an instance across invocations (annotation `lattice.dev/instance-reuse`). */
+  reuse: boolean;
+  maxResponseBytes: number;
+  /** Unversioned import key (as the glue asks for it) to the versioned name the component imports. */
+  importNames: Record<string, string>;
+  /** Unversioned keys of the interfaces the worker implements itself. */
+  builtins: string[];
+}
+
+/**
+ * An in-process HTTP invocation whose bodies stream: `bodyStream` is the host-side request body
+ * (read through `BODY_IFACE` bridge calls); `responseStream` makes the worker post `http-head` at
+ * `response-outparam.set` and an `http-chunk` per body write instead of collecting the body.
+ */
+export interface HttpStreaming {
+  bodyStream?: number;
+  responseStream?: number;
+}
+
+export type InvocationKind = 'call' | 'http' | 'run';
+
+export type MainToWorker =
+  | { type: 'load'; key: string; gluePath: string; modules: Record<string, WebAssembly.Module>; settings: InstanceSettings; spares: number }
+  | { type: 'unload'; key: string }
+  | { type: 'invoke'; id: number; key: string; kind: 'call'; iface: string; fn: string; args: unknown[] }
+  | { type: 'invoke'; id: number; key: string; kind: 'http'; request: HttpRequest; stream?: HttpStreaming }
+  | { type: 'invoke'; id: number; key: string; kind: 'run' };
+
+export type FailureKind = 'trap' | 'exit' | 'wit-error' | 'export-not-found' | 'load' | 'response-too-large' | 'bad-request';
+
+export interface Failure {
+  kind: FailureKind;
+  message: string;
+  status?: number;
+  payload?: unknown;
+  available?: string[];
+}
+
+export type WorkerToMain =
+  | { type: 'ready' }
+  | { type: 'loaded'; key: string; error?: string }
+  | { type: 'result'; id: number; ok: true; value: unknown }
+  | { type: 'result'; id: number; ok: false; failure: Failure }
+  | { type: 'host-call'; seq: number; componentId: string; iface: string; fn: string; args: unknown[]; linkName: string }
+  | { type: 'host-drop'; componentId: string; iface: string; fn: string; args: unknown[]; linkName: string }
+  | { type: 'http-head'; stream: number; status: number; headers: Array<[string, string]> }
+  | { type: 'http-chunk'; stream: number; bytes: Uint8Array }
+  | { type: 'log'; componentId: string; stream: 'stdout' | 'stderr'; line: string };
+
+/** Reply to a `host-call`, posted on the worker's bridge port before the bridge is signalled. */
+export type HostCallReply =
+  | { seq: number; ok: true; value: unknown }
+  | { seq: number; ok: false; witError: true; payload: unknown }
+  | { seq: number; ok: false; witError: false; message: string };
+
+/**
+ * A host resource handed to a guest through the import handler (a keyvalue bucket, a blobstore
+ * container). The handler returns `{ $resource: 'bucket', id }`; method calls on it come back as
+ * `[method]bucket.get` with this object as the first argument.
+ */
+export interface ResourceRef {
+  $resource: string;
+  id: number | string;
+}
+
+export function isResourceRef(value: unknown): value is ResourceRef {
+  return typeof value === 'object' && value !== null && typeof (value as ResourceRef).$resource === 'string' && 'id' in value;
+}

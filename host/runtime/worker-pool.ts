@@ -1,0 +1,437 @@
+/**
+ * The worker threads that run guests. Each worker runs one invocation at a time; invocations wait
+ * in one FIFO for an idle worker. A deadline terminates the worker running the late invocation
+ * (the only way to stop a wasm loop) and a fresh worker replaces it; the others keep serving.
+ */
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import type { Logger } from '../../lib/logger.js';
+import { InvocationTimeoutError, RuntimeStoppedError, WorkerCrashError } from './errors.js';
+import { serveHostCall, type ImportHandler } from './host-calls.js';
+import type { WorkerInit } from './worker/entry.js';
+import { BODY_IFACE, HttpStreams, type IsLocalImport } from './http-streams.js';
+import type { Failure, HttpRequest, HttpStreaming, InstanceSettings, MainToWorker, WorkerToMain } from './worker-messages.js';
+
+const ENTRY = new URL('./worker/entry.js', import.meta.url);
+/** An extra worker (started while others waited on host calls) stops after this long idle. */
+const ELASTIC_IDLE_MS = 10_000;
+/** Absolute ceiling on workers, even to break a chain of blocked link calls. */
+const HARD_MAX_WORKERS = 64;
+
+/** A component version the workers can load: glue path, compiled core modules, settings. */
+export interface LoadSpec {
+  key: string;
+  gluePath: string;
+  modules: Record<string, WebAssembly.Module>;
+  settings: InstanceSettings;
+  /** Pre-instantiated instances each worker keeps for this version. */
+  spares: number;
+}
+
+export type InvokeMessage =
+  | { kind: 'call'; iface: string; fn: string; args: unknown[] }
+  | { kind: 'http'; request: HttpRequest; stream?: HttpStreaming }
+  | { kind: 'run' };
+
+export type Outcome = { ok: true; value: unknown } | { ok: false; failure: Failure };
+
+interface Pending {
+  resolve(outcome: Outcome): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout | undefined;
+  componentId: string;
+  deadlineMs: number;
+}
+
+class WorkerSlot {
+  readonly worker: Worker;
+  readonly control = new SharedArrayBuffer(4);
+  readonly controlView = new Int32Array(this.control);
+  private readonly replyPort: MessagePort;
+  readonly loads = new Map<string, Promise<void>>();
+  private readonly loadWaiters = new Map<string, { resolve(): void; reject(e: Error): void }>();
+  current: { id: number; pending: Pending } | null = null;
+  dead = false;
+  /** Host calls the guest is blocked on: the worker uses no CPU meanwhile. */
+  hostCallsInFlight = 0;
+  /** Started beyond the pool size because others were blocked on the host; retired when idle. */
+  elastic = false;
+  idleTimer: NodeJS.Timeout | undefined;
+  readonly ready: Promise<void>;
+
+  constructor(private readonly pool: WorkerPool, readonly dedicated: boolean) {
+    const channel = new MessageChannel();
+    this.replyPort = channel.port1;
+    this.worker = new Worker(ENTRY, {
+      workerData: { control: this.control, replyPort: channel.port2, bridgeTimeoutMs: pool.bridgeTimeoutMs, bridgeSpinUs: pool.bridgeSpinUs } satisfies Omit<WorkerInit, 'replyPort'> & { replyPort: MessagePort },
+      transferList: [channel.port2],
+      stdout: false,
+      stderr: false,
+    });
+    this.ready = new Promise((resolve, reject) => {
+      const onMessage = (message: WorkerToMain): void => {
+        if (message.type === 'ready') {
+          this.worker.off('error', reject);
+          resolve();
+        }
+      };
+      this.worker.once('error', reject);
+      this.worker.on('message', onMessage);
+    });
+    this.worker.on('message', (message: WorkerToMain) => this.onMessage(message));
+    this.worker.on('error', (error: unknown) =>
+      this.pool.onWorkerGone(this, error instanceof Error ? error : new WorkerCrashError(`worker threw ${String(error)}`)),
+    );
+    this.worker.on('exit', (code) => this.pool.onWorkerGone(this, new WorkerCrashError(`worker exited with code ${code}`)));
+    if (dedicated) this.worker.unref();
+  }
+
+  private onMessage(message: WorkerToMain): void {
+    switch (message.type) {
+      case 'loaded': {
+        const waiter = this.loadWaiters.get(message.key);
+        this.loadWaiters.delete(message.key);
+        if (message.error) waiter?.reject(new WorkerCrashError(`loading ${message.key} failed: ${message.error}`));
+        else waiter?.resolve();
+        return;
+      }
+      case 'result': {
+        if (!this.current || this.current.id !== message.id) return;
+        const { pending } = this.current;
+        this.current = null;
+        clearTimeout(pending.timer);
+        this.releaseExchanges();
+        pending.resolve(message.ok ? { ok: true, value: message.value } : { ok: false, failure: message.failure });
+        this.pool.onIdle(this);
+        return;
+      }
+      case 'host-call':
+        this.hostCallsInFlight++;
+        this.pool.onBlocked();
+        // Streamed HTTP bodies are the runtime's own: they never reach the import handler.
+        void serveHostCall(
+          message.iface === BODY_IFACE ? this.pool.streams.handler : this.pool.importHandler,
+          this.pool.logger, message.seq, message.componentId, message.iface, message.fn, message.args, message.linkName,
+        ).then(
+          (reply) => {
+            this.hostCallsInFlight--;
+            if (message.iface === BODY_IFACE && message.fn === 'send' && reply.ok) this.exchanges.push(reply.value as number);
+            if (this.dead) {
+              this.releaseExchanges();
+              return;
+            }
+            try {
+              this.replyPort.postMessage(reply);
+            } catch (error) {
+              this.replyPort.postMessage({ seq: reply.seq, ok: false, witError: false, message: `reply cannot cross to the worker: ${String(error)}` });
+            }
+            Atomics.store(this.controlView, 0, reply.seq);
+            Atomics.notify(this.controlView, 0);
+          },
+        );
+        return;
+      case 'host-drop':
+        this.pool.importHandler(message.componentId, message.iface, message.fn, message.args, { linkName: message.linkName }).catch((error: unknown) =>
+          this.pool.logger.debug({ component_id: message.componentId, err: error }, 'resource drop failed'),
+        );
+        return;
+      case 'http-head':
+        this.pool.streams.head(message.stream, message.status, message.headers);
+        return;
+      case 'http-chunk':
+        this.pool.streams.chunk(message.stream, message.bytes);
+        return;
+      case 'log':
+        this.pool.logger.info({ component_id: message.componentId, stream: message.stream }, message.line);
+        return;
+      case 'ready':
+        return;
+    }
+  }
+
+  /** Outgoing HTTP requests the current invocation started; they end with it. */
+  private readonly exchanges: number[] = [];
+
+  releaseExchanges(): void {
+    for (const id of this.exchanges.splice(0)) this.pool.streams.closeExchange(id);
+  }
+
+  load(spec: LoadSpec): Promise<void> {
+    let loading = this.loads.get(spec.key);
+    if (!loading) {
+      loading = new Promise<void>((resolve, reject) => this.loadWaiters.set(spec.key, { resolve, reject }));
+      this.loads.set(spec.key, loading);
+      loading.catch(() => this.loads.delete(spec.key));
+      this.post({ type: 'load', key: spec.key, gluePath: spec.gluePath, modules: spec.modules, settings: spec.settings, spares: spec.spares });
+    }
+    return loading;
+  }
+
+  unload(key: string): void {
+    if (this.loads.delete(key)) this.post({ type: 'unload', key });
+  }
+
+  post(message: MainToWorker): void {
+    this.worker.postMessage(message);
+  }
+
+  failLoads(error: Error): void {
+    for (const waiter of this.loadWaiters.values()) waiter.reject(error);
+    this.loadWaiters.clear();
+  }
+}
+
+interface Job {
+  spec: LoadSpec;
+  message: InvokeMessage;
+  pending: Pending;
+}
+
+export class WorkerPool {
+  private readonly slots: WorkerSlot[] = [];
+  private readonly idle: WorkerSlot[] = [];
+  private readonly jobs: Job[] = [];
+  /** Versions every pool worker should have loaded (replacement workers load them too). */
+  private readonly active = new Map<string, LoadSpec>();
+  private nextId = 1;
+  private stopped = false;
+  /** HTTP bodies streaming to and from invocations in flight. */
+  readonly streams: HttpStreams;
+
+  /**
+   * @param size workers that run guests (CPU-bound work)
+   * @param maxSize ceiling when workers are blocked on host calls (a guest waiting for a NATS
+   *   request or an outgoing HTTP call holds its worker but no CPU): extra workers start so that
+   *   `size` can still run, and stop after `ELASTIC_IDLE_MS` without work.
+   */
+  constructor(
+    readonly size: number,
+    readonly importHandler: ImportHandler,
+    readonly logger: Logger,
+    readonly bridgeTimeoutMs: number,
+    readonly maxSize: number = size * 4,
+    readonly bridgeSpinUs: number = 50,
+    isLocalImport?: IsLocalImport,
+  ) {
+    this.streams = new HttpStreams(importHandler, isLocalImport);
+  }
+
+  /**
+   * Workers start with the first component, not with the host: an idle host (or one that only
+   * runs providers) pays nothing for them (~10 MB of RSS each).
+   */
+  private ensureWorkers(): void {
+    const base = this.slots.filter((s) => !s.elastic).length;
+    for (let i = base; i < this.size; i++) this.spawn();
+  }
+
+  /** How many workers exist now (tests and benchmarks read this). */
+  get workerCount(): number {
+    return this.slots.length;
+  }
+
+  private spawn(elastic = false): WorkerSlot {
+    const slot = new WorkerSlot(this, false);
+    slot.elastic = elastic;
+    this.slots.push(slot);
+    slot.ready.then(
+      () => {
+        for (const spec of this.active.values()) {
+          slot.load(spec).catch((error: unknown) => this.logger.warn({ err: error, key: spec.key }, 'preload in a new worker failed'));
+        }
+        this.onIdle(slot);
+      },
+      (error: unknown) => this.logger.error({ err: error }, 'worker failed to start'),
+    );
+    return slot;
+  }
+
+  /**
+   * Loads a version into every pool worker (pre-instantiating its spares). Resolves as soon as
+   * one worker has it ready, so a worker busy with a long invocation does not hold up a scale;
+   * the others load in the background, and replacement workers load every active version.
+   */
+  async preload(spec: LoadSpec): Promise<void> {
+    if (this.stopped) throw new RuntimeStoppedError();
+    this.ensureWorkers();
+    this.active.set(spec.key, spec);
+    const loads = this.slots.map(async (slot) => {
+      await slot.ready;
+      await slot.load(spec);
+    });
+    // Late failures (a worker replaced mid-load) must not become unhandled rejections.
+    for (const load of loads) load.catch(() => undefined);
+    try {
+      await Promise.any(loads);
+    } catch (error) {
+      this.active.delete(spec.key);
+      throw error instanceof AggregateError && error.errors[0] instanceof Error ? error.errors[0] : error;
+    }
+  }
+
+  unload(key: string): void {
+    this.active.delete(key);
+    for (const slot of this.slots) slot.unload(key);
+  }
+
+  /** Runs one invocation on the next idle worker, stopping it at the deadline. */
+  execute(spec: LoadSpec, message: InvokeMessage, deadlineMs: number): Promise<Outcome> {
+    if (this.stopped) return Promise.reject(new RuntimeStoppedError());
+    return new Promise<Outcome>((resolve, reject) => {
+      const pending: Pending = { resolve, reject, timer: undefined, componentId: spec.settings.componentId, deadlineMs };
+      this.jobs.push({ spec, message, pending });
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    while (this.jobs.length && this.idle.length) {
+      const slot = this.idle.shift()!;
+      if (slot.dead) continue;
+      clearTimeout(slot.idleTimer);
+      const job = this.jobs.shift()!;
+      void this.start(slot, job);
+    }
+    if (this.jobs.length) this.grow();
+  }
+
+  /**
+   * Starts an extra worker when blocked workers leave fewer than `size` able to run. Past
+   * `maxSize` only when every worker is blocked: then the waiting job may be the very call the
+   * blocked ones wait for (component A calling B through a link), and not starting it would
+   * deadlock until the bridge timeout.
+   */
+  private grow(): void {
+    if (this.stopped) return;
+    const blocked = this.slots.filter((s) => s.current && s.hostCallsInFlight > 0).length;
+    if (this.slots.length - blocked >= this.size) return;
+    if (this.slots.length >= this.maxSize && (blocked < this.slots.length || this.slots.length >= HARD_MAX_WORKERS)) return;
+    this.spawn(true);
+    this.logger.debug({ workers: this.slots.length, blocked }, 'extra worker started: others wait on host calls');
+  }
+
+  onBlocked(): void {
+    if (this.jobs.length) this.grow();
+  }
+
+  private async start(slot: WorkerSlot, job: Job): Promise<void> {
+    const id = this.nextId++;
+    slot.current = { id, pending: job.pending };
+    // The deadline covers loading too: a version not yet in this worker is part of the request.
+    job.pending.timer = setTimeout(() => this.expire(slot, id), job.pending.deadlineMs);
+    try {
+      await slot.load(job.spec);
+    } catch (error) {
+      if (slot.current?.id !== id) return;
+      slot.current = null;
+      clearTimeout(job.pending.timer);
+      job.pending.reject(error instanceof Error ? error : new WorkerCrashError(String(error)));
+      if (!slot.dead) this.onIdle(slot);
+      return;
+    }
+    if (slot.current?.id !== id) return;
+    slot.post({ type: 'invoke', ...job.message, id, key: job.spec.key });
+  }
+
+  private expire(slot: WorkerSlot, id: number): void {
+    if (slot.current?.id !== id) return;
+    const { pending } = slot.current;
+    slot.current = null;
+    this.retire(slot, new InvocationTimeoutError(pending.componentId, pending.deadlineMs));
+    pending.reject(new InvocationTimeoutError(pending.componentId, pending.deadlineMs));
+  }
+
+  /** Removes a worker (terminating it) and starts its replacement. */
+  private retire(slot: WorkerSlot, reason: Error, replace = true): void {
+    if (slot.dead) return;
+    slot.dead = true;
+    slot.releaseExchanges();
+    slot.failLoads(reason);
+    const index = this.slots.indexOf(slot);
+    if (index >= 0) this.slots.splice(index, 1);
+    const idleIndex = this.idle.indexOf(slot);
+    if (idleIndex >= 0) this.idle.splice(idleIndex, 1);
+    clearTimeout(slot.idleTimer);
+    void slot.worker.terminate();
+    // An elastic worker is not replaced: the pool shrinks back towards its size.
+    if (!this.stopped && replace && !slot.elastic) {
+      const fresh = this.spawn();
+      this.logger.warn({ reason: reason.message, worker: fresh.worker.threadId }, 'worker replaced');
+    }
+  }
+
+  onWorkerGone(slot: WorkerSlot, error: Error): void {
+    if (slot.dead) return;
+    const current = slot.current;
+    slot.current = null;
+    if (slot.dedicated) {
+      slot.dead = true;
+      slot.releaseExchanges();
+      slot.failLoads(error);
+    } else {
+      this.retire(slot, error);
+    }
+    if (current) {
+      clearTimeout(current.pending.timer);
+      current.pending.reject(new WorkerCrashError(`the worker running component ${current.pending.componentId} died: ${error.message}`, { cause: error }));
+    }
+  }
+
+  onIdle(slot: WorkerSlot): void {
+    if (slot.dead || slot.dedicated || this.stopped) return;
+    this.idle.push(slot);
+    this.dispatch();
+    if (slot.elastic && this.idle.includes(slot)) {
+      clearTimeout(slot.idleTimer);
+      slot.idleTimer = setTimeout(() => {
+        if (this.idle.includes(slot) && this.slots.length > this.size) this.retire(slot, new Error('idle extra worker'), false);
+      }, ELASTIC_IDLE_MS);
+      slot.idleTimer.unref();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const job of this.jobs.splice(0)) job.pending.reject(new RuntimeStoppedError());
+    await Promise.all(
+      this.slots.splice(0).map(async (slot) => {
+        slot.dead = true;
+        slot.releaseExchanges();
+        slot.current?.pending.reject(new RuntimeStoppedError());
+        clearTimeout(slot.current?.pending.timer);
+        await slot.worker.terminate();
+      }),
+    );
+  }
+}
+
+/**
+ * A worker of its own for a long-running `wasi:cli/run` service: it never returns to the pool and
+ * is terminated when the component is scaled to zero.
+ */
+export class ServiceWorker {
+  private readonly slot: WorkerSlot;
+
+  constructor(pool: WorkerPool) {
+    this.slot = new WorkerSlot(pool, true);
+  }
+
+  /** Starts `run`; the promise settles when the service ends on its own. */
+  async start(spec: LoadSpec): Promise<Outcome> {
+    await this.slot.ready;
+    await this.slot.load({ ...spec, spares: 0 });
+    return new Promise<Outcome>((resolve, reject) => {
+      this.slot.current = { id: 0, pending: { resolve, reject, timer: undefined, componentId: spec.settings.componentId, deadlineMs: 0 } };
+      this.slot.post({ type: 'invoke', id: 0, key: spec.key, kind: 'run' });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.slot.dead = true;
+    this.slot.releaseExchanges();
+    await this.slot.worker.terminate();
+  }
+
+  get threadId(): number {
+    return this.slot.worker.threadId;
+  }
+}

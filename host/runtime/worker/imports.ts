@@ -1,0 +1,183 @@
+/**
+ * The import object of one instance: the host's own WASI (deny by default) plus a forwarder for
+ * every other interface the component imports (keyvalue, blobstore, config, logging, messaging,
+ * custom interfaces), whose calls go over the bridge to the host's import handler.
+ */
+import { isResourceRef, type InstanceSettings, type ResourceRef } from '../worker-messages.js';
+import type { BridgeClient } from './bridge-client.js';
+import { cliImports, type CliContext } from './wasi/cli.js';
+import { deniedImports } from './wasi/denied.js';
+import { BODY_IFACE, HIGH_WATER } from '../http-streams.js';
+import { HostBodyStream, httpImports, IncomingResponse, type OutgoingTransport } from './wasi/http.js';
+import { ioImports, RemoteInputStream, RemoteOutputStream, type StreamRef } from './wasi/io.js';
+import { latticeBusImports, linkNameFor } from './link-names.js';
+import type { HttpResponse } from '../worker-messages.js';
+
+type ImportObject = Record<string, Record<string, unknown>>;
+
+/** jco turns WIT names into camelCase (functions) and PascalCase (resources); undo it. */
+export function kebab(jsName: string): string {
+  return jsName
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .replace(/([A-Z])([A-Z][a-z])/g, '$1-$2')
+    .toLowerCase();
+}
+
+const REF = Symbol('lattice.remote-ref');
+
+/**
+ * Property names JavaScript itself probes (promise resolution looks for `then`, JSON for
+ * `toJSON`, ...). Answering them with a forwarding function would make a resource look like a
+ * thenable and send bogus host calls; no WIT function maps to these names.
+ */
+const NOT_FORWARDED = new Set(['then', 'catch', 'finally', 'toJSON', 'toString', 'valueOf', 'toLocaleString', 'inspect', 'asymmetricMatch', 'nodeType', 'length']);
+const dispose: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('dispose');
+
+type Call = (fn: string, args: unknown[]) => unknown;
+
+/**
+ * Values crossing to the host: guest-held remote resources become their `ResourceRef`.
+ * Values coming back: `ResourceRef`s become instances of the interface's resource class.
+ */
+function encode(value: unknown): unknown {
+  if (value instanceof RemoteInputStream || value instanceof RemoteOutputStream) return value.ref;
+  if (typeof value === 'object' && value !== null && REF in value) return (value as { [REF]: ResourceRef })[REF];
+  if (Array.isArray(value)) return value.map(encode);
+  return value;
+}
+
+/**
+ * Resource classes of one import object by JS name, then by interface. A resource defined in one
+ * interface is often returned by another (`wasi:blobstore/blobstore.create-container` returns
+ * `wasi:blobstore/container.container`), and the glue checks `instanceof` against the class of
+ * the defining interface, which it reads at instantiation: decoding looks the class up here.
+ */
+type ClassRegistry = Map<string, Map<string, unknown>>;
+
+function forwarder(iface: string, call: Call, drop: Call, registry: ClassRegistry): Record<string, unknown> {
+  const decode = (value: unknown): unknown => {
+    if (isResourceRef(value) && value.$resource === 'input-stream') return new RemoteInputStream(invokeRaw, drop, value as StreamRef);
+    if (isResourceRef(value) && value.$resource === 'output-stream') return new RemoteOutputStream(invokeRaw, drop, value as StreamRef);
+    if (isResourceRef(value)) {
+      const jsName = value.$resource.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
+      const known = registry.get(jsName);
+      const cls = (known?.get(iface) ?? known?.values().next().value ?? resourceClass(jsName)) as { prototype: object };
+      const obj = Object.create(cls.prototype) as Record<symbol, unknown>;
+      obj[REF] = value;
+      return obj;
+    }
+    if (Array.isArray(value)) return value.map(decode);
+    if (typeof value === 'object' && value !== null && 'tag' in value && 'val' in value) {
+      return { ...value, val: decode((value as { val: unknown }).val) };
+    }
+    return value;
+  };
+  const invoke = (fn: string, args: unknown[]): unknown => decode(call(fn, args.map(encode)));
+  const invokeRaw = (fn: string, args: unknown[]): unknown => call(fn, args);
+
+  function resourceClass(jsName: string): unknown {
+    const existing = registry.get(jsName)?.get(iface);
+    if (existing) return existing;
+    const wit = kebab(jsName);
+    const Remote = function (this: Record<symbol, unknown>, ...args: unknown[]) {
+      const ref = call(`[constructor]${wit}`, args.map(encode));
+      this[REF] = isResourceRef(ref) ? ref : { $resource: wit, id: ref as number };
+    } as unknown as { prototype: object } & Record<string, unknown>;
+    Remote.prototype = new Proxy(
+      {},
+      {
+        get(_target, prop) {
+          if (prop === 'constructor') return Remote;
+          if (prop === dispose) {
+            return function (this: Record<symbol, unknown>) {
+              drop(`[resource-drop]${wit}`, [this[REF]]);
+            };
+          }
+          if (typeof prop !== 'string' || NOT_FORWARDED.has(prop)) return undefined;
+          return function (this: Record<symbol, unknown>, ...args: unknown[]) {
+            return invoke(`[method]${wit}.${kebab(prop)}`, [this[REF], ...args]);
+          };
+        },
+      },
+    );
+    const withStatics = new Proxy(Remote, {
+      get(target, prop, receiver) {
+        if (prop === 'prototype' || typeof prop !== 'string' || prop in Function.prototype || NOT_FORWARDED.has(prop)) {
+          return Reflect.get(target, prop, receiver) as unknown;
+        }
+        return (...args: unknown[]) => invoke(`[static]${wit}.${kebab(prop)}`, args);
+      },
+    });
+    if (!registry.has(jsName)) registry.set(jsName, new Map());
+    registry.get(jsName)!.set(iface, withStatics);
+    return withStatics;
+  }
+
+  return new Proxy(
+    {},
+    {
+      get(_target, prop) {
+        if (typeof prop !== 'string' || NOT_FORWARDED.has(prop)) return undefined;
+        if (/^[A-Z]/.test(prop)) return resourceClass(prop);
+        return (...args: unknown[]) => invoke(kebab(prop), args);
+      },
+    },
+  );
+}
+
+/** Builds the import object for a new instance of a component. */
+export function buildImports(settings: InstanceSettings, bridge: BridgeClient, ctx: CliContext): ImportObject {
+  const { componentId } = settings;
+  const bodyCall = (fn: string, args: unknown[]): unknown => bridge.call(componentId, BODY_IFACE, fn, args);
+  // Bytes posted since the last `drain`: past HIGH_WATER the guest waits for the consumer.
+  const unsynced = new Map<number, number>();
+  const outgoing: OutgoingTransport = {
+    start: (head) => {
+      const iface = settings.importNames['wasi:http/outgoing-handler'] ?? 'wasi:http/outgoing-handler';
+      return bodyCall('send', [iface, linkNameFor('wasi:http/outgoing-handler'), head]) as number;
+    },
+    write: (exchange, bytes) => {
+      bridge.post({ type: 'http-chunk', stream: exchange, bytes });
+      const sent = (unsynced.get(exchange) ?? 0) + bytes.length;
+      unsynced.set(exchange, sent >= HIGH_WATER ? 0 : sent);
+      if (sent >= HIGH_WATER) bodyCall('drain', [exchange]);
+    },
+    end: (exchange) => {
+      unsynced.delete(exchange);
+      bodyCall('end', [exchange]);
+    },
+    response: (exchange) => {
+      try {
+        const answer = bodyCall('response', [exchange]) as HttpResponse & { bodyStream?: number };
+        const stream = answer.bodyStream;
+        const open = stream === undefined ? undefined : () => new HostBodyStream((len) => bodyCall('read', [stream, len]) as Uint8Array);
+        return { tag: 'ok', val: new IncomingResponse(answer, open) };
+      } catch (error) {
+        if (typeof error === 'object' && error !== null && 'payload' in error) return { tag: 'err', val: error.payload };
+        throw error;
+      }
+    },
+  };
+  const builtin: ImportObject = {
+    ...ioImports(),
+    ...cliImports(ctx),
+    ...deniedImports(),
+    ...httpImports(outgoing),
+    'wasmcloud:bus/lattice': latticeBusImports(),
+  };
+  const imports: ImportObject = {};
+  const registry: ClassRegistry = new Map();
+  for (const [key, versioned] of Object.entries(settings.importNames)) {
+    if (settings.builtins.includes(key) && builtin[key]) {
+      imports[key] = builtin[key];
+    } else {
+      imports[key] = forwarder(
+        versioned,
+        (fn, args) => bridge.call(componentId, versioned, fn, args, linkNameFor(key)),
+        (fn, args) => bridge.notify(componentId, versioned, fn, args, linkNameFor(key)),
+        registry,
+      );
+    }
+  }
+  return imports;
+}

@@ -1,0 +1,76 @@
+import type { KV, NatsConnection } from 'nats';
+import { z } from 'zod';
+import { decodeJson, describeIssues, encodeJson } from '../../protocol/mod.js';
+
+export interface BucketOptions {
+  /** JetStream replicas of the bucket's stream: 1 on a single server, 3 on a cluster. */
+  replicas?: number;
+  /**
+   * JetStream domain holding the lattice buckets. Hosts on a leaf node set it to the hub's domain
+   * (`hub`) so that every host of the lattice reads and writes the same links and config instead of
+   * the leaf's own JetStream (see docs/edge.md). Absent: the domain of the server connected to.
+   */
+  domain?: string;
+}
+
+/** Environment variable a host reads the lattice buckets' JetStream domain from (docs/edge.md). */
+export const JS_DOMAIN_ENV = 'LATTICE_JS_DOMAIN';
+
+/** The lattice buckets' domain: the explicit one, else LATTICE_JS_DOMAIN, else none. */
+export function latticeJsDomain(explicit?: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return explicit ?? (env[JS_DOMAIN_ENV] || undefined);
+}
+
+/**
+ * Opens a lattice KV bucket, creating it when absent. Several hosts starting at once may race to
+ * create it; creation with the same configuration is idempotent on the server.
+ */
+export async function openBucket(nc: NatsConnection, name: string, options: BucketOptions = {}): Promise<KV> {
+  // history 1: links and config are current state, not a log; events carry the history.
+  const js = nc.jetstream(options.domain ? { domain: options.domain } : {});
+  return js.views.kv(name, { history: 1, replicas: options.replicas ?? 1 });
+}
+
+/** A stored value failed to decode: someone wrote the bucket by hand or with another version. */
+export class StoredValueError extends Error {
+  constructor(
+    readonly bucket: string,
+    readonly key: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`value of "${key}" in ${bucket} is invalid: ${detail}`, options);
+    this.name = 'StoredValueError';
+  }
+}
+
+/** Decodes a stored JSON value with `schema`; throws StoredValueError naming the key. */
+export function decodeStored<T>(bucket: string, key: string, bytes: Uint8Array, schema: z.ZodType<T>): T {
+  let raw: unknown;
+  try {
+    raw = decodeJson(bytes);
+  } catch (cause) {
+    throw new StoredValueError(bucket, key, 'not JSON', { cause });
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new StoredValueError(bucket, key, describeIssues(parsed.error));
+  return parsed.data;
+}
+
+export function encodeStored(value: unknown): Uint8Array {
+  return encodeJson(value);
+}
+
+/** The current value of `key`, or null when it is absent or deleted. */
+export async function getStored<T>(kv: KV, bucket: string, key: string, schema: z.ZodType<T>): Promise<T | null> {
+  const entry = await kv.get(key);
+  if (!entry || entry.operation !== 'PUT' || entry.value.length === 0) return null;
+  return decodeStored(bucket, key, entry.value, schema);
+}
+
+/** Every live key of the bucket. */
+export async function listKeys(kv: KV): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const key of await kv.keys()) keys.push(key);
+  return keys.sort();
+}

@@ -1,0 +1,85 @@
+import type { KV, NatsConnection } from 'nats';
+import { buckets, Link, linkKey, linkMatches, type LinkDelRequest, type LinkIdentity } from '../../protocol/mod.js';
+import type { Logger } from '../../lib/logger.js';
+import { encodeStored, getStored, listKeys, openBucket, type BucketOptions } from './kv.js';
+import { KvView } from './kv-view.js';
+
+/** A live view of links with the lookups the link router needs. */
+export class LinkView extends KvView<Link> {
+  /** Links whose source is `sourceId` (what a component or provider may call). */
+  from(sourceId: string): Link[] {
+    return this.values().filter((l) => l.source_id === sourceId);
+  }
+
+  /** Links whose target is `targetId` (who may call it, with which target config). */
+  to(targetId: string): Link[] {
+    return this.values().filter((l) => l.target === targetId);
+  }
+
+  /** The links of `sourceId` for `namespace:package` under `name` (one per target). */
+  find(sourceId: string, witNamespace: string, witPackage: string, name = 'default'): Link[] {
+    return this.values().filter(
+      (l) => l.source_id === sourceId && l.wit_namespace === witNamespace && l.wit_package === witPackage && l.name === name,
+    );
+  }
+}
+
+/**
+ * Links of one lattice, in the JetStream KV bucket `LATTICEDATA_<lattice>`, keyed by `linkKey()`
+ * (`source.namespace.package.name`): putting a link with the same identity replaces it.
+ */
+export class LinkStore {
+  private view: Promise<LinkView> | null = null;
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly kv: KV,
+    readonly bucket: string,
+    private readonly log: Logger,
+  ) {}
+
+  static async open(nc: NatsConnection, lattice: string, log: Logger, options: BucketOptions = {}): Promise<LinkStore> {
+    const bucket = buckets.links(lattice);
+    return new LinkStore(nc, await openBucket(nc, bucket, options), bucket, log);
+  }
+
+  get(id: LinkIdentity): Promise<Link | null> {
+    return getStored(this.kv, this.bucket, linkKey(id), Link);
+  }
+
+  async put(link: Link): Promise<void> {
+    await this.kv.put(linkKey(link), encodeStored(link));
+  }
+
+  /** Deletes the links the request names (all targets unless it names one); returns them. */
+  async delete(req: LinkDelRequest): Promise<Link[]> {
+    const removed = (await this.list()).filter((l) => linkMatches(l, req));
+    for (const link of removed) await this.kv.delete(linkKey(link));
+    return removed;
+  }
+
+  /** Every link, ordered by key. A stored value that fails to decode is skipped and logged. */
+  async list(): Promise<Link[]> {
+    const keys = await listKeys(this.kv);
+    const links = await Promise.all(
+      keys.map((key) =>
+        getStored(this.kv, this.bucket, key, Link).catch((error: unknown) => {
+          this.log.warn({ err: error }, 'skipping invalid link');
+          return null;
+        }),
+      ),
+    );
+    return links.filter((l): l is Link => l !== null);
+  }
+
+  /** The shared live view of every link (started on first call, stopped by `close`). */
+  live(): Promise<LinkView> {
+    this.view ??= new LinkView(this.kv, this.bucket, Link, this.log, this.nc).start();
+    return this.view;
+  }
+
+  async close(): Promise<void> {
+    if (this.view) (await this.view).close();
+    this.view = null;
+  }
+}
