@@ -1,0 +1,222 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  DeadlineExceededError,
+  TargetNotRunningError,
+  WitError,
+  describePayload,
+  type Link,
+} from '../../protocol/mod.js';
+import type { ProviderContext } from '../sdk/types.js';
+
+/** The interface every HTTP component exports; 0.2.0 is what Rust/Go/JS toolchains all accept. */
+export const INCOMING_HANDLER = 'wasi:http/incoming-handler@0.2.0';
+
+/** The request and response shapes the runtime's wasi:http implementation takes and gives. */
+export interface WireRequest {
+  method: string;
+  pathWithQuery: string;
+  scheme: 'http' | 'https';
+  authority?: string;
+  headers: Array<[string, string]>;
+  body: Uint8Array;
+}
+
+interface WireResponse {
+  status: number;
+  headers: Array<[string, string]>;
+  /** An AsyncIterable when the component runs in this process and streamed its answer. */
+  body: Uint8Array | AsyncIterable<Uint8Array>;
+}
+
+class BodyTooLargeError extends Error {}
+
+/** Reads the body, refusing it once it passes `limit` (checked on Content-Length first). */
+async function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (Number.isFinite(declared) && declared > limit) throw new BodyTooLargeError();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new BodyTooLargeError();
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+function toPairs(req: IncomingMessage): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) pairs.push([req.rawHeaders[i]!.toLowerCase(), req.rawHeaders[i + 1]!]);
+  return pairs;
+}
+
+function plain(res: ServerResponse, status: number, message: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(message) + 1 });
+  res.end(`${message}\n`);
+}
+
+/** Maps why a component could not answer to the status a client should see. */
+export function statusFor(error: unknown): { status: number; message: string } {
+  if (error instanceof TargetNotRunningError) return { status: 503, message: 'component is not running' };
+  if (error instanceof DeadlineExceededError) return { status: 504, message: 'component did not answer in time' };
+  const name = error instanceof Error ? error.name : '';
+  if (name === 'InvocationTimeoutError') return { status: 504, message: 'component did not answer in time' };
+  if (name === 'ComponentNotFoundError') return { status: 503, message: 'component is not running' };
+  if (name === 'BusyError') return { status: 503, message: 'component is busy' };
+  if (error instanceof WitError) return { status: 502, message: `component failed: ${describePayload(error.payload)}` };
+  return { status: 502, message: `component failed: ${error instanceof Error ? error.message : String(error)}` };
+}
+
+export interface ForwardOptions {
+  link: Link;
+  maxBodyBytes: number;
+  timeoutMs: number;
+  /** Path the component sees (the prefix may have been stripped). */
+  path?: string;
+}
+
+/**
+ * Sends one HTTP request to the component behind `link` and writes its answer. A component in
+ * this process gets the request body as it arrives and its answer is written as it comes
+ * (`forwardStreaming`); over the lattice both bodies travel whole.
+ */
+export async function forward(
+  ctx: ProviderContext<unknown>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  opts: ForwardOptions,
+): Promise<void> {
+  if (ctx.isLocal?.(opts.link)) return forwardStreaming(ctx, req, res, opts);
+  let body: Uint8Array;
+  try {
+    body = await readBody(req, opts.maxBodyBytes);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      res.setHeader('connection', 'close');
+      plain(res, 413, `request body larger than ${opts.maxBodyBytes} bytes`);
+      return;
+    }
+    throw error;
+  }
+  const request: WireRequest = {
+    method: req.method ?? 'GET',
+    pathWithQuery: opts.path ?? req.url ?? '/',
+    scheme: 'http',
+    authority: req.headers.host,
+    headers: toPairs(req),
+    body,
+  };
+  let response: WireResponse;
+  try {
+    response = (await ctx.call(opts.link, INCOMING_HANDLER, 'handle', [request], { deadlineMs: opts.timeoutMs })) as WireResponse;
+  } catch (error) {
+    const { status, message } = statusFor(error);
+    ctx.log.debug({ target: opts.link.target, status, err: error }, 'http request failed');
+    plain(res, status, message);
+    return;
+  }
+  writeWhole(res, response.status, response.headers, response.body as Uint8Array);
+}
+
+function writeWhole(res: ServerResponse, status: number, pairs: Array<[string, string]>, body: Uint8Array): void {
+  const headers = pairs.filter(([k]) => k.toLowerCase() !== 'content-length');
+  res.writeHead(status, [...headers.flat(), 'content-length', String(body.length)]);
+  res.end(body);
+}
+
+function refuseTooLarge(res: ServerResponse, limit: number): void {
+  res.setHeader('connection', 'close');
+  plain(res, 413, `request body larger than ${limit} bytes`);
+}
+
+/** The request body as it arrives, failing once it passes `limit` (`state.tooLarge` says so). */
+async function* limited(req: IncomingMessage, limit: number, state: { tooLarge: boolean }): AsyncGenerator<Uint8Array> {
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      state.tooLarge = true;
+      throw new BodyTooLargeError(`request body larger than ${limit} bytes`);
+    }
+    yield chunk;
+  }
+}
+
+/** Resolves when `res` can take more, or when the client is gone (then `res.destroyed`). */
+function writable(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+async function forwardStreaming(ctx: ProviderContext<unknown>, req: IncomingMessage, res: ServerResponse, opts: ForwardOptions): Promise<void> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (Number.isFinite(declared) && declared > opts.maxBodyBytes) return refuseTooLarge(res, opts.maxBodyBytes);
+  const state = { tooLarge: false };
+  const request = {
+    method: req.method ?? 'GET',
+    pathWithQuery: opts.path ?? req.url ?? '/',
+    scheme: 'http' as const,
+    authority: req.headers.host,
+    headers: toPairs(req),
+    body: limited(req, opts.maxBodyBytes, state),
+  };
+  let response: WireResponse;
+  try {
+    response = (await ctx.call(opts.link, INCOMING_HANDLER, 'handle', [request], { deadlineMs: opts.timeoutMs })) as WireResponse;
+  } catch (error) {
+    if (state.tooLarge) return refuseTooLarge(res, opts.maxBodyBytes);
+    const { status, message } = statusFor(error);
+    ctx.log.debug({ target: opts.link.target, status, err: error }, 'http request failed');
+    plain(res, status, message);
+    return;
+  }
+  const body = response.body;
+  if (body instanceof Uint8Array) return writeWhole(res, response.status, response.headers, body);
+  // The head waits for the first chunk: until then a request body above the limit or a failing
+  // component can still get a clean 413 or 502.
+  const chunks = body[Symbol.asyncIterator]();
+  let first: IteratorResult<Uint8Array>;
+  try {
+    first = await chunks.next();
+  } catch (error) {
+    if (state.tooLarge) return refuseTooLarge(res, opts.maxBodyBytes);
+    const { status, message } = statusFor(error);
+    ctx.log.debug({ target: opts.link.target, status, err: error }, 'http request failed');
+    return plain(res, status, message);
+  }
+  if (state.tooLarge) {
+    // Ending the iteration drops what the component still writes.
+    void chunks.return?.();
+    return refuseTooLarge(res, opts.maxBodyBytes);
+  }
+  if (first.done) return writeWhole(res, response.status, response.headers, new Uint8Array(0));
+  const headers = response.headers.filter(([k]) => !['content-length', 'transfer-encoding'].includes(k.toLowerCase()));
+  res.writeHead(response.status, headers.flat());
+  try {
+    let next: IteratorResult<Uint8Array> = first;
+    while (!next.done) {
+      if (res.destroyed) {
+        void chunks.return?.();
+        return;
+      }
+      if (!res.write(next.value)) await writable(res);
+      next = await chunks.next();
+    }
+    res.end();
+  } catch (error) {
+    // The head is out: a failure now (trap, size limit, deadline) can only cut the response short.
+    ctx.log.debug({ target: opts.link.target, err: error }, 'streamed http response failed');
+    res.destroy();
+  }
+}

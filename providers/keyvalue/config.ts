@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import type { ConfigValues } from '../../protocol/mod.js';
+
+const Backend = z.enum(['memory', 'nats', 'redis']);
+const Flag = z.enum(['true', 'false']);
+const PositiveInt = z.coerce.number().int().positive();
+
+/**
+ * Provider config: named configs of the start request over the alias defaults (the image
+ * `ghcr.io/wasmcloud/keyvalue-redis:*` implies `backend: redis`). Every key is a default that a
+ * link's target config may override. wasmCloud spells some keys in capitals (`URL`, `BUCKET`);
+ * both spellings are accepted. Unknown keys (OTEL settings and the like) pass through.
+ */
+export const KeyValueConfig = z
+  .object({
+    backend: Backend.default('memory'),
+    /** Redis URL; wasmCloud's keyvalue-redis reads `URL`. */
+    url: z.string().optional(),
+    URL: z.string().optional(),
+    /** Bucket opened for every identifier (wasmCloud's keyvalue-nats `bucket`). */
+    bucket: z.string().optional(),
+    BUCKET: z.string().optional(),
+    /** Create missing buckets on open (memory and NATS). When `false`, they are `no-such-store`. */
+    create: Flag.default('true'),
+    /** JetStream domain of the NATS KV buckets. */
+    js_domain: z.string().optional(),
+    /** Open buckets each component may hold before the least recently used is dropped. */
+    max_handles: PositiveInt.default(256),
+  })
+  .passthrough();
+export type KeyValueConfig = z.infer<typeof KeyValueConfig>;
+
+/** A link's target config: which backend, server and bucket this component's link uses. */
+export const KeyValueLinkConfig = z
+  .object({
+    backend: Backend.optional(),
+    url: z.string().optional(),
+    URL: z.string().optional(),
+    bucket: z.string().optional(),
+    BUCKET: z.string().optional(),
+    create: Flag.optional(),
+    js_domain: z.string().optional(),
+  })
+  .passthrough();
+export type KeyValueLinkConfig = z.infer<typeof KeyValueLinkConfig>;
+
+/** What one `open` resolves to once provider defaults and link config are merged. */
+export interface StoreTarget {
+  backend: z.infer<typeof Backend>;
+  url: string | undefined;
+  /** The configured bucket, if any (it wins over the identifier the component opens). */
+  bucket: string | undefined;
+  create: boolean;
+  jsDomain: string | undefined;
+}
+
+/** Merges a link's target config over the provider config; throws a message naming bad keys. */
+export function storeTarget(provider: KeyValueConfig, link: ConfigValues | undefined, describe: (e: z.ZodError) => string): StoreTarget {
+  const parsed = KeyValueLinkConfig.safeParse(link ?? {});
+  if (!parsed.success) throw new Error(`link config is invalid: ${describe(parsed.error)}`);
+  const l = parsed.data;
+  return {
+    backend: l.backend ?? provider.backend,
+    url: l.url ?? l.URL ?? provider.url ?? provider.URL,
+    bucket: l.bucket ?? l.BUCKET ?? provider.bucket ?? provider.BUCKET,
+    create: (l.create ?? provider.create) === 'true',
+    jsDomain: l.js_domain ?? provider.js_domain,
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * Entry point of a provider running as its own process, forked and supervised by a host. It
+ * connects to NATS itself, keeps live views of links and config, serves the provider's interfaces
+ * on the lattice and calls its link targets over NATS: the same ProviderRunner as builtin mode.
+ */
+import { createLogger } from '../../lib/logger.js';
+import { connectLongLived, natsSettingsFromEnv } from '../../lib/nats-connection.js';
+import { fromOutcome, invoke, serveTarget, toOutcome } from '../../protocol/mod.js';
+import { ConfigStore } from '../../host/stores/config-store.js';
+import { LinkStore } from '../../host/stores/link-store.js';
+import { loadProvider } from '../registry.js';
+import { ChildMessage, ParentMessage, PROVIDER_SETTINGS_ENV, ProcessSettings } from './process-protocol.js';
+import { ProviderRunner } from './runner.js';
+
+function send(message: ChildMessage): void {
+  process.send?.(message);
+}
+
+async function main(): Promise<void> {
+  const settings = ProcessSettings.parse(JSON.parse(process.env[PROVIDER_SETTINGS_ENV] ?? '{}'));
+  const log = createLogger({ component: 'provider', provider_id: settings.providerId, host_id: settings.hostId });
+  const nc = await connectLongLived(natsSettingsFromEnv(), `lattice-provider-${settings.providerId}`, log);
+  const [linkStore, configStore] = await Promise.all([
+    LinkStore.open(nc, settings.lattice, log),
+    ConfigStore.open(nc, settings.lattice, log),
+  ]);
+  const [links, configs] = await Promise.all([linkStore.live(), configStore.live()]);
+  const { definition, defaults } = await loadProvider(settings.providerRef);
+  const runner = await ProviderRunner.start(definition, {
+    providerId: settings.providerId,
+    hostId: settings.hostId,
+    lattice: settings.lattice,
+    nc,
+    log,
+    dataDir: settings.dataDir,
+    configNames: settings.configNames,
+    defaults,
+    links,
+    configs: { get: (name) => configs.get(name), onChange: (fn) => configs.onChange(fn) },
+    call: async (link, iface, fn, args, opts) =>
+      fromOutcome(
+        await invoke(nc, settings.lattice, {
+          target: link.target,
+          interface: iface,
+          function: fn,
+          args,
+          source: settings.providerId,
+          linkName: link.name,
+          deadlineMs: opts?.deadlineMs,
+        }),
+      ),
+  });
+  const server = await serveTarget(nc, settings.lattice, settings.providerId, (call) => toOutcome(() => runner.handle(call)), { log });
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await server.stop();
+    await runner.stop();
+    await Promise.all([linkStore.close(), configStore.close()]);
+    await nc.drain();
+    process.disconnect?.();
+  };
+  process.on('message', (raw: unknown) => {
+    const parsed = ParentMessage.safeParse(raw);
+    if (!parsed.success) return;
+    const message = parsed.data;
+    if (message.type === 'stop') void stop();
+    else void runner.health().then((h) => send({ type: 'health', id: message.id, healthy: h.healthy, message: h.message }));
+  });
+  // The host is the supervisor: if it goes away, so does the provider.
+  process.on('disconnect', () => void stop());
+  process.on('SIGTERM', () => void stop());
+  send({ type: 'ready' });
+}
+
+main().catch((error: unknown) => {
+  send({ type: 'start-failed', message: error instanceof Error ? error.message : String(error) });
+  process.exitCode = 1;
+  process.disconnect?.();
+});

@@ -1,0 +1,209 @@
+import type { NatsConnection } from 'nats';
+import type { Logger } from '../../lib/logger.js';
+import {
+  ApplicationError,
+  describeIssues,
+  interfaceKey,
+  isLinkValidation,
+  Link as LinkSchema,
+  type IncomingCall,
+  type Link,
+} from '../../protocol/mod.js';
+import { mergeConfigs, type ConfigSource } from './config.js';
+import { ProviderStartError, UnknownFunctionError } from './errors.js';
+import type { Health, ProviderDefinition, ProviderInstance, ProviderLink } from './types.js';
+
+/** Where a runner learns about links: a snapshot plus change notifications. */
+export interface LinkSource {
+  values(): Link[];
+  onChange(listener: (change: { value: Link | null; previous: Link | null }) => void): () => void;
+}
+
+export interface ConfigFeed {
+  get: ConfigSource;
+  onChange(listener: (change: { key: string }) => void): () => void;
+}
+
+export interface RunnerDeps {
+  providerId: string;
+  hostId: string;
+  lattice: string;
+  nc: NatsConnection;
+  log: Logger;
+  dataDir: string;
+  /** Named configs of the start request, merged right-most-wins into the provider config. */
+  configNames: readonly string[];
+  /** Config the image implies (e.g. `backend: redis`); named configs override it. */
+  defaults?: Record<string, string>;
+  links: LinkSource;
+  configs: ConfigFeed;
+  call(link: Link, iface: string, fn: string, args: unknown[], opts?: { deadlineMs?: number }): Promise<unknown>;
+  /** See ProviderContext.isLocal (builtin mode only). */
+  isLocal?(link: Link): boolean;
+}
+
+function involves(link: Link, providerId: string): boolean {
+  return link.target === providerId || link.source_id === providerId;
+}
+
+/**
+ * Runs one provider definition: validates its config, starts it, tells it about its links (and
+ * keeps telling as they change), and dispatches calls to its handlers. The host's builtin mode and
+ * the child-process mode both use it, which is what makes the two modes behave the same.
+ */
+export class ProviderRunner {
+  private readonly known = new Map<string, ProviderLink>();
+  private readonly unsubscribe: Array<() => void> = [];
+
+  private constructor(
+    readonly definition: ProviderDefinition,
+    private readonly deps: RunnerDeps,
+    private readonly instance: ProviderInstance,
+  ) {}
+
+  static async start(definition: ProviderDefinition, deps: RunnerDeps): Promise<ProviderRunner> {
+    const raw = { ...deps.defaults, ...mergeConfigs(deps.configNames, deps.configs.get) };
+    const parsed = definition.configSchema.safeParse(raw);
+    if (!parsed.success) throw new ProviderStartError(deps.providerId, `invalid config: ${describeIssues(parsed.error)}`);
+    let instance: ProviderInstance;
+    try {
+      instance = await definition.start({
+        providerId: deps.providerId,
+        hostId: deps.hostId,
+        lattice: deps.lattice,
+        config: parsed.data,
+        log: deps.log,
+        nc: deps.nc,
+        dataDir: deps.dataDir,
+        call: deps.call,
+        isLocal: deps.isLocal,
+      });
+    } catch (error) {
+      throw new ProviderStartError(deps.providerId, (error as Error).message, { cause: error });
+    }
+    const runner = new ProviderRunner(definition, deps, instance);
+    await runner.syncLinks();
+    runner.unsubscribe.push(deps.links.onChange(() => void runner.syncLinks()));
+    runner.unsubscribe.push(deps.configs.onChange(({ key }) => void runner.onConfigChange(key)));
+    return runner;
+  }
+
+  /** The resolved link a call came through, if it still exists. */
+  linkFor(call: Pick<IncomingCall, 'source' | 'ref' | 'linkName'>): ProviderLink | null {
+    for (const known of this.known.values()) {
+      const l = known.link;
+      if (
+        known.role === 'target' &&
+        l.source_id === call.source &&
+        l.wit_namespace === call.ref.namespace &&
+        l.wit_package === call.ref.package &&
+        l.name === call.linkName
+      ) {
+        return known;
+      }
+    }
+    return null;
+  }
+
+  /** Dispatches a call to the handler of its interface and function. */
+  async handle(call: IncomingCall): Promise<unknown> {
+    if (isLinkValidation(call.ref)) return this.validate(call.args[0]);
+    const handler = this.instance.handlers[interfaceKey(call.ref)]?.[call.function];
+    if (!handler) {
+      const error = new UnknownFunctionError(this.deps.providerId, call.interface, call.function);
+      throw new ApplicationError('unknown-function', error.message);
+    }
+    return handler({
+      interface: call.interface,
+      ref: call.ref,
+      function: call.function,
+      args: call.args,
+      source: call.source,
+      linkName: call.linkName,
+      link: this.linkFor(call),
+      deadline: call.deadline,
+      signal: call.signal,
+      traceparent: call.traceparent,
+    });
+  }
+
+  /** Answers the host's "do you accept this link?" with a refusal reason or null. */
+  private async validate(raw: unknown): Promise<string | null> {
+    const parsed = LinkSchema.safeParse(raw);
+    if (!parsed.success || !this.instance.validateLink) return null;
+    try {
+      return (await this.instance.validateLink(this.resolve(parsed.data))) ?? null;
+    } catch (error) {
+      return `provider ${this.deps.providerId} could not check the link: ${(error as Error).message}`;
+    }
+  }
+
+  async health(): Promise<Health> {
+    if (!this.instance.healthCheck) return { healthy: true };
+    try {
+      return await this.instance.healthCheck();
+    } catch (error) {
+      return { healthy: false, message: (error as Error).message };
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const off of this.unsubscribe.splice(0)) off();
+    for (const known of [...this.known.values()]) await this.safely('linkRemoved', () => this.instance.linkRemoved?.(known));
+    this.known.clear();
+    await this.instance.shutdown?.();
+  }
+
+  private resolve(link: Link): ProviderLink {
+    return {
+      link,
+      role: link.target === this.deps.providerId ? 'target' : 'source',
+      sourceConfig: mergeConfigs(link.source_config, this.deps.configs.get),
+      targetConfig: mergeConfigs(link.target_config, this.deps.configs.get),
+    };
+  }
+
+  /** Brings the provider's view of its links in line with the lattice's. */
+  private async syncLinks(): Promise<void> {
+    const current = new Map<string, ProviderLink>();
+    for (const link of this.deps.links.values()) {
+      if (involves(link, this.deps.providerId)) current.set(JSON.stringify(link), this.resolve(link));
+    }
+    for (const [key, known] of this.known) {
+      if (!current.has(key)) {
+        this.known.delete(key);
+        await this.safely('linkRemoved', () => this.instance.linkRemoved?.(known));
+      }
+    }
+    for (const [key, fresh] of current) {
+      const before = this.known.get(key);
+      if (before && sameConfig(before, fresh)) continue;
+      this.known.set(key, fresh);
+      await this.safely('linkAdded', () => this.instance.linkAdded?.(fresh));
+    }
+  }
+
+  private async onConfigChange(name: string): Promise<void> {
+    if (this.deps.configNames.includes(name)) {
+      const merged = { ...this.deps.defaults, ...mergeConfigs(this.deps.configNames, this.deps.configs.get) };
+      const parsed = this.definition.configSchema.safeParse(merged);
+      if (parsed.success) await this.safely('configUpdated', () => this.instance.configUpdated?.(parsed.data));
+      else this.deps.log.warn({ config: name, problems: describeIssues(parsed.error) }, 'ignoring invalid config update');
+    }
+    await this.syncLinks();
+  }
+
+  /** Hooks are provider code: a failing one is logged, never allowed to stop the host. */
+  private async safely(hook: string, fn: () => unknown): Promise<void> {
+    try {
+      await fn();
+    } catch (error) {
+      this.deps.log.warn({ err: error, hook }, 'provider hook failed');
+    }
+  }
+}
+
+function sameConfig(a: ProviderLink, b: ProviderLink): boolean {
+  return JSON.stringify([a.sourceConfig, a.targetConfig]) === JSON.stringify([b.sourceConfig, b.targetConfig]);
+}
+
