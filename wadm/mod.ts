@@ -1,0 +1,2 @@
+/** Public API of wadm: run an instance with `startWadm`; the parts live in the subfolders. */
+export { startWadm, type Wadm, type WadmOptions } from './service.js';

@@ -1,0 +1,127 @@
+import type { AppComponent, AppScaler } from '../manifest/model.js';
+import { isOwnedBy, ownedAnnotations, scalerId } from './annotations.js';
+import { effectiveSpreads, eligibleHosts, evenSplit, formatRequirements, splitByWeight } from './placement.js';
+import type { Command, ObservedComponent, ObservedHost, PlacementProblem, ScalerResult, ScalerState } from './types.js';
+
+/** A Wasm component to scale: its manifest entry (with image and scaler) and resolved config names. */
+export interface ComponentScalerInput {
+  app: string;
+  component: AppComponent & { image: string; scaler: AppScaler };
+  /** Config names passed to the component (already app-scoped for inline config). */
+  config: string[];
+  hosts: readonly ObservedHost[];
+}
+
+function observed(host: ObservedHost, id: string): ObservedComponent | undefined {
+  return host.components.find((c) => c.id === id);
+}
+
+/**
+ * spreadscaler for components. `instances` is the number of concurrency slots (the hosts'
+ * `max_instances`) for this component across the lattice: split over the spread entries by weight
+ * (largest remainder), each entry's share divided evenly over the live hosts whose labels match
+ * its requirements (see evenSplit for the odd units). A host matching several entries gets the sum. Hosts matching no entry lose
+ * this app's instances. A share with no matching host is reported as a placement problem.
+ */
+export function spreadComponent(input: ComponentScalerInput): ScalerResult {
+  const { component, hosts } = input;
+  const spreads = effectiveSpreads(component.scaler.spread);
+  const shares = splitByWeight(component.scaler.instances, spreads.map((s) => s.weight));
+  const desired = new Map<string, number>();
+  const problems: PlacementProblem[] = [];
+  spreads.forEach((spread, i) => {
+    const share = shares[i]!;
+    if (share === 0) return;
+    const eligible = eligibleHosts(hosts, spread);
+    if (eligible.length === 0) {
+      problems.push({
+        component: component.name,
+        scaler: 'spreadscaler',
+        spread: spread.name,
+        requirements: spread.requirements,
+        wanted: share,
+        placed: 0,
+        message: `${component.name}: spread "${spread.name}" needs ${share} instance(s) but no host matches ${formatRequirements(spread.requirements)}`,
+      });
+      return;
+    }
+    const current = new Map(eligible.map((h) => [h.id, observed(h, component.id)?.max_instances ?? 0]));
+    for (const [hostId, n] of evenSplit(share, eligible, component.id, current)) {
+      desired.set(hostId, (desired.get(hostId) ?? 0) + n);
+    }
+  });
+  return finish(input, 'spreadscaler', desired, problems, 'failed');
+}
+
+/**
+ * daemonscaler for components: `instances` slots on every live host that matches any spread
+ * entry (every host when there is none), including hosts that join later: each reconcile
+ * recomputes the set. No matching host is "waiting", not failed: hosts may still join.
+ */
+export function daemonComponent(input: ComponentScalerInput): ScalerResult {
+  const { component, hosts } = input;
+  const spreads = effectiveSpreads(component.scaler.spread);
+  const desired = new Map<string, number>();
+  for (const spread of spreads) {
+    for (const h of eligibleHosts(hosts, spread)) desired.set(h.id, component.scaler.instances);
+  }
+  const problems: PlacementProblem[] = [];
+  if (desired.size === 0 && component.scaler.instances > 0) {
+    const wanted = spreads.map((s) => formatRequirements(s.requirements)).join(' or ');
+    problems.push({
+      component: component.name,
+      scaler: 'daemonscaler',
+      spread: spreads.map((s) => s.name).join(','),
+      requirements: spreads[0]!.requirements,
+      wanted: component.scaler.instances,
+      placed: 0,
+      message: `${component.name}: no host matches ${wanted}; it will run on matching hosts when they join`,
+    });
+  }
+  return finish(input, 'daemonscaler', desired, problems, 'waiting');
+}
+
+export function componentScaler(input: ComponentScalerInput): ScalerResult {
+  return input.component.scaler.type === 'daemonscaler' ? daemonComponent(input) : spreadComponent(input);
+}
+
+/** Turns a desired slot count per host into scale commands for the hosts that differ. */
+function finish(
+  input: ComponentScalerInput,
+  kind: 'spreadscaler' | 'daemonscaler',
+  desired: Map<string, number>,
+  problems: PlacementProblem[],
+  stateWhenUnplaced: ScalerState,
+): ScalerResult {
+  const { app, component, hosts, config } = input;
+  const id = scalerId(kind, component.name);
+  const commands: Command[] = [];
+  for (const host of hosts) {
+    const want = desired.get(host.id) ?? 0;
+    const seen = observed(host, component.id);
+    const owned = seen !== undefined && isOwnedBy(seen.annotations, app);
+    const have = owned ? seen.max_instances : 0;
+    const otherImage = seen !== undefined && seen.image_ref !== component.image;
+    // Someone else's instance on a host we do not want: not ours to stop.
+    if (want === 0 && !owned) continue;
+    if (want === have && !(want > 0 && otherImage)) continue;
+    commands.push({
+      type: 'scale_component',
+      host_id: host.id,
+      component_id: component.id,
+      image_ref: component.image,
+      count: want,
+      annotations: ownedAnnotations(app, id),
+      config,
+      allow_update: want > 0 && otherImage,
+    });
+  }
+  const state: ScalerState = problems.length ? stateWhenUnplaced : commands.length ? 'reconciling' : 'deployed';
+  const total = [...desired.values()].reduce((a, b) => a + b, 0);
+  const message = problems.length
+    ? problems.map((p) => p.message).join('; ')
+    : commands.length
+      ? `scaling ${component.id} on ${commands.length} host(s)`
+      : `${total} instance(s) on ${[...desired.values()].filter((n) => n > 0).length} host(s)`;
+  return { commands, problems, status: { id, kind, component: component.name, state, message } };
+}

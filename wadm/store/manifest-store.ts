@@ -1,0 +1,212 @@
+import { randomBytes } from 'node:crypto';
+import type { KV, NatsConnection } from 'nats';
+import { buckets } from '../../protocol/subjects.js';
+import { decodeJson, encodeJson } from '../../protocol/codec.js';
+import type { PutReply, VersionInfo } from '../../protocol/schemas/wadm.js';
+import { normalizeManifest, type AppManifest } from '../manifest/model.js';
+import { ManifestInput } from '../manifest/schema.js';
+import { validateManifest } from '../manifest/validate.js';
+import { StoreError } from './errors.js';
+import {
+  addVersion,
+  deleteFrom,
+  deployVersion,
+  findVersion,
+  latest,
+  settleRecord,
+  StoredApp,
+  undeployApp,
+  type DeleteResult,
+  type DeployResult,
+  type RecordChange,
+  type StoredVersion,
+} from './record.js';
+
+/** Compare-and-set retries before giving up; each retry re-reads, so only real contention fails. */
+const MAX_CAS_ATTEMPTS = 20;
+
+/** Versions generated for manifests without a `version` annotation sort by time. */
+export function generateVersion(now: Date): string {
+  return `${now.toISOString().replace(/[-:.TZ]/g, '')}-${randomBytes(3).toString('hex')}`;
+}
+
+/** What the reconciler needs for one application: the manifest to run and the one before it. */
+export interface DesiredApp {
+  name: string;
+  deployedVersion: string | null;
+  manifest: AppManifest | null;
+  previousVersion: string | null;
+  previous: AppManifest | null;
+  deleted: boolean;
+}
+
+/** Canonical form of a stored version (it was valid when put). */
+export function canonical(version: StoredVersion): AppManifest {
+  return normalizeManifest(ManifestInput.parse(version.manifest));
+}
+
+/**
+ * Versioned manifests in JetStream KV, one key per application (see record.ts). Every write is
+ * a compare-and-set on the key's revision, so several wadm instances can share one lattice.
+ */
+export class ManifestStore {
+  private constructor(
+    readonly kv: KV,
+    readonly lattice: string,
+    private readonly nc: NatsConnection,
+    private readonly domain: string | undefined,
+  ) {}
+
+  /** `domain`: the JetStream domain of the lattice buckets (the hub's, for wadm on a leaf node). */
+  static async open(nc: NatsConnection, lattice: string, opts: { replicas?: number; domain?: string } = {}): Promise<ManifestStore> {
+    try {
+      const js = nc.jetstream(opts.domain ? { domain: opts.domain } : {});
+      const kv = await js.views.kv(buckets.manifests(lattice), { history: 1, replicas: opts.replicas ?? 1 });
+      return new ManifestStore(kv, lattice, nc, opts.domain);
+    } catch (cause) {
+      throw new StoreError(`cannot open the manifest bucket of lattice ${lattice}: ${(cause as Error).message}`, { cause });
+    }
+  }
+
+  /** Validates and stores a manifest as a new version (its `version` annotation, or a generated one). */
+  async put(raw: unknown, now = new Date()): Promise<PutReply> {
+    const { valid, problems, manifest } = validateManifest(raw);
+    if (!valid || !manifest) return { accepted: false, name: manifest?.name ?? null, version: null, created: false, problems };
+    const version = manifest.version ?? generateVersion(now);
+    const result = await this.mutate(manifest.name, (current) => addVersion(current, manifest.name, version, raw, now));
+    if (!result.ok) {
+      return {
+        accepted: false,
+        name: manifest.name,
+        version,
+        created: false,
+        problems: [...problems, { level: 'error', path: result.path, message: result.message }],
+      };
+    }
+    return { accepted: true, name: manifest.name, version, created: result.created, problems };
+  }
+
+  /** The stored record (deleted ones included: the reconciler still needs them). */
+  async record(name: string): Promise<StoredApp | null> {
+    return (await this.read(name))?.record ?? null;
+  }
+
+  /** One version (default the latest) of a visible application. */
+  async get(name: string, version?: string): Promise<{ record: StoredApp; version: StoredVersion } | null> {
+    const record = await this.record(name);
+    if (!record || record.deleted) return null;
+    const found = version === undefined ? latest(record) : findVersion(record, version);
+    return found ? { record, version: found } : null;
+  }
+
+  /** Every application, deleted-but-pending ones included when `all` is set. */
+  async list(opts: { all?: boolean } = {}): Promise<StoredApp[]> {
+    const out: StoredApp[] = [];
+    for (const key of await this.keys()) {
+      const record = await this.record(key);
+      if (record && (opts.all || !record.deleted)) out.push(record);
+    }
+    return out.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async versions(name: string): Promise<VersionInfo[] | null> {
+    const record = await this.record(name);
+    if (!record || record.deleted) return null;
+    return record.versions.map((v) => ({ version: v.version, created_at: v.created_at, deployed: v.version === record.deployed_version }));
+  }
+
+  async deploy(name: string, version?: string): Promise<DeployResult | null> {
+    return this.mutateExisting(name, (record) => deployVersion(record, version));
+  }
+
+  async undeploy(name: string): Promise<{ undeployed: boolean } | null> {
+    return this.mutateExisting(name, (record) => undeployApp(record));
+  }
+
+  /** Deletes a version, or the whole application (undeploying it first: see record.ts). */
+  async delete(name: string, version?: string): Promise<DeleteResult | null> {
+    return this.mutateExisting(name, (record) => deleteFrom(record, version));
+  }
+
+  /** Called by the reconciler once the lattice matches the deployed version (or the undeploy is done). */
+  async settle(name: string): Promise<void> {
+    await this.mutate(name, (current) => ({ record: current ? settleRecord(current) : null, result: undefined }));
+  }
+
+  /** The manifests the reconciler should act on for one application. */
+  async desired(name: string): Promise<DesiredApp | null> {
+    const record = await this.record(name);
+    if (!record) return null;
+    const pick = (v: string | null) => {
+      const found = v === null ? undefined : findVersion(record, v);
+      return found ? canonical(found) : null;
+    };
+    return {
+      name,
+      deployedVersion: record.deployed_version,
+      manifest: pick(record.deployed_version),
+      previousVersion: record.previous_version,
+      previous: pick(record.previous_version),
+      deleted: record.deleted,
+    };
+  }
+
+  /**
+   * Every key with a value in the bucket. Not `kv.keys()`: with nats-server 2.9 its
+   * last-per-subject consumer reports `pending: 0` early once keys were purged, and the
+   * listing silently stops short. The stream's per-subject state is exact.
+   */
+  private async keys(): Promise<string[]> {
+    const stream = `KV_${buckets.manifests(this.lattice)}`;
+    const prefix = `$KV.${buckets.manifests(this.lattice)}.`;
+    const jsm = await this.nc.jetstreamManager(this.domain ? { domain: this.domain } : {});
+    const info = await jsm.streams.info(stream, { subjects_filter: '>' });
+    return Object.keys(info.state.subjects ?? {})
+      .filter((s) => s.startsWith(prefix))
+      .map((s) => s.slice(prefix.length));
+  }
+
+  private async read(name: string): Promise<{ record: StoredApp; revision: number } | null> {
+    let entry;
+    try {
+      entry = await this.kv.get(name);
+    } catch (cause) {
+      throw new StoreError(`cannot read application ${name}: ${(cause as Error).message}`, { cause });
+    }
+    if (!entry || entry.operation !== 'PUT') return null;
+    const parsed = StoredApp.safeParse(decodeJson(entry.value));
+    if (!parsed.success) throw new StoreError(`stored record of ${name} is malformed`);
+    return { record: parsed.data, revision: entry.revision };
+  }
+
+  private async mutateExisting<T>(name: string, change: (record: StoredApp) => RecordChange<T>): Promise<T | null> {
+    let missing = false;
+    const result = await this.mutate(name, (current) => {
+      if (!current || current.deleted) {
+        missing = true;
+        return { record: current, result: undefined as T };
+      }
+      return change(current);
+    });
+    return missing ? null : result;
+  }
+
+  /** Read, compute, compare-and-set; retried when another writer got there first. */
+  private async mutate<T>(name: string, change: (current: StoredApp | null) => RecordChange<T>): Promise<T> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const current = await this.read(name);
+      const { record, result } = change(current?.record ?? null);
+      if (record === (current?.record ?? null)) return result; // nothing to write
+      try {
+        if (record === null) await this.kv.purge(name);
+        else if (current) await this.kv.update(name, encodeJson(record), current.revision);
+        else await this.kv.create(name, encodeJson(record));
+        return result;
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    throw new StoreError(`could not update application ${name} after ${MAX_CAS_ATTEMPTS} attempts`, { cause: lastError });
+  }
+}
