@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+import { CliError, withLattice } from '../context.js';
+import { absoluteImageRef } from '../image-ref.js';
+import { emit, parsePairs } from '../output.js';
+import { pickHost } from '../auction.js';
+
+interface ScaleFlags {
+  count: string;
+  host?: string;
+  constraint?: string[];
+  annotation?: string[];
+  config?: string[];
+  allowUpdate?: boolean;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export function register(program: Command): void {
+  const scale = program.command('scale').description('scale components');
+  scale
+    .command('component')
+    .argument('<component-id>', 'component id')
+    .argument('<image>', 'image reference (file path, file:// URL, ...)')
+    .requiredOption('-c, --count <n>', 'max concurrent instances on the host; 0 stops it')
+    .option('--host <host-id>', 'host to scale on (default: an auction among hosts matching --constraint)')
+    .option('--constraint <k=v>', 'label the chosen host must have (repeatable)', collect)
+    .option('--annotation <k=v>', 'annotation (repeatable)', collect)
+    .option('--config <name>', 'named config for the component (repeatable)', collect)
+    .option('--allow-update', 'replace the image if the component runs another one')
+    .description('scale a component on a host; reports the exact reason when it cannot run')
+    .action(async (componentId: string, image: string, flags: ScaleFlags, command: Command) =>
+      withLattice(command, async ({ ctl, opts }) => {
+        const count = Number(flags.count);
+        if (!Number.isInteger(count) || count < 0) throw new CliError(`--count must be a non-negative integer, got "${flags.count}"`);
+        const imageRef = absoluteImageRef(image);
+        const hostId = flags.host ?? (await pickHost(ctl, 'component', componentId, imageRef, flags.constraint));
+        await ctl.scaleComponent(
+          hostId,
+          {
+            component_id: componentId,
+            image_ref: imageRef,
+            count,
+            annotations: parsePairs(flags.annotation ?? [], 'annotation'),
+            config: flags.config ?? [],
+            allow_update: flags.allowUpdate ?? false,
+          },
+          // Loading a JS component the first time means a transpile of about a second.
+          { timeoutMs: 60_000 },
+        );
+        emit(opts, { component_id: componentId, host_id: hostId, image_ref: imageRef, count }, () =>
+          count === 0 ? `stopped ${componentId} on ${hostId}` : `scaled ${componentId} to ${count} on ${hostId}`,
+        );
+      }),
+    );
+}

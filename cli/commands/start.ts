@@ -1,0 +1,45 @@
+import type { Command } from 'commander';
+import { withLattice } from '../context.js';
+import { emit, parsePairs } from '../output.js';
+import { pickHost } from '../auction.js';
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+interface StartFlags {
+  host?: string;
+  constraint?: string[];
+  config?: string[];
+  annotation?: string[];
+  mode?: 'builtin' | 'process';
+}
+
+export function register(program: Command): void {
+  const start = program.command('start').description('start providers');
+  start
+    .command('provider')
+    .argument('<provider-id>', 'provider id')
+    .argument('<image>', 'provider image, e.g. ghcr.io/wasmcloud/http-server:0.23.0 (see docs/providers.md)')
+    .option('--host <host-id>', 'host to start it on (default: an auction among hosts matching --constraint)')
+    .option('--constraint <k=v>', 'label the chosen host must have (repeatable)', collect)
+    .option('--config <name>', 'named config for the provider (repeatable)', collect)
+    .option('--annotation <k=v>', 'annotation (repeatable)', collect)
+    .option('--mode <mode>', 'builtin (in the host process) or process (supervised child)')
+    .description('start a capability provider on a host')
+    .action(async (providerId: string, image: string, flags: StartFlags, command: Command) =>
+      withLattice(command, async ({ ctl, opts }) => {
+        const hostId = flags.host ?? (await pickHost(ctl, 'provider', providerId, image, flags.constraint));
+        await ctl.startProvider(
+          hostId,
+          {
+            provider_id: providerId,
+            provider_ref: image,
+            config: flags.config ?? [],
+            annotations: parsePairs(flags.annotation ?? [], 'annotation'),
+            mode: flags.mode,
+          },
+          { timeoutMs: 30_000 },
+        );
+        emit(opts, { provider_id: providerId, host_id: hostId, image }, () => `started ${providerId} on ${hostId}`);
+      }),
+    );
+}

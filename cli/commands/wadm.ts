@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import { createLogger } from '../../lib/logger.js';
+import { connectLongLived } from '../../lib/nats-connection.js';
+import { startWadm } from '../../wadm/mod.js';
+import { CliError, globalOptions, latticeName, natsSettings } from '../context.js';
+import { emit } from '../output.js';
+
+/**
+ * `lattice wadm`: wadm on its own (the scheduler and API without a host), e.g. a second
+ * instance for fail-over or one next to a lattice of edge hosts. Same NATS/lattice options as
+ * every command; runs until SIGINT/SIGTERM.
+ */
+export function register(program: Command): void {
+  program
+    .command('wadm')
+    .description('run wadm (application manifests, scheduler, API) standalone until stopped (SIGINT/SIGTERM)')
+    .option('--kv-replicas <n>', 'replicas of the wadm KV buckets if this instance creates them (default 1)')
+    .option('--js-domain <domain>', 'JetStream domain of the lattice buckets (env LATTICE_JS_DOMAIN; "hub" on a leaf node)')
+    .action(async (flags: { kvReplicas?: string; jsDomain?: string }, command: Command) => {
+      const opts = globalOptions(command);
+      const settings = natsSettings(opts);
+      const lattice = latticeName(opts);
+      const replicas = flags.kvReplicas === undefined ? undefined : Number(flags.kvReplicas);
+      if (replicas !== undefined && (!Number.isInteger(replicas) || replicas <= 0)) {
+        throw new CliError(`--kv-replicas must be a positive integer, got "${flags.kvReplicas}"`);
+      }
+      const logger = createLogger({ component: 'wadm', lattice });
+      let nc;
+      try {
+        nc = await connectLongLived(settings, 'lattice-wadm', logger);
+      } catch (error) {
+        throw new CliError(`cannot connect to NATS at ${settings.url}: ${(error as Error).message}`, { cause: error });
+      }
+      let wadm;
+      try {
+        wadm = await startWadm({ nc, lattice, logger, kvReplicas: replicas, jsDomain: flags.jsDomain });
+      } catch (error) {
+        await nc.close();
+        throw new CliError(`cannot start wadm: ${(error as Error).message}`, { cause: error });
+      }
+      emit(opts, { wadm_id: wadm.id, lattice, leader: wadm.leader }, () => `${wadm.id} serving lattice "${lattice}" (${wadm.leader ? 'leader' : 'standby'})`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await wadm.stop();
+      await nc.close();
+    });
+}

@@ -1,0 +1,20 @@
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/**
+ * Makes a component reference mean the same on every host: a plain path or a relative `file://`
+ * reference is resolved against the CLI's working directory into an absolute `file://` URL
+ * (hosts resolve relative paths against their own directory, which is rarely what a user means).
+ * Other schemes (`oci://`, `ghcr.io/...`, `nats://`) pass through unchanged.
+ */
+export function absoluteImageRef(ref: string, baseDir = process.cwd()): string {
+  if (ref.startsWith('file://')) {
+    const rest = decodeURIComponent(ref.slice('file://'.length));
+    if (rest.startsWith('/')) return ref;
+    return pathToFileURL(resolve(baseDir, rest)).href;
+  }
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(ref) && (ref.endsWith('.wasm') || ref.startsWith('.') || isAbsolute(ref))) {
+    return pathToFileURL(resolve(baseDir, ref)).href;
+  }
+  return ref;
+}

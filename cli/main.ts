@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from 'commander';
+import { registerCommands } from './commands/index.js';
+import { CliError } from './context.js';
+import { LatticeError } from '../protocol/errors.js';
+import { LATTICE_VERSION } from '../lib/version.js';
+
+/** The CLI entry point: the only place in the project that calls process.exit. */
+async function main(argv: string[]): Promise<number> {
+  const program = new Command('lattice')
+    .description('Run and manage a lattice of WebAssembly hosts over NATS')
+    .version(LATTICE_VERSION)
+    .option('--nats-url <url>', 'NATS server URL (env NATS_URL, default nats://127.0.0.1:4222)')
+    .option('--lattice <name>', 'lattice name (env LATTICE, default "default")')
+    .option('--nats-user <user>', 'NATS user (env NATS_USER)')
+    .option('--nats-password <password>', 'NATS password (env NATS_PASSWORD)')
+    .option('--nats-token <token>', 'NATS token (env NATS_TOKEN)')
+    .option('--nats-nkey <seed-or-file>', 'NATS nkey seed or file holding it (env NATS_NKEY)')
+    .option('--nats-creds <file>', 'NATS credentials file (env NATS_CREDS)')
+    .option('--tls-ca <file>', 'CA certificate for TLS (env NATS_TLS_CA)')
+    .option('--tls-cert <file>', 'client certificate for TLS (env NATS_TLS_CERT)')
+    .option('--tls-key <file>', 'client key for TLS (env NATS_TLS_KEY)')
+    .option('--timeout <ms>', 'request timeout in milliseconds')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .showHelpAfterError()
+    .exitOverride();
+  await registerCommands(program);
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`error: ${message}\n`);
+    return error instanceof CliError || error instanceof LatticeError ? 1 : 2;
+  }
+}
+
+main(process.argv).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`fatal: ${String(error)}\n`);
+    process.exit(2);
+  },
+);
