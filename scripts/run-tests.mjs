@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// Runs the compiled test files (dist/**/*.test.js) with node's test runner.
+//   node scripts/run-tests.mjs [--edge] [--unit] [SUBSTRING...]
+// --edge: only the edge/ARM/partition tests; --unit: only tests that live beside the code (no
+// test/ folder); SUBSTRING: only files whose path contains one of them.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const dist = join(root, 'dist');
+const args = process.argv.slice(2);
+const edgeOnly = args.includes('--edge');
+const unitOnly = args.includes('--unit');
+const filters = args.filter((a) => !a.startsWith('--'));
+
+function walk(dir, out = []) {
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules') continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) walk(path, out);
+    else if (name.endsWith('.test.js')) out.push(path);
+  }
+  return out;
+}
+
+let files = walk(dist).map((f) => relative(root, f)).sort();
+if (edgeOnly) files = files.filter((f) => f.startsWith('dist/test/edge/'));
+if (unitOnly) files = files.filter((f) => !f.startsWith('dist/test/'));
+if (filters.length) files = files.filter((f) => filters.some((s) => f.includes(s)));
+if (files.length === 0) {
+  console.error('no test files matched');
+  process.exit(1);
+}
+
+const concurrency = process.env.TEST_CONCURRENCY ?? '2';
+const result = spawnSync(
+  process.execPath,
+  ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+  { stdio: 'inherit', cwd: root, env: { ...process.env, LATTICE_LOG: process.env.LATTICE_LOG ?? 'silent' } },
+);
+process.exit(result.status ?? 1);

@@ -1,0 +1,17 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { buildWat, FIXTURES_SRC } from '../../components/tools/wat.js';
+
+const SRC = fileURLToPath(new URL('../../../test/e2e/fixtures/', import.meta.url));
+const OUT = fileURLToPath(new URL('../../../build/e2e-fixtures/', import.meta.url));
+
+/** Builds `test/e2e/fixtures/NAME.wat` (worlds from components/fixtures/wit) and returns its file:// URL. */
+export async function e2eFixture(name: string): Promise<string> {
+  const wat = await readFile(join(SRC, `${name}.wat`), 'utf8');
+  const bytes = await buildWat(wat, { witDir: join(FIXTURES_SRC, 'wit'), name });
+  await mkdir(OUT, { recursive: true });
+  const path = join(OUT, `${name}.wasm`);
+  await writeFile(path, bytes);
+  return pathToFileURL(path).href;
+}

@@ -1,0 +1,75 @@
+/**
+ * SIGKILL of a host that runs an application's component: wadm notices the missed heartbeats,
+ * re-places the share on the other matching host, and the app's HTTP endpoint answers again.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { freePort } from '../kit/ports.js';
+import { waitFor } from '../kit/wait.js';
+import { fixture } from '../runtime/helpers.js';
+import { component, manifest, WadmLattice } from './lattice.js';
+
+describe('wadm re-places the share of a killed host', { timeout: 90_000 }, () => {
+  let lattice: WadmLattice;
+  let image: string;
+
+  before(async () => {
+    [lattice, image] = await Promise.all([WadmLattice.start(), fixture('http-hello')]);
+    await lattice.host('ingress', { zone: 'cloud' });
+    await Promise.all([lattice.hostProcess('edge-a', { zone: 'edge' }), lattice.hostProcess('edge-b', { zone: 'edge' })]);
+    await lattice.wadm();
+  });
+  after(async () => lattice?.stop());
+
+  it('serves again from the surviving edge host after SIGKILL', { timeout: 60_000 }, async (t) => {
+    const port = await freePort();
+    const app = manifest('edge-hello', 'v1', [
+      component('hello', image, { type: 'spreadscaler', properties: { instances: 1, spread: [{ name: 'edge', requirements: { zone: 'edge' } }] } }),
+      {
+        name: 'http',
+        type: 'capability',
+        properties: { image: 'wasmcloud+builtin://http-server' },
+        traits: [
+          { type: 'spreadscaler', properties: { instances: 1, spread: [{ name: 'cloud', requirements: { zone: 'cloud' } }] } },
+          {
+            type: 'link',
+            properties: {
+              target: { name: 'hello' },
+              namespace: 'wasi',
+              package: 'http',
+              interfaces: ['incoming-handler'],
+              source: { config: [{ name: 'listen', properties: { address: `127.0.0.1:${port}` } }] },
+            },
+          },
+        ],
+      },
+    ]);
+    assert.ok((await lattice.client.put(app)).accepted);
+    await lattice.client.deploy('edge-hello');
+    await lattice.waitForState('edge-hello', 'deployed', 30_000);
+    const url = `http://127.0.0.1:${port}/`;
+    const serving = async () => {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) }).catch(() => null);
+      return res?.status === 200 && /hello/.test(await res.text());
+    };
+    await waitFor('the app to serve', serving, { timeoutMs: 15_000 });
+
+    const placed = await lattice.placement('edge_hello-hello');
+    assert.equal(placed.size, 1);
+    const [victimId] = [...placed.keys()];
+    const victim = lattice.processes.find((p) => p.hostId === victimId)!;
+    const survivor = lattice.processes.find((p) => p.hostId !== victimId)!;
+    assert.ok(victim, 'the component runs on one of the child-process hosts');
+
+    victim.kill('SIGKILL');
+    const killedAt = Date.now();
+    await waitFor('the app to serve again', serving, { timeoutMs: 30_000, intervalMs: 50 });
+    const servingAfterMs = Date.now() - killedAt;
+    t.diagnostic(`SIGKILL -> serving again: ${servingAfterMs} ms`);
+    process.stderr.write(`# wadm host-loss: SIGKILL at ${killedAt} -> serving again in ${servingAfterMs} ms\n`);
+
+    const now = await lattice.placement('edge_hello-hello');
+    assert.deepEqual([...now.entries()], [[survivor.hostId, 1]]);
+    await lattice.waitForState('edge-hello', 'deployed', 15_000);
+  });
+});
