@@ -10,6 +10,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { bundle } from './bundle.js';
+import { withBuildLock } from './build-lock.js';
 import { ComponentBuildError, errorText } from './errors.js';
 import { loadProject, type ComponentEntry, type ComponentProject } from './project.js';
 import { inputsHash, readStamp, sha256, writeStamp } from './stamp.js';
@@ -84,8 +85,19 @@ export function featuresToDisable(world: string, witText: string, explicit?: Sta
   return /\bwasi:http\//.test(body) ? [] : ['http', 'fetch-event'];
 }
 
-/** Builds one component of a loaded project. */
+/**
+ * Builds one component of a loaded project. Concurrent builds of the same component (other
+ * terminals, parallel test files) wait for each other; the later ones then skip on the stamp.
+ */
 export async function buildComponent(project: ComponentProject, entry: ComponentEntry, options: BuildOptions = {}): Promise<BuildResult> {
+  const lockPath = join(project.workDir, `${entry.name}.lock`);
+  return withBuildLock(lockPath, () => buildUnlocked(project, entry, options), {
+    onWait: (pid) =>
+      options.onProgress?.({ component: entry.name, step: 'check-stamp', index: 1, total: STEPS.length, message: `waiting for the build in process ${pid}` }),
+  });
+}
+
+async function buildUnlocked(project: ComponentProject, entry: ComponentEntry, options: BuildOptions): Promise<BuildResult> {
   const started = performance.now();
   const progress = (step: BuildStep, message: string): void =>
     options.onProgress?.({ component: entry.name, step, index: STEPS.indexOf(step) + 1, total: STEPS.length, message });
