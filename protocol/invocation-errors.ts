@@ -53,3 +53,18 @@ export class ApplicationError extends Error {
     this.name = 'ApplicationError';
   }
 }
+
+/**
+ * A byte stream that crossed the lattice (an HTTP body) broke off: its producer failed, vanished
+ * or went silent, or messages were lost. `reason` is one of the cases below.
+ */
+export class StreamBrokenError extends LatticeError {
+  constructor(
+    readonly subject: string,
+    readonly reason: 'failed' | 'gone' | 'stalled' | 'lost' | 'cancelled',
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`stream ${subject} ${reason}: ${detail}`, options);
+  }
+}

@@ -151,6 +151,12 @@ export const invocation = {
     assertToken('transfer id', transferId),
   transferWildcard: (lattice: string, instanceId: string) =>
     `wrpc.xfer.${INVOCATION_VERSION}.${assertToken('lattice', lattice)}.${assertToken('instance id', instanceId)}.*`,
+  /** A byte stream (an HTTP body...) one connection exports; consumers pull it here. */
+  stream: (lattice: string, exporterId: string, streamId: string) =>
+    `wrpc.stream.${INVOCATION_VERSION}.${assertToken('lattice', lattice)}.${assertToken('exporter id', exporterId)}.` +
+    assertToken('stream id', streamId),
+  streamWildcard: (lattice: string, exporterId: string) =>
+    `wrpc.stream.${INVOCATION_VERSION}.${assertToken('lattice', lattice)}.${assertToken('exporter id', exporterId)}.*`,
 } as const;
 
 /** Splits an invocation subject into its parts; null when it is not one. */

@@ -19,6 +19,7 @@ import {
 import { invocation } from '../subjects.js';
 import { intHeader, joinChunks, maxChunkSize, splitChunks } from './chunks.js';
 import { decodeValue, encodeValue } from './codec.js';
+import { exporterFor, importStream, type StreamRef } from './streams.js';
 
 function isNatsError(error: unknown): error is NatsError {
   return error instanceof Error && typeof (error as Partial<NatsError>).code === 'string';
@@ -46,14 +47,33 @@ export async function invoke(nc: NatsConnection, lattice: string, input: InvokeI
   const ref = parseInterfaceName(opts.interface);
   const subject = invocation.target(lattice, opts.target, interfaceKey(ref), opts.function);
   const deadline = Date.now() + opts.deadlineMs;
+  const exported: StreamRef[] = [];
+  const exporter = exporterFor(nc, lattice);
   let body: Uint8Array;
   try {
-    body = encodeValue(opts.args);
+    body = encodeValue(opts.args, (stream) => {
+      const ref = exporter.export(stream, opts.deadlineMs);
+      exported.push(ref);
+      return ref;
+    });
   } catch (cause) {
+    for (const ref of exported) exporter.drop(ref);
     throw new TypeError(`invocation arguments for ${subject} cannot be encoded: ${String(cause)}`, { cause });
   }
 
   const call = new Caller(nc, subject, opts.target, opts.deadlineMs, deadline);
+  try {
+    return await send(call, nc, subject, body, opts);
+  } catch (error) {
+    // Nobody will read the streams of a call that failed (a callee that did read them has
+    // already taken them off this list).
+    for (const ref of exported) exporter.drop(ref);
+    throw error;
+  }
+}
+
+/** Sends the encoded call (in chunks when it is over the max payload) and reads the reply. */
+async function send(call: Caller, nc: NatsConnection, subject: string, body: Uint8Array, opts: InvokeOptions): Promise<unknown> {
   const h = headers();
   h.set(InvocationHeader.interface, opts.interface);
   h.set(InvocationHeader.source, opts.source);
@@ -154,7 +174,7 @@ class Caller {
       bytes = joinChunks(parts);
     }
     try {
-      return decodeValue(bytes);
+      return decodeValue(bytes, (ref) => importStream(this.nc, ref));
     } catch (cause) {
       throw new InvocationProtocolError(this.subject, 'reply body is not valid msgpack', { cause });
     }

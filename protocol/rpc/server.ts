@@ -12,6 +12,7 @@ import {
 import { invocation, parseInvocationSubject } from '../subjects.js';
 import { intHeader, joinChunks, maxChunkSize, splitChunks } from './chunks.js';
 import { decodeValue, encodeValue } from './codec.js';
+import { exporterFor, importStream } from './streams.js';
 
 const ABORTED: unique symbol = Symbol('aborted');
 
@@ -39,6 +40,8 @@ interface CallMeta {
   source: string;
   linkName: string;
   traceparent: string | undefined;
+  /** The caller's budget when it sent the call; also how long a silent byte stream may last. */
+  timeoutMs: number;
   deadline: number;
 }
 
@@ -86,10 +89,11 @@ export async function serveTarget(
   const expireAt = (deadline: number, id: () => string) =>
     setTimeout(() => transfers.delete(id()), Math.max(0, deadline - Date.now()) + 1_000).unref();
 
+  const streams = exporterFor(nc, lattice, log);
   const reply = (msg: Msg, meta: CallMeta, value: unknown) => {
     let bytes: Uint8Array;
     try {
-      bytes = encodeValue(value);
+      bytes = encodeValue(value, (body) => streams.export(body, meta.timeoutMs));
     } catch (error) {
       fail(msg, InvocationFailureKind.crash, 'unencodable-result', `result cannot be encoded: ${String(error)}`);
       return;
@@ -116,7 +120,7 @@ export async function serveTarget(
     }
     let args: unknown;
     try {
-      args = decodeValue(body);
+      args = decodeValue(body, (ref) => importStream(nc, ref));
     } catch (error) {
       fail(msg, InvocationFailureKind.protocol, 'bad-body', `arguments are not valid msgpack: ${String(error)}`);
       return;
@@ -251,6 +255,9 @@ export async function serveTarget(
     subject: invocation.targetWildcard(lattice, targetId),
     async stop() {
       calls.unsubscribe();
+      // Once stop() resolves the server has dropped our interest, so a new call gets no
+      // responders at once instead of reaching a dead subscription and timing out.
+      await nc.flush().catch(() => undefined);
       // In-flight calls end by their deadlines at the latest (see dispatch).
       await Promise.allSettled([...inFlight]);
       xfers.unsubscribe();
@@ -285,6 +292,7 @@ function readMeta(subject: string, h: MsgHdrs | undefined): CallMeta | string {
     source: h?.get(InvocationHeader.source) || 'unknown',
     linkName: h?.get(InvocationHeader.link) || 'default',
     traceparent: h?.get(InvocationHeader.traceparent) || undefined,
+    timeoutMs: timeout,
     deadline: Date.now() + timeout,
   };
 }

@@ -1,0 +1,291 @@
+import { createInbox, headers, nuid, type Msg, type NatsConnection, type Subscription } from 'nats';
+import type { Logger } from '../../lib/logger.js';
+import { StreamBrokenError } from '../invocation-errors.js';
+import { StreamHeader } from '../invocation.js';
+import { invocation } from '../subjects.js';
+import { maxChunkSize, splitChunks } from './chunks.js';
+
+/**
+ * Byte streams inside invocation values. An AsyncIterable<Uint8Array> in the arguments or the
+ * result (an HTTP request or response body) does not travel in the invocation message: the
+ * sending connection exports it and the message carries a StreamRef, which the receiving side
+ * turns back into an AsyncIterable that pulls the bytes as its reader asks for them. So a body
+ * crosses hosts while it is being produced, and a slow reader slows the writer down.
+ *
+ * Flow control is credit-based, pull first: the consumer names its inbox and grants WINDOW
+ * messages; the producer sends at most that many, the consumer grants more as its reader takes
+ * them. Both sides send keep-alives while idle, so a vanished peer is noticed within `idleMs`
+ * (the invocation's deadline) and a slow but live one is not cut off. Wire: docs/protocol.md.
+ */
+
+/** What an invocation message carries in place of a stream (a msgpack extension). */
+export class StreamRef {
+  constructor(
+    readonly subject: string,
+    /** Silence after which either side gives the stream up. */
+    readonly idleMs: number,
+  ) {}
+}
+
+/** Messages the consumer grants at a time; it tops the grant up when half is used. */
+export const WINDOW = 16;
+const MIN_IDLE_MS = 1_000;
+
+export function isByteStream(value: unknown): value is AsyncIterable<Uint8Array> {
+  return typeof value === 'object' && value !== null && !ArrayBuffer.isView(value) && Symbol.asyncIterator in value;
+}
+
+interface Outgoing {
+  iterator: AsyncIterator<Uint8Array>;
+  subject: string;
+  idleMs: number;
+  inbox: string | null;
+  credit: number;
+  seq: number;
+  pumping: boolean;
+  closed: boolean;
+  /** Fires when the consumer has been silent for idleMs (never pulled, or stopped granting). */
+  idle: NodeJS.Timeout;
+}
+
+/**
+ * The streams one connection exports in one lattice, served on one wildcard subscription.
+ * One per (connection, lattice): see `exporterFor`.
+ */
+export class StreamExporter {
+  private readonly id = nuid.next();
+  private readonly streams = new Map<string, Outgoing>();
+  private sub: Subscription | null = null;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly lattice: string,
+    private readonly log?: Logger,
+  ) {}
+
+  /** Exports BODY and returns the reference to send in its place. */
+  export(body: AsyncIterable<Uint8Array>, idleMs: number): StreamRef {
+    // Subscribing before the invocation that carries the reference is published is enough: the
+    // server handles one connection's operations in order.
+    this.sub ??= this.nc.subscribe(invocation.streamWildcard(this.lattice, this.id), {
+      callback: (err, msg) => (err ? this.log?.error({ err }, 'stream subscription failed') : this.onConsumer(msg)),
+    });
+    const id = nuid.next();
+    const subject = invocation.stream(this.lattice, this.id, id);
+    const idle = Math.max(MIN_IDLE_MS, idleMs);
+    const stream: Outgoing = {
+      iterator: body[Symbol.asyncIterator](),
+      subject,
+      idleMs: idle,
+      inbox: null,
+      credit: 0,
+      seq: 0,
+      pumping: false,
+      closed: false,
+      idle: setTimeout(() => this.close(id, stream.inbox ? 'the reader went silent' : 'no reader came'), idle).unref(),
+    };
+    this.streams.set(id, stream);
+    return new StreamRef(subject, idle);
+  }
+
+  /** Streams exported and not finished (for tests and leak checks). */
+  get open(): number {
+    return this.streams.size;
+  }
+
+  private onConsumer(msg: Msg): void {
+    const id = msg.subject.slice(msg.subject.lastIndexOf('.') + 1);
+    const stream = this.streams.get(id);
+    if (!stream) {
+      if (msg.reply) this.send(msg.reply, StreamHeader.error, 'unknown stream (expired, finished or never exported)');
+      return;
+    }
+    if (msg.headers?.get(StreamHeader.cancel)) {
+      this.close(id, 'cancelled by the reader');
+      return;
+    }
+    if (msg.reply) stream.inbox ??= msg.reply;
+    const credit = Number(msg.headers?.get(StreamHeader.credit) ?? 0);
+    if (Number.isInteger(credit) && credit > 0) stream.credit += credit;
+    stream.idle.refresh();
+    if (stream.credit > 0) void this.pump(id, stream);
+  }
+
+  private async pump(id: string, stream: Outgoing): Promise<void> {
+    if (stream.pumping || !stream.inbox) return;
+    stream.pumping = true;
+    const inbox = stream.inbox;
+    try {
+      while (stream.credit > 0 && !stream.closed) {
+        const next = await this.nextWithBeats(stream, inbox);
+        if (stream.closed) return;
+        if (next.done) {
+          this.send(inbox, StreamHeader.end, String(stream.seq));
+          this.forget(id, stream);
+          return;
+        }
+        for (const piece of splitChunks(next.value, maxChunkSize(this.nc))) {
+          const h = headers();
+          h.set(StreamHeader.seq, String(stream.seq++));
+          this.nc.publish(inbox, piece, { headers: h });
+          stream.credit--;
+        }
+      }
+    } catch (error) {
+      this.send(inbox, StreamHeader.error, error instanceof Error ? error.message : String(error));
+      this.forget(id, stream);
+    } finally {
+      stream.pumping = false;
+    }
+  }
+
+  /** The iterator's next chunk; keep-alives go out while the producer takes its time. */
+  private async nextWithBeats(stream: Outgoing, inbox: string): Promise<IteratorResult<Uint8Array>> {
+    const beat = setInterval(() => this.send(inbox, StreamHeader.beat, '1'), Math.max(250, stream.idleMs / 3));
+    beat.unref();
+    try {
+      return await stream.iterator.next();
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  private send(to: string, header: string, value: string): void {
+    const h = headers();
+    h.set(header, value);
+    try {
+      this.nc.publish(to, new Uint8Array(0), { headers: h });
+    } catch (error) {
+      this.log?.debug({ err: error }, 'stream message not sent');
+    }
+  }
+
+  /**
+   * Forgets REF without touching its producer: the call that carried it failed before anyone
+   * read it, and the producer's owner cleans up after the failed call itself.
+   */
+  drop(ref: StreamRef): void {
+    const id = ref.subject.slice(ref.subject.lastIndexOf('.') + 1);
+    const stream = this.streams.get(id);
+    if (stream && !stream.inbox) this.forget(id, stream);
+  }
+
+  /** Gives a stream up early: its producer is told to stop (iterator `return`). */
+  private close(id: string, why: string): void {
+    const stream = this.streams.get(id);
+    if (!stream) return;
+    this.log?.debug({ subject: stream.subject, why }, 'byte stream closed early');
+    if (stream.inbox && why !== 'cancelled by the reader') this.send(stream.inbox, StreamHeader.error, why);
+    this.forget(id, stream);
+    void Promise.resolve()
+      .then(() => stream.iterator.return?.())
+      .catch(() => undefined);
+  }
+
+  private forget(id: string, stream: Outgoing): void {
+    stream.closed = true;
+    clearTimeout(stream.idle);
+    this.streams.delete(id);
+  }
+}
+
+const exporters = new WeakMap<NatsConnection, Map<string, StreamExporter>>();
+
+/** The exporter of NC in LATTICE, created on first use and living as long as the connection. */
+export function exporterFor(nc: NatsConnection, lattice: string, log?: Logger): StreamExporter {
+  let byLattice = exporters.get(nc);
+  if (!byLattice) exporters.set(nc, (byLattice = new Map()));
+  let exporter = byLattice.get(lattice);
+  if (!exporter) byLattice.set(lattice, (exporter = new StreamExporter(nc, lattice, log)));
+  return exporter;
+}
+
+/**
+ * The reading side of a StreamRef: an AsyncIterable that pulls the bytes over NC. Iterating
+ * twice is refused (a stream is read once); stopping early tells the producer to stop.
+ */
+export function importStream(nc: NatsConnection, ref: StreamRef): AsyncIterable<Uint8Array> {
+  let started = false;
+  return {
+    [Symbol.asyncIterator]() {
+      if (started) throw new StreamBrokenError(ref.subject, 'failed', 'a byte stream can be read only once');
+      started = true;
+      return pull(nc, ref);
+    },
+  };
+}
+
+async function* pull(nc: NatsConnection, ref: StreamRef): AsyncGenerator<Uint8Array> {
+  const inbox = createInbox();
+  const sub = nc.subscribe(inbox);
+  const messages = sub[Symbol.asyncIterator]();
+  const grant = (credit: number): void => {
+    const h = headers();
+    h.set(StreamHeader.credit, String(credit));
+    nc.publish(ref.subject, new Uint8Array(0), { reply: inbox, headers: h });
+  };
+  // While the reader holds a chunk (its own writer is slow), keep the producer from giving up.
+  const keepAlive = setInterval(() => grant(0), Math.max(250, ref.idleMs / 3));
+  keepAlive.unref();
+  let finished = false;
+  let expected = 0;
+  let unacked = 0;
+  try {
+    grant(WINDOW);
+    for (;;) {
+      const msg = await nextWithin(messages, ref);
+      const h = msg.headers;
+      // No subscriber at the subject: the exporting connection is gone.
+      if (h?.code === 503) throw new StreamBrokenError(ref.subject, 'gone', 'the producer is not connected any more');
+      const error = h?.get(StreamHeader.error);
+      if (error) {
+        finished = true;
+        throw new StreamBrokenError(ref.subject, 'failed', error);
+      }
+      if (h?.get(StreamHeader.beat)) continue;
+      const end = h?.get(StreamHeader.end);
+      if (end) {
+        finished = true;
+        if (Number(end) !== expected) throw new StreamBrokenError(ref.subject, 'lost', `ended after ${end} messages, ${expected} arrived`);
+        return;
+      }
+      const seq = Number(h?.get(StreamHeader.seq));
+      if (seq !== expected) throw new StreamBrokenError(ref.subject, 'lost', `expected message ${expected}, got ${seq}`);
+      expected++;
+      yield msg.data;
+      if (++unacked >= WINDOW / 2) {
+        grant(unacked);
+        unacked = 0;
+      }
+    }
+  } finally {
+    clearInterval(keepAlive);
+    if (!finished) {
+      const h = headers();
+      h.set(StreamHeader.cancel, '1');
+      try {
+        nc.publish(ref.subject, new Uint8Array(0), { headers: h });
+      } catch {
+        // a closed connection: the producer's idle timer ends the stream
+      }
+    }
+    sub.unsubscribe();
+  }
+}
+
+async function nextWithin(messages: AsyncIterator<Msg>, ref: StreamRef): Promise<Msg> {
+  let timer: NodeJS.Timeout | undefined;
+  const silence = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new StreamBrokenError(ref.subject, 'stalled', `nothing from the producer for ${ref.idleMs} ms`)),
+      ref.idleMs,
+    );
+  });
+  try {
+    const next = await Promise.race([messages.next(), silence]);
+    if (next.done) throw new StreamBrokenError(ref.subject, 'gone', 'the connection closed');
+    return next.value;
+  } finally {
+    clearTimeout(timer);
+  }
+}
