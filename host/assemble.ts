@@ -35,8 +35,6 @@ export async function assembleHost(options: HostOptions): Promise<Host> {
           builtins.serves(iface)
             ? builtins.call(componentId, iface, fn, args)
             : router.call(componentId, iface, fn, args, { linkName: context?.linkName }),
-        // Outgoing HTTP bodies stream when the http-client provider runs in this host.
-        isLocalImport: (componentId, iface, linkName) => !builtins.serves(iface) && router.isLocal(componentId, iface, linkName),
         canSatisfy: options.runtime?.canSatisfy ?? defaultCanSatisfy,
       };
       // nats:// images (lattice push) need this host's connection, so that loader is made per host.

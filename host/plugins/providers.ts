@@ -134,7 +134,6 @@ export class ProviderPlugin {
       configs: { get: (name) => configs.get(name), onChange: (fn) => configs.onChange(fn) },
       call: (link: Link, iface, fn, args, opts) =>
         this.router.callTarget(req.provider_id, link, iface, fn, args, opts?.deadlineMs),
-      isLocal: (link: Link) => this.targets.has(link.target),
     });
     try {
       await this.targets.register(req.provider_id, (call) => runner.handle(call));

@@ -79,16 +79,6 @@ export class LinkRouter {
     return links[0] ?? null;
   }
 
-  /** True when the link serving `iface` for `sourceId` targets something in this process. */
-  isLocal(sourceId: string, iface: string, linkName = 'default'): boolean {
-    try {
-      const link = this.resolve(sourceId, parseInterfaceName(iface), linkName);
-      return link !== null && this.local.has(link.target);
-    } catch {
-      return false;
-    }
-  }
-
   /**
    * Calls `fn` of `iface` as `sourceId`. Resolves with the function's value; throws WitError with
    * the interface's own error when the call cannot be served or the target answered an error.

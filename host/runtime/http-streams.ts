@@ -104,12 +104,6 @@ export class ResponseBody implements AsyncIterable<Uint8Array> {
   }
 }
 
-/**
- * True when `iface` of `componentId` under `linkName` is served in this process, so that a call's
- * arguments and results may hold streams (the http-client provider next to the component).
- */
-export type IsLocalImport = (componentId: string, iface: string, linkName: string) => boolean;
-
 /** A `wasi:http/outgoing-handler` request in flight: its body queue and the handler's answer. */
 interface Exchange {
   body: ResponseBody;
@@ -121,22 +115,6 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<Uint8Array> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
-async function collect(body: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for await (const part of body) {
-    parts.push(part);
-    size += part.length;
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
 /** Bodies of the invocations in flight, by id; serves the workers' `BODY_IFACE` calls. */
 export class HttpStreams {
   private nextId = 1;
@@ -145,14 +123,11 @@ export class HttpStreams {
   private readonly exchanges = new Map<number, Exchange>();
 
   /**
-   * @param importHandler serves outgoing requests (`wasi:http/outgoing-handler#handle`)
-   * @param isLocal when it says the handler runs in this process, the request and response bodies
-   *   stream through it (AsyncIterables); otherwise they cross whole, as over the lattice
+   * @param importHandler serves outgoing requests (`wasi:http/outgoing-handler#handle`); the
+   *   request and response bodies stream through it as AsyncIterables, in this process or across
+   *   the lattice (protocol/rpc/streams.ts)
    */
-  constructor(
-    private readonly importHandler?: ImportHandler,
-    private readonly isLocal?: IsLocalImport,
-  ) {}
+  constructor(private readonly importHandler?: ImportHandler) {}
 
   addSource(body: AsyncIterable<Uint8Array>): number {
     const id = this.nextId++;
@@ -200,18 +175,15 @@ export class HttpStreams {
   /**
    * Starts an outgoing request whose body the worker sends next (`http-chunk` messages with
    * `drain` waits, then `end`), and answers its id at once so the guest can write the body while
-   * the request is on its way. The body goes to the import handler as it is written when the
-   * handler is local, collected first otherwise.
+   * the request is on its way. The body goes to the import handler as it is written.
    */
   private send(componentId: string, iface: string, linkName: string, head: Record<string, unknown>): number {
     const body = new ResponseBody();
     const id = this.addResponse(body, () => undefined);
-    const local = this.isLocal?.(componentId, iface, linkName) ?? false;
     const handler = this.importHandler;
     const answer = (async () => {
       if (!handler) throw new Error(`no import handler is configured for ${iface}#handle`);
-      const request = { ...head, body: local ? body : await collect(body) };
-      return handler(componentId, iface, 'handle', [request], { linkName });
+      return handler(componentId, iface, 'handle', [{ ...head, body }], { linkName });
     })();
     // A refused request never reads its body: the guest's further writes are dropped, not blocked.
     answer.catch((error: unknown) => body.abort(error instanceof Error ? error : new Error(String(error))));

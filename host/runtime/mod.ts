@@ -1,7 +1,7 @@
 /** Public API of the component runtime. */
 export { ComponentRuntime } from './runtime.js';
 export type { ComponentInfo, ComponentKind, InvokeOptions, RuntimeOptions, ScaleRequest, StreamingHttpRequest } from './runtime.js';
-export type { IsLocalImport, StreamingHttpResponse } from './http-streams.js';
+export type { StreamingHttpResponse } from './http-streams.js';
 export * from './errors.js';
 export type { ImportHandler } from './host-calls.js';
 export { FileImageLoader, resolveImage, defaultLoaders } from './image-loader.js';

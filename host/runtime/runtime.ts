@@ -24,7 +24,7 @@ import { ImageCompiler, type LoadedImage } from './loader.js';
 import { DEFAULT_LIMITS, limitsFrom, type ComponentLimits } from './settings.js';
 import { defaultCacheDir, TranspileCache } from './transpile-cache.js';
 import { ServiceWorker, WorkerPool, type InvokeMessage, type LoadSpec, type Outcome } from './worker-pool.js';
-import { ResponseBody, type IsLocalImport, type StreamingHttpResponse } from './http-streams.js';
+import { ResponseBody, type StreamingHttpResponse } from './http-streams.js';
 import type { HttpRequest, HttpResponse } from './worker-messages.js';
 
 /** An HTTP request whose body may still be arriving (in-process callers only). */
@@ -36,12 +36,6 @@ export interface RuntimeOptions {
   logger?: Logger;
   /** Serves every import that is not built-in WASI (providers, links). */
   importHandler?: ImportHandler;
-  /**
-   * True when an import of a component is served in this process (a builtin provider): then
-   * `wasi:http/outgoing-handler` bodies stream through `importHandler` as AsyncIterables instead
-   * of crossing whole. Default: never.
-   */
-  isLocalImport?: IsLocalImport;
   /** Decides at scale time whether an import can be served (the link router's policy). */
   canSatisfy?: CanSatisfy;
   /** Worker threads for invocations (default: the number of CPUs, at least 2). */
@@ -164,7 +158,6 @@ export class ComponentRuntime {
       options.bridgeTimeoutMs ?? 30_000,
       Math.max(size, options.maxPoolSize ?? size * 4),
       options.bridgeSpinUs ?? 50,
-      options.isLocalImport,
     );
   }
 

@@ -8,7 +8,7 @@ import type { Logger } from '../../lib/logger.js';
 import { InvocationTimeoutError, RuntimeStoppedError, WorkerCrashError } from './errors.js';
 import { serveHostCall, type ImportHandler } from './host-calls.js';
 import type { WorkerInit } from './worker/entry.js';
-import { BODY_IFACE, HttpStreams, type IsLocalImport } from './http-streams.js';
+import { BODY_IFACE, HttpStreams } from './http-streams.js';
 import type { Failure, HttpRequest, HttpStreaming, InstanceSettings, MainToWorker, WorkerToMain } from './worker-messages.js';
 
 const ENTRY = new URL('./worker/entry.js', import.meta.url);
@@ -210,9 +210,8 @@ export class WorkerPool {
     readonly bridgeTimeoutMs: number,
     readonly maxSize: number = size * 4,
     readonly bridgeSpinUs: number = 50,
-    isLocalImport?: IsLocalImport,
   ) {
-    this.streams = new HttpStreams(importHandler, isLocalImport);
+    this.streams = new HttpStreams(importHandler);
   }
 
   /**

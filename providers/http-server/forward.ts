@@ -12,37 +12,23 @@ import type { ProviderContext } from '../sdk/types.js';
 export const INCOMING_HANDLER = 'wasi:http/incoming-handler@0.2.0';
 
 /** The request and response shapes the runtime's wasi:http implementation takes and gives. */
-export interface WireRequest {
+interface WireRequest {
   method: string;
   pathWithQuery: string;
   scheme: 'http' | 'https';
   authority?: string;
   headers: Array<[string, string]>;
-  body: Uint8Array;
+  body: AsyncIterable<Uint8Array>;
 }
 
 interface WireResponse {
   status: number;
   headers: Array<[string, string]>;
-  /** An AsyncIterable when the component runs in this process and streamed its answer. */
+  /** Whole when the component answered at once, an AsyncIterable when it streams its answer. */
   body: Uint8Array | AsyncIterable<Uint8Array>;
 }
 
 class BodyTooLargeError extends Error {}
-
-/** Reads the body, refusing it once it passes `limit` (checked on Content-Length first). */
-async function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  if (Number.isFinite(declared) && declared > limit) throw new BodyTooLargeError();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new BodyTooLargeError();
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-}
 
 function toPairs(req: IncomingMessage): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
@@ -79,49 +65,6 @@ export interface ForwardOptions {
   path?: string;
 }
 
-/**
- * Sends one HTTP request to the component behind `link` and writes its answer. A component in
- * this process gets the request body as it arrives and its answer is written as it comes
- * (`forwardStreaming`); over the lattice both bodies travel whole.
- */
-export async function forward(
-  ctx: ProviderContext<unknown>,
-  req: IncomingMessage,
-  res: ServerResponse,
-  opts: ForwardOptions,
-): Promise<void> {
-  if (ctx.isLocal?.(opts.link)) return forwardStreaming(ctx, req, res, opts);
-  let body: Uint8Array;
-  try {
-    body = await readBody(req, opts.maxBodyBytes);
-  } catch (error) {
-    if (error instanceof BodyTooLargeError) {
-      res.setHeader('connection', 'close');
-      plain(res, 413, `request body larger than ${opts.maxBodyBytes} bytes`);
-      return;
-    }
-    throw error;
-  }
-  const request: WireRequest = {
-    method: req.method ?? 'GET',
-    pathWithQuery: opts.path ?? req.url ?? '/',
-    scheme: 'http',
-    authority: req.headers.host,
-    headers: toPairs(req),
-    body,
-  };
-  let response: WireResponse;
-  try {
-    response = (await ctx.call(opts.link, INCOMING_HANDLER, 'handle', [request], { deadlineMs: opts.timeoutMs })) as WireResponse;
-  } catch (error) {
-    const { status, message } = statusFor(error);
-    ctx.log.debug({ target: opts.link.target, status, err: error }, 'http request failed');
-    plain(res, status, message);
-    return;
-  }
-  writeWhole(res, response.status, response.headers, response.body as Uint8Array);
-}
-
 function writeWhole(res: ServerResponse, status: number, pairs: Array<[string, string]>, body: Uint8Array): void {
   const headers = pairs.filter(([k]) => k.toLowerCase() !== 'content-length');
   res.writeHead(status, [...headers.flat(), 'content-length', String(body.length)]);
@@ -133,17 +76,41 @@ function refuseTooLarge(res: ServerResponse, limit: number): void {
   plain(res, 413, `request body larger than ${limit} bytes`);
 }
 
-/** The request body as it arrives, failing once it passes `limit` (`state.tooLarge` says so). */
-async function* limited(req: IncomingMessage, limit: number, state: { tooLarge: boolean }): AsyncGenerator<Uint8Array> {
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      state.tooLarge = true;
-      throw new BodyTooLargeError(`request body larger than ${limit} bytes`);
-    }
-    yield chunk;
-  }
+/**
+ * The request body as it arrives, failing once it passes `limit` (`state.tooLarge` says so).
+ * A reader that stops early (a component that ignores the body, or a stream given up) must not
+ * destroy the request, whose socket still carries the response: `return` only stops reading,
+ * and Node discards the unread rest once the response ends.
+ */
+function limited(req: IncomingMessage, limit: number, state: { tooLarge: boolean }): AsyncIterable<Uint8Array> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+      const source = (req as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+      let size = 0;
+      let done = false;
+      return {
+        async next(): Promise<IteratorResult<Uint8Array>> {
+          if (done) return { done: true, value: undefined };
+          const next = await source.next();
+          if (next.done) {
+            done = true;
+            return { done: true, value: undefined };
+          }
+          size += next.value.length;
+          if (size > limit) {
+            done = true;
+            state.tooLarge = true;
+            throw new BodyTooLargeError(`request body larger than ${limit} bytes`);
+          }
+          return { done: false, value: next.value };
+        },
+        async return(): Promise<IteratorResult<Uint8Array>> {
+          done = true;
+          return { done: true, value: undefined };
+        },
+      };
+    },
+  };
 }
 
 /** Resolves when `res` can take more, or when the client is gone (then `res.destroyed`). */
@@ -159,14 +126,20 @@ function writable(res: ServerResponse): Promise<void> {
   });
 }
 
-async function forwardStreaming(ctx: ProviderContext<unknown>, req: IncomingMessage, res: ServerResponse, opts: ForwardOptions): Promise<void> {
+/**
+ * Sends one HTTP request to the component behind `link` and writes its answer. Both bodies
+ * stream, whether the component runs in this process or on another host (then as byte streams
+ * of the invocation protocol, with backpressure): the component reads the request body as it
+ * arrives and its answer is written as it comes.
+ */
+export async function forward(ctx: ProviderContext<unknown>, req: IncomingMessage, res: ServerResponse, opts: ForwardOptions): Promise<void> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > opts.maxBodyBytes) return refuseTooLarge(res, opts.maxBodyBytes);
   const state = { tooLarge: false };
-  const request = {
+  const request: WireRequest = {
     method: req.method ?? 'GET',
     pathWithQuery: opts.path ?? req.url ?? '/',
-    scheme: 'http' as const,
+    scheme: 'http',
     authority: req.headers.host,
     headers: toPairs(req),
     body: limited(req, opts.maxBodyBytes, state),

@@ -38,8 +38,6 @@ export interface RunnerDeps {
   links: LinkSource;
   configs: ConfigFeed;
   call(link: Link, iface: string, fn: string, args: unknown[], opts?: { deadlineMs?: number }): Promise<unknown>;
-  /** See ProviderContext.isLocal (builtin mode only). */
-  isLocal?(link: Link): boolean;
 }
 
 function involves(link: Link, providerId: string): boolean {
@@ -76,7 +74,6 @@ export class ProviderRunner {
         nc: deps.nc,
         dataDir: deps.dataDir,
         call: deps.call,
-        isLocal: deps.isLocal,
       });
     } catch (error) {
       throw new ProviderStartError(deps.providerId, (error as Error).message, { cause: error });

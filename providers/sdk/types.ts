@@ -59,12 +59,6 @@ export interface ProviderContext<Config> {
    * WitError for the target's WIT error, typed transport errors otherwise.
    */
   call(link: Link, iface: string, fn: string, args: unknown[], opts?: { deadlineMs?: number }): Promise<unknown>;
-  /**
-   * True when the link's target runs in this process (a builtin provider next to a component):
-   * then `call` passes arguments and results by reference, so they may hold streams. Absent or
-   * false: everything crosses the lattice as data.
-   */
-  isLocal?(link: Link): boolean;
 }
 
 /** A running provider. Every hook is optional except the handlers. */

@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { request, type IncomingMessage } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { ControlClient, LinkInput } from '../../protocol/mod.js';
-import type { Host } from '../../host/mod.js';
 import { startTestLattice, type TestLattice } from '../kit/lattice.js';
 import { freePort } from '../kit/ports.js';
 import { waitFor } from '../kit/wait.js';
@@ -50,21 +49,45 @@ function exchange(
   });
 }
 
-describe('http-server streams bodies to and from a component in the same host', () => {
+/**
+ * Where the pieces run: the http-server provider on `providerHost`, in-process or in its own
+ * process (`mode`), and the components on `componentHost`. Across hosts and from a provider
+ * process the bodies cross NATS as byte streams of the invocation protocol; the behaviour the
+ * client sees must not change.
+ */
+interface Topology {
+  title: string;
+  hosts: number;
+  providerHost: number;
+  componentHost: number;
+  mode: 'builtin' | 'process';
+}
+
+const TOPOLOGIES: Topology[] = [
+  { title: 'a component in the same host', hosts: 1, providerHost: 0, componentHost: 0, mode: 'builtin' },
+  { title: 'a component on another host', hosts: 2, providerHost: 0, componentHost: 1, mode: 'builtin' },
+  { title: 'a component, from a provider in its own process', hosts: 1, providerHost: 0, componentHost: 0, mode: 'process' },
+];
+
+for (const topology of TOPOLOGIES) describe(`http-server streams bodies to and from ${topology.title}`, () => {
   let t: TestLattice;
   let ctl: ControlClient;
-  let host: Host;
   let port: number;
 
   before(async () => {
-    t = await startTestLattice({ perHost: () => ({ runtime: { poolSize: 2 } }) });
+    t = await startTestLattice({ hosts: topology.hosts, perHost: () => ({ runtime: { poolSize: 2 } }) });
     ({ ctl } = t);
-    host = t.hosts[0]!;
+    const providerHost = t.hosts[topology.providerHost]!;
+    const componentHost = t.hosts[topology.componentHost]!;
     port = await freePort();
     await ctl.putConfig('http-provider', { address: `127.0.0.1:${port}`, timeout_ms: '20000' });
-    await ctl.startProvider(host.id, { provider_id: 'http', provider_ref: 'wasmcloud+builtin://http-server', config: ['http-provider'] });
-    await ctl.scaleComponent(host.id, { component_id: 'chunks', image_ref: await e2eFixture('http-chunks'), count: 1 });
-    await ctl.scaleComponent(host.id, { component_id: 'echo', image_ref: await e2eFixture('http-echo'), count: 2 });
+    await ctl.startProvider(
+      providerHost.id,
+      { provider_id: 'http', provider_ref: 'wasmcloud+builtin://http-server', config: ['http-provider'], mode: topology.mode },
+      { timeoutMs: 30_000 },
+    );
+    await ctl.scaleComponent(componentHost.id, { component_id: 'chunks', image_ref: await e2eFixture('http-chunks'), count: 1 });
+    await ctl.scaleComponent(componentHost.id, { component_id: 'echo', image_ref: await e2eFixture('http-echo'), count: 2 });
     await ctl.putConfig('route-chunks', { path: '/chunks' });
     await ctl.putConfig('route-echo', { path: '/echo', max_body_bytes: String(32 * 2 ** 20) });
     await ctl.putConfig('route-tiny', { path: '/tiny', max_body_bytes: '1024' });

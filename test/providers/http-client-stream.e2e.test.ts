@@ -1,5 +1,6 @@
 /**
- * Outgoing HTTP bodies stream when the http-client provider runs in the component's host: a WAT
+ * Outgoing HTTP bodies stream, whether the http-client provider runs in the component's host, on
+ * another host or in its own process (then as byte streams of the invocation protocol): a WAT
  * component relays a 20 MB download from a loopback server into an upload to the same server.
  * The server writes half of the download, then holds the rest back until it has received half
  * of the upload: the relay can only get there if the guest reads the download while it is still
@@ -17,7 +18,14 @@ import { Lattice, watFixture } from './helpers.js';
 const SIZE = 20 * 1024 * 1024;
 const HALF = SIZE / 2;
 
-describe('http-client provider streams bodies in the same host', { timeout: 240_000 }, () => {
+/** Where the provider runs relative to the component (host indexes into the test lattice). */
+const TOPOLOGIES = [
+  { title: 'in the same host', hosts: 1, componentHost: 0, mode: 'builtin' },
+  { title: 'on another host', hosts: 2, componentHost: 1, mode: 'builtin' },
+  { title: 'in its own process', hosts: 1, componentHost: 0, mode: 'process' },
+] as const;
+
+for (const topology of TOPOLOGIES) describe(`http-client provider streams bodies ${topology.title}`, { timeout: 240_000 }, () => {
   let lattice: Lattice;
   let server: Server;
   let authority: string;
@@ -60,7 +68,12 @@ describe('http-client provider streams bodies in the same host', { timeout: 240_
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     authority = `127.0.0.1:${(server.address() as AddressInfo).port}`;
     const host = await lattice.host();
-    await lattice.ctl.startProvider(host.id, { provider_id: 'httpc', provider_ref: 'ghcr.io/wasmcloud/http-client:0.12.0' }, { timeoutMs: 30_000 });
+    for (let i = 1; i < topology.hosts; i++) await lattice.host();
+    await lattice.ctl.startProvider(
+      host.id,
+      { provider_id: 'httpc', provider_ref: 'ghcr.io/wasmcloud/http-client:0.12.0', mode: topology.mode },
+      { timeoutMs: 30_000 },
+    );
   });
   after(async () => {
     server?.closeAllConnections();
@@ -69,7 +82,7 @@ describe('http-client provider streams bodies in the same host', { timeout: 240_
   });
 
   async function relay(id: string, download: string, config: Record<string, string>): Promise<number> {
-    const host = lattice.hosts[0]!;
+    const host = lattice.hosts[topology.componentHost]!;
     const image = await watFixture('http-relay', join(lattice.dataDir, 'wasm'), { AUTHORITY: authority, DOWNLOAD: download, UPLOAD: '/upload' });
     await lattice.ctl.scaleComponent(
       host.id,
