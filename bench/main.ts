@@ -14,8 +14,9 @@ import { invocation } from './suite/invocation.js';
 import { density } from './suite/density.js';
 import { scheduler } from './suite/scheduler.js';
 import { footprint } from './suite/footprint.js';
+import { httpStream } from './suite/http-stream.js';
 
-const ALL: Benchmark[] = [httpHello, kvCounter, coldStart, invocation, density, scheduler, footprint];
+const ALL: Benchmark[] = [httpHello, httpStream, kvCounter, coldStart, invocation, density, scheduler, footprint];
 
 function withTimeout<T>(promise: Promise<T>, seconds: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

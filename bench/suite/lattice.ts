@@ -44,20 +44,20 @@ export class BenchLattice {
   }
 
   /**
-   * Links the http-server provider `providerId` to `component` on a listener of its own and
-   * waits until it answers 200; returns the URL.
+   * Links the http-server provider `providerId` to `component` on a listener of its own (link and
+   * config named after `name`) and waits until it answers 200; returns the URL.
    */
-  async route(providerId: string, component: string, path = '/bench'): Promise<string> {
+  async route(providerId: string, component: string, path = '/bench', name = component): Promise<string> {
     const port = await freePort();
-    await this.ctl.putConfig(`${component}-http`, { address: `127.0.0.1:${port}` });
+    await this.ctl.putConfig(`${name}-http`, { address: `127.0.0.1:${port}` });
     await this.ctl.putLink({
       source_id: providerId,
       target: component,
-      name: component,
+      name,
       wit_namespace: 'wasi',
       wit_package: 'http',
       interfaces: ['incoming-handler'],
-      source_config: [`${component}-http`],
+      source_config: [`${name}-http`],
     });
     const url = `http://127.0.0.1:${port}${path}`;
     await waitFor(`${component} to answer on ${url}`, async () => (await fetch(url).catch(() => null))?.status === 200, { timeoutMs: 30_000 });
