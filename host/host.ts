@@ -12,6 +12,8 @@ import { createIdentity, type HostIdentity } from './identity.js';
 import { Inventory } from './inventory.js';
 import { HostLabels, labelsFromEnv } from './labels.js';
 import { ConfigStore } from './stores/config-store.js';
+import { SecretStore } from './stores/secret-store.js';
+import { loadSecretsKey } from '../lib/secrets-key.js';
 import { LinkStore } from './stores/link-store.js';
 import { latticeJsDomain } from './stores/kv.js';
 import { WorkTracker } from './work-tracker.js';
@@ -65,6 +67,8 @@ export class Host {
     readonly links: LinkStore,
     /** Named config of the lattice: KV access and a live view (`await host.config.live()`). */
     readonly config: ConfigStore,
+    /** Secrets of the lattice, sealed with the secrets key (host/stores/secret-store.ts). */
+    readonly secrets: SecretStore,
     private readonly options: HostOptions,
   ) {
     this.id = identity.id;
@@ -92,7 +96,7 @@ export class Host {
           publishInventory: () => this.publishInventory(),
           requestStop: (timeoutMs, reason) => void this.stop({ timeoutMs, reason }),
         }),
-        ...dataHandlers({ nc, lattice, config, links, events: this.events }),
+        ...dataHandlers({ nc, lattice, config, links, secrets: this.secrets, events: this.events }),
         ...this.control.dispatchers(),
       },
     });
@@ -132,22 +136,25 @@ export class Host {
     const owns = options.nats === undefined;
     let links: LinkStore | undefined;
     let config: ConfigStore | undefined;
+    let secrets: SecretStore | undefined;
     try {
       const bucketOptions = { replicas: options.kvReplicas, domain: latticeJsDomain(options.jsDomain) };
-      [links, config] = await Promise.all([
+      const secretsKey = options.secretsKey === undefined ? await loadSecretsKey() : options.secretsKey;
+      [links, config, secrets] = await Promise.all([
         LinkStore.open(nc, lattice, log, bucketOptions),
         ConfigStore.open(nc, lattice, log, bucketOptions),
+        SecretStore.open(nc, lattice, secretsKey, log, bucketOptions),
       ]);
       // Every host keeps live views so the link router and runtime never wait on JetStream.
       await Promise.all([links.live(), config.live()]);
-      const host = new Host(identity, lattice, nc, owns, log, labels, links, config, options);
+      const host = new Host(identity, lattice, nc, owns, log, labels, links, config, secrets, options);
       host.begin();
       // Make sure the server has registered the control subscriptions before callers learn the
       // host exists: a request sent right after start must not meet "no responders".
       await nc.flush();
       return host;
     } catch (error) {
-      await Promise.all([links?.close(), config?.close()]).catch(() => undefined);
+      await Promise.all([links?.close(), config?.close(), secrets?.close()]).catch(() => undefined);
       if (owns) await nc.close().catch(() => undefined);
       throw error;
     }
@@ -263,7 +270,7 @@ export class Host {
       this.server.close();
       this.events.publish('host_stopped', { host_id: this.id, reason });
       this.stopWatching();
-      await Promise.all([this.links.close(), this.config.close()]);
+      await Promise.all([this.links.close(), this.config.close(), this.secrets.close()]);
       await this.closeConnection();
     } catch (error) {
       // A stop must always complete: the CLI waits on `stopped` to exit.

@@ -43,6 +43,11 @@ export interface HostOptions {
    * else the connected server's own). Edge hosts on a leaf node use the hub's domain.
    */
   jsDomain?: string;
+  /**
+   * The lattice secrets key (32 bytes) this host opens secrets with; default: LATTICE_SECRETS_KEY,
+   * LATTICE_SECRETS_KEY_FILE or ~/.lattice/secrets.key (lib/secrets-key.ts). null: none.
+   */
+  secretsKey?: Buffer | null;
   /** Drain deadline used when a stop does not give one (default 10 s). */
   stopTimeoutMs?: number;
   /** Largest control request body accepted (default MAX_CTL_REQUEST_BYTES). */

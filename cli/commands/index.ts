@@ -24,6 +24,7 @@ export async function registerCommands(program: Command): Promise<void> {
     import('./build.js'),
     import('./new.js'),
     import('./push.js'),
+    import('./secret.js'),
   ];
   for (const mod of await Promise.all(modules)) mod.register(program);
 }

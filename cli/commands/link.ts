@@ -21,6 +21,8 @@ export function register(program: Command): void {
     .option('--name <name>', 'link name', 'default')
     .option('--source-config <name>', 'named config for the source side (repeatable)', collect)
     .option('--target-config <name>', 'named config for the target side (repeatable)', collect)
+    .option('--source-secret <name>', 'secret for the source side (repeatable; see lattice secret)', collect)
+    .option('--target-secret <name>', 'secret for the target side (repeatable)', collect)
     .description('create or replace a link')
     .action(
       async (
@@ -28,7 +30,7 @@ export function register(program: Command): void {
         target: string,
         namespace: string,
         pkg: string,
-        flags: { interface: string[]; name: string; sourceConfig?: string[]; targetConfig?: string[] },
+        flags: { interface: string[]; name: string; sourceConfig?: string[]; targetConfig?: string[]; sourceSecret?: string[]; targetSecret?: string[] },
         command: Command,
       ) =>
         withLattice(command, async ({ ctl, opts }) => {
@@ -41,6 +43,8 @@ export function register(program: Command): void {
             name: flags.name,
             source_config: flags.sourceConfig ?? [],
             target_config: flags.targetConfig ?? [],
+            source_secrets: flags.sourceSecret ?? [],
+            target_secrets: flags.targetSecret ?? [],
           };
           await ctl.putLink(def);
           emit(opts, def, () => `link ${source} -> ${target} (${namespace}:${pkg}, name ${flags.name}) put`);

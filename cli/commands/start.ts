@@ -9,6 +9,7 @@ interface StartFlags {
   host?: string;
   constraint?: string[];
   config?: string[];
+  secret?: string[];
   annotation?: string[];
   mode?: 'builtin' | 'process';
 }
@@ -22,6 +23,7 @@ export function register(program: Command): void {
     .option('--host <host-id>', 'host to start it on (default: an auction among hosts matching --constraint)')
     .option('--constraint <k=v>', 'label the chosen host must have (repeatable)', collect)
     .option('--config <name>', 'named config for the provider (repeatable)', collect)
+    .option('--secret <name>', 'secret the provider gets at start (repeatable; see lattice secret)', collect)
     .option('--annotation <k=v>', 'annotation (repeatable)', collect)
     .option('--mode <mode>', 'builtin (in the host process) or process (supervised child)')
     .description('start a capability provider on a host')
@@ -34,6 +36,7 @@ export function register(program: Command): void {
             provider_id: providerId,
             provider_ref: image,
             config: flags.config ?? [],
+            secrets: flags.secret ?? [],
             annotations: parsePairs(flags.annotation ?? [], 'annotation'),
             mode: flags.mode,
           },

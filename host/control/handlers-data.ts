@@ -11,6 +11,7 @@ import {
 import type { NatsConnection } from 'nats';
 import type { EventPublisher } from '../events.js';
 import type { ConfigStore } from '../stores/config-store.js';
+import type { SecretStore } from '../stores/secret-store.js';
 import type { LinkStore } from '../stores/link-store.js';
 import type { BuiltinHandler, RequestContext } from './types.js';
 import { parseRequest } from './validate.js';
@@ -20,6 +21,8 @@ export interface DataDeps {
   lattice: string;
   config: ConfigStore;
   links: LinkStore;
+  /** Secret names a link refers to must exist (their values are not read here). */
+  secrets?: SecretStore;
   events: EventPublisher;
 }
 
@@ -31,7 +34,7 @@ function configName(ctx: RequestContext): { ok: true; name: string } | { ok: fal
 }
 
 /** Lattice-wide config and link operations; any one host (queue group) serves each request. */
-export function dataHandlers({ nc, lattice, config, links, events }: DataDeps): Partial<Record<CtlOp, BuiltinHandler>> {
+export function dataHandlers({ nc, lattice, config, links, secrets, events }: DataDeps): Partial<Record<CtlOp, BuiltinHandler>> {
   return {
     'config.put': async (body, ctx) => {
       const name = configName(ctx);
@@ -64,6 +67,13 @@ export function dataHandlers({ nc, lattice, config, links, events }: DataDeps): 
       const missing = await config.missing([...link.source_config, ...link.target_config]);
       if (missing.length > 0) {
         return fail(`link refers to config that does not exist: ${missing.join(', ')} (create it with config put first)`);
+      }
+      // A secret name is a stored secret or a config holding wadm's reference to one.
+      const secretNames = [...link.source_secrets, ...link.target_secrets];
+      const notStored = secrets ? await secrets.missing(secretNames) : secretNames;
+      const unknownSecrets = await config.missing(notStored);
+      if (unknownSecrets.length > 0) {
+        return fail(`link refers to secrets that do not exist: ${unknownSecrets.join(', ')} (store them with lattice secret put first)`);
       }
       // Providers at either end may refuse a link they cannot honour (an address already in use).
       const refusals = await Promise.all(

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { StartProviderRequest } from '../../protocol/mod.js';
 import { ChildMessage, PROVIDER_SETTINGS_ENV, type ParentMessage, type ProcessSettings } from '../../providers/sdk/process-protocol.js';
 import type { Health } from '../../providers/sdk/types.js';
+import { SECRETS_KEY_ENV } from '../../lib/secrets-key.js';
 import type { Host } from '../host.js';
 
 const ENTRY = fileURLToPath(new URL('../../providers/sdk/process-main.js', import.meta.url));
@@ -45,6 +46,7 @@ export class ProcessProvider {
       hostId: host.id,
       lattice: host.lattice,
       configNames: req.config,
+      secretNames: req.secrets,
       dataDir: join(host.dataDir ?? tmpdir(), 'providers', req.provider_id),
     });
     await provider.spawn();
@@ -52,7 +54,11 @@ export class ProcessProvider {
   }
 
   private spawn(): Promise<void> {
-    const env = { ...process.env, ...this.host.natsEnv(), [PROVIDER_SETTINGS_ENV]: JSON.stringify(this.settings) };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...this.host.natsEnv(), [PROVIDER_SETTINGS_ENV]: JSON.stringify(this.settings) };
+    // The child opens secrets with the host's key, however the host got it.
+    const key = this.host.secrets.keyForChild();
+    if (key) env[SECRETS_KEY_ENV] = key;
+    else delete env[SECRETS_KEY_ENV];
     const child = fork(ENTRY, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.child = child;
     const startedAt = Date.now();

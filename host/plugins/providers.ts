@@ -120,7 +120,7 @@ export class ProviderPlugin {
 
   private async startBuiltin(req: StartProviderRequest): Promise<Running['handle']> {
     const { definition, defaults } = await loadProvider(req.provider_ref);
-    const [links, configs] = await Promise.all([this.host.links.live(), this.host.config.live()]);
+    const [links, configs, secrets] = await Promise.all([this.host.links.live(), this.host.config.live(), this.host.secrets.reader()]);
     const runner = await ProviderRunner.start(definition, {
       providerId: req.provider_id,
       hostId: this.host.id,
@@ -132,6 +132,8 @@ export class ProviderPlugin {
       defaults,
       links,
       configs: { get: (name) => configs.get(name), onChange: (fn) => configs.onChange(fn) },
+      secretNames: req.secrets,
+      secrets: { get: (name) => secrets.reveal(name), onChange: (fn) => secrets.onChange(fn) },
       call: (link: Link, iface, fn, args, opts) =>
         this.router.callTarget(req.provider_id, link, iface, fn, args, opts?.deadlineMs),
     });

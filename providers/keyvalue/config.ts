@@ -52,18 +52,33 @@ export interface StoreTarget {
   bucket: string | undefined;
   create: boolean;
   jsDomain: string | undefined;
+  /** Redis password from a secret (`password`), so it need not sit in the URL of a config. */
+  password: string | undefined;
 }
 
-/** Merges a link's target config over the provider config; throws a message naming bad keys. */
-export function storeTarget(provider: KeyValueConfig, link: ConfigValues | undefined, describe: (e: z.ZodError) => string): StoreTarget {
+/** Secrets the keyvalue provider reads: `url`/`URL` (a whole Redis URL) and `password`. */
+export type KeyValueSecrets = Record<string, string>;
+
+/**
+ * Merges a link's target config over the provider config, and the link's target secrets over the
+ * provider's secrets (a secret URL wins over a configured one); throws a message naming bad keys.
+ */
+export function storeTarget(
+  provider: KeyValueConfig,
+  link: ConfigValues | undefined,
+  describe: (e: z.ZodError) => string,
+  secrets: { provider?: KeyValueSecrets; link?: KeyValueSecrets } = {},
+): StoreTarget {
   const parsed = KeyValueLinkConfig.safeParse(link ?? {});
   if (!parsed.success) throw new Error(`link config is invalid: ${describe(parsed.error)}`);
   const l = parsed.data;
   return {
     backend: l.backend ?? provider.backend,
-    url: l.url ?? l.URL ?? provider.url ?? provider.URL,
+    url:
+      secrets.link?.url ?? secrets.link?.URL ?? l.url ?? l.URL ?? secrets.provider?.url ?? secrets.provider?.URL ?? provider.url ?? provider.URL,
     bucket: l.bucket ?? l.BUCKET ?? provider.bucket ?? provider.BUCKET,
     create: (l.create ?? provider.create) === 'true',
     jsDomain: l.js_domain ?? provider.js_domain,
+    password: secrets.link?.password ?? secrets.provider?.password,
   };
 }

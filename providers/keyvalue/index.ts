@@ -36,7 +36,7 @@ export default defineProvider({
       const via = named ?? call.link;
       let target;
       try {
-        target = storeTarget(config, via?.targetConfig, describeIssues);
+        target = storeTarget(config, via?.targetConfig, describeIssues, { provider: ctx.secrets, link: via?.targetSecrets });
       } catch (error) {
         return other((error as Error).message);
       }
@@ -57,7 +57,7 @@ export default defineProvider({
       linkAdded(provLink) {
         if (provLink.role !== 'target' || provLink.link.wit_package !== 'keyvalue') return;
         // Validate now so a bad link shows up in the provider log when it is put, not at first use.
-        storeTarget(config, provLink.targetConfig, describeIssues);
+        storeTarget(config, provLink.targetConfig, describeIssues, { provider: ctx.secrets, link: provLink.targetSecrets });
         links.set(key(provLink.link.source_id, provLink.link.name), provLink);
       },
 

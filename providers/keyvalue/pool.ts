@@ -20,7 +20,7 @@ export class BackendPool {
   constructor(private readonly nc: NatsConnection, private readonly log: Logger) {}
 
   get(target: StoreTarget): Promise<KeyValueBackend> {
-    const key = JSON.stringify([target.backend, target.url, target.create, target.jsDomain]);
+    const key = JSON.stringify([target.backend, target.url, target.password, target.create, target.jsDomain]);
     let backend = this.backends.get(key);
     if (!backend) {
       backend = this.create(target);
@@ -43,7 +43,7 @@ export class BackendPool {
         this.log.info({ url: redact(url) }, 'connecting to redis');
         // ioredis costs ~10 MB of RSS: loaded only by hosts that actually talk to Redis.
         const { createRedisBackend } = await import('./backends/redis.js');
-        return createRedisBackend({ url, log: this.log });
+        return createRedisBackend({ url, password: target.password, log: this.log });
       }
     }
   }

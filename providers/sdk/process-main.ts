@@ -7,6 +7,8 @@ import { createLogger } from '../../lib/logger.js';
 import { connectLongLived, natsSettingsFromEnv } from '../../lib/nats-connection.js';
 import { fromOutcome, invoke, serveTarget, toOutcome } from '../../protocol/mod.js';
 import { ConfigStore } from '../../host/stores/config-store.js';
+import { SecretStore } from '../../host/stores/secret-store.js';
+import { loadSecretsKey } from '../../lib/secrets-key.js';
 import { LinkStore } from '../../host/stores/link-store.js';
 import { loadProvider } from '../registry.js';
 import { ChildMessage, ParentMessage, PROVIDER_SETTINGS_ENV, ProcessSettings } from './process-protocol.js';
@@ -20,11 +22,12 @@ async function main(): Promise<void> {
   const settings = ProcessSettings.parse(JSON.parse(process.env[PROVIDER_SETTINGS_ENV] ?? '{}'));
   const log = createLogger({ component: 'provider', provider_id: settings.providerId, host_id: settings.hostId });
   const nc = await connectLongLived(natsSettingsFromEnv(), `lattice-provider-${settings.providerId}`, log);
-  const [linkStore, configStore] = await Promise.all([
+  const [linkStore, configStore, secretStore] = await Promise.all([
     LinkStore.open(nc, settings.lattice, log),
     ConfigStore.open(nc, settings.lattice, log),
+    SecretStore.open(nc, settings.lattice, await loadSecretsKey(), log),
   ]);
-  const [links, configs] = await Promise.all([linkStore.live(), configStore.live()]);
+  const [links, configs, secrets] = await Promise.all([linkStore.live(), configStore.live(), secretStore.reader()]);
   const { definition, defaults } = await loadProvider(settings.providerRef);
   const runner = await ProviderRunner.start(definition, {
     providerId: settings.providerId,
@@ -37,6 +40,8 @@ async function main(): Promise<void> {
     defaults,
     links,
     configs: { get: (name) => configs.get(name), onChange: (fn) => configs.onChange(fn) },
+    secretNames: settings.secretNames,
+    secrets: { get: (name) => secrets.reveal(name), onChange: (fn) => secrets.onChange(fn) },
     call: async (link, iface, fn, args, opts) =>
       fromOutcome(
         await invoke(nc, settings.lattice, {
@@ -58,7 +63,7 @@ async function main(): Promise<void> {
     stopping = true;
     await server.stop();
     await runner.stop();
-    await Promise.all([linkStore.close(), configStore.close()]);
+    await Promise.all([linkStore.close(), configStore.close(), secretStore.close()]);
     await nc.drain();
     process.disconnect?.();
   };

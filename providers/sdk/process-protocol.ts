@@ -14,6 +14,7 @@ export const ProcessSettings = z.object({
   hostId: z.string(),
   lattice: z.string(),
   configNames: z.array(z.string()),
+  secretNames: z.array(z.string()).default([]),
   dataDir: z.string(),
 });
 export type ProcessSettings = z.infer<typeof ProcessSettings>;

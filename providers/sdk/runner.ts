@@ -10,6 +10,7 @@ import {
   type Link,
 } from '../../protocol/mod.js';
 import { mergeConfigs, type ConfigSource } from './config.js';
+import { resolveSecrets, type SecretSource } from './secrets.js';
 import { ProviderStartError, UnknownFunctionError } from './errors.js';
 import type { Health, ProviderDefinition, ProviderInstance, ProviderLink } from './types.js';
 
@@ -37,6 +38,10 @@ export interface RunnerDeps {
   defaults?: Record<string, string>;
   links: LinkSource;
   configs: ConfigFeed;
+  /** Secret names of the start request (stored secrets or wadm references). */
+  secretNames?: readonly string[];
+  /** Reads stored secrets; absent when the host has none to give. */
+  secrets?: { get: SecretSource; onChange(listener: (change: { key: string }) => void): () => void };
   call(link: Link, iface: string, fn: string, args: unknown[], opts?: { deadlineMs?: number }): Promise<unknown>;
 }
 
@@ -63,6 +68,8 @@ export class ProviderRunner {
     const raw = { ...deps.defaults, ...mergeConfigs(deps.configNames, deps.configs.get) };
     const parsed = definition.configSchema.safeParse(raw);
     if (!parsed.success) throw new ProviderStartError(deps.providerId, `invalid config: ${describeIssues(parsed.error)}`);
+    const secrets = resolveSecrets(deps.secretNames ?? [], deps.secrets?.get, deps.configs.get);
+    if (secrets.problems.length > 0) throw new ProviderStartError(deps.providerId, secrets.problems.join('; '));
     let instance: ProviderInstance;
     try {
       instance = await definition.start({
@@ -70,6 +77,7 @@ export class ProviderRunner {
         hostId: deps.hostId,
         lattice: deps.lattice,
         config: parsed.data,
+        secrets: secrets.values,
         log: deps.log,
         nc: deps.nc,
         dataDir: deps.dataDir,
@@ -82,6 +90,7 @@ export class ProviderRunner {
     await runner.syncLinks();
     runner.unsubscribe.push(deps.links.onChange(() => void runner.syncLinks()));
     runner.unsubscribe.push(deps.configs.onChange(({ key }) => void runner.onConfigChange(key)));
+    if (deps.secrets) runner.unsubscribe.push(deps.secrets.onChange(() => void runner.syncLinks()));
     return runner;
   }
 
@@ -157,7 +166,17 @@ export class ProviderRunner {
       role: link.target === this.deps.providerId ? 'target' : 'source',
       sourceConfig: mergeConfigs(link.source_config, this.deps.configs.get),
       targetConfig: mergeConfigs(link.target_config, this.deps.configs.get),
+      sourceSecrets: this.linkSecrets(link, link.source_secrets),
+      targetSecrets: this.linkSecrets(link, link.target_secrets),
     };
+  }
+
+  /** A link's secrets; one that cannot be read is left out and logged (never its value). */
+  private linkSecrets(link: Link, names: readonly string[]): Record<string, string> {
+    if (names.length === 0) return {};
+    const { values, problems } = resolveSecrets(names, this.deps.secrets?.get, this.deps.configs.get);
+    if (problems.length > 0) this.deps.log.warn({ source: link.source_id, target: link.target, problems }, 'link secrets unavailable');
+    return values;
   }
 
   /** Brings the provider's view of its links in line with the lattice's. */
@@ -201,6 +220,7 @@ export class ProviderRunner {
 }
 
 function sameConfig(a: ProviderLink, b: ProviderLink): boolean {
-  return JSON.stringify([a.sourceConfig, a.targetConfig]) === JSON.stringify([b.sourceConfig, b.targetConfig]);
+  const of = (l: ProviderLink) => JSON.stringify([l.sourceConfig, l.targetConfig, l.sourceSecrets, l.targetSecrets]);
+  return of(a) === of(b);
 }
 

@@ -11,6 +11,9 @@ export interface ProviderLink {
   /** Named configs of the side, merged right-most-wins. */
   sourceConfig: ConfigValues;
   targetConfig: ConfigValues;
+  /** Secrets of each side (`source_secrets`, `target_secrets`), by name. */
+  sourceSecrets: Record<string, string>;
+  targetSecrets: Record<string, string>;
 }
 
 /** One call a component makes on an interface the provider serves. */
@@ -49,6 +52,8 @@ export interface ProviderContext<Config> {
   lattice: string;
   /** Provider config: the named configs of the start request, merged, validated by `configSchema`. */
   config: Config;
+  /** The secrets of the start request, by name (decrypted; never log them). */
+  secrets: Record<string, string>;
   log: Logger;
   nc: NatsConnection;
   /** A directory the provider may write to (caches, a filesystem blobstore default root). */

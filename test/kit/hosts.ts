@@ -4,6 +4,7 @@ import type { NatsConnection } from 'nats';
 import { startHost, type Host, type HostOptions } from '../../host/mod.js';
 import type { HostHeartbeat, Labels } from '../../protocol/mod.js';
 import { EventRecorder } from './events.js';
+import { TEST_SECRETS_KEY, TEST_SECRETS_KEY_ENV } from './secrets.js';
 
 /** The compiled CLI: child-process hosts run exactly what `lattice host` runs. */
 export const CLI_MAIN = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
@@ -12,10 +13,11 @@ export type TestHostOptions = Omit<HostOptions, 'natsSettings' | 'nats'> & { nat
 
 /**
  * Starts a host in this process against `natsUrl`. Environment labels are off unless asked for,
- * so the developer's LATTICE_LABEL_* variables cannot change a test's outcome.
+ * so the developer's LATTICE_LABEL_* variables cannot change a test's outcome; the secrets key
+ * is the test run's own.
  */
 export function startTestHost(natsUrl: string, opts: TestHostOptions = {}): Promise<Host> {
-  return startHost({ labelEnv: false, ...opts, natsSettings: { url: natsUrl } });
+  return startHost({ labelEnv: false, secretsKey: TEST_SECRETS_KEY, ...opts, natsSettings: { url: natsUrl } });
 }
 
 /** Starts `count` in-process hosts; `perHost(i)` gives each its own options (labels, name). */
@@ -129,7 +131,7 @@ export async function spawnHostProcess(natsUrl: string, opts: HostProcessOptions
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     // Logs are kept in memory (the stderr tail) for failure messages, so the child logs at info.
-    env: { ...process.env, NODE_TEST_CONTEXT: undefined, LATTICE_LOG: 'info', ...opts.env },
+    env: { ...process.env, NODE_TEST_CONTEXT: undefined, LATTICE_LOG: 'info', ...TEST_SECRETS_KEY_ENV, ...opts.env },
   });
   let stdout = '';
   let stderr = '';

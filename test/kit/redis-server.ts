@@ -22,14 +22,18 @@ export class RedisServer {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<RedisServer> {
+  /** `password`: the server requires it (`requirepass`). */
+  static async start(options: { password?: string } = {}): Promise<RedisServer> {
     if (!redisServerAvailable()) {
       throw new Error(`redis-server not found (looked for "${REDIS_SERVER_BIN}"). Install it: apt-get install -y redis-server`);
     }
     const port = await freePort();
     const child = spawn(
       REDIS_SERVER_BIN,
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory', '128mb'],
+      [
+        '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory', '128mb',
+        ...(options.password ? ['--requirepass', options.password] : []),
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let stderr = '';

@@ -24,6 +24,7 @@ export class DirectProvider {
       hostId: 'host',
       lattice: 'default',
       config: parsed,
+      secrets: {},
       log: createLogger({ test: definition.name }),
       nc,
       dataDir,
@@ -33,8 +34,8 @@ export class DirectProvider {
   }
 
   /** A link from `source` to this provider, as the runner would resolve it. */
-  static targetLink(input: Omit<LinkInput, 'target'>, targetConfig: ConfigValues = {}): ProviderLink {
-    return { link: Link.parse({ ...input, target: 'provider' }), role: 'target', sourceConfig: {}, targetConfig };
+  static targetLink(input: Omit<LinkInput, 'target'>, targetConfig: ConfigValues = {}, targetSecrets: Record<string, string> = {}): ProviderLink {
+    return { link: Link.parse({ ...input, target: 'provider' }), role: 'target', sourceConfig: {}, targetConfig, sourceSecrets: {}, targetSecrets };
   }
 
   async addLink(link: ProviderLink): Promise<void> {

@@ -17,6 +17,8 @@ import {
 export interface RedisBackendOptions {
   /** `redis://[user:pass@]host:port[/db]`; ignored when `client` is given. */
   url?: string;
+  /** Overrides a password in the URL (from a secret). */
+  password?: string;
   /** An existing client (the caller keeps ownership; close() leaves it open). */
   client?: Redis;
   /** Prepended to every key, to share a database between tenants or tests. */
@@ -44,6 +46,7 @@ export function createRedisBackend(options: RedisBackendOptions): KeyValueBacken
       maxRetriesPerRequest: 2,
       commandTimeout: options.commandTimeoutMs ?? 5_000,
       connectTimeout: 3_000,
+      ...(options.password === undefined ? {} : { password: options.password }),
     });
   if (owned) {
     // Without a listener ioredis prints every reconnect failure to the console; calls still get

@@ -1,0 +1,130 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { KV, NatsConnection } from 'nats';
+import { z } from 'zod';
+import { buckets } from '../../protocol/mod.js';
+import type { Logger } from '../../lib/logger.js';
+import { encodeStored, getStored, listKeys, openBucket, type BucketOptions } from './kv.js';
+import { KvView } from './kv-view.js';
+
+/**
+ * Secrets of one lattice, in the JetStream KV bucket `SECRETDATA_<lattice>`: one key per secret
+ * name, its value sealed with AES-256-GCM under the lattice secrets key (lib/secrets-key.ts), the
+ * lattice and the name bound in as associated data so a sealed value cannot be replayed under
+ * another name. NATS, JetStream and anyone reading the bucket without the key see ciphertext only.
+ */
+export const SealedSecret = z.strictObject({
+  v: z.literal(1),
+  alg: z.literal('A256GCM'),
+  iv: z.string(),
+  tag: z.string(),
+  data: z.string(),
+});
+export type SealedSecret = z.infer<typeof SealedSecret>;
+
+/** A secret could not be opened: no key configured, or not the key that sealed it. */
+export class SecretUnavailableError extends Error {
+  constructor(readonly secret: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SecretUnavailableError';
+  }
+}
+
+export function sealSecret(key: Buffer, lattice: string, name: string, value: string): SealedSecret {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(`${lattice}/${name}`));
+  const data = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
+  return { v: 1, alg: 'A256GCM', iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
+}
+
+export function openSecret(key: Buffer | null, lattice: string, name: string, sealed: SealedSecret): string {
+  if (!key) {
+    throw new SecretUnavailableError(name, `secret "${name}" cannot be read: this process has no secrets key (set LATTICE_SECRETS_KEY or LATTICE_SECRETS_KEY_FILE)`);
+  }
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64'));
+    decipher.setAAD(Buffer.from(`${lattice}/${name}`));
+    decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
+    return Buffer.concat([decipher.update(Buffer.from(sealed.data, 'base64')), decipher.final()]).toString('utf8');
+  } catch (cause) {
+    throw new SecretUnavailableError(name, `secret "${name}" cannot be read: it was sealed with another secrets key (or altered)`, { cause });
+  }
+}
+
+export class SecretStore {
+  private view: Promise<KvView<SealedSecret>> | null = null;
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly kv: KV,
+    readonly lattice: string,
+    readonly bucket: string,
+    private readonly key: Buffer | null,
+    private readonly log: Logger,
+  ) {}
+
+  /** `key` null: names can be listed and checked, values not read or written. */
+  static async open(nc: NatsConnection, lattice: string, key: Buffer | null, log: Logger, options: BucketOptions = {}): Promise<SecretStore> {
+    const bucket = buckets.secrets(lattice);
+    return new SecretStore(nc, await openBucket(nc, bucket, options), lattice, bucket, key, log);
+  }
+
+  get hasKey(): boolean {
+    return this.key !== null;
+  }
+
+  /** The key for a child process of this host (a provider process), as LATTICE_SECRETS_KEY wants it. */
+  keyForChild(): string | null {
+    return this.key?.toString('base64') ?? null;
+  }
+
+  async put(name: string, value: string): Promise<void> {
+    if (!this.key) throw new SecretUnavailableError(name, `secret "${name}" cannot be stored: no secrets key (set LATTICE_SECRETS_KEY or LATTICE_SECRETS_KEY_FILE)`);
+    await this.kv.put(name, encodeStored(sealSecret(this.key, this.lattice, name, value)));
+  }
+
+  /** The value of `name`, or null when it does not exist; throws SecretUnavailableError. */
+  async reveal(name: string): Promise<string | null> {
+    const sealed = await getStored(this.kv, this.bucket, name, SealedSecret);
+    return sealed ? openSecret(this.key, this.lattice, name, sealed) : null;
+  }
+
+  /** Deletes `name`; returns false when it did not exist. */
+  async delete(name: string): Promise<boolean> {
+    const existed = (await this.kv.get(name))?.operation === 'PUT';
+    if (existed) await this.kv.delete(name);
+    return existed;
+  }
+
+  names(): Promise<string[]> {
+    return listKeys(this.kv);
+  }
+
+  /** The names among `names` that are not stored, in the order given. */
+  async missing(names: readonly string[]): Promise<string[]> {
+    const unique = [...new Set(names)];
+    const found = await Promise.all(unique.map(async (n) => ((await this.kv.get(n))?.operation === 'PUT' ? null : n)));
+    return found.filter((n): n is string => n !== null);
+  }
+
+  /**
+   * A synchronous reader over a live view (for provider link resolution on the hot path): the
+   * value of a secret, null when it does not exist; throws SecretUnavailableError.
+   */
+  async reader(): Promise<{ reveal(name: string): string | null; onChange(fn: (change: { key: string }) => void): () => void }> {
+    this.view ??= new KvView(this.kv, this.bucket, SealedSecret, this.log, this.nc).start();
+    const view = await this.view;
+    return {
+      reveal: (name) => {
+        const sealed = view.get(name);
+        return sealed ? openSecret(this.key, this.lattice, name, sealed) : null;
+      },
+      onChange: (fn) => view.onChange(fn),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.view) (await this.view).close();
+    this.view = null;
+  }
+}
