@@ -32,7 +32,7 @@ export async function sendCommand(ctl: ControlClient, c: Command): Promise<void>
     case 'start_provider':
       await ctl.startProvider(
         c.host_id,
-        { provider_id: c.provider_id, provider_ref: c.image_ref, annotations: c.annotations, config: c.config },
+        { provider_id: c.provider_id, provider_ref: c.image_ref, annotations: c.annotations, config: c.config, secrets: c.secrets },
         { timeoutMs: SLOW_COMMAND_TIMEOUT_MS },
       );
       return;

@@ -1,7 +1,7 @@
 import type { ConfigValues } from '../../protocol/mod.js';
-import { configName } from '../manifest/ids.js';
+import { configName, secretName } from '../manifest/ids.js';
 import type { AppComponent, AppManifest } from '../manifest/model.js';
-import type { ConfigProperty } from '../manifest/schema.js';
+import type { ConfigProperty, SecretProperty } from '../manifest/schema.js';
 import { scalerId } from './annotations.js';
 import type { Command, ScalerStatus } from './types.js';
 
@@ -14,13 +14,33 @@ function everyConfig(c: AppComponent): ConfigProperty[] {
   return [...c.config, ...c.links.flatMap((l) => [...l.source_config.config, ...l.target_config.config])];
 }
 
-/** Inline config the app creates and owns: app-scoped name -> values. */
+function everySecret(c: AppComponent): SecretProperty[] {
+  return [...c.secrets, ...c.links.flatMap((l) => [...l.source_config.secrets, ...l.target_config.secrets])];
+}
+
+/**
+ * The reference wadm writes for a manifest secret (wasmCloud's `SECRET_<app>-<name>` config): the
+ * name the provider sees it by and the stored secret it points at (providers/sdk/secrets.ts).
+ */
+function secretReference(secret: SecretProperty): ConfigValues {
+  const { policy, key, field, version } = secret.properties;
+  return {
+    name: secret.name,
+    key,
+    policy,
+    ...(field === undefined ? {} : { field }),
+    ...(version === undefined ? {} : { version }),
+  };
+}
+
+/** Config the app creates and owns: inline config and secret references, app-scoped name -> values. */
 export function ownedConfigs(manifest: AppManifest): Map<string, ConfigValues> {
   const out = new Map<string, ConfigValues>();
   for (const c of manifest.components) {
     for (const cfg of everyConfig(c)) {
       if (cfg.properties) out.set(configName(manifest.name, cfg.name, true), cfg.properties);
     }
+    for (const secret of everySecret(c)) out.set(secretName(manifest.name, secret.name), secretReference(secret));
   }
   return out;
 }

@@ -347,3 +347,60 @@ function v1Http() {
     ],
   };
 }
+
+describe('secrets', () => {
+  const manifest = (): AppManifest => {
+    const r = validateManifest({
+      apiVersion: 'core.oam.dev/v1beta1',
+      kind: 'Application',
+      metadata: { name: 'vault', annotations: { version: 'v1' } },
+      spec: {
+        policies: [{ name: 'store', type: 'policy.secret.wasmcloud.dev/v1alpha1', properties: { backend: 'nats-kv' } }],
+        components: [
+          {
+            name: 'counter', type: 'component', properties: { image: 'file://counter.wasm' },
+            traits: [
+              { type: 'spreadscaler', properties: { instances: 1 } },
+              {
+                type: 'link',
+                properties: {
+                  target: { name: 'kv', secrets: [{ name: 'password', properties: { policy: 'store', key: 'redis-prod', field: 'pw' } }] },
+                  namespace: 'wasi', package: 'keyvalue', interfaces: ['atomics'],
+                },
+              },
+            ],
+          },
+          {
+            name: 'kv', type: 'capability',
+            properties: { image: 'ghcr.io/wasmcloud/keyvalue-redis:0.28.0', secrets: [{ name: 'url', properties: { policy: 'store', key: 'redis-url' } }] },
+            traits: [{ type: 'spreadscaler', properties: { instances: 1 } }],
+          },
+        ],
+      },
+    });
+    assert.ok(r.manifest, JSON.stringify(r.problems));
+    return r.manifest;
+  };
+
+  it('writes a reference per manifest secret, names it on links and provider starts, and removes it at undeploy', () => {
+    const v1 = manifest();
+    const state = lattice(host('h1', {}));
+    const plan = planApp({ app: 'vault', manifest: v1, state });
+    const refs = Object.fromEntries(plan.commands.flatMap((c) => (c.type === 'put_config' ? [[c.name, c.values]] : [])));
+    assert.deepEqual(refs, {
+      'SECRET_vault-password': { name: 'password', key: 'redis-prod', policy: 'store', field: 'pw' },
+      'SECRET_vault-url': { name: 'url', key: 'redis-url', policy: 'store' },
+    });
+    const link = plan.commands.find((c) => c.type === 'put_link');
+    assert.ok(link?.type === 'put_link');
+    assert.deepEqual(link.link.target_secrets, ['SECRET_vault-password']);
+    const start = plan.commands.find((c) => c.type === 'start_provider');
+    assert.ok(start?.type === 'start_provider');
+    assert.deepEqual(start.secrets, ['SECRET_vault-url']);
+
+    const after = applyCommands(state, plan.commands);
+    const undeploy = planUndeploy({ app: 'vault', previous: v1, state: after });
+    const removed = undeploy.commands.flatMap((c) => (c.type === 'delete_config' ? [c.name] : [])).sort();
+    assert.deepEqual(removed, ['SECRET_vault-password', 'SECRET_vault-url']);
+  });
+});

@@ -2,6 +2,7 @@ import type { AppComponent, AppManifest, AppScaler } from '../manifest/model.js'
 import { isOwnedBy } from './annotations.js';
 import { componentScaler } from './component-scaler.js';
 import { configNames, configScaler, removeConfigs } from './config-scaler.js';
+import { secretName } from '../manifest/ids.js';
 import { linkScaler, removeLinks } from './link-scaler.js';
 import { providerScaler } from './provider-scaler.js';
 import type { AppState } from '../../protocol/schemas/wadm.js';
@@ -46,7 +47,8 @@ export function planApp(input: PlanInput): Plan {
   const placed = manifest.components.filter(isPlaced);
   for (const component of placed) {
     const config = configNames(app, component.config);
-    const args = { app, component, config, hosts: state.hosts };
+    const secrets = component.secrets.map((s) => secretName(app, s.name));
+    const args = { app, component, config, secrets, hosts: state.hosts };
     const result = component.kind === 'capability' ? providerScaler(args) : componentScaler(args);
     placement.push(...result.commands);
     problems.push(...result.problems);

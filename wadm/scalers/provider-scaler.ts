@@ -8,6 +8,8 @@ export interface ProviderScalerInput {
   app: string;
   component: AppComponent & { image: string; scaler: AppScaler };
   config: string[];
+  /** Secret reference names the provider gets at init. */
+  secrets?: string[];
   hosts: readonly ObservedHost[];
 }
 
@@ -149,6 +151,7 @@ function finish(
           image_ref: component.image,
           annotations: ownedAnnotations(app, id),
           config,
+          secrets: input.secrets ?? [],
         });
       }
     } else if (owned) {

@@ -49,6 +49,8 @@ export type Command =
       image_ref: string;
       annotations: Record<string, string>;
       config: string[];
+      /** Secret reference names (`SECRET_<app>-<name>`) the provider gets at init. */
+      secrets: string[];
     }
   | { type: 'stop_provider'; host_id: string; provider_id: string }
   | { type: 'put_link'; link: Link }
