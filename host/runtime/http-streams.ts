@@ -136,11 +136,15 @@ export class HttpStreams {
   }
 
   /**
-   * Forgets a request body. What the guest did not read is left to the body's owner (ending the
-   * iterator could destroy an HTTP request, and its socket, while the answer is still streaming).
+   * Forgets a request body when its invocation ends, and tells its producer to stop (iterator
+   * `return`): a body that crossed the lattice would otherwise hold its producer until the
+   * stream's idle limit. Owners whose `return` must not destroy anything make it harmless (the
+   * http-server's request body only stops reading, so the socket still carries the answer).
    */
   removeSource(id: number): void {
+    const source = this.sources.get(id);
     this.sources.delete(id);
+    if (source && !source.done) void Promise.resolve().then(() => source.iterator.return?.()).catch(() => undefined);
   }
 
   /** Registers a response to stream; `onHead` runs when the guest sets it. */

@@ -205,14 +205,37 @@ export function exporterFor(nc: NatsConnection, lattice: string, log?: Logger): 
  * twice is refused (a stream is read once); stopping early tells the producer to stop.
  */
 export function importStream(nc: NatsConnection, ref: StreamRef): AsyncIterable<Uint8Array> {
-  let started = false;
+  let taken = false;
   return {
-    [Symbol.asyncIterator]() {
-      if (started) throw new StreamBrokenError(ref.subject, 'failed', 'a byte stream can be read only once');
-      started = true;
-      return pull(nc, ref);
+    [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+      if (taken) throw new StreamBrokenError(ref.subject, 'failed', 'a byte stream can be read only once');
+      taken = true;
+      const reader = pull(nc, ref);
+      let pulled = false;
+      return {
+        next: () => {
+          pulled = true;
+          return reader.next();
+        },
+        // A reader given up before its first read never ran the generator (so never its clean-up):
+        // the producer still has to hear that nobody will read.
+        return: async () => {
+          if (!pulled) cancel(nc, ref);
+          return reader.return(undefined);
+        },
+      };
     },
   };
+}
+
+function cancel(nc: NatsConnection, ref: StreamRef): void {
+  const h = headers();
+  h.set(StreamHeader.cancel, '1');
+  try {
+    nc.publish(ref.subject, new Uint8Array(0), { headers: h });
+  } catch {
+    // a closed connection: the producer's idle timer ends the stream
+  }
 }
 
 async function* pull(nc: NatsConnection, ref: StreamRef): AsyncGenerator<Uint8Array> {
@@ -260,15 +283,7 @@ async function* pull(nc: NatsConnection, ref: StreamRef): AsyncGenerator<Uint8Ar
     }
   } finally {
     clearInterval(keepAlive);
-    if (!finished) {
-      const h = headers();
-      h.set(StreamHeader.cancel, '1');
-      try {
-        nc.publish(ref.subject, new Uint8Array(0), { headers: h });
-      } catch {
-        // a closed connection: the producer's idle timer ends the stream
-      }
-    }
+    if (!finished) cancel(nc, ref);
     sub.unsubscribe();
   }
 }

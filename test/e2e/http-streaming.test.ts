@@ -7,6 +7,7 @@ import { startTestLattice, type TestLattice } from '../kit/lattice.js';
 import { freePort } from '../kit/ports.js';
 import { waitFor } from '../kit/wait.js';
 import { e2eFixture } from './fixtures.js';
+import { exporterFor } from '../../protocol/rpc/streams.js';
 
 const httpLink = (target: string, name: string, config: string): LinkInput => ({
   source_id: 'http',
@@ -143,6 +144,19 @@ for (const topology of TOPOLOGIES) describe(`http-server streams bodies to and f
       req.write(first);
     });
     assert.ok(received.equals(Buffer.concat([first, second])), 'the echo differs from the upload');
+  });
+
+  it('releases a request body the component never reads when the request ends, not at the idle limit', async (ctx) => {
+    if (topology.mode !== 'builtin' || topology.providerHost === topology.componentHost) {
+      ctx.skip('the body crosses NATS, and its exporter is inspectable, only with a builtin provider on another host');
+      return;
+    }
+    const exporter = exporterFor(t.hosts[topology.providerHost]!.nc, 'default');
+    // The chunks component answers without reading its request body.
+    const reply = await exchange(port, '/chunks', { method: 'POST', body: [Buffer.alloc(64 * 1024, 1), Buffer.alloc(64 * 1024, 2)] });
+    assert.equal(reply.status, 200);
+    // The timeout (and so the streams' idle limit) is 20 s; the release must come with the request's end.
+    await waitFor('the unread body to be released', () => exporter.open === 0, { timeoutMs: 5_000 });
   });
 
   it('answers 413 for a chunked upload that passes the limit while streaming, and with Content-Length up front', async () => {
