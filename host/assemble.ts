@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Host } from './host.js';
 import type { HostOptions } from './options.js';
+import { ComponentSecrets } from './plugins/component-secrets.js';
 import { BuiltinInterfaces } from './plugins/builtin-interfaces.js';
 import { ComponentPlugin } from './plugins/components.js';
 import { ProviderPlugin } from './plugins/providers.js';
@@ -27,7 +28,9 @@ export async function assembleHost(options: HostOptions): Promise<Host> {
     host.plugins.targets = targets;
 
     if (options.runtime !== false) {
-      const builtins = new BuiltinInterfaces(configs, host.log.child({ component: 'guest-log' }));
+      // The secrets view starts with the first component granted a secret, not with every host.
+      const secrets = new ComponentSecrets(() => host.secrets.reader(), (name) => configs.get(name));
+      const builtins = new BuiltinInterfaces(configs, host.log.child({ component: 'guest-log' }), secrets);
       const runtimeOptions: RuntimeOptions = {
         cacheDir: options.dataDir ? join(options.dataDir, 'cache') : undefined,
         ...options.runtime,

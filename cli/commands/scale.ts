@@ -10,6 +10,7 @@ interface ScaleFlags {
   constraint?: string[];
   annotation?: string[];
   config?: string[];
+  secret?: string[];
   allowUpdate?: boolean;
 }
 
@@ -26,6 +27,7 @@ export function register(program: Command): void {
     .option('--constraint <k=v>', 'label the chosen host must have (repeatable)', collect)
     .option('--annotation <k=v>', 'annotation (repeatable)', collect)
     .option('--config <name>', 'named config for the component (repeatable)', collect)
+    .option('--secret <name>', 'secret the component may read through wasmcloud:secrets (repeatable)', collect)
     .option('--allow-update', 'replace the image if the component runs another one')
     .description('scale a component on a host; reports the exact reason when it cannot run')
     .action(async (componentId: string, image: string, flags: ScaleFlags, command: Command) =>
@@ -42,6 +44,7 @@ export function register(program: Command): void {
             count,
             annotations: parsePairs(flags.annotation ?? [], 'annotation'),
             config: flags.config ?? [],
+            secrets: flags.secret ?? [],
             allow_update: flags.allowUpdate ?? false,
           },
           // Loading a JS component the first time means a transpile of about a second.

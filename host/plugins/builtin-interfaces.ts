@@ -1,12 +1,14 @@
 import { interfaceKey, parseInterfaceName, WitError, type ConfigValues } from '../../protocol/mod.js';
 import type { Logger } from '../../lib/logger.js';
 import type { KvView } from '../stores/kv-view.js';
+import type { ComponentSecrets } from './component-secrets.js';
 
 /**
  * Interfaces the host serves to its components itself, with no link: `wasi:config` (the
- * component's own named configs, merged right-most-wins and read live) and `wasi:logging` (into
- * the host's log, tagged with the component). wasmCloud serves both from the host for the same
- * reason: they describe the component's own environment, not a capability it is granted.
+ * component's own named configs, merged right-most-wins and read live), `wasi:logging` (into
+ * the host's log, tagged with the component) and `wasmcloud:secrets` (the secrets granted at
+ * scale time). wasmCloud serves them from the host for the same reason: they describe the
+ * component's own environment, not a capability linked to it.
  */
 /** Config keys with this prefix become the component's environment variables. */
 export const ENV_PREFIX = 'env.';
@@ -17,6 +19,7 @@ export class BuiltinInterfaces {
   constructor(
     private readonly configs: KvView<ConfigValues>,
     private readonly log: Logger,
+    readonly secrets?: ComponentSecrets,
   ) {}
 
   /** Records which named configs a component was scaled with. */
@@ -27,7 +30,12 @@ export class BuiltinInterfaces {
 
   serves(iface: string): boolean {
     const key = interfaceKey(parseInterfaceName(iface));
-    return key === 'wasi:config/store' || key === 'wasi:config/runtime' || key === 'wasi:logging/logging';
+    return (
+      key === 'wasi:config/store' ||
+      key === 'wasi:config/runtime' ||
+      key === 'wasi:logging/logging' ||
+      (this.secrets !== undefined && (key === 'wasmcloud:secrets/store' || key === 'wasmcloud:secrets/reveal'))
+    );
   }
 
   /**
@@ -51,6 +59,7 @@ export class BuiltinInterfaces {
   call(componentId: string, iface: string, fn: string, args: unknown[]): unknown {
     const key = interfaceKey(parseInterfaceName(iface));
     if (key === 'wasi:logging/logging' && fn === 'log') return this.logLine(componentId, args);
+    if (this.secrets && (key === 'wasmcloud:secrets/store' || key === 'wasmcloud:secrets/reveal')) return this.secrets.call(componentId, fn, args);
     if (key === 'wasi:config/store' || key === 'wasi:config/runtime') {
       const config = this.merged(componentId);
       if (fn === 'get') return config[String(args[0])] ?? null;

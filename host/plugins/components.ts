@@ -70,6 +70,12 @@ export class ComponentPlugin {
       return fail(message);
     }
     this.builtins.setComponentConfig(req.component_id, req.count > 0 ? req.config : []);
+    const secretProblems = (await this.builtins.secrets?.grant(req.component_id, req.count > 0 ? req.secrets : [])) ?? [];
+    if (secretProblems.length > 0) {
+      const message = `scale of ${req.component_id} failed: ${secretProblems.join('; ')}`;
+      this.emitFailed(req, message);
+      return fail(message);
+    }
     try {
       const info = await this.host.work.track(
         this.runtime.scale({

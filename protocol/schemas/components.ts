@@ -8,6 +8,8 @@ export const ScaleComponentRequest = z.strictObject({
   count: z.number().int().nonnegative().max(100_000),
   annotations: Annotations.default({}),
   config: z.array(Identifier).default([]),
+  /** Secrets the component may read through `wasmcloud:secrets` (stored names or wadm references). */
+  secrets: z.array(Identifier).default([]),
   /** Allow replacing the image of a running component through scale (wasmCloud's allow_update). */
   allow_update: z.boolean().default(false),
 });

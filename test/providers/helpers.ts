@@ -47,6 +47,12 @@ world blob-move-world {
   import wasi:blobstore/blobstore@0.2.0-draft;
   export probe;
 }
+
+world secret-probe-world {
+  import wasmcloud:secrets/store@0.1.0-draft;
+  import wasmcloud:secrets/reveal@0.1.0-draft;
+  export probe;
+}
 `;
 
 /** components/fixtures/wit plus the wasi:blobstore dependency and the worlds above, in `outDir`. */
@@ -55,6 +61,7 @@ async function fixtureWit(outDir: string): Promise<string> {
   await rm(dir, { recursive: true, force: true });
   await cp(fixturesWit, dir, { recursive: true });
   await cp(join(repo, 'components', 'wit', 'deps', 'wasi-blobstore-0.2.0-draft'), join(dir, 'deps', 'blobstore'), { recursive: true });
+  await cp(join(repo, 'components', 'wit', 'deps', 'wasmcloud-secrets-0.1.0-draft'), join(dir, 'deps', 'secrets'), { recursive: true });
   await writeFile(join(dir, 'providers.wit'), PROVIDER_WORLDS);
   return dir;
 }

@@ -19,7 +19,7 @@ import { CLI_MAIN } from '../kit/hosts.js';
 import { RedisServer } from '../kit/redis-server.js';
 import { TEST_SECRETS_KEY, TEST_SECRETS_KEY_ENV } from '../kit/secrets.js';
 import { waitFor } from '../kit/wait.js';
-import { example, getJson, Lattice } from './helpers.js';
+import { example, getJson, Lattice, watFixture } from './helpers.js';
 
 const run = promisify(execFile);
 const PASSWORD = `pw-${randomBytes(6).toString('hex')}`;
@@ -136,6 +136,39 @@ describe('secrets', { timeout: 240_000 }, () => {
       return r.status === 200 ? r : null;
     }, { timeoutMs: 30_000 });
     assert.deepEqual(again.body, { key: 'visits', count: 2 });
+  });
+
+  it('are read by a component through wasmcloud:secrets: only what it was granted, always the current value', async () => {
+    const { ctl } = lattice;
+    const host = lattice.hosts[0]!;
+    const store = await SecretStore.open(lattice.nc, 'default', TEST_SECRETS_KEY, log);
+    await store.put('api-token-prod', 'tok-1');
+    await ctl.putConfig('SECRET_app-token', { name: 'token', key: 'api-token-prod' });
+    const outDir = join(lattice.dataDir, 'wasm');
+    const scale = async (id: string, key: string, expect: string, secrets: string[]) => {
+      const image = await watFixture('secret-probe', outDir, { KEY: key, EXPECT: expect });
+      await ctl.scaleComponent(host.id, { component_id: id, image_ref: image, count: 1, secrets }, { timeoutMs: 60_000 });
+    };
+    // Granted through a reference: the component asks by the reference's name.
+    await scale('reader', 'token', 'tok-1', ['SECRET_app-token']);
+    assert.equal(await lattice.runProbe('reader'), 200);
+    // A new value is what the next read sees, without rescaling: the running component (which
+    // expects the old value) now reads one of another length.
+    await store.put('api-token-prod', 'tok-2-rotated');
+    assert.equal(await waitFor('the rotated value', async () => ((await lattice.runProbe('reader')) === 4013 ? 4013 : null)), 4013);
+    await scale('reader-2', 'token', 'tok-2-rotated', ['SECRET_app-token']);
+    assert.equal(await lattice.runProbe('reader-2'), 200);
+    // Not granted (another component, or another name): not-found (tag 2), never another's secret.
+    await scale('nosy', 'token', 'tok-2-rotated', []);
+    assert.equal(await lattice.runProbe('nosy'), 1002);
+    await scale('nosy-2', 'api-token-prod', 'tok-2-rotated', ['SECRET_app-token']);
+    assert.equal(await lattice.runProbe('nosy-2'), 1002);
+    // A scale granting a secret that does not exist fails at once, naming it.
+    const image = await watFixture('secret-probe', outDir, { KEY: 'x', EXPECT: 'y' });
+    await assert.rejects(
+      ctl.scaleComponent(host.id, { component_id: 'missing', image_ref: image, count: 1, secrets: ['nope'] }, { timeoutMs: 60_000 }),
+      /secret "nope" does not exist/,
+    );
   });
 
   it('a provider start naming a missing secret fails, naming it', async () => {

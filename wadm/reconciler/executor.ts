@@ -24,6 +24,7 @@ export async function sendCommand(ctl: ControlClient, c: Command): Promise<void>
           count: c.count,
           annotations: c.annotations,
           config: c.config,
+          secrets: c.secrets ?? [],
           allow_update: c.allow_update,
         },
         { timeoutMs: SLOW_COMMAND_TIMEOUT_MS },

@@ -9,6 +9,8 @@ export interface ComponentScalerInput {
   component: AppComponent & { image: string; scaler: AppScaler };
   /** Config names passed to the component (already app-scoped for inline config). */
   config: string[];
+  /** Secret reference names the component may read. */
+  secrets?: string[];
   hosts: readonly ObservedHost[];
 }
 
@@ -113,6 +115,7 @@ function finish(
       count: want,
       annotations: ownedAnnotations(app, id),
       config,
+      ...(input.secrets?.length ? { secrets: input.secrets } : {}),
       allow_update: want > 0 && otherImage,
     });
   }

@@ -358,7 +358,8 @@ describe('secrets', () => {
         policies: [{ name: 'store', type: 'policy.secret.wasmcloud.dev/v1alpha1', properties: { backend: 'nats-kv' } }],
         components: [
           {
-            name: 'counter', type: 'component', properties: { image: 'file://counter.wasm' },
+            name: 'counter', type: 'component',
+            properties: { image: 'file://counter.wasm', secrets: [{ name: 'token', properties: { policy: 'store', key: 'api-token' } }] },
             traits: [
               { type: 'spreadscaler', properties: { instances: 1 } },
               {
@@ -390,7 +391,11 @@ describe('secrets', () => {
     assert.deepEqual(refs, {
       'SECRET_vault-password': { name: 'password', key: 'redis-prod', policy: 'store', field: 'pw' },
       'SECRET_vault-url': { name: 'url', key: 'redis-url', policy: 'store' },
+      'SECRET_vault-token': { name: 'token', key: 'api-token', policy: 'store' },
     });
+    const scale = plan.commands.find((c) => c.type === 'scale_component');
+    assert.ok(scale?.type === 'scale_component');
+    assert.deepEqual(scale.secrets, ['SECRET_vault-token']);
     const link = plan.commands.find((c) => c.type === 'put_link');
     assert.ok(link?.type === 'put_link');
     assert.deepEqual(link.link.target_secrets, ['SECRET_vault-password']);
@@ -401,6 +406,6 @@ describe('secrets', () => {
     const after = applyCommands(state, plan.commands);
     const undeploy = planUndeploy({ app: 'vault', previous: v1, state: after });
     const removed = undeploy.commands.flatMap((c) => (c.type === 'delete_config' ? [c.name] : [])).sort();
-    assert.deepEqual(removed, ['SECRET_vault-password', 'SECRET_vault-url']);
+    assert.deepEqual(removed, ['SECRET_vault-password', 'SECRET_vault-token', 'SECRET_vault-url']);
   });
 });

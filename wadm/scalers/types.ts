@@ -38,6 +38,8 @@ export type Command =
       /** Concurrency slots (max_instances) on that host; 0 stops the component there. */
       count: number;
       annotations: Record<string, string>;
+      /** Secret reference names the component may read (wasmcloud:secrets); absent: none. */
+      secrets?: string[];
       config: string[];
       /** Set when the host runs another image of this component: replace it. */
       allow_update: boolean;
