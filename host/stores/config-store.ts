@@ -1,7 +1,7 @@
 import type { KV, NatsConnection } from 'nats';
 import { buckets, ConfigValues } from '../../protocol/mod.js';
 import type { Logger } from '../../lib/logger.js';
-import { encodeStored, getStored, listKeys, openBucket, type BucketOptions } from './kv.js';
+import { deleteKey, encodeStored, getStored, listKeys, missingKeys, openBucket, type BucketOptions } from './kv.js';
 import { KvView } from './kv-view.js';
 
 /**
@@ -34,10 +34,8 @@ export class ConfigStore {
   }
 
   /** Deletes `name`; returns false when it did not exist. */
-  async delete(name: string): Promise<boolean> {
-    const existed = (await this.get(name)) !== null;
-    if (existed) await this.kv.delete(name);
-    return existed;
+  delete(name: string): Promise<boolean> {
+    return deleteKey(this.kv, name);
   }
 
   names(): Promise<string[]> {
@@ -45,10 +43,8 @@ export class ConfigStore {
   }
 
   /** The names among `names` that do not exist, in the order given (link validation). */
-  async missing(names: readonly string[]): Promise<string[]> {
-    const unique = [...new Set(names)];
-    const found = await Promise.all(unique.map(async (n) => ((await this.kv.get(n))?.operation === 'PUT' ? null : n)));
-    return found.filter((n): n is string => n !== null);
+  missing(names: readonly string[]): Promise<string[]> {
+    return missingKeys(this.kv, names);
   }
 
   /** The shared live view of every config (started on first call, stopped by `close`). */

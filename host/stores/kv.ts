@@ -68,6 +68,20 @@ export async function getStored<T>(kv: KV, bucket: string, key: string, schema: 
   return decodeStored(bucket, key, entry.value, schema);
 }
 
+/** The keys among `keys` that hold no live value, in the order given, each once. */
+export async function missingKeys(kv: KV, keys: readonly string[]): Promise<string[]> {
+  const unique = [...new Set(keys)];
+  const found = await Promise.all(unique.map(async (k) => ((await kv.get(k))?.operation === 'PUT' ? null : k)));
+  return found.filter((k): k is string => k !== null);
+}
+
+/** Deletes `key`; false when it held no live value. */
+export async function deleteKey(kv: KV, key: string): Promise<boolean> {
+  const existed = (await kv.get(key))?.operation === 'PUT';
+  if (existed) await kv.delete(key);
+  return existed;
+}
+
 /** Every live key of the bucket. */
 export async function listKeys(kv: KV): Promise<string[]> {
   const keys: string[] = [];

@@ -3,7 +3,7 @@ import type { KV, NatsConnection } from 'nats';
 import { z } from 'zod';
 import { buckets } from '../../protocol/mod.js';
 import type { Logger } from '../../lib/logger.js';
-import { encodeStored, getStored, listKeys, openBucket, type BucketOptions } from './kv.js';
+import { deleteKey, encodeStored, getStored, listKeys, missingKeys, openBucket, type BucketOptions } from './kv.js';
 import { KvView } from './kv-view.js';
 
 /**
@@ -90,10 +90,8 @@ export class SecretStore {
   }
 
   /** Deletes `name`; returns false when it did not exist. */
-  async delete(name: string): Promise<boolean> {
-    const existed = (await this.kv.get(name))?.operation === 'PUT';
-    if (existed) await this.kv.delete(name);
-    return existed;
+  delete(name: string): Promise<boolean> {
+    return deleteKey(this.kv, name);
   }
 
   names(): Promise<string[]> {
@@ -101,10 +99,8 @@ export class SecretStore {
   }
 
   /** The names among `names` that are not stored, in the order given. */
-  async missing(names: readonly string[]): Promise<string[]> {
-    const unique = [...new Set(names)];
-    const found = await Promise.all(unique.map(async (n) => ((await this.kv.get(n))?.operation === 'PUT' ? null : n)));
-    return found.filter((n): n is string => n !== null);
+  missing(names: readonly string[]): Promise<string[]> {
+    return missingKeys(this.kv, names);
   }
 
   /**
