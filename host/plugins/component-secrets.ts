@@ -57,7 +57,10 @@ export class ComponentSecrets {
     const names = this.grants.get(componentId);
     if (!names || !this.reader) throw new WitError({ tag: 'not-found' });
     const reader = this.reader;
-    const { values, problems } = resolveSecrets(names, (n) => reader.reveal(n), this.configs);
+    // Only the grant shown under `key` is opened (a reference shows its `name`, a stored secret its own).
+    const grant = names.find((n) => (this.configs(n)?.name ?? n) === key);
+    if (grant === undefined) throw new WitError({ tag: 'not-found' });
+    const { values, problems } = resolveSecrets([grant], (n) => reader.reveal(n), this.configs);
     const value = values[key];
     if (value === undefined) {
       // A granted secret that stopped resolving (deleted, key rotated away) is the source's failure.
