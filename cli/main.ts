@@ -1,12 +1,17 @@
 #!/usr/bin/env node
-import { Command, CommanderError, Option } from 'commander';
-import { registerCommands } from './commands/index.js';
-import { CliError } from './context.js';
-import { LatticeError } from '../protocol/errors.js';
-import { LATTICE_VERSION } from '../lib/version.js';
+// Only this module is imported statically: ESM parses a module's whole static import graph before
+// running any of it, and the start-up tuning must be in effect before the heap fills.
+import './memory-tuning.js';
 
 /** The CLI entry point: the only place in the project that calls process.exit. */
 async function main(argv: string[]): Promise<number> {
+  const [{ Command, CommanderError, Option }, { registerCommands }, { CliError }, { LatticeError }, { LATTICE_VERSION }] = await Promise.all([
+    import('commander'),
+    import('./commands/index.js'),
+    import('./context.js'),
+    import('../protocol/errors.js'),
+    import('../lib/version.js'),
+  ]);
   const program = new Command('lattice')
     .description('Run and manage a lattice of WebAssembly hosts over NATS')
     .version(LATTICE_VERSION)
@@ -24,7 +29,7 @@ async function main(argv: string[]): Promise<number> {
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
     .showHelpAfterError()
     .exitOverride();
-  await registerCommands(program);
+  await registerCommands(program, argv);
   try {
     await program.parseAsync(argv);
     return 0;

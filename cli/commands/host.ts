@@ -4,6 +4,7 @@ import { CliError, globalOptions, latticeName, natsSettings } from '../context.j
 import { dataDir } from '../local/data-dir.js';
 import { emit, parsePairs } from '../output.js';
 import { memoryBudget } from '../../host/memory-budget.js';
+import { startTuning } from '../memory-tuning.js';
 import type { Wadm } from '../../wadm/mod.js';
 
 interface HostFlags {
@@ -104,6 +105,11 @@ export function register(program: Command): void {
         // wadm stops before the host closes the connection it borrows.
         const running = wadm;
         host.onStop(() => running.stop());
+      }
+      // Started: from here on V8 runs with its defaults, so a host under load is as fast as ever.
+      startTuning.finish();
+      if (startTuning.applied.length || startTuning.userChosen.length) {
+        host.log.info({ v8_start_flags: startTuning.applied, user_chosen: startTuning.userChosen }, 'start-up memory tuning done');
       }
       emit(
         opts,

@@ -1,30 +1,41 @@
 import type { Command } from 'commander';
+import { commandName } from '../command-name.js';
 
 /**
  * Each command module exports `register(program)`. Adding a command is adding a file in this
  * folder and one line here.
  */
 type Registrar = (program: Command) => void;
+type Loader = () => Promise<{ register: Registrar }>;
 
-export async function registerCommands(program: Command): Promise<void> {
-  const modules: Array<Promise<{ register: Registrar }>> = [
-    import('./up.js'),
-    import('./down.js'),
-    import('./get.js'),
-    import('./config.js'),
-    import('./link.js'),
-    import('./label.js'),
-    import('./host.js'),
-    import('./scale.js'),
-    import('./start.js'),
-    import('./stop.js'),
-    import('./update.js'),
-    import('./app.js'),
-    import('./wadm.js'),
-    import('./build.js'),
-    import('./new.js'),
-    import('./push.js'),
-    import('./secret.js'),
-  ];
-  for (const mod of await Promise.all(modules)) mod.register(program);
+const COMMANDS: Record<string, Loader> = {
+  up: () => import('./up.js'),
+  down: () => import('./down.js'),
+  get: () => import('./get.js'),
+  config: () => import('./config.js'),
+  link: () => import('./link.js'),
+  label: () => import('./label.js'),
+  host: () => import('./host.js'),
+  scale: () => import('./scale.js'),
+  start: () => import('./start.js'),
+  stop: () => import('./stop.js'),
+  update: () => import('./update.js'),
+  app: () => import('./app.js'),
+  wadm: () => import('./wadm.js'),
+  build: () => import('./build.js'),
+  new: () => import('./new.js'),
+  push: () => import('./push.js'),
+  secret: () => import('./secret.js'),
+};
+
+/**
+ * Registers the commands. When `argv` names one, only that module is loaded: a long-running
+ * `lattice host` would otherwise keep wadm's manifest code, yaml and the other commands in its
+ * heap for its whole life (a few MB of an edge host's budget, docs/edge.md). Help, unknown words
+ * and no command load them all so commander can list and suggest.
+ */
+export async function registerCommands(program: Command, argv: readonly string[] = []): Promise<void> {
+  const name = commandName(argv);
+  const only = name !== undefined && Object.hasOwn(COMMANDS, name) ? [COMMANDS[name]!] : Object.values(COMMANDS);
+  for (const mod of await Promise.all(only.map((load) => load()))) mod.register(program);
 }
