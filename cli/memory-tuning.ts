@@ -35,6 +35,10 @@ const TWEAKS: Tweak[] = [
   { during: '--no-sparkplug', after: '--sparkplug', userSet: /--(no-)?(sparkplug|always-sparkplug|jitless|lite-mode)\b/ },
 ];
 
+/** Log lines of `lattice host`: which flags the idle tuning set, and when V8's defaults came back. */
+export const IDLE_TUNING_ON = 'idle memory tuning on until the first component or provider';
+export const IDLE_TUNING_OFF = 'idle memory tuning off: the host has work, V8 runs with its defaults';
+
 /** LATTICE_V8_TUNING=off leaves V8 alone (to compare, or to rule the tuning out when debugging). */
 const OPT_OUT = 'LATTICE_V8_TUNING';
 

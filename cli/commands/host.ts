@@ -4,7 +4,7 @@ import { CliError, globalOptions, latticeName, natsSettings } from '../context.j
 import { dataDir } from '../local/data-dir.js';
 import { emit, parsePairs } from '../output.js';
 import { memoryBudget } from '../../host/memory-budget.js';
-import { startTuning } from '../memory-tuning.js';
+import { IDLE_TUNING_OFF, IDLE_TUNING_ON, startTuning } from '../memory-tuning.js';
 import type { Wadm } from '../../wadm/mod.js';
 
 interface HostFlags {
@@ -27,21 +27,49 @@ function positiveInt(flag: string, value: string | undefined): number | undefine
 }
 
 /** Resolves when the host has stopped: by SIGINT/SIGTERM (graceful) or over the control interface. */
-async function runUntilStopped(host: Host): Promise<void> {
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals++;
-    if (signals === 1) void host.stop({ reason: `received ${signal}` });
-    else host.log.warn({ signal }, 'already stopping; waiting for in-flight work (deadline applies)');
+/**
+ * SIGINT/SIGTERM from the moment the command starts: a signal that arrives while the host is
+ * still connecting (a service manager stopping it early) is kept and stops the host as soon as it
+ * has started, instead of killing the process mid-start with Node's default action.
+ */
+function watchStopSignals(): { runUntilStopped(host: Host): Promise<void>; dispose(): void } {
+  let host: Host | null = null;
+  let pending: NodeJS.Signals | null = null;
+  let stopping = false;
+  const stop = (running: Host, reason: string): void => {
+    stopping = true;
+    void running.stop({ reason });
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (host) {
+      if (!stopping) stop(host, `received ${signal}`);
+      else host.log.warn({ signal }, 'already stopping; waiting for in-flight work (deadline applies)');
+    } else if (pending) {
+      // A second signal while still starting (Ctrl-C twice): Node's default action, at once.
+      dispose();
+      process.kill(process.pid, signal);
+    } else {
+      pending = signal;
+    }
+  };
+  const dispose = (): void => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  try {
-    await host.stopped;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  return {
+    async runUntilStopped(started: Host) {
+      host = started;
+      if (pending) stop(started, `received ${pending} while starting`);
+      try {
+        await started.stopped;
+      } finally {
+        dispose();
+      }
+    },
+    dispose,
+  };
 }
 
 export function register(program: Command): void {
@@ -66,56 +94,90 @@ export function register(program: Command): void {
         throw new CliError((error as Error).message);
       }
       const settings = natsSettings(opts);
-      // Loaded here, not at the top: every other command would pay for the runtime's modules.
-      const { startHost, LabelError } = await import('../../host/mod.js');
-      let host: Host;
+      const signals = watchStopSignals();
       try {
-        host = await startHost({
-          lattice: latticeName(opts),
-          natsSettings: settings,
-          name: flags.name,
-          labels,
-          heartbeatIntervalMs: positiveInt('--heartbeat-interval', flags.heartbeatInterval),
-          stopTimeoutMs: positiveInt('--stop-timeout', flags.stopTimeout),
-          kvReplicas: positiveInt('--kv-replicas', flags.kvReplicas),
-          dataDir: dataDir(flags.dataDir),
-          jsDomain: flags.jsDomain,
-          ...(flags.maxMemory === undefined ? {} : { runtime: memoryBudget(positiveInt('--max-memory', flags.maxMemory) as number) }),
-        });
-      } catch (error) {
-        if (error instanceof CliError) throw error;
-        // Option mistakes (labels, interval, lattice name) are reported as they are.
-        if (error instanceof LabelError || error instanceof RangeError || error instanceof TypeError) throw new CliError(error.message, { cause: error });
-        throw new CliError(`cannot start the host (NATS at ${settings.url}): ${(error as Error).message}`, { cause: error });
+        await runHost(flags, opts, labels, settings, signals);
+      } finally {
+        signals.dispose();
       }
-      let wadm: Wadm | null = null;
-      if (flags.wadm) {
-        try {
-          const { startWadm } = await import('../../wadm/mod.js');
-          wadm = await startWadm({
-            nc: host.nc,
-            lattice: host.lattice,
-            kvReplicas: positiveInt('--kv-replicas', flags.kvReplicas),
-            jsDomain: flags.jsDomain,
-          });
-        } catch (error) {
-          await host.stop({ reason: 'wadm failed to start' });
-          throw new CliError(`cannot start wadm: ${(error as Error).message}`, { cause: error });
-        }
-        // wadm stops before the host closes the connection it borrows.
-        const running = wadm;
-        host.onStop(() => running.stop());
-      }
-      // Started: from here on V8 runs with its defaults, so a host under load is as fast as ever.
-      startTuning.finish();
-      if (startTuning.applied.length || startTuning.userChosen.length) {
-        host.log.info({ v8_start_flags: startTuning.applied, user_chosen: startTuning.userChosen }, 'start-up memory tuning done');
-      }
-      emit(
-        opts,
-        { host_id: host.id, friendly_name: host.friendlyName, lattice: host.lattice, labels: host.labels.all(), wadm: wadm?.id ?? null },
-        () => `${host.id} ${host.friendlyName} joined lattice "${host.lattice}"${wadm ? ` (with wadm ${wadm.id})` : ''}`,
-      );
-      await runUntilStopped(host);
     });
+}
+
+/**
+ * The start-up tuning (cli/memory-tuning.ts) stays on while the host has nothing to run, so an
+ * idle edge host stays small for as long as it is idle: left on, its heartbeat code would be
+ * optimized over the minutes and grow it again. The first component or provider brings V8's
+ * defaults back, so a host with work is exactly as fast as without the tuning.
+ */
+function keepTunedWhileIdle(host: Host): void {
+  if (startTuning.applied.length || startTuning.userChosen.length) {
+    host.log.info({ v8_start_flags: startTuning.applied, user_chosen: startTuning.userChosen }, IDLE_TUNING_ON);
+  }
+  if (startTuning.applied.length === 0) return;
+  const hasWork = (): boolean => {
+    const { components, providers } = host.inventory.counts();
+    return components + providers > 0;
+  };
+  const off = host.inventory.onChange(() => {
+    if (!hasWork()) return;
+    off();
+    startTuning.finish();
+    host.log.info(IDLE_TUNING_OFF);
+  });
+}
+
+async function runHost(
+  flags: HostFlags,
+  opts: ReturnType<typeof globalOptions>,
+  labels: Record<string, string>,
+  settings: ReturnType<typeof natsSettings>,
+  signals: ReturnType<typeof watchStopSignals>,
+): Promise<void> {
+  // Loaded here, not at the top: every other command would pay for the runtime's modules.
+  const { startHost, LabelError } = await import('../../host/mod.js');
+  let host: Host;
+  try {
+    host = await startHost({
+      lattice: latticeName(opts),
+      natsSettings: settings,
+      name: flags.name,
+      labels,
+      heartbeatIntervalMs: positiveInt('--heartbeat-interval', flags.heartbeatInterval),
+      stopTimeoutMs: positiveInt('--stop-timeout', flags.stopTimeout),
+      kvReplicas: positiveInt('--kv-replicas', flags.kvReplicas),
+      dataDir: dataDir(flags.dataDir),
+      jsDomain: flags.jsDomain,
+      ...(flags.maxMemory === undefined ? {} : { runtime: memoryBudget(positiveInt('--max-memory', flags.maxMemory) as number) }),
+    });
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    // Option mistakes (labels, interval, lattice name) are reported as they are.
+    if (error instanceof LabelError || error instanceof RangeError || error instanceof TypeError) throw new CliError(error.message, { cause: error });
+    throw new CliError(`cannot start the host (NATS at ${settings.url}): ${(error as Error).message}`, { cause: error });
+  }
+  let wadm: Wadm | null = null;
+  if (flags.wadm) {
+    try {
+      const { startWadm } = await import('../../wadm/mod.js');
+      wadm = await startWadm({
+        nc: host.nc,
+        lattice: host.lattice,
+        kvReplicas: positiveInt('--kv-replicas', flags.kvReplicas),
+        jsDomain: flags.jsDomain,
+      });
+    } catch (error) {
+      await host.stop({ reason: 'wadm failed to start' });
+      throw new CliError(`cannot start wadm: ${(error as Error).message}`, { cause: error });
+    }
+    // wadm stops before the host closes the connection it borrows.
+    const running = wadm;
+    host.onStop(() => running.stop());
+  }
+  keepTunedWhileIdle(host);
+  emit(
+    opts,
+    { host_id: host.id, friendly_name: host.friendlyName, lattice: host.lattice, labels: host.labels.all(), wadm: wadm?.id ?? null },
+    () => `${host.id} ${host.friendlyName} joined lattice "${host.lattice}"${wadm ? ` (with wadm ${wadm.id})` : ''}`,
+  );
+  await signals.runUntilStopped(host);
 }

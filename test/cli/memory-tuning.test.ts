@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connect, type NatsConnection } from 'nats';
 import { commandName } from '../../cli/command-name.js';
-import { tuneStart } from '../../cli/memory-tuning.js';
+import { IDLE_TUNING_OFF, IDLE_TUNING_ON, tuneStart } from '../../cli/memory-tuning.js';
+import { createControlClient } from '../../protocol/mod.js';
 import { EventRecorder } from '../kit/events.js';
 import { spawnHostProcess, type HostProcess } from '../kit/hosts.js';
 import { NatsServer } from '../kit/nats-server.js';
@@ -16,7 +17,7 @@ const GROWTH = '--semi-space-growth-factor=1';
 const NO_OPT = '--no-opt';
 const NO_SPARKPLUG = '--no-sparkplug';
 const ALL = [GROWTH, NO_OPT, NO_SPARKPLUG];
-const TUNING_LINE = 'start-up memory tuning done';
+const TUNING_LINE = IDLE_TUNING_ON;
 
 interface TuningLog {
   msg: string;
@@ -80,13 +81,16 @@ describe('a host started by the CLI runs tuned and still drains on signals', () 
     await server?.dispose();
   });
 
-  it('`lattice host`: tuned for its start, SIGTERM publishes host_stopped and exits 0', { timeout: 60_000 }, async () => {
+  it('`lattice host`: tuned while idle, untuned with its first provider; SIGTERM publishes host_stopped and exits 0', { timeout: 60_000 }, async () => {
     const proc = await spawnHostProcess(server.url, { heartbeatIntervalMs: 200 });
     processes.push(proc);
     await proc.waitForHeartbeat(nc);
     const log = await tuningLog(() => proc.stderr());
     assert.deepEqual(log.v8_start_flags, ALL);
     assert.deepEqual(log.user_chosen, []);
+    assert.ok(!proc.stderr().includes(IDLE_TUNING_OFF), 'an idle host keeps the tuning');
+    await createControlClient(nc, 'default').startProvider(proc.hostId, { provider_id: 'kv', provider_ref: 'wasmcloud+builtin://keyvalue' }, { timeoutMs: 30_000 });
+    await waitFor('V8 defaults back once the host has work', () => proc.stderr().includes(IDLE_TUNING_OFF));
     const events = await EventRecorder.start(nc, 'default');
     proc.kill('SIGTERM');
     assert.deepEqual(await proc.waitForExit(), { code: 0, signal: null }, proc.stderr());

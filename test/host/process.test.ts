@@ -1,11 +1,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn as spawnChild, spawnSync } from 'node:child_process';
+import { createServer, connect as netConnect, type AddressInfo } from 'node:net';
 import { connect, type NatsConnection } from 'nats';
 import { createControlClient } from '../../protocol/mod.js';
 import { NatsServer } from '../kit/nats-server.js';
 import { CLI_MAIN, spawnHostProcess, type HostProcess } from '../kit/hosts.js';
 import { EventRecorder } from '../kit/events.js';
+import { TEST_SECRETS_KEY_ENV } from '../kit/secrets.js';
 
 let server: NatsServer;
 let nc: NatsConnection;
@@ -98,5 +100,49 @@ test('labels from --label and LATTICE_LABEL_* reach the lattice; bad flags exit 
     assert.equal(run.status, 1, `${flags.join(' ')}: ${run.stderr}`);
     assert.match(run.stderr, reason);
     assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+  }
+});
+
+test('a SIGTERM while the host is still connecting stops it gracefully once it has started', { timeout: 60_000 }, async () => {
+  // A proxy in front of the nats-server holds the host's connection until the signal is sent, so
+  // the signal lands while the host is starting (its handlers are in place before it connects).
+  const upstreamPort = Number(new URL(server.url).port);
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let arrived!: () => void;
+  const connecting = new Promise<void>((resolve) => (arrived = resolve));
+  const proxy = createServer((socket) => {
+    arrived();
+    socket.pause();
+    void released.then(() => {
+      const upstream = netConnect(upstreamPort, '127.0.0.1');
+      upstream.on('error', () => socket.destroy());
+      socket.on('error', () => upstream.destroy());
+      socket.pipe(upstream).pipe(socket);
+      socket.resume();
+    });
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const events = await EventRecorder.start(nc, 'default');
+  try {
+    const child = spawnChild(
+      process.execPath,
+      [CLI_MAIN, '--nats-url', `nats://127.0.0.1:${(proxy.address() as AddressInfo).port}`, 'host', '--name', 'early-stop'],
+      { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_TEST_CONTEXT: undefined, ...TEST_SECRETS_KEY_ENV } },
+    );
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    await connecting;
+    child.kill('SIGTERM');
+    release();
+    assert.deepEqual(await exited, { code: 0, signal: null }, stderr);
+    const stopped = await events.waitFor('host_stopped', { timeoutMs: 5_000 });
+    assert.match(String((stopped.data as { reason?: string }).reason), /SIGTERM while starting/);
+  } finally {
+    events.stop();
+    proxy.close();
   }
 });
