@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from 'nats';
 import { parse } from 'yaml';
 import { ManifestStore, MAX_RECORD_BYTES, MAX_VERSIONS } from '../../wadm/store/mod.js';
+import { StatusStore } from '../../wadm/store/status-store.js';
+import type { AppStatus } from '../../protocol/schemas/wadm.js';
 import { NatsServer } from '../kit/nats-server.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -137,5 +139,42 @@ describe('ManifestStore on JetStream KV', () => {
     const huge = await store.put(big('b5', 900));
     assert.equal(huge.accepted, false);
     assert.match(huge.problems.at(-1)!.message, new RegExp(`too large to store .*limit ${MAX_RECORD_BYTES / 1024} KiB`));
+  });
+});
+
+describe('StatusStore', () => {
+  let server: NatsServer;
+  let nc: NatsConnection;
+
+  before(async () => {
+    server = await NatsServer.start();
+    nc = await connect({ servers: server.url });
+  });
+  after(async () => {
+    await nc.close();
+    await server.dispose();
+  });
+
+  it("never lets the API's early status overwrite one the reconciler wrote after it looked", async () => {
+    const statuses = await StatusStore.open(nc, 'status-test');
+    const status = (state: AppStatus['state'], message: string): AppStatus => ({
+      name: 'app', version: 'v1', state, message, scalers: [], updated_at: new Date().toISOString(),
+    });
+    // No status yet: the API's write lands.
+    const none = await statuses.revision('app');
+    assert.equal(none, 0);
+    assert.equal(await statuses.putIfUnchanged(status('reconciling', 'deploying v1'), none), true);
+    // The API looks, then the reconciler reports before the API writes: the API's write is dropped.
+    const seen = await statuses.revision('app');
+    await statuses.put(status('deployed', 'reconciler: 1 instance running'));
+    assert.equal(await statuses.putIfUnchanged(status('reconciling', 'deploying v1 again'), seen), false);
+    assert.equal((await statuses.get('app'))?.message, 'reconciler: 1 instance running');
+    // Nobody in between: it lands.
+    assert.equal(await statuses.putIfUnchanged(status('reconciling', 'deploying v2'), await statuses.revision('app')), true);
+    // A status created by someone else while the API believed there was none: dropped too.
+    await statuses.delete('app');
+    const gone = await statuses.revision('app');
+    await statuses.put(status('deployed', 'reconciler first'));
+    assert.equal(await statuses.putIfUnchanged(status('reconciling', 'api late'), gone), false);
   });
 });

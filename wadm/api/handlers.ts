@@ -99,10 +99,11 @@ export async function versions(ctx: ApiContext, name: string | undefined): Promi
 export async function del(ctx: ApiContext, name: string | undefined, body: unknown): Promise<DeleteReply> {
   const app = need(name);
   const { version } = parse(VersionRequest, body);
+  const revision = await ctx.statuses.revision(app);
   const result = await ctx.store.delete(app, version);
   if (!result) throw notFound(app);
   if (!result.ok) throw new ApiFailure(result.message);
-  if (result.undeployed) await setStatus(ctx, app, null, 'reconciling', 'deleted: undeploying');
+  if (result.undeployed) await setStatus(ctx, app, revision, null, 'reconciling', 'deleted: undeploying');
   else if (version === undefined) await ctx.statuses.delete(app);
   return { deleted: result.deleted, undeployed: result.undeployed };
 }
@@ -122,6 +123,7 @@ export async function deploy(ctx: ApiContext, name: string | undefined, body: un
   if (problems.length) {
     return { accepted: false, name: app, version: found.version.version, problems, placement: [], state: 'failed' };
   }
+  const revision = await ctx.statuses.revision(app);
   const result = await ctx.store.deploy(app, found.version.version);
   if (!result) throw notFound(app);
   if (!result.ok) throw new ApiFailure(result.message);
@@ -131,21 +133,22 @@ export async function deploy(ctx: ApiContext, name: string | undefined, body: un
   } catch (error) {
     // The deploy is recorded; placement is advisory, and the reconciler will report it.
     ctx.logger.warn({ app, err: error }, 'could not observe the lattice for placement checks');
-    await setStatus(ctx, app, result.version, 'reconciling', `deploying version ${result.version}`);
+    await setStatus(ctx, app, revision, result.version, 'reconciling', `deploying version ${result.version}`);
     return { accepted: true, name: app, version: result.version, problems: [], placement: [], state: 'reconciling' };
   }
   const resolved = await resolveSharedIds(ctx.store, manifest);
   const plan = planApp({ app, manifest: resolved, state });
   const message = plan.problems.length ? plan.problems.map((p) => p.message).join('; ') : `deploying version ${result.version}`;
-  await setStatus(ctx, app, result.version, plan.state, message, plan.scalers);
+  await setStatus(ctx, app, revision, result.version, plan.state, message, plan.scalers);
   return { accepted: true, name: app, version: result.version, problems: [], placement: plan.problems, state: plan.state };
 }
 
 export async function undeploy(ctx: ApiContext, name: string | undefined): Promise<UndeployReply> {
   const app = need(name);
+  const revision = await ctx.statuses.revision(app);
   const result = await ctx.store.undeploy(app);
   if (!result) throw notFound(app);
-  if (result.undeployed) await setStatus(ctx, app, null, 'reconciling', 'undeploying');
+  if (result.undeployed) await setStatus(ctx, app, revision, null, 'reconciling', 'undeploying');
   return { name: app, undeployed: result.undeployed };
 }
 
@@ -166,16 +169,22 @@ export async function status(ctx: ApiContext, name: string | undefined): Promise
   );
 }
 
+/**
+ * Writes the API's early status unless the reconciler has written one since `revision` was read
+ * (before the manifest change): the reconciler reacts to the change at once, and its status, being
+ * newer, must not be overwritten by this one for a tick.
+ */
 async function setStatus(
   ctx: ApiContext,
   app: string,
+  revision: number,
   version: string | null,
   state: AppStatus['state'],
   message: string,
   scalers: AppStatus['scalers'] = [],
 ): Promise<void> {
   try {
-    await ctx.statuses.put({ name: app, version, state, message, scalers, updated_at: new Date().toISOString() });
+    await ctx.statuses.putIfUnchanged({ name: app, version, state, message, scalers, updated_at: new Date().toISOString() }, revision);
   } catch (error) {
     // Status is advisory; the manifest change already happened and must still be answered.
     ctx.logger.warn({ app, err: error }, 'could not write application status');

@@ -37,6 +37,30 @@ export class StatusStore {
     this.nc.publish(wadm.status(this.lattice, checked.name), encodeJson(checked));
   }
 
+  /** The revision of `name`'s status entry (0: none), for `putIfUnchanged`. */
+  async revision(name: string): Promise<number> {
+    const entry = await this.kv.get(name);
+    return entry && entry.operation === 'PUT' ? entry.revision : 0;
+  }
+
+  /**
+   * Writes `status` only if nobody wrote `name`'s status since `revision` was read (0: there was
+   * none); false when someone did: theirs is newer and stays.
+   */
+  async putIfUnchanged(status: AppStatus, revision: number): Promise<boolean> {
+    const checked = AppStatus.parse(status);
+    try {
+      if (revision === 0) await this.kv.create(checked.name, encodeJson(checked));
+      else await this.kv.update(checked.name, encodeJson(checked), revision);
+    } catch (error) {
+      // JetStream refuses on a newer last sequence ("wrong last sequence") or an existing key.
+      if (/wrong last sequence|exists/i.test((error as Error).message)) return false;
+      throw error;
+    }
+    this.nc.publish(wadm.status(this.lattice, checked.name), encodeJson(checked));
+    return true;
+  }
+
   async delete(name: string): Promise<void> {
     await this.kv.purge(name);
   }
