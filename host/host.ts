@@ -139,11 +139,13 @@ export class Host {
     let secrets: SecretStore | undefined;
     try {
       const bucketOptions = { replicas: options.kvReplicas, domain: latticeJsDomain(options.jsDomain) };
+      // Without an explicit key the host reads the configured one, and looks again later if none is there yet.
       const secretsKey = options.secretsKey === undefined ? await loadSecretsKey() : options.secretsKey;
+      const reloadKey = options.secretsKey === undefined ? () => loadSecretsKey() : undefined;
       [links, config, secrets] = await Promise.all([
         LinkStore.open(nc, lattice, log, bucketOptions),
         ConfigStore.open(nc, lattice, log, bucketOptions),
-        SecretStore.open(nc, lattice, secretsKey, log, bucketOptions),
+        SecretStore.open(nc, lattice, secretsKey, log, bucketOptions, reloadKey),
       ]);
       // Every host keeps live views so the link router and runtime never wait on JetStream.
       await Promise.all([links.live(), config.live()]);

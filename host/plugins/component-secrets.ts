@@ -36,7 +36,8 @@ export class ComponentSecrets {
       this.handles.delete(componentId);
       return [];
     }
-    this.reader ??= await this.openReader();
+    // Asked each time (the view is shared): a host without a key looks for one again.
+    this.reader = await this.openReader();
     const reader = this.reader;
     const { problems } = resolveSecrets(names, (n) => reader.reveal(n), this.configs);
     if (problems.length === 0) this.grants.set(componentId, names);

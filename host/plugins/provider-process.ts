@@ -53,10 +53,10 @@ export class ProcessProvider {
     return provider;
   }
 
-  private spawn(): Promise<void> {
+  private async spawn(): Promise<void> {
     const env: NodeJS.ProcessEnv = { ...process.env, ...this.host.natsEnv(), [PROVIDER_SETTINGS_ENV]: JSON.stringify(this.settings) };
     // The child opens secrets with the host's key, however the host got it.
-    const key = this.host.secrets.keyForChild();
+    const key = await this.host.secrets.keyForChild();
     if (key) env[SECRETS_KEY_ENV] = key;
     else delete env[SECRETS_KEY_ENV];
     const child = fork(ENTRY, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

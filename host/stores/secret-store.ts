@@ -59,14 +59,36 @@ export class SecretStore {
     private readonly kv: KV,
     readonly lattice: string,
     readonly bucket: string,
-    private readonly key: Buffer | null,
+    private key: Buffer | null,
     private readonly log: Logger,
+    private readonly loadKey?: () => Promise<Buffer | null>,
   ) {}
 
-  /** `key` null: names can be listed and checked, values not read or written. */
-  static async open(nc: NatsConnection, lattice: string, key: Buffer | null, log: Logger, options: BucketOptions = {}): Promise<SecretStore> {
+  /**
+   * `key` null: names can be listed and checked, values not read or written. With `loadKey`, a
+   * store without a key looks for one again whenever secrets are asked for: a host started before
+   * the first `lattice secret put` wrote the key file picks it up without a restart.
+   */
+  static async open(
+    nc: NatsConnection,
+    lattice: string,
+    key: Buffer | null,
+    log: Logger,
+    options: BucketOptions = {},
+    loadKey?: () => Promise<Buffer | null>,
+  ): Promise<SecretStore> {
     const bucket = buckets.secrets(lattice);
-    return new SecretStore(nc, await openBucket(nc, bucket, options), lattice, bucket, key, log);
+    return new SecretStore(nc, await openBucket(nc, bucket, options), lattice, bucket, key, log, loadKey);
+  }
+
+  private async ensureKey(): Promise<void> {
+    if (this.key || !this.loadKey) return;
+    try {
+      this.key = await this.loadKey();
+      if (this.key) this.log.info({ bucket: this.bucket }, 'secrets key found');
+    } catch (error) {
+      this.log.warn({ err: error }, 'secrets key unreadable');
+    }
   }
 
   get hasKey(): boolean {
@@ -74,17 +96,20 @@ export class SecretStore {
   }
 
   /** The key for a child process of this host (a provider process), as LATTICE_SECRETS_KEY wants it. */
-  keyForChild(): string | null {
+  async keyForChild(): Promise<string | null> {
+    await this.ensureKey();
     return this.key?.toString('base64') ?? null;
   }
 
   async put(name: string, value: string): Promise<void> {
+    await this.ensureKey();
     if (!this.key) throw new SecretUnavailableError(name, `secret "${name}" cannot be stored: no secrets key (set LATTICE_SECRETS_KEY or LATTICE_SECRETS_KEY_FILE)`);
     await this.kv.put(name, encodeStored(sealSecret(this.key, this.lattice, name, value)));
   }
 
   /** The value of `name`, or null when it does not exist; throws SecretUnavailableError. */
   async reveal(name: string): Promise<string | null> {
+    await this.ensureKey();
     const sealed = await getStored(this.kv, this.bucket, name, SealedSecret);
     return sealed ? openSecret(this.key, this.lattice, name, sealed) : null;
   }
@@ -108,6 +133,7 @@ export class SecretStore {
    * value of a secret, null when it does not exist; throws SecretUnavailableError.
    */
   async reader(): Promise<{ reveal(name: string): string | null; onChange(fn: (change: { key: string }) => void): () => void }> {
+    await this.ensureKey();
     this.view ??= new KvView(this.kv, this.bucket, SealedSecret, this.log, this.nc).start();
     const view = await this.view;
     return {
@@ -115,7 +141,8 @@ export class SecretStore {
         const sealed = view.get(name);
         return sealed ? openSecret(this.key, this.lattice, name, sealed) : null;
       },
-      onChange: (fn) => view.onChange(fn),
+      // A secret put is also when a first key file appears: look for it before listeners resolve.
+      onChange: (fn) => view.onChange((change) => void this.ensureKey().then(() => fn(change))),
     };
   }
 

@@ -171,6 +171,30 @@ describe('secrets', { timeout: 240_000 }, () => {
     );
   });
 
+  it('a host started before any key existed picks up the key file the first `secret put` writes', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'lattice-late-key-'));
+    const saved = { dir: process.env.LATTICE_DATA_DIR, key: process.env.LATTICE_SECRETS_KEY, file: process.env.LATTICE_SECRETS_KEY_FILE };
+    try {
+      process.env.LATTICE_DATA_DIR = dataDir;
+      delete process.env.LATTICE_SECRETS_KEY;
+      delete process.env.LATTICE_SECRETS_KEY_FILE;
+      const host = await lattice.host({ secretsKey: undefined }); // reads the environment: no key yet
+      const env = { LATTICE_SECRETS_KEY: undefined, LATTICE_SECRETS_KEY_FILE: undefined, LATTICE_DATA_DIR: dataDir };
+      await cli(['secret', 'put', 'late-url', '--from-env', 'LATE_URL'], { ...env, LATE_URL: redis.url });
+      await lattice.ctl.startProvider(
+        host.id,
+        { provider_id: 'kv-late', provider_ref: 'ghcr.io/wasmcloud/keyvalue-redis:0.28.0', secrets: ['late-url'] },
+        { timeoutMs: 30_000 },
+      );
+    } finally {
+      for (const [name, value] of [['LATTICE_DATA_DIR', saved.dir], ['LATTICE_SECRETS_KEY', saved.key], ['LATTICE_SECRETS_KEY_FILE', saved.file]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('a provider start naming a missing secret fails, naming it', async () => {
     const host = lattice.hosts[0]!;
     await assert.rejects(
