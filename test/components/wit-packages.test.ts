@@ -16,6 +16,7 @@ const PACKAGES = [
   'wasi:logging@0.1.0-draft',
   'wasmcloud:messaging@0.2.0',
   'wasmcloud:bus@1.0.0',
+  'wasmcloud:secrets@0.1.0-draft',
   'wasi:http@0.2.10',
   'wasi:io@0.2.10',
   'wasi:io@0.2.0',
@@ -54,6 +55,8 @@ world all {
   import wasi:config/runtime@0.2.0-draft;
   import wasi:logging/logging@0.1.0-draft;
   import wasmcloud:messaging/consumer@0.2.0;
+  import wasmcloud:secrets/store@0.1.0-draft;
+  import wasmcloud:secrets/reveal@0.1.0-draft;
   import wasi:http/outgoing-handler@0.2.10;
   export wasmcloud:messaging/handler@0.2.0;
   export wasi:http/incoming-handler@0.2.10;
@@ -76,6 +79,8 @@ world all {
     assert.match(await text('wasi-logging-logging.d.ts'), /'trace' \| 'debug' \| 'info' \| 'warn' \| 'error' \| 'critical'/);
     assert.match(await text('wasmcloud-messaging-consumer.d.ts'), /request\(subject: string, body: Uint8Array, timeoutMs: number\): BrokerMessage/);
     assert.match(await text('wasmcloud-messaging-handler.d.ts'), /handleMessage\(msg: BrokerMessage\): void/);
+    assert.match(await text('wasmcloud-secrets-store.d.ts'), /export function get\(key: string\): Secret/);
+    assert.match(await text('wasmcloud-secrets-reveal.d.ts'), /export function reveal\(s: Secret\): SecretValue/);
     assert.match(await text('wasi-http-incoming-handler.d.ts'), /handle\(request: IncomingRequest, responseOut: ResponseOutparam\): void/);
   } finally {
     await rm(dir, { recursive: true, force: true });
