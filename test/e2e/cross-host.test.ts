@@ -5,6 +5,7 @@ import { startTestLattice, type TestLattice } from '../kit/lattice.js';
 import { freePort } from '../kit/ports.js';
 import { waitFor } from '../kit/wait.js';
 import { fixture } from '../runtime/helpers.js';
+import { fromOutcome, invoke, TargetNotRunningError, WitError } from '../../protocol/mod.js';
 
 /** GETs until the status matches (links and listeners settle asynchronously through KV watches). */
 async function getWhen(url: string, status: number): Promise<string> {
@@ -51,5 +52,24 @@ describe('links across hosts', () => {
     // Deleting the link closes the per-link listener.
     await ctl.deleteLink({ source_id: 'http', wit_namespace: 'wasi', wit_package: 'http' });
     await waitFor('the listener to close', async () => (await fetch(url).catch(() => null)) === null);
+  });
+
+  it("answers an unlinked custom import with the interface's string error (err, not a trap)", async () => {
+    const { ctl, nc } = t;
+    const [, workerA] = t.hosts as [Host, Host, Host];
+    // echo.relay calls lattice:fixtures/upstream.call (result<string, string>) and returns its result.
+    await ctl.scaleComponent(workerA.id, { component_id: 'relayer', image_ref: await fixture('echo'), count: 1 });
+    const relay = () =>
+      waitFor('the relayer to answer', async () => {
+        try {
+          return { ok: fromOutcome(await invoke(nc, 'default', { target: 'relayer', interface: 'lattice:fixtures/echo@0.1.0', function: 'relay', args: ['ping'], source: 'test' })) };
+        } catch (error) {
+          if (error instanceof TargetNotRunningError) return null;
+          return { error };
+        }
+      });
+    const unlinked = await relay();
+    assert.ok('error' in unlinked && unlinked.error instanceof WitError, `expected a WIT error value, got ${JSON.stringify(unlinked)}`);
+    assert.match(String(unlinked.error.payload), /^no link for relayer -> lattice:fixtures\/upstream/);
   });
 });

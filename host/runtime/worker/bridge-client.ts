@@ -12,6 +12,11 @@ export class HostCallFailure extends Error {
 /** Thrown into a `result<_, E>` import so that the guest sees `err(payload)` (design.md fact 4). */
 export class WitPayload {
   constructor(readonly payload: unknown) {}
+
+  /** What a trap says when the import's function has no error type to take the payload. */
+  toString(): string {
+    return typeof this.payload === 'string' ? this.payload : `WIT error ${JSON.stringify(this.payload, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`;
+  }
 }
 
 /**
