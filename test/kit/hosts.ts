@@ -121,18 +121,34 @@ const STARTED_LINE = /^(N[A-Z2-7]{55}) (\S+) joined lattice/m;
  * Runs `node dist/cli/main.js host ...` against `natsUrl` and resolves once it printed its id
  * (it has joined the lattice and announced itself by then).
  */
-export async function spawnHostProcess(natsUrl: string, opts: HostProcessOptions = {}): Promise<HostProcess> {
+export function spawnHostProcess(natsUrl: string, opts: HostProcessOptions = {}): Promise<HostProcess> {
   const lattice = opts.lattice ?? 'default';
   const args = [CLI_MAIN, '--nats-url', natsUrl, '--lattice', lattice, 'host'];
   if (opts.name) args.push('--name', opts.name);
   if (opts.heartbeatIntervalMs) args.push('--heartbeat-interval', String(opts.heartbeatIntervalMs));
   if (opts.stopTimeoutMs) args.push('--stop-timeout', String(opts.stopTimeoutMs));
   for (const [k, v] of Object.entries(opts.labels ?? {})) args.push('--label', `${k}=${v}`);
-  const child = spawn(process.execPath, args, {
+  return launchHostProcess({ command: process.execPath, args, baseEnv: process.env, env: opts.env, lattice, startTimeoutMs: opts.startTimeoutMs });
+}
+
+/**
+ * Starts a `lattice host` command line (plain node, under qemu, in a network namespace) and
+ * resolves once it printed its id. The child logs at info into a kept stderr tail (for failure
+ * messages) and uses the test run's secrets key, never the developer's.
+ */
+export async function launchHostProcess(launch: {
+  command: string;
+  args: string[];
+  baseEnv: NodeJS.ProcessEnv;
+  env?: NodeJS.ProcessEnv;
+  lattice: string;
+  startTimeoutMs?: number;
+}): Promise<HostProcess> {
+  const child = spawn(launch.command, launch.args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    // Logs are kept in memory (the stderr tail) for failure messages, so the child logs at info.
-    env: { ...process.env, NODE_TEST_CONTEXT: undefined, LATTICE_LOG: 'info', ...TEST_SECRETS_KEY_ENV, ...opts.env },
+    env: { ...launch.baseEnv, NODE_TEST_CONTEXT: undefined, LATTICE_LOG: 'info', ...TEST_SECRETS_KEY_ENV, ...launch.env },
   });
+  const timeoutMs = launch.startTimeoutMs ?? 20_000;
   let stdout = '';
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-8_000)));
@@ -142,8 +158,8 @@ export async function spawnHostProcess(natsUrl: string, opts: HostProcessOptions
   const started = await new Promise<RegExpExecArray>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`host process did not start within ${opts.startTimeoutMs ?? 20_000} ms; stderr:\n${stderr}`));
-    }, opts.startTimeoutMs ?? 20_000);
+      reject(new Error(`host process did not start within ${timeoutMs} ms; stderr:\n${stderr}`));
+    }, timeoutMs);
     child.stdout?.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
       const match = STARTED_LINE.exec(stdout);
@@ -157,7 +173,7 @@ export async function spawnHostProcess(natsUrl: string, opts: HostProcessOptions
       reject(new Error(`host process exited during start (${JSON.stringify(status)}); stderr:\n${stderr}`));
     });
   });
-  return new HostProcess(child, started[1] as string, started[2] as string, lattice, exit, () => stderr);
+  return new HostProcess(child, started[1] as string, started[2] as string, launch.lattice, exit, () => stderr);
 }
 
 /**
