@@ -1,5 +1,5 @@
 import { WitError, type ConfigValues } from '../../protocol/mod.js';
-import { resolveSecrets } from '../../providers/sdk/secrets.js';
+import { resolveSecrets, shownName } from '../../providers/sdk/secrets.js';
 
 /** What the secrets store gives the host: a synchronous reader over its live view. */
 export interface SecretReader {
@@ -59,7 +59,7 @@ export class ComponentSecrets {
     if (!names || !this.reader) throw new WitError({ tag: 'not-found' });
     const reader = this.reader;
     // Only the grant shown under `key` is opened (a reference shows its `name`, a stored secret its own).
-    const grant = names.find((n) => (this.configs(n)?.name ?? n) === key);
+    const grant = names.find((n) => shownName(n, this.configs) === key);
     if (grant === undefined) throw new WitError({ tag: 'not-found' });
     const { values, problems } = resolveSecrets([grant], (n) => reader.reveal(n), this.configs);
     const value = values[key];

@@ -19,13 +19,18 @@ export interface ResolvedSecrets {
   problems: string[];
 }
 
+/** The name a grant is seen by: a reference's `name`, else the grant's own. */
+export function shownName(grant: string, configs: ConfigSource): string {
+  return configs(grant)?.name ?? grant;
+}
+
 export function resolveSecrets(names: readonly string[], secrets: SecretSource | undefined, configs: ConfigSource): ResolvedSecrets {
   const values: Record<string, string> = {};
   const problems: string[] = [];
   for (const name of names) {
     const reference = configs(name);
     const key = reference?.key ?? name;
-    const shownAs = reference?.name ?? name;
+    const shownAs = shownName(name, configs);
     try {
       if (!secrets) throw new Error('this host serves no secrets');
       const value = secrets(key);
