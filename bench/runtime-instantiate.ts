@@ -59,7 +59,7 @@ async function main(): Promise<void> {
         instantiate(get: (n: string) => WebAssembly.Module, imports: unknown): unknown;
       };
       const settings = {
-        componentId: name, env: [], args: [], reuse: false, maxResponseBytes: 1 << 20,
+        componentId: name, env: [], args: [], reuse: false, reset: image.reset, maxResponseBytes: 1 << 20,
         importNames: image.importNames, builtins: image.builtins,
       };
       // As in the worker: one import object per component version.

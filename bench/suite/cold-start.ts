@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { pino } from 'pino';
 import { checkComponentBytes } from '../../host/runtime/binary-check.js';
-import { capMemory, WASM_PAGE } from '../../host/runtime/memory-cap.js';
+import { capMemory, WASM_PAGE } from '../../host/runtime/wasm/memory-cap.js';
 import { ComponentRuntime } from '../../host/runtime/mod.js';
 import { ImageCompiler } from '../../host/runtime/loader.js';
 import { defaultCanSatisfy } from '../../host/runtime/imports.js';
@@ -92,7 +92,7 @@ async function steps(path: string, n: number) {
     const { port1 } = new MessageChannel();
     const bridge = new BridgeClient(new SharedArrayBuffer(4), port1, () => undefined, 1_000);
     const settings = {
-      componentId: 'bench', env: [], args: [], reuse: false, maxResponseBytes: 1 << 20,
+      componentId: 'bench', env: [], args: [], reuse: false, reset: image.reset, maxResponseBytes: 1 << 20,
       importNames: image.importNames, builtins: image.builtins,
     };
     const imports = buildImports(settings, bridge, { env: [], args: [], log: () => undefined });

@@ -6,7 +6,8 @@ import { checkComponentBytes } from './binary-check.js';
 import { BinaryProblem, InvalidComponentError, UnsatisfiedImportsError } from './errors.js';
 import { resolveImage, type ImageLoader } from './image-loader.js';
 import { isBuiltin, parseImportName, unsatisfiedImports, type CanSatisfy } from './imports.js';
-import { capMemory, WASM_PAGE } from './memory-cap.js';
+import { capMemory, WASM_PAGE } from './wasm/memory-cap.js';
+import { exposeInstanceState } from './wasm/instance-state.js';
 import type { Transpiled, TranspileCache } from './transpile-cache.js';
 import { Wasm } from './wasm-api.js';
 
@@ -17,6 +18,24 @@ export interface LoadedImage {
   /** Unversioned import key the glue reads, to the versioned interface name. */
   importNames: Record<string, string>;
   builtins: string[];
+  reset: ResetPlan;
+}
+
+/**
+ * Whether instances of a component can be reset to their post-instantiation state instead of
+ * being instantiated again (worker/instance-reset.ts), and what resetting them involves.
+ */
+export interface ResetPlan {
+  resettable: boolean;
+  /** Why not, when not (logged; a component that is not resettable is instantiated per invocation). */
+  reason: string | null;
+  /** Some core module can write a table after instantiation: table contents are restored too. */
+  tables: boolean;
+}
+
+interface Compiled {
+  modules: Record<string, WebAssembly.Module>;
+  reset: ResetPlan;
 }
 
 export interface LoaderDeps {
@@ -30,7 +49,7 @@ const WORKER_IMPLEMENTED = new Set(['wasi:http/outgoing-handler', 'wasmcloud:bus
 
 export class ImageCompiler {
   /** Compiled modules per digest and memory cap: compiled once per process, shared by workers. */
-  private readonly compiled = new Map<string, Promise<Record<string, WebAssembly.Module>>>();
+  private readonly compiled = new Map<string, Promise<Compiled>>();
 
   constructor(private readonly deps: LoaderDeps) {}
 
@@ -40,7 +59,7 @@ export class ImageCompiler {
     const transpiled = await this.deps.cache.get(bytes);
     const missing = unsatisfiedImports(transpiled.imports, this.deps.canSatisfy);
     if (missing.length) throw new UnsatisfiedImportsError(componentId, missing);
-    const modules = await this.compile(transpiled, Math.floor((memoryMiB * 2 ** 20) / WASM_PAGE));
+    const { modules, reset } = await this.compile(transpiled, Math.floor((memoryMiB * 2 ** 20) / WASM_PAGE));
     const importNames: Record<string, string> = {};
     const builtins: string[] = [];
     for (const full of transpiled.imports) {
@@ -49,24 +68,28 @@ export class ImageCompiler {
       importNames[name.unversioned] ??= full;
       if (isBuiltin(name.unversioned) || WORKER_IMPLEMENTED.has(name.unversioned)) builtins.push(name.unversioned);
     }
-    return { imageRef, transpiled, modules, importNames, builtins };
+    return { imageRef, transpiled, modules, importNames, builtins, reset };
   }
 
-  private compile(transpiled: Transpiled, maxPages: number): Promise<Record<string, WebAssembly.Module>> {
+  private compile(transpiled: Transpiled, maxPages: number): Promise<Compiled> {
     const key = `${transpiled.digest}:${maxPages}`;
     let pending = this.compiled.get(key);
     if (!pending) {
       pending = (async () => {
-        const out: Record<string, WebAssembly.Module> = {};
+        const modules: Record<string, WebAssembly.Module> = {};
+        const glueRefusal = transpiled.glue.lean ?? transpiled.glue.stateHook;
+        const reset: ResetPlan = { resettable: glueRefusal === null, reason: glueRefusal && `glue: ${glueRefusal}`, tables: false };
         for (const [name, bytes] of transpiled.coreModules) {
-          const capped = capMemory(bytes, maxPages);
+          const { bytes: exposed, facts } = exposeInstanceState(capMemory(bytes, maxPages));
+          if (!facts.resettable && reset.resettable) Object.assign(reset, { resettable: false, reason: `${name}: ${facts.reason}` });
+          reset.tables ||= facts.tablesMutable;
           try {
-            out[name] = await Wasm.compile(capped);
+            modules[name] = await Wasm.compile(exposed);
           } catch (cause) {
             throw new InvalidComponentError(BinaryProblem.Corrupt, `core module ${name} does not compile: ${String(cause)}`, { cause });
           }
         }
-        return out;
+        return { modules, reset };
       })();
       pending.catch(() => this.compiled.delete(key));
       this.compiled.set(key, pending);

@@ -90,6 +90,15 @@ export interface ComponentInfo {
   limits: ComponentLimits;
   /** False when this load ran jco; true when the transpiled output came from the disk cache. */
   from_cache: boolean;
+  /**
+   * How an invocation gets its instance: `reset` (fresh-instance semantics by restoring an
+   * instance to its post-instantiation state), `instantiate` (fresh semantics by instantiating
+   * anew: the component cannot be reset, see `instance_mode_reason`), or `reuse` (opted in).
+   */
+  instance_mode: 'reset' | 'instantiate' | 'reuse';
+  instance_mode_reason?: string;
+  /** Instances created for the current version, over every worker (resets not counted). */
+  instantiations: number;
   /** Services only: `running` until `run` returns or traps. */
   service_state?: 'running' | 'ended' | 'failed';
 }
@@ -261,11 +270,15 @@ export class ComponentRuntime {
         env: Object.entries(request.env ?? {}),
         args: request.args ?? [],
         reuse: limits.reuse,
+        reset: { resettable: image.reset.resettable, tables: image.reset.tables },
         maxResponseBytes: limits.maxResponseBytes,
         importNames: image.importNames,
         builtins: image.builtins,
       },
     };
+    if (!limits.reuse && !image.reset.resettable) {
+      this.logger.info({ component_id: request.componentId, reason: image.reset.reason }, 'instances cannot be reset: each invocation instantiates the component anew');
+    }
     if (kindOf(image.transpiled.exports) !== 'service') await this.pool.preload(spec);
     return { image, spec, inflight: 0 };
   }
@@ -447,7 +460,10 @@ export class ComponentRuntime {
       exports: t.exports,
       limits: c.limits,
       from_cache: t.fromCache,
+      instance_mode: c.limits.reuse ? 'reuse' : c.version.image.reset.resettable ? 'reset' : 'instantiate',
+      instantiations: this.pool.instantiations.get(c.version.spec.key) ?? 0,
     };
+    if (info.instance_mode === 'instantiate') info.instance_mode_reason = c.version.image.reset.reason ?? undefined;
     if (c.serviceState) info.service_state = c.serviceState;
     return info;
   }

@@ -5,10 +5,11 @@ import { dirname, join } from 'node:path';
 import type { Logger } from '../../lib/logger.js';
 import { BinaryProblem, InvalidComponentError } from './errors.js';
 import { worldItems } from './imports.js';
+import type { GlueReport } from './glue/transform.js';
 import { transpileInWorker } from './transpile-worker.js';
 
-/** Bump when the cached layout or the glue patches change: old entries are then ignored. */
-const CACHE_FORMAT = 'v1';
+/** Bump when the cached layout or the glue transform changes: old entries are then ignored. */
+const CACHE_FORMAT = 'v2';
 const GLUE_NAME = 'component';
 
 export function defaultCacheDir(): string {
@@ -26,6 +27,8 @@ export interface Transpiled {
   imports: string[];
   /** Versioned WIT export names (`wasi:http/incoming-handler@0.2.0`, `run`). */
   exports: string[];
+  /** What the glue transform applied (lean sync calls, the state hook instances are reset with). */
+  glue: GlueReport;
   /** True when the entry came from disk rather than from running jco now. */
   fromCache: boolean;
 }
@@ -35,6 +38,7 @@ interface Meta {
   imports: string[];
   exports: string[];
   coreModules: string[];
+  glue: GlueReport;
 }
 
 export function digestOf(bytes: Uint8Array): string {
@@ -85,8 +89,9 @@ export class TranspileCache {
     const started = performance.now();
     let files: Record<string, Uint8Array>;
     let wit: string;
+    let glue: GlueReport;
     try {
-      ({ files, wit } = await transpileInWorker(bytes, GLUE_NAME));
+      ({ files, wit, glue } = await transpileInWorker(bytes, GLUE_NAME));
     } catch (cause) {
       throw new InvalidComponentError(BinaryProblem.Corrupt, `jco cannot read the component: ${firstLine(cause)}`, { cause });
     }
@@ -98,11 +103,10 @@ export class TranspileCache {
     for (const [name, content] of Object.entries(files)) {
       if (name.endsWith('.d.ts')) continue;
       if (name.endsWith('.wasm')) coreModules.set(name, content);
-      const data = name === `${GLUE_NAME}.js` ? patchGlue(Buffer.from(content).toString('utf8')) : content;
       await mkdir(dirname(join(staging, name)), { recursive: true });
-      await writeFile(join(staging, name), data);
+      await writeFile(join(staging, name), content);
     }
-    const meta: Meta = { digest, imports, exports, coreModules: [...coreModules.keys()] };
+    const meta: Meta = { digest, imports, exports, coreModules: [...coreModules.keys()], glue };
     await writeFile(join(staging, 'meta.json'), JSON.stringify(meta, null, 2));
     await mkdir(dirname(dir), { recursive: true });
     try {
@@ -118,19 +122,9 @@ export class TranspileCache {
         await rename(staging, dir);
       }
     }
-    this.logger.info({ digest, ms: Math.round(performance.now() - started) }, 'component transpiled');
+    this.logger.info({ digest, ms: Math.round(performance.now() - started), lean_glue: glue.lean ?? 'yes', resettable_glue: glue.stateHook ?? 'yes' }, 'component transpiled');
     return { ...meta, gluePath: join(dir, `${GLUE_NAME}.js`), coreModules, fromCache: false };
   }
-}
-
-/**
- * The generated glue reads `process.env.JCO_DEBUG` on every call (design.md fact 2); in a worker
- * that is a slow property lookup on a proxy. Read it once per module instead.
- */
-export function patchGlue(source: string): string {
-  const needle = 'globalThis?.process?.env?.JCO_DEBUG';
-  if (!source.includes(needle)) return source;
-  return `const __latticeJcoDebug = ${needle};\n${source.replaceAll(needle, '__latticeJcoDebug')}`;
 }
 
 function firstLine(cause: unknown): string {

@@ -4,10 +4,13 @@
  * delay heartbeats and in-flight requests; in a worker it costs the host nothing but a core.
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { transformGlue, type GlueReport } from './glue/transform.js';
 
 export interface TranspileOutput {
   files: Record<string, Uint8Array>;
   wit: string;
+  /** What the glue transform applied to `<name>.js` (glue/transform.ts). */
+  glue: GlueReport;
 }
 
 type Reply = { ok: true; output: TranspileOutput } | { ok: false; message: string };
@@ -42,7 +45,12 @@ async function work(): Promise<void> {
     const { componentWit, transpile } = await import('@bytecodealliance/jco');
     const wit = await componentWit(bytes);
     const { files } = await transpile(bytes, { name, instantiation: 'sync', noTypescript: true, quiet: true });
-    reply = { ok: true, output: { files, wit } };
+    const glueName = `${name}.js`;
+    const glueFile = files[glueName];
+    if (!glueFile) throw new Error(`jco produced no ${glueName}`);
+    const { source, report } = transformGlue(Buffer.from(glueFile).toString('utf8'));
+    files[glueName] = new TextEncoder().encode(source);
+    reply = { ok: true, output: { files, wit, glue: report } };
   } catch (error) {
     reply = { ok: false, message: error instanceof Error ? error.message : String(error) };
   }

@@ -29,6 +29,11 @@ export interface InstanceSettings {
   args: string[];
   /** Keep an instance across invocations (annotation `lattice.dev/instance-reuse`). */
   reuse: boolean;
+  /**
+   * Without reuse: reset an instance to its post-instantiation state after each invocation
+   * (`resettable`, restoring table contents too when `tables`), instead of instantiating anew.
+   */
+  reset: { resettable: boolean; tables: boolean };
   maxResponseBytes: number;
   /** Unversioned import key (as the glue asks for it) to the versioned name the component imports. */
   importNames: Record<string, string>;
@@ -74,7 +79,9 @@ export type WorkerToMain =
   | { type: 'host-drop'; componentId: string; iface: string; fn: string; args: unknown[]; linkName: string }
   | { type: 'http-head'; stream: number; status: number; headers: Array<[string, string]> }
   | { type: 'http-chunk'; stream: number; bytes: Uint8Array }
-  | { type: 'log'; componentId: string; stream: 'stdout' | 'stderr'; line: string };
+  | { type: 'log'; componentId: string; stream: 'stdout' | 'stderr'; line: string }
+  /** A component instance was created (not reset): counted per version for the runtime's stats. */
+  | { type: 'instantiated'; key: string };
 
 /** Reply to a `host-call`, posted on the worker's bridge port before the bridge is signalled. */
 export type HostCallReply =

@@ -143,6 +143,9 @@ class WorkerSlot {
       case 'log':
         this.pool.logger.info({ component_id: message.componentId, stream: message.stream }, message.line);
         return;
+      case 'instantiated':
+        this.pool.instantiations.set(message.key, (this.pool.instantiations.get(message.key) ?? 0) + 1);
+        return;
       case 'ready':
         return;
     }
@@ -196,6 +199,8 @@ export class WorkerPool {
   private stopped = false;
   /** HTTP bodies streaming to and from invocations in flight. */
   readonly streams: HttpStreams;
+  /** Component instances created per version key, over every worker (resets are not counted). */
+  readonly instantiations = new Map<string, number>();
 
   /**
    * @param size workers that run guests (CPU-bound work)
@@ -269,6 +274,7 @@ export class WorkerPool {
 
   unload(key: string): void {
     this.active.delete(key);
+    this.instantiations.delete(key);
     for (const slot of this.slots) slot.unload(key);
   }
 

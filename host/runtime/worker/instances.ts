@@ -7,22 +7,36 @@ import { pathToFileURL } from 'node:url';
 import { BODY_IFACE, HIGH_WATER } from '../http-streams.js';
 import type { Failure, HttpRequest, HttpResponse, HttpStreaming, InstanceSettings, WorkerToMain } from '../worker-messages.js';
 import { HostCallFailure, type BridgeClient } from './bridge-client.js';
+import { GLUE_STATE, type GlueStateHook } from '../glue/hook.js';
+import { CoreInstanceRecorder, InstanceSnapshot } from './instance-reset.js';
 import { buildImports } from './imports.js';
 import { resetLinkNames } from './link-names.js';
 import { Wasm } from '../wasm-api.js';
 import { ExitSignal } from './wasi/cli.js';
 import { HostBodyStream, IncomingRequest, OutgoingResponse, ResponseOutparam } from './wasi/http.js';
 
-type Exports = Record<string, Record<string, unknown> | ((...args: unknown[]) => unknown)>;
-type Instantiate = (getCoreModule: (name: string) => WebAssembly.Module, imports: unknown) => Exports;
+type Exports = Record<string | symbol, Record<string, unknown> | ((...args: unknown[]) => unknown)>;
+type Instantiate = (getCoreModule: (name: string) => WebAssembly.Module, imports: unknown, instantiateCore?: CoreInstanceRecorder['instantiateCore']) => Exports;
+
+/** One component instance; `snapshot` is set when it is reset between invocations. */
+interface Instance {
+  exports: Exports;
+  snapshot: InstanceSnapshot | null;
+}
 
 interface Loaded {
+  key: string;
   settings: InstanceSettings;
   instantiate: Instantiate;
   modules: Record<string, WebAssembly.Module>;
-  spares: Exports[];
+  /** Ready to serve: pre-instantiated, or reset since their last invocation. */
+  spares: Instance[];
+  /** Served an invocation and wait to be reset (after the reply is out, see `refill`). */
+  used: Instance[];
   spareTarget: number;
   imports?: Record<string, Record<string, unknown>>;
+  /** `iface#fn` to where the function sits in an instance's exports: found once per version. */
+  paths: Map<string, FunctionPath>;
 }
 
 /** An invocation failed; `failure` is what the main thread turns into a typed error. */
@@ -45,7 +59,7 @@ export class InstanceManager {
   async load(key: string, gluePath: string, modules: Record<string, WebAssembly.Module>, settings: InstanceSettings, spares: number): Promise<void> {
     if (this.loaded.has(key)) return;
     const glue = (await import(pathToFileURL(gluePath).href)) as { instantiate: Instantiate };
-    const entry: Loaded = { settings, instantiate: glue.instantiate, modules, spares: [], spareTarget: spares };
+    const entry: Loaded = { key, settings, instantiate: glue.instantiate, modules, spares: [], used: [], spareTarget: spares, paths: new Map() };
     this.loaded.set(key, entry);
     this.refill(entry);
   }
@@ -54,7 +68,7 @@ export class InstanceManager {
     this.loaded.delete(key);
   }
 
-  private create(entry: Loaded): Exports {
+  private create(entry: Loaded): Instance {
     const { settings } = entry;
     // One import object per component version: the host functions keep no per-instance state
     // (an instance's state lives in the glue), and building it costs ~37 us per instantiation.
@@ -63,38 +77,67 @@ export class InstanceManager {
       args: settings.args,
       log: (stream, line) => this.log(settings.componentId, stream, line),
     });
-    return entry.instantiate((name) => {
-      const module = entry.modules[name];
-      if (!module) throw new Error(`glue asked for unknown core module ${name}`);
-      return module;
-    }, entry.imports);
+    const recorder = new CoreInstanceRecorder();
+    const exports = entry.instantiate(
+      (name) => {
+        const module = entry.modules[name];
+        if (!module) throw new Error(`glue asked for unknown core module ${name}`);
+        return module;
+      },
+      entry.imports,
+      recorder.instantiateCore,
+    );
+    this.post({ type: 'instantiated', key: entry.key });
+    const resettable = !settings.reuse && settings.reset.resettable;
+    const hook = exports[Symbol.for(GLUE_STATE)] as unknown as GlueStateHook | undefined;
+    const snapshot = resettable && hook ? InstanceSnapshot.capture(recorder, hook, settings.reset.tables) : null;
+    return { exports, snapshot };
   }
 
-  /** Keeps the spare pool full; runs between invocations, so instantiation is off the request path. */
+  /**
+   * Keeps the spare pool full: resets the instances used since the last call, then instantiates
+   * what is missing. Runs between invocations, after the reply is posted, so neither is on the
+   * request path.
+   */
   refill(entry?: Loaded): void {
     const entries = entry ? [entry] : [...this.loaded.values()];
     for (const e of entries) {
+      for (let used = e.used.pop(); used; used = e.used.pop()) {
+        if (used.snapshot!.restore()) e.spares.push(used);
+      }
       while (e.spares.length < e.spareTarget) e.spares.push(this.create(e));
     }
   }
 
-  private take(entry: Loaded): Exports {
-    return entry.spares.pop() ?? this.create(entry);
+  private take(entry: Loaded): Instance {
+    const spare = entry.spares.pop();
+    if (spare) return spare;
+    // An invocation that arrived before the last one's instance was reset: reset it now.
+    for (let used = entry.used.pop(); used; used = entry.used.pop()) {
+      if (used.snapshot!.restore()) return used;
+    }
+    return this.create(entry);
   }
 
-  private release(entry: Loaded, instance: Exports): void {
-    if (entry.settings.reuse && entry.spares.length < Math.max(1, entry.spareTarget)) entry.spares.push(instance);
+  /** After an invocation that did not trap: keep the instance when it can serve another one. */
+  private release(entry: Loaded, instance: Instance): void {
+    if (entry.settings.reuse) {
+      if (entry.spares.length < Math.max(1, entry.spareTarget)) entry.spares.push(instance);
+      return;
+    }
+    // Handles the guest still holds go with the reset: their host objects are disposed then.
+    if (instance.snapshot) entry.used.push(instance);
   }
 
   /** Runs `body` on an instance, classifying every way it can fail. */
-  private run<T>(key: string, body: (instance: Exports, settings: InstanceSettings) => T): T {
+  private run<T>(key: string, body: (instance: Exports, settings: InstanceSettings, entry: Loaded) => T): T {
     const entry = this.loaded.get(key);
     if (!entry) throw new InvocationFailure({ kind: 'load', message: `component version ${key} is not loaded in this worker` });
     const instance = this.take(entry);
     resetLinkNames();
     let result: T;
     try {
-      result = body(instance, entry.settings);
+      result = body(instance.exports, entry.settings, entry);
     } catch (error) {
       if (error instanceof InvocationFailure) {
         if (error.failure.kind === 'export-not-found' || error.failure.kind === 'wit-error') this.release(entry, instance);
@@ -107,8 +150,8 @@ export class InstanceManager {
   }
 
   call(key: string, iface: string, fn: string, args: unknown[]): unknown {
-    return this.run(key, (instance) => {
-      const target = findFunction(instance, iface, fn);
+    return this.run(key, (instance, _settings, entry) => {
+      const target = findFunction(instance, iface, fn, entry.paths);
       try {
         return target(...args);
       } catch (error) {
@@ -122,8 +165,8 @@ export class InstanceManager {
   }
 
   http(key: string, request: HttpRequest, streaming: HttpStreaming = {}): HttpResponse {
-    return this.run(key, (instance, settings) => {
-      const handle = findFunction(instance, 'wasi:http/incoming-handler', 'handle');
+    return this.run(key, (instance, settings, entry) => {
+      const handle = findFunction(instance, 'wasi:http/incoming-handler', 'handle', entry.paths);
       OutgoingResponse.bodyLimit = settings.maxResponseBytes;
       const out = new ResponseOutparam();
       const { bodyStream, responseStream } = streaming;
@@ -167,9 +210,9 @@ export class InstanceManager {
 
   /** `wasi:cli/run`: returns when the service ends (it normally runs until its worker is stopped). */
   runService(key: string): unknown {
-    return this.run(key, (instance) => {
+    return this.run(key, (instance, _settings, entry) => {
       try {
-        return findFunction(instance, 'wasi:cli/run', 'run')();
+        return findFunction(instance, 'wasi:cli/run', 'run', entry.paths)();
       } catch (error) {
         if (error instanceof ExitSignal && error.status === 0) return undefined;
         throw error;
@@ -186,22 +229,40 @@ function camel(name: string): string {
   return name.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 }
 
-/** Finds `iface#fn` among the exports, matching the interface name with or without version. */
-function findFunction(instance: Exports, iface: string, fn: string): (...args: unknown[]) => unknown {
+/** Where a function sits in an instance's exports: `exports[name]` or `exports[name][fn]`. */
+type FunctionPath = readonly [string] | readonly [string, string];
+
+/**
+ * Finds `iface#fn` among the exports, matching the interface name with or without version. The
+ * path is remembered per component version: every instance of it has the same exports.
+ */
+function findFunction(instance: Exports, iface: string, fn: string, paths: Map<string, FunctionPath>): (...args: unknown[]) => unknown {
+  const key = `${iface}#${fn}`;
+  let path = paths.get(key);
+  if (!path) {
+    path = searchFunction(instance, iface, fn);
+    paths.set(key, path);
+  }
+  const first = instance[path[0]];
+  const found = path.length === 1 ? first : (first as Record<string, unknown>)[path[1]];
+  return found as (...args: unknown[]) => unknown;
+}
+
+function searchFunction(instance: Exports, iface: string, fn: string): FunctionPath {
   const wanted = unversioned(iface);
   const available: string[] = [];
   for (const [name, value] of Object.entries(instance)) {
     if (!name.includes(':') && typeof value !== 'function') continue;
     if (typeof value === 'function') {
       available.push(name);
-      if (iface === '' && (name === fn || name === camel(fn))) return value;
+      if (iface === '' && (name === fn || name === camel(fn))) return [name];
       continue;
     }
     const fns = Object.keys(value).filter((k) => typeof value[k] === 'function');
     available.push(...fns.map((f) => `${name}#${f}`));
     if (unversioned(name) === wanted) {
-      const f = value[fn] ?? value[camel(fn)];
-      if (typeof f === 'function') return f as (...args: unknown[]) => unknown;
+      if (typeof value[fn] === 'function') return [name, fn];
+      if (typeof value[camel(fn)] === 'function') return [name, camel(fn)];
     }
   }
   throw new InvocationFailure({ kind: 'export-not-found', message: `no export ${iface}#${fn}`, available });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse } from '@bytecodealliance/jco';
-import { InvalidComponentError } from './errors.js';
+import { InvalidComponentError } from '../errors.js';
 import { capMemory } from './memory-cap.js';
 
 interface Grower {

@@ -1,0 +1,77 @@
+/**
+ * The glue transform and the core-module state rewrite, against every component this project
+ * builds: each WAT fixture and each example must get the lean sync call path and be resettable
+ * (a newer jco or toolchain that breaks either shows up here, not as a silent slowdown). The
+ * transform must also refuse what it does not understand.
+ */
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { buildProject } from '../../components/tools/build.js';
+import { EXAMPLES_DIR } from '../../components/tools/paths.js';
+import { transformGlue } from '../../host/runtime/glue/transform.js';
+import { defaultLoaders } from '../../host/runtime/image-loader.js';
+import { ImageCompiler, type LoadedImage } from '../../host/runtime/loader.js';
+import { TranspileCache } from '../../host/runtime/transpile-cache.js';
+import { fixtures, tempDir } from './helpers.js';
+
+/** Fixtures that are not components the runtime loads (they exist to test refusals). */
+const NOT_LOADABLE = new Set(['core-module', 'corrupt', 'not-wasm', 'pre-1.0', 'truncated']);
+
+describe('glue transform and instance reset, on every component the project builds', { timeout: 600_000 }, () => {
+  let cacheDir: Awaited<ReturnType<typeof tempDir>>;
+  let compiler: ImageCompiler;
+
+  before(async () => {
+    cacheDir = await tempDir('lattice-glue-');
+    compiler = new ImageCompiler({ cache: new TranspileCache(cacheDir.path, pino({ level: 'silent' })), loaders: defaultLoaders, canSatisfy: () => true });
+  });
+  after(() => cacheDir[Symbol.asyncDispose]());
+
+  const assertResettable = (name: string, image: LoadedImage): void => {
+    assert.equal(image.transpiled.glue.lean, null, `${name}: lean sync glue refused: ${image.transpiled.glue.lean}`);
+    assert.equal(image.transpiled.glue.stateHook, null, `${name}: state hook refused: ${image.transpiled.glue.stateHook}`);
+    assert.equal(image.reset.resettable, true, `${name}: not resettable: ${image.reset.reason}`);
+  };
+
+  it('every WAT fixture', async () => {
+    const dir = await fixtures();
+    const names = (await readdir(dir)).filter((f) => f.endsWith('.wasm')).map((f) => f.slice(0, -5));
+    assert.ok(names.length >= 10);
+    for (const name of names.filter((n) => !NOT_LOADABLE.has(n))) {
+      assertResettable(name, await compiler.load(name, pathToFileURL(join(dir, `${name}.wasm`)).href, undefined, 64));
+    }
+  });
+
+  it('every example (componentize-js builds)', async () => {
+    const projects = (await readdir(EXAMPLES_DIR, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+    assert.ok(projects.length >= 5);
+    for (const project of projects) {
+      for (const built of await buildProject(join(EXAMPLES_DIR, project))) {
+        assertResettable(built.name, await compiler.load(built.name, pathToFileURL(built.wasmPath).href, undefined, 256));
+      }
+    }
+  });
+
+  it('refuses the lean path for a call site it does not recognise as sync, and keeps the glue valid', async () => {
+    const image = await compiler.load('echo', pathToFileURL(join(await fixtures(), 'echo.wasm')).href, undefined, 64);
+    // The cached glue is already transformed; jco's own output is what the transform sees normally,
+    // so start again from it: transpile output is deterministic, the cache holds the rewritten one.
+    const rewritten = await readFile(image.transpiled.gluePath, 'utf8');
+    assert.ok(rewritten.includes("Symbol.for('lattice.glue-state')"));
+    assert.ok(!/^\s*_debugLog\(/m.test(rewritten), 'debug log calls are gone');
+    const asyncSite = rewritten.replace(/isAsync: false/, 'isAsync: true');
+    const { report } = transformGlue(asyncSite);
+    assert.match(report.lean ?? '', /isAsync is true/);
+  });
+
+  it('refuses glue of an unknown shape and returns it unchanged', () => {
+    const source = 'export function instantiate() { return {}; }';
+    const { source: out, report } = transformGlue(source);
+    assert.equal(out, source);
+    assert.ok(report.lean && report.stateHook);
+  });
+});
