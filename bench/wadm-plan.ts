@@ -1,12 +1,11 @@
 /**
  * Cost of one reconcile plan (pure scalers, no NATS): how long `planApp` takes for a converged
  * lattice (the common case: every event and tick plans again) and for a fresh deploy, at a few
- * sizes. Also validation of the kv-counter manifest.
+ * sizes. Also validation of a kv-counter manifest from text: the project's fixture, and
+ * wasmCloud's own when the compatibility corpus is present (see test/wadm/manifest-files.ts).
  *   npm run build && node dist/bench/wadm-plan.js
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { corpusText, fixtureText, manifestCorpus } from '../test/wadm/manifest-files.js';
 import type { AppManifest } from '../wadm/manifest/model.js';
 import { validateManifestText } from '../wadm/manifest/mod.js';
 import { applyCommands, planApp, type LatticeState } from '../wadm/scalers/mod.js';
@@ -81,6 +80,12 @@ for (const [hosts, components, instances] of [
   );
 }
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const text = readFileSync(join(root, '..', 'shared', 'manifests', 'valid', 'wasmcloud-http-keyvalue-counter.yaml'), 'utf8');
-time('validateManifestText(kv-counter manifest)', 500, () => validateManifestText(text));
+const fixture = fixtureText('valid', 'http-counter.yaml');
+time('validateManifestText(kv-counter manifest, fixture)', 500, () => validateManifestText(fixture));
+const corpus = manifestCorpus();
+if (corpus.dir) {
+  const text = corpusText(corpus.dir, 'valid', 'wasmcloud-http-keyvalue-counter.yaml');
+  time("validateManifestText(wasmCloud's kv-counter manifest)", 500, () => validateManifestText(text));
+} else {
+  console.log(`(${corpus.reason}: wasmCloud's kv-counter manifest not timed)`);
+}

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Runs the compiled test files (dist/**/*.test.js) with node's test runner.
 //   node scripts/run-tests.mjs [--edge] [--unit] [SUBSTRING...]
-// --edge: only the edge/ARM/partition tests; --unit: only tests that live beside the code (no
-// test/ folder); SUBSTRING: only files whose path contains one of them.
+// --edge: only the edge/ARM/partition tests; --unit: only the unit tests, i.e. the *.test.ts
+// files beside the code they test (not under test/): they start no server or process and build
+// no component (test/kit refuses to start servers in this mode); SUBSTRING: only files whose path
+// contains one of them.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -24,7 +26,10 @@ function walk(dir, out = []) {
   return out;
 }
 
-let files = walk(dist).map((f) => relative(root, f)).sort();
+// A compiled test whose source is gone (deleted or renamed since the last build) is not run: tsc
+// does not remove its output, and it would test code that no longer exists.
+const hasSource = (f) => existsSync(join(root, f.replace(/^dist\//, '').replace(/\.js$/, '.ts')));
+let files = walk(dist).map((f) => relative(root, f)).filter(hasSource).sort();
 if (edgeOnly) files = files.filter((f) => f.startsWith('dist/test/edge/'));
 if (unitOnly) files = files.filter((f) => !f.startsWith('dist/test/'));
 if (filters.length) files = files.filter((f) => filters.some((s) => f.includes(s)));
@@ -37,6 +42,10 @@ const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 const result = spawnSync(
   process.execPath,
   ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
-  { stdio: 'inherit', cwd: root, env: { ...process.env, LATTICE_LOG: process.env.LATTICE_LOG ?? 'silent' } },
+  {
+    stdio: 'inherit',
+    cwd: root,
+    env: { ...process.env, LATTICE_LOG: process.env.LATTICE_LOG ?? 'silent', ...(unitOnly ? { LATTICE_TEST_UNIT: '1' } : {}) },
+  },
 );
 process.exit(result.status ?? 1);

@@ -4,6 +4,7 @@ import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports.js';
+import { refuseInUnitRun } from './unit-run.js';
 
 /** The binary the testkit runs; overridable for machines where it lives elsewhere. */
 export const NATS_SERVER_BIN = process.env.NATS_SERVER_BIN ?? 'nats-server';
@@ -56,6 +57,7 @@ export class NatsServer {
   }
 
   static async start(options: NatsServerOptions = {}): Promise<NatsServer> {
+    refuseInUnitRun('a nats-server');
     requireNatsServer();
     const port = options.port ?? (await freePort());
     const ownsStore = options.storeDir === undefined;

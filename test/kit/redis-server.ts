@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { connect as netConnect } from 'node:net';
 import { freePort } from './ports.js';
+import { refuseInUnitRun } from './unit-run.js';
 
 export const REDIS_SERVER_BIN = process.env.REDIS_SERVER_BIN ?? 'redis-server';
 
@@ -24,6 +25,7 @@ export class RedisServer {
 
   /** `password`: the server requires it (`requirepass`). */
   static async start(options: { password?: string } = {}): Promise<RedisServer> {
+    refuseInUnitRun('a redis-server');
     if (!redisServerAvailable()) {
       throw new Error(`redis-server not found (looked for "${REDIS_SERVER_BIN}"). Install it: apt-get install -y redis-server`);
     }

@@ -1,10 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from 'nats';
-import { parse } from 'yaml';
 import { ControlError } from '../../protocol/errors.js';
 import { encodeJson, decodeJson } from '../../protocol/codec.js';
 import { wadm } from '../../protocol/subjects.js';
@@ -12,10 +8,7 @@ import { createWadmClient, type WadmClient } from '../../protocol/wadm-client.js
 import { startWadmApi, type WadmApi } from '../../wadm/api/mod.js';
 import type { LatticeState } from '../../wadm/scalers/mod.js';
 import { NatsServer } from '../kit/nats-server.js';
-
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const corpus = join(repoRoot, '..', 'shared', 'manifests');
-const load = (dir: string, file: string): Record<string, any> => parse(readFileSync(join(corpus, dir, file), 'utf8'));
+import { fixture as load } from './manifest-files.js';
 
 const lattice: LatticeState = {
   hosts: [
@@ -70,7 +63,7 @@ describe('wadm API over NATS', () => {
   });
 
   it('rejects an invalid manifest with every problem as data', async () => {
-    const r = await client.put(load('invalid', 'wadm-missing-capability-component.yaml'));
+    const r = await client.put(load('invalid', 'linkdef-typo.yaml'));
     assert.equal(r.accepted, false);
     const paths = r.problems.filter((p) => p.level === 'error').map((p) => p.path);
     assert.ok(paths.includes('spec.components[0].traits[1].type'));
@@ -78,26 +71,26 @@ describe('wadm API over NATS', () => {
   });
 
   it('stores, lists, gets, versions, deploys, reports status, undeploys and deletes', async () => {
-    const put = await client.put(load('valid', 'wasmcloud-http-keyvalue-counter.yaml'));
-    assert.deepEqual([put.accepted, put.name, put.version, put.created], [true, 'rust-http-kv', 'v0.0.1', true]);
+    const put = await client.put(load('valid', 'http-counter.yaml'));
+    assert.deepEqual([put.accepted, put.name, put.version, put.created], [true, 'http-counter', 'v0.0.1', true]);
     let list = await client.list();
-    assert.deepEqual(list.map((a) => [a.name, a.latest_version, a.deployed_version, a.state]), [['rust-http-kv', 'v0.0.1', null, 'undeployed']]);
-    const got = await client.get('rust-http-kv');
-    assert.equal((got.manifest as { metadata: { name: string } }).metadata.name, 'rust-http-kv');
-    assert.deepEqual((await client.versions('rust-http-kv')).map((v) => [v.version, v.deployed]), [['v0.0.1', false]]);
+    assert.deepEqual(list.map((a) => [a.name, a.latest_version, a.deployed_version, a.state]), [['http-counter', 'v0.0.1', null, 'undeployed']]);
+    const got = await client.get('http-counter');
+    assert.equal((got.manifest as { metadata: { name: string } }).metadata.name, 'http-counter');
+    assert.deepEqual((await client.versions('http-counter')).map((v) => [v.version, v.deployed]), [['v0.0.1', false]]);
 
-    const deployed = await client.deploy('rust-http-kv');
+    const deployed = await client.deploy('http-counter');
     assert.deepEqual([deployed.accepted, deployed.version, deployed.state, deployed.placement], [true, 'v0.0.1', 'reconciling', []]);
-    const status = await client.status('rust-http-kv');
+    const status = await client.status('http-counter');
     assert.equal(status.version, 'v0.0.1');
     assert.equal(status.state, 'reconciling');
     assert.ok(status.scalers.some((s) => s.kind === 'spreadscaler' && s.component === 'counter'));
     list = await client.list();
     assert.equal(list[0]!.deployed_version, 'v0.0.1');
 
-    assert.deepEqual(await client.undeploy('rust-http-kv'), { name: 'rust-http-kv', undeployed: true });
-    assert.deepEqual(await client.del('rust-http-kv'), { deleted: ['v0.0.1'], undeployed: false });
-    await assert.rejects(client.get('rust-http-kv'), (e: unknown) => e instanceof ControlError && /not found/.test(e.message));
+    assert.deepEqual(await client.undeploy('http-counter'), { name: 'http-counter', undeployed: true });
+    assert.deepEqual(await client.del('http-counter'), { deleted: ['v0.0.1'], undeployed: false });
+    await assert.rejects(client.get('http-counter'), (e: unknown) => e instanceof ControlError && /not found/.test(e.message));
   });
 
   it('answers a deploy at once with what cannot be placed, and publishes the status', async () => {
@@ -116,13 +109,13 @@ describe('wadm API over NATS', () => {
   });
 
   it('refuses to deploy a reference to a shared application that is not deployed', async () => {
-    assert.ok((await client.put(load('valid', 'wadm-shared-http-dev.yaml'))).accepted);
-    const refused = await client.deploy('shared-http-dev');
+    assert.ok((await client.put(load('valid', 'storefront.yaml'))).accepted);
+    const refused = await client.deploy('storefront');
     assert.equal(refused.accepted, false);
-    assert.ok(refused.problems.some((p) => /shared application "shared-http" is not deployed/.test(p.message)));
-    assert.ok((await client.put(load('valid', 'wadm-shared-http.yaml'))).accepted);
-    assert.ok((await client.deploy('shared-http')).accepted);
-    const ok = await client.deploy('shared-http-dev');
+    assert.ok(refused.problems.some((p) => /shared application "edge-gateway" is not deployed/.test(p.message)));
+    assert.ok((await client.put(load('valid', 'edge-gateway.yaml'))).accepted);
+    assert.ok((await client.deploy('edge-gateway')).accepted);
+    const ok = await client.deploy('storefront');
     assert.deepEqual(ok.problems, []);
     assert.equal(ok.accepted, true);
   });
@@ -145,10 +138,10 @@ describe('wadm API asking the hosts itself', () => {
     const api = await startWadmApi({ nc, lattice: 'empty' });
     try {
       const client = createWadmClient(nc, 'empty');
-      assert.ok((await client.put(load('valid', 'wadm-simple.yaml'))).accepted);
-      const r = await client.deploy('hello-simple');
+      assert.ok((await client.put(load('valid', 'greeter.yaml'))).accepted);
+      const r = await client.deploy('greeter');
       assert.equal(r.state, 'failed');
-      assert.deepEqual(r.placement.map((p) => p.component).sort(), ['hello', 'httpserver']);
+      assert.deepEqual(r.placement.map((p) => p.component).sort(), ['greeter', 'web']);
       assert.match(r.placement[0]!.message, /no host matches \(any host\)/);
     } finally {
       await api.stop();
@@ -165,8 +158,8 @@ describe('wadm API when the lattice cannot be observed', () => {
     const api = await startWadmApi({ nc, lattice: 'blind', observe: async () => { throw new Error('observer down'); } });
     try {
       const client = createWadmClient(nc, 'blind');
-      assert.ok((await client.put(load('valid', 'wadm-simple.yaml'))).accepted);
-      const r = await client.deploy('hello-simple');
+      assert.ok((await client.put(load('valid', 'greeter.yaml'))).accepted);
+      const r = await client.deploy('greeter');
       assert.deepEqual([r.accepted, r.state, r.placement], [true, 'reconciling', []]);
       assert.equal((await client.list())[0]!.deployed_version, r.version);
     } finally {

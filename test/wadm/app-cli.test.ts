@@ -4,17 +4,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from 'nats';
 import { stringify } from 'yaml';
 import { startWadmApi, type WadmApi } from '../../wadm/api/mod.js';
 import type { LatticeState } from '../../wadm/scalers/mod.js';
 import { NatsServer } from '../kit/nats-server.js';
 import { waitFor } from '../kit/wait.js';
+import { fixturePath, REPO_ROOT } from './manifest-files.js';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const cli = join(repoRoot, 'dist', 'cli', 'main.js');
-const corpus = join(repoRoot, '..', 'shared', 'manifests');
+const cli = join(REPO_ROOT, 'dist', 'cli', 'main.js');
 
 const lattice: LatticeState = {
   hosts: [{ id: 'edge-1', labels: { zone: 'edge' }, components: [], providers: [] }],
@@ -98,9 +96,9 @@ describe('lattice app (wadm API over a real nats-server)', () => {
   });
 
   it('rejects an invalid file before deploying, and names unknown applications', async () => {
-    const bad = await lattice_('app', 'deploy', join(corpus, 'invalid', 'wadm-made-up-key.yaml'));
+    const bad = await lattice_('app', 'deploy', fixturePath('invalid', 'unknown-trait-key.yaml'));
     assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /unknown key "incorrect"/);
+    assert.match(bad.stderr, /unknown key "enabled"/);
     const missing = await lattice_('app', 'status', 'nope');
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /application "nope" not found/);

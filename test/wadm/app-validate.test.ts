@@ -4,11 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { fixturePath, REPO_ROOT } from './manifest-files.js';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const cli = join(repoRoot, 'dist', 'cli', 'main.js');
-const corpus = join(repoRoot, '..', 'shared', 'manifests');
+const cli = join(REPO_ROOT, 'dist', 'cli', 'main.js');
 
 function lattice(...args: string[]) {
   const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 20_000 });
@@ -20,7 +18,7 @@ describe('lattice app validate', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('exits 0 on a valid manifest and prints its warnings', () => {
-    const r = lattice('app', 'validate', join(corpus, 'valid', 'wadm-deprecated-source-and-target-config.yaml'));
+    const r = lattice('app', 'validate', fixturePath('valid', 'deprecated-forms.yaml'));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /valid \(2 warnings\)/);
     assert.match(r.stdout, /warning .*spec\.components\[0\]\.traits\[1\]\.properties/);

@@ -1,20 +1,15 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from 'nats';
-import { parse } from 'yaml';
 import { ManifestStore, MAX_RECORD_BYTES, MAX_VERSIONS } from '../../wadm/store/mod.js';
 import { StatusStore } from '../../wadm/store/status-store.js';
 import type { AppStatus } from '../../protocol/schemas/wadm.js';
 import { NatsServer } from '../kit/nats-server.js';
+import { fixture, type ManifestDoc } from './manifest-files.js';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const corpus = join(repoRoot, '..', 'shared', 'manifests');
-const kvCounter = (): Record<string, any> => parse(readFileSync(join(corpus, 'valid', 'wasmcloud-http-keyvalue-counter.yaml'), 'utf8'));
+const kvCounter = (): ManifestDoc => fixture('valid', 'http-counter.yaml');
 
-function withVersion(m: Record<string, any>, version: string | undefined): Record<string, any> {
+function withVersion(m: ManifestDoc, version: string | undefined): ManifestDoc {
   const copy = structuredClone(m);
   if (version === undefined) delete copy.metadata.annotations.version;
   else copy.metadata.annotations.version = version;
@@ -38,7 +33,7 @@ describe('ManifestStore on JetStream KV', () => {
 
   it('puts versions, refuses a changed manifest under an existing version, and generates versions', async () => {
     const v1 = await store.put(kvCounter());
-    assert.deepEqual([v1.accepted, v1.name, v1.version, v1.created], [true, 'rust-http-kv', 'v0.0.1', true]);
+    assert.deepEqual([v1.accepted, v1.name, v1.version, v1.created], [true, 'http-counter', 'v0.0.1', true]);
     const again = await store.put(kvCounter());
     assert.deepEqual([again.accepted, again.created], [true, false]);
     const changed = kvCounter();
@@ -49,21 +44,20 @@ describe('ManifestStore on JetStream KV', () => {
     const generated = await store.put(withVersion(changed, undefined));
     assert.equal(generated.accepted, true);
     assert.match(generated.version!, /^\d{17}-[0-9a-f]{6}$/);
-    assert.deepEqual((await store.versions('rust-http-kv'))!.map((v) => v.version), ['v0.0.1', generated.version]);
-    assert.equal((await store.get('rust-http-kv'))!.version.version, generated.version);
-    assert.equal((await store.get('rust-http-kv', 'v0.0.1'))!.version.version, 'v0.0.1');
+    assert.deepEqual((await store.versions('http-counter'))!.map((v) => v.version), ['v0.0.1', generated.version]);
+    assert.equal((await store.get('http-counter'))!.version.version, generated.version);
+    assert.equal((await store.get('http-counter', 'v0.0.1'))!.version.version, 'v0.0.1');
   });
 
   it('rejects an invalid manifest with every problem and stores nothing', async () => {
-    const bad = parse(readFileSync(join(corpus, 'invalid', 'wadm-duplicate-component.yaml'), 'utf8'));
-    const r = await store.put(bad);
+    const r = await store.put(fixture('invalid', 'duplicate-component.yaml'));
     assert.equal(r.accepted, false);
-    assert.ok(r.problems.filter((p) => p.level === 'error').length >= 2);
-    assert.equal(await store.record('petclinic'), null);
+    assert.equal(r.problems.filter((p) => p.level === 'error').length, 2);
+    assert.equal(await store.record('bookshop'), null);
   });
 
   it('deploys latest or a named version, remembers the previous one, undeploys and settles', async () => {
-    const app = 'rust-http-kv';
+    const app = 'http-counter';
     const latest = await store.deploy(app);
     assert.ok(latest?.ok);
     const named = await store.deploy(app, 'v0.0.1');
