@@ -9,6 +9,7 @@ import { InvocationTimeoutError, RuntimeStoppedError, WorkerCrashError } from '.
 import { serveHostCall, type ImportHandler } from './host-calls.js';
 import type { WorkerInit } from './worker/entry.js';
 import { BODY_IFACE, HttpStreams } from './http-streams.js';
+import { createChannelMemory, RecordKind, RecordReader, RecordWriter } from './channel/records.js';
 import type { Failure, HttpRequest, HttpStreaming, InstanceSettings, MainToWorker, WorkerToMain } from './worker-messages.js';
 
 const ENTRY = new URL('./worker/entry.js', import.meta.url);
@@ -42,11 +43,16 @@ interface Pending {
   deadlineMs: number;
 }
 
+type Invoke = Extract<MainToWorker, { type: 'invoke' }>;
+
 class WorkerSlot {
   readonly worker: Worker;
   readonly control = new SharedArrayBuffer(4);
   readonly controlView = new Int32Array(this.control);
   private readonly replyPort: MessagePort;
+  private readonly channel = createChannelMemory();
+  private readonly invocations = new RecordWriter(this.channel.toWorker);
+  private readonly results = new RecordReader(this.channel.toMain);
   readonly loads = new Map<string, Promise<void>>();
   private readonly loadWaiters = new Map<string, { resolve(): void; reject(e: Error): void }>();
   current: { id: number; pending: Pending } | null = null;
@@ -62,7 +68,13 @@ class WorkerSlot {
     const channel = new MessageChannel();
     this.replyPort = channel.port1;
     this.worker = new Worker(ENTRY, {
-      workerData: { control: this.control, replyPort: channel.port2, bridgeTimeoutMs: pool.bridgeTimeoutMs, bridgeSpinUs: pool.bridgeSpinUs } satisfies Omit<WorkerInit, 'replyPort'> & { replyPort: MessagePort },
+      workerData: {
+        control: this.control,
+        replyPort: channel.port2,
+        channel: this.channel,
+        bridgeTimeoutMs: pool.bridgeTimeoutMs,
+        bridgeSpinUs: pool.bridgeSpinUs,
+      } satisfies Omit<WorkerInit, 'replyPort'> & { replyPort: MessagePort },
       transferList: [channel.port2],
       stdout: false,
       stderr: false,
@@ -83,6 +95,22 @@ class WorkerSlot {
     );
     this.worker.on('exit', (code) => this.pool.onWorkerGone(this, new WorkerCrashError(`worker exited with code ${code}`)));
     if (dedicated) this.worker.unref();
+    this.pumpResults();
+  }
+
+  /** Sends an invocation by the ring, or by postMessage when it does not fit there. */
+  invoke(message: Invoke): void {
+    const { type: _type, id, ...rest } = message;
+    if (message.kind === 'run' || !this.invocations.tryWrite(RecordKind.Invoke, id, rest)) this.post(message);
+  }
+
+  /** Takes every result waiting in the ring, then sleeps until the worker writes the next. */
+  private pumpResults(): void {
+    if (this.dead) return;
+    for (let record = this.results.next(); record; record = this.results.next()) {
+      if (record.kind === RecordKind.Result) this.onMessage({ type: 'result', id: record.id, ...(record.message as object) } as WorkerToMain);
+    }
+    void this.results.wait().then(() => this.pumpResults());
   }
 
   private onMessage(message: WorkerToMain): void {
@@ -156,6 +184,11 @@ class WorkerSlot {
 
   releaseExchanges(): void {
     for (const id of this.exchanges.splice(0)) this.pool.streams.closeExchange(id);
+  }
+
+  /** The worker is gone: stop waiting on its result ring. */
+  closeChannel(): void {
+    this.results.interrupt();
   }
 
   load(spec: LoadSpec): Promise<void> {
@@ -334,7 +367,7 @@ export class WorkerPool {
       return;
     }
     if (slot.current?.id !== id) return;
-    slot.post({ type: 'invoke', ...job.message, id, key: job.spec.key });
+    slot.invoke({ type: 'invoke', ...job.message, id, key: job.spec.key });
   }
 
   private expire(slot: WorkerSlot, id: number): void {
@@ -350,6 +383,7 @@ export class WorkerPool {
     if (slot.dead) return;
     slot.dead = true;
     slot.releaseExchanges();
+    slot.closeChannel();
     slot.failLoads(reason);
     const index = this.slots.indexOf(slot);
     if (index >= 0) this.slots.splice(index, 1);
@@ -371,6 +405,7 @@ export class WorkerPool {
     if (slot.dedicated) {
       slot.dead = true;
       slot.releaseExchanges();
+      slot.closeChannel();
       slot.failLoads(error);
     } else {
       this.retire(slot, error);
@@ -401,6 +436,7 @@ export class WorkerPool {
       this.slots.splice(0).map(async (slot) => {
         slot.dead = true;
         slot.releaseExchanges();
+        slot.closeChannel();
         slot.current?.pending.reject(new RuntimeStoppedError());
         clearTimeout(slot.current?.pending.timer);
         await slot.worker.terminate();
@@ -433,6 +469,7 @@ export class ServiceWorker {
   async stop(): Promise<void> {
     this.slot.dead = true;
     this.slot.releaseExchanges();
+    this.slot.closeChannel();
     await this.slot.worker.terminate();
   }
 

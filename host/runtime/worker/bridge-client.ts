@@ -20,6 +20,13 @@ export class WitPayload {
 }
 
 /**
+ * Runs right before the worker blocks (a host call, a sleep): an HTTP invocation that buffered
+ * its response sends the head and what it wrote so far, so a client never waits on a guest that
+ * waits on something else. Set only while such an invocation runs.
+ */
+export const beforeBlocking: { hook: (() => void) | null } = { hook: null };
+
+/**
  * Worker side of the synchronous host-call bridge. The guest's import posts the request, then the
  * worker blocks in `Atomics.wait` on the shared control word until the main thread has posted the
  * reply on `port` and bumped the word to this call's sequence number. The reply itself travels by
@@ -48,6 +55,7 @@ export class BridgeClient {
 
   /** Calls the main thread and blocks until it answers; returns the value or throws. */
   call(componentId: string, iface: string, fn: string, args: unknown[], linkName = 'default'): unknown {
+    beforeBlocking.hook?.();
     const seq = ++this.seq;
     this.post({ type: 'host-call', seq, componentId, iface, fn, args, linkName });
     const spinUntil = performance.now() + this.spinUs / 1000;
@@ -84,5 +92,7 @@ export class BridgeClient {
 /** Blocks the worker for `ms` milliseconds (wasi pollables on timers). */
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 export function sleepSync(ms: number): void {
-  if (ms > 0) Atomics.wait(sleeper, 0, 0, ms);
+  if (ms <= 0) return;
+  beforeBlocking.hook?.();
+  Atomics.wait(sleeper, 0, 0, ms);
 }

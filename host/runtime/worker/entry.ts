@@ -1,34 +1,53 @@
 /**
- * Worker thread entry: receives component versions and invocations from the runtime, runs one
- * invocation at a time (guest code is synchronous), and blocks on the bridge for host calls.
+ * Worker thread entry: receives component versions (postMessage) and invocations (the invocation
+ * ring, or postMessage when one does not fit), runs one invocation at a time (guest code is
+ * synchronous), and blocks on the bridge for host calls.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { Wasm } from '../wasm-api.js';
 import type { MainToWorker, WorkerToMain } from '../worker-messages.js';
+import { RecordKind, RecordReader, RecordWriter, type ChannelMemory } from '../channel/records.js';
 import { BridgeClient } from './bridge-client.js';
 import { InstanceManager, InvocationFailure } from './instances.js';
 
 // Node 20 has no JSPI; the glue probes WebAssembly.promising several times per instantiation,
-// each failure costing ~9 ms (design.md fact 1). The identity function keeps sync behaviour.
+// each failure costing ~9 ms (docs/architecture.md, "jco on Node 20"). The identity function
+// keeps sync behaviour.
 Wasm.promising ??= (f) => f;
 
 export interface WorkerInit {
   control: SharedArrayBuffer;
   replyPort: MessagePort;
+  channel: ChannelMemory;
   bridgeTimeoutMs: number;
   bridgeSpinUs: number;
 }
+
+type Invoke = Extract<MainToWorker, { type: 'invoke' }>;
+type Result = Extract<WorkerToMain, { type: 'result' }>;
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
 const post = (message: WorkerToMain): void => port.postMessage(message);
 const bridge = new BridgeClient(init.control, init.replyPort, post, init.bridgeTimeoutMs, init.bridgeSpinUs);
 const instances = new InstanceManager(bridge, (componentId, stream, line) => post({ type: 'log', componentId, stream, line }), post);
+const invocations = new RecordReader(init.channel.toWorker);
+const results = new RecordWriter(init.channel.toMain);
 
 port.on('message', (message: MainToWorker) => {
   void handle(message);
 });
 post({ type: 'ready' });
+pump();
+
+/** Runs every invocation waiting in the ring, then sleeps until the next one arrives. */
+function pump(): void {
+  for (let record = invocations.next(); record; record = invocations.next()) {
+    if (record.kind === RecordKind.Invoke) deliver(run({ ...(record.message as object), id: record.id } as Invoke), true);
+  }
+  refill();
+  void invocations.wait().then(pump);
+}
 
 async function handle(message: MainToWorker): Promise<void> {
   switch (message.type) {
@@ -43,34 +62,50 @@ async function handle(message: MainToWorker): Promise<void> {
     case 'unload':
       instances.unload(message.key);
       return;
-    case 'invoke': {
-      try {
-        const value =
-          message.kind === 'call'
-            ? instances.call(message.key, message.iface, message.fn, message.args)
-            : message.kind === 'http'
-              ? instances.http(message.key, message.request, message.stream)
-              : instances.runService(message.key);
-        post({ type: 'result', id: message.id, ok: true, value });
-      } catch (error) {
-        const failure =
-          error instanceof InvocationFailure ? error.failure : { kind: 'trap' as const, message: error instanceof Error ? error.message : String(error) };
-        try {
-          post({ type: 'result', id: message.id, ok: false, failure });
-        } catch (cloneError) {
-          // A payload that cannot cross threads (functions, host objects) must not kill the worker.
-          post({ type: 'result', id: message.id, ok: false, failure: { kind: 'trap', message: `${failure.message} (error value not transferable: ${String(cloneError)})` } });
-        }
-      }
-      // Replace the instance just used while the worker would otherwise be idle.
-      setImmediate(() => {
-        try {
-          instances.refill();
-        } catch {
-          // A failing pre-instantiation shows up again, with its error, on the next invocation.
-        }
-      });
+    case 'invoke':
+      deliver(run(message), false);
+      // Replace or reset the instance just used while the worker would otherwise be idle.
+      setImmediate(refill);
       return;
-    }
+  }
+}
+
+function run(message: Invoke): Result {
+  try {
+    const value =
+      message.kind === 'call'
+        ? instances.call(message.key, message.iface, message.fn, message.args)
+        : message.kind === 'http'
+          ? instances.http(message.key, message.request, message.stream)
+          : instances.runService(message.key);
+    return { type: 'result', id: message.id, ok: true, value };
+  } catch (error) {
+    const failure =
+      error instanceof InvocationFailure ? error.failure : { kind: 'trap' as const, message: error instanceof Error ? error.message : String(error) };
+    return { type: 'result', id: message.id, ok: false, failure };
+  }
+}
+
+/**
+ * Sends a result by the ring when it can; by postMessage when it does not fit, cannot be encoded
+ * there, or must follow the streamed response chunks already posted on that channel.
+ */
+function deliver(result: Result, ringAllowed: boolean): void {
+  const { type: _type, id, ...rest } = result;
+  if (ringAllowed && !instances.streamed && results.tryWrite(RecordKind.Result, id, rest)) return;
+  try {
+    post(result);
+  } catch (cloneError) {
+    // A payload that cannot cross threads (functions, host objects) must not kill the worker.
+    const message = result.ok ? 'the result' : result.failure.message;
+    post({ type: 'result', id, ok: false, failure: { kind: 'trap', message: `${message} is not transferable: ${String(cloneError)}` } });
+  }
+}
+
+function refill(): void {
+  try {
+    instances.refill();
+  } catch {
+    // A failing pre-instantiation shows up again, with its error, on the next invocation.
   }
 }

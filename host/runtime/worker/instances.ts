@@ -6,7 +6,7 @@
 import { pathToFileURL } from 'node:url';
 import { BODY_IFACE, HIGH_WATER } from '../http-streams.js';
 import type { Failure, HttpRequest, HttpResponse, HttpStreaming, InstanceSettings, WorkerToMain } from '../worker-messages.js';
-import { HostCallFailure, type BridgeClient } from './bridge-client.js';
+import { beforeBlocking, HostCallFailure, type BridgeClient } from './bridge-client.js';
 import { GLUE_STATE, type GlueStateHook } from '../glue/hook.js';
 import { CoreInstanceRecorder, InstanceSnapshot } from './instance-reset.js';
 import { buildImports } from './imports.js';
@@ -46,8 +46,16 @@ export class InvocationFailure {
 
 export type Logger = (componentId: string, stream: 'stdout' | 'stderr', line: string) => void;
 
+/** A response body larger than this streams to the main thread instead of travelling whole. */
+const STREAM_AFTER = 64 * 1024;
+
 export class InstanceManager {
   private readonly loaded = new Map<string, Loaded>();
+  /**
+   * Whether the last HTTP invocation streamed its response (head and chunks posted as it ran):
+   * its result must then follow the same channel, after them.
+   */
+  streamed = false;
 
   constructor(
     private readonly bridge: BridgeClient,
@@ -135,6 +143,7 @@ export class InstanceManager {
     if (!entry) throw new InvocationFailure({ kind: 'load', message: `component version ${key} is not loaded in this worker` });
     const instance = this.take(entry);
     resetLinkNames();
+    this.streamed = false;
     let result: T;
     try {
       result = body(instance.exports, entry.settings, entry);
@@ -171,9 +180,27 @@ export class InstanceManager {
       const out = new ResponseOutparam();
       const { bodyStream, responseStream } = streaming;
       const call = (fn: string, args: unknown[]): unknown => this.bridge.call(settings.componentId, BODY_IFACE, fn, args);
-      if (responseStream !== undefined) out.onSet = (response) => this.streamResponse(response, responseStream, call);
+      if (responseStream !== undefined) {
+        // The response is collected and sent whole with the result (one message), unless the
+        // guest blocks after setting it or writes more than STREAM_AFTER: then it streams.
+        let pending: OutgoingResponse | null = null;
+        const flush = (): void => {
+          if (!pending || this.streamed) return;
+          this.streamed = true;
+          this.streamResponse(pending, responseStream, call);
+        };
+        out.onSet = (response) => {
+          pending = response;
+          response.watch(STREAM_AFTER, flush);
+        };
+        beforeBlocking.hook = flush;
+      }
       const openBody = bodyStream === undefined ? undefined : () => new HostBodyStream((len) => call('read', [bodyStream, len]) as Uint8Array);
-      handle(new IncomingRequest(request, openBody), out);
+      try {
+        handle(new IncomingRequest(request, openBody), out);
+      } finally {
+        beforeBlocking.hook = null;
+      }
       const result = out.result;
       if (!result) throw new InvocationFailure({ kind: 'trap', message: 'the handler returned without setting a response' });
       if (result.tag === 'err') {
@@ -190,6 +217,7 @@ export class InstanceManager {
       return { status: response.statusCode(), headers: response.headers().toPairs(), body: collector?.bytes() ?? new Uint8Array(0) };
     });
   }
+
 
   /**
    * Sends the head now and each body write as it happens. Every HIGH_WATER bytes the guest waits

@@ -144,6 +144,8 @@ export class BodyCollector {
   size = 0;
   overflowed = false;
   private forward: ((bytes: Uint8Array) => void) | null = null;
+  /** Runs once when what was collected passes `watchLimit` bytes (see OutgoingResponse.watch). */
+  private watcher: { limit: number; fn: () => void } | null = null;
   constructor(readonly limit: number) {}
   sink = (bytes: Uint8Array): boolean => {
     if (this.size + bytes.length > this.limit) {
@@ -154,8 +156,16 @@ export class BodyCollector {
     // The guest's memory view is reused by the glue: keep a copy.
     if (this.forward) this.forward(bytes.slice());
     else this.chunks.push(bytes.slice());
+    if (this.watcher && this.size > this.watcher.limit) {
+      const { fn } = this.watcher;
+      this.watcher = null;
+      fn();
+    }
     return true;
   };
+  watch(limit: number, fn: () => void): void {
+    this.watcher = { limit, fn };
+  }
   streamTo(forward: (bytes: Uint8Array) => void): void {
     this.forward = forward;
     for (const chunk of this.chunks.splice(0)) forward(chunk);
@@ -208,11 +218,18 @@ export class OutgoingResponse {
     return this.fields;
   }
   private forward: ((bytes: Uint8Array) => void) | null = null;
+  private watcher: { limit: number; fn: () => void } | null = null;
   body(): OutgoingBody {
     if (this.bodyTaken) throw undefined;
     this.bodyTaken = new OutgoingBody(new BodyCollector(OutgoingResponse.bodyLimit));
     if (this.forward) this.bodyTaken.collector.streamTo(this.forward);
+    else if (this.watcher) this.bodyTaken.collector.watch(this.watcher.limit, this.watcher.fn);
     return this.bodyTaken;
+  }
+  /** Calls `fn` once the body collected so far passes `limit` bytes. */
+  watch(limit: number, fn: () => void): void {
+    this.watcher = { limit, fn };
+    this.bodyTaken?.collector.watch(limit, fn);
   }
   get collected(): OutgoingBody | null {
     return this.bodyTaken;
