@@ -26,6 +26,9 @@ const COMMANDS: Record<string, Loader> = {
   new: () => import('./new.js'),
   push: () => import('./push.js'),
   secret: () => import('./secret.js'),
+  claims: () => import('./claims.js'),
+  keys: () => import('./keys.js'),
+  registry: () => import('./registry.js'),
 };
 
 /**
