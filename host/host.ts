@@ -248,9 +248,12 @@ export class Host {
    * own (providers). A borrowed connection only tells its server, so children get that URL.
    */
   natsEnv(): Record<string, string> {
-    if (this.options.natsSettings) return natsSettingsToEnv(this.options.natsSettings);
-    if (this.options.nats) return { NATS_URL: `nats://${this.nc.getServer()}` };
-    return natsSettingsToEnv(natsSettingsFromEnv());
+    const base = this.options.natsSettings ?? (this.options.nats ? { url: `nats://${this.nc.getServer()}` } : natsSettingsFromEnv());
+    const auth = this.options.providerAuth;
+    if (!auth) return natsSettingsToEnv(base);
+    // Providers get their own, narrower identity (docs/security.md), never the host's.
+    const { user: _u, password: _p, token: _t, nkeySeed: _n, credsFile: _c, ...rest } = base;
+    return natsSettingsToEnv({ ...rest, nkeySeed: auth.nkeySeed, credsFile: auth.credsFile });
   }
 
   onStop(hook: StopHook): void {

@@ -71,6 +71,11 @@ export interface HostOptions {
    * foreign-signed and altered components are refused (docs/security.md).
    */
   trustedIssuers?: string[];
+  /**
+   * The NATS identity given to provider processes instead of the host's own (an nkey seed or file,
+   * or a creds file): on a secured lattice, the provider user limited to invocation subjects.
+   */
+  providerAuth?: { nkeySeed?: string; credsFile?: string };
   /** The policy service asked before starts and link puts. */
   policy?: PolicyOptions;
   oci?: OciOptions;

@@ -22,10 +22,18 @@ interface HostFlags {
   policyTimeout?: string;
   allowInsecureRegistry?: string[];
   ociCacheDir?: string;
+  providerNkey?: string;
+  providerCreds?: string;
 }
 
 function list(value: string | undefined): string[] {
   return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function providerAuth(flags: HostFlags): { nkeySeed?: string; credsFile?: string } | undefined {
+  const nkeySeed = flags.providerNkey ?? process.env.LATTICE_PROVIDER_NKEY;
+  const credsFile = flags.providerCreds ?? process.env.LATTICE_PROVIDER_CREDS;
+  return nkeySeed || credsFile ? { nkeySeed, credsFile } : undefined;
 }
 
 /** Account keys are 56 base32 characters starting with A. */
@@ -105,6 +113,8 @@ export function register(program: Command): void {
     .option('--policy-subject <subject>', 'ask this policy service before starts and link puts (env LATTICE_POLICY_SUBJECT; e.g. wasmbus.policy.<lattice>)')
     .option('--policy-timeout <ms>', 'how long to wait for a policy decision before denying (default 2000)')
     .option('--allow-insecure-registry <host:port>', 'registry this host may pull from over plain HTTP (repeatable; env LATTICE_INSECURE_REGISTRIES)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--provider-nkey <seed-or-file>', 'NATS nkey for provider processes instead of the host\'s (env LATTICE_PROVIDER_NKEY)')
+    .option('--provider-creds <file>', 'NATS creds file for provider processes instead of the host\'s (env LATTICE_PROVIDER_CREDS)')
     .option('--oci-cache-dir <dir>', 'shared cache of pulled OCI artifacts (default <lattice home>/cache/oci)')
     .option('--wadm', 'also run wadm (scheduler and API) in this process, on the host\'s connection')
     .action(async (flags: HostFlags, command: Command) => {
@@ -169,6 +179,7 @@ async function runHost(
       kvReplicas: positiveInt('--kv-replicas', flags.kvReplicas),
       dataDir: dataDir(flags.dataDir),
       jsDomain: flags.jsDomain,
+      providerAuth: providerAuth(flags),
       trustedIssuers: issuers(flags.trustedIssuers ?? process.env.LATTICE_TRUSTED_ISSUERS),
       policy: {
         subject: flags.policySubject ?? process.env.LATTICE_POLICY_SUBJECT,

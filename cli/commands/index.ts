@@ -29,6 +29,7 @@ const COMMANDS: Record<string, Loader> = {
   claims: () => import('./claims.js'),
   keys: () => import('./keys.js'),
   registry: () => import('./registry.js'),
+  ctx: () => import('./ctx.js'),
 };
 
 /**
