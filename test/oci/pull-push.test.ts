@@ -16,6 +16,8 @@ import { EventRecorder } from '../kit/events.js';
 import { startTestLattice, type TestLattice } from '../kit/lattice.js';
 import { TestRegistry } from '../kit/registry.js';
 import { fixture } from '../runtime/helpers.js';
+import { runCli } from '../cli/run-cli.js';
+import { startWadm, type Wadm } from '../../wadm/mod.js';
 
 const run = promisify(execFile);
 
@@ -32,8 +34,8 @@ describe('OCI images from a registry', { timeout: 180_000 }, () => {
     lattice = await startTestLattice({ hosts: 0 });
     cacheDir = join(lattice.dataDir, 'oci-cache');
     const oci = { cacheDir, insecureRegistries: [registry.host], credentials: async () => null };
-    await lattice.addHost({ name: 'a', oci });
-    await lattice.addHost({ name: 'b', oci });
+    await lattice.addHost({ name: 'a', oci, labels: { registry: 'reachable' } });
+    await lattice.addHost({ name: 'b', oci, labels: { registry: 'reachable' } });
     await lattice.addHost({ name: 'strict', oci: { cacheDir: join(lattice.dataDir, 'strict-cache'), credentials: async () => null } });
     events = await EventRecorder.start(lattice.nc, 'default');
     helloPath = fileURLToPath(await fixture('http-hello'));
@@ -137,6 +139,40 @@ describe('OCI images from a registry', { timeout: 180_000 }, () => {
     });
     assert.equal(put.status, 201);
     await scale(0, 'legacy', `${registry.host}/legacy/hello:0.1.0`);
+  });
+
+  it('a wadm manifest names a registry image; the spread lands on hosts that may reach it', async () => {
+    let wadm: Wadm | undefined;
+    try {
+      wadm = await startWadm({ nc: lattice.nc, lattice: 'default' });
+      const manifest = join(lattice.dataDir, 'oci-app.yaml');
+      await writeFile(
+        manifest,
+        [
+          'apiVersion: core.oam.dev/v1beta1',
+          'kind: Application',
+          'metadata:',
+          '  name: oci-app',
+          '  annotations: { version: v1 }',
+          'spec:',
+          '  components:',
+          '    - name: web',
+          '      type: component',
+          `      properties: { image: "${registry.host}/lattice/hello:v1" }`,
+          '      traits:',
+          '        - type: spreadscaler',
+          '          properties: { instances: 2, spread: [{ name: reachable, requirements: { registry: reachable } }] }',
+        ].join('\n'),
+      );
+      const deployed = await runCli(['--nats-url', lattice.server.url, 'app', 'deploy', manifest], {}, 90_000);
+      assert.equal(deployed.code, 0, deployed.stderr);
+      const images = (await Promise.all(lattice.hosts.slice(0, 2).map((h) => lattice.ctl.getInventory(h.id))))
+        .flatMap((inv) => inv.components)
+        .filter((c) => c.image_ref === `${registry.host}/lattice/hello:v1` && c.annotations['wasmcloud.dev/appspec'] === 'oci-app');
+      assert.ok(images.length >= 1, 'the manifest\'s component runs from the registry image');
+    } finally {
+      await wadm?.stop();
+    }
   });
 
   it("start provider: wasmCloud's provider names stay builtin; a component image is refused with the reason", async () => {
