@@ -94,4 +94,13 @@ describe('signed components and trusted issuers', { timeout: 120_000 }, () => {
     const inv = await lattice.ctl.getInventory(lattice.hosts[0]!.id);
     assert.deepEqual(inv.components.map((c) => c.id), ['trusted']);
   });
+
+  it('an update to an untrusted image is refused and the trusted one keeps running', async () => {
+    await assert.rejects(
+      lattice.ctl.updateComponent(lattice.hosts[0]!.id, { component_id: 'trusted', new_image_ref: pathToFileURL(unsigned).href }, { timeoutMs: 60_000 }),
+      /update of trusted refused: refused .*it is not signed/,
+    );
+    const inv = await lattice.ctl.getInventory(lattice.hosts[0]!.id);
+    assert.deepEqual(inv.components.map((c) => c.image_ref), [pathToFileURL(join(dir, 'hello_s.wasm')).href]);
+  });
 });

@@ -185,5 +185,27 @@ describe('OCI images from a registry', { timeout: 180_000 }, () => {
       /is a Wasm component, not a provider/,
     );
     await assert.rejects(lattice.ctl.startProvider(host, { provider_id: 'gone', provider_ref: `${registry.host}/lattice/none:v1` }), /no manifest tagged v1/);
+    // A wasmCloud provider archive (native binaries) is named as such.
+    const client = new RegistryClient({ insecure: [registry.host] });
+    const par = new TextEncoder().encode('not really a provider archive');
+    const start = await client.request(registry.host, 'providers/native', 'push,pull', 'blobs/uploads/', { method: 'POST' });
+    const url = new URL(start.headers.get('location')!, `http://${registry.host}/`);
+    url.searchParams.set('digest', sha256Digest(par));
+    assert.equal((await client.request(registry.host, 'providers/native', 'push,pull', url.href, { method: 'PUT', body: par })).status, 201);
+    const manifest = {
+      schemaVersion: 2,
+      config: { mediaType: MEDIA.providerArchiveConfig, digest: sha256Digest(par), size: par.length },
+      layers: [{ mediaType: MEDIA.providerArchiveLayer, digest: sha256Digest(par), size: par.length }],
+    };
+    const put = await client.request(registry.host, 'providers/native', 'push,pull', 'manifests/0.1.0', {
+      method: 'PUT',
+      headers: { 'content-type': MEDIA.ociManifest },
+      body: JSON.stringify(manifest),
+    });
+    assert.equal(put.status, 201);
+    await assert.rejects(
+      lattice.ctl.startProvider(host, { provider_id: 'native', provider_ref: `${registry.host}/providers/native:0.1.0` }),
+      /is a wasmCloud provider archive \(native binaries for wasmCloud's host\), which this host cannot run/,
+    );
   });
 });
