@@ -30,6 +30,7 @@ const COMMANDS: Record<string, Loader> = {
   keys: () => import('./keys.js'),
   registry: () => import('./registry.js'),
   ctx: () => import('./ctx.js'),
+  secure: () => import('./secure.js'),
 };
 
 /**

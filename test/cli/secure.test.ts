@@ -13,7 +13,9 @@ import { connect, nkeyAuthenticator } from 'nats';
 import { buckets, createControlClient } from '../../protocol/mod.js';
 import { requireNatsServer } from '../kit/nats-server.js';
 import { freePort } from '../kit/ports.js';
-import { TEST_SECRETS_KEY_ENV } from '../kit/secrets.js';
+import { TEST_SECRETS_KEY, TEST_SECRETS_KEY_ENV } from '../kit/secrets.js';
+import { waitFor } from '../kit/wait.js';
+import { startHost } from '../../host/mod.js';
 import { fixture } from '../runtime/helpers.js';
 import { runCli } from './run-cli.js';
 
@@ -46,6 +48,26 @@ describe('lattice up --secure', () => {
       assert.equal(started.code, 0, started.stderr);
       const linked = await cli('link', 'put', 'hello', 'kv', 'wasi', 'keyvalue', '--interface', 'store');
       assert.equal(linked.code, 0, linked.stderr);
+
+      // One more host on a user of its own, then revoked: the server drops it.
+      const added = await cli('-o', 'json', 'secure', 'add-host', 'edge-1');
+      assert.equal(added.code, 0, added.stderr);
+      const { seed_file: edgeSeed, reloaded } = JSON.parse(added.stdout) as { seed_file: string; reloaded: boolean };
+      assert.equal(reloaded, true);
+      const edge = await waitFor('edge host joins', async () => {
+        try {
+          return await startHost({ labelEnv: false, secretsKey: TEST_SECRETS_KEY, runtime: false, providers: false, name: 'edge-1', natsSettings: { url, nkeySeed: edgeSeed } });
+        } catch {
+          return undefined; // the reload may not have been applied yet
+        }
+      });
+      try {
+        assert.equal(JSON.parse((await cli('get', 'hosts', '-o', 'json')).stdout).length, 2);
+        assert.equal((await cli('secure', 'remove-host', 'edge-1')).code, 0);
+        await waitFor('revoked host leaves', async () => ((JSON.parse((await cli('get', 'hosts', '-o', 'json')).stdout) as unknown[]).length === 1 ? true : undefined), { timeoutMs: 20_000 });
+      } finally {
+        await edge.stop({ timeoutMs: 1_000 });
+      }
 
       // Without credentials: refused at connect, for listing, scaling and secrets alike.
       const anonymous = (...args: string[]) => runCli(['--nats-url', url, ...args], { LATTICE_DATA_DIR: join(home, 'nobody'), ...TEST_SECRETS_KEY_ENV });
