@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import type { NatsConnection } from 'nats';
 import { createControlClient, type ControlClient } from '../protocol/mod.js';
-import { DEFAULT_LATTICE, connectOnce, natsSettingsFromEnv, type NatsSettings } from '../lib/nats-connection.js';
+import { DEFAULT_LATTICE, DEFAULT_NATS_URL, connectOnce, type NatsSettings } from '../lib/nats-connection.js';
+import { ContextError, selectedContext, type CliContext } from './contexts.js';
 
 /** Options every command accepts (declared once on the root program). */
 export interface GlobalOptions {
@@ -17,6 +18,8 @@ export interface GlobalOptions {
   tlsKey?: string;
   output?: 'table' | 'json';
   timeout?: string;
+  /** `--context NAME`: the CLI context to use instead of the current one. */
+  context?: string;
 }
 
 /** An error the CLI prints as one line before exiting non-zero. */
@@ -31,22 +34,34 @@ export function globalOptions(command: Command): GlobalOptions {
   return command.optsWithGlobals<GlobalOptions>();
 }
 
-export function latticeName(opts: GlobalOptions): string {
-  return opts.lattice ?? process.env.LATTICE ?? DEFAULT_LATTICE;
+/** The selected CLI context's values (cli/contexts.ts); empty when none is selected. */
+export function contextValues(opts: GlobalOptions): CliContext {
+  try {
+    return selectedContext(opts.context)?.context ?? {};
+  } catch (error) {
+    if (error instanceof ContextError) throw new CliError(error.message, { cause: error });
+    throw error;
+  }
 }
 
+export function latticeName(opts: GlobalOptions): string {
+  return opts.lattice ?? process.env.LATTICE ?? contextValues(opts).lattice ?? DEFAULT_LATTICE;
+}
+
+/** Flags, then the environment, then the selected context, then the defaults; field by field. */
 export function natsSettings(opts: GlobalOptions): NatsSettings {
-  const env = natsSettingsFromEnv();
+  const env = process.env;
+  const ctx = contextValues(opts);
   return {
-    url: opts.natsUrl ?? env.url,
-    user: opts.natsUser ?? env.user,
-    password: opts.natsPassword ?? env.password,
-    token: opts.natsToken ?? env.token,
-    nkeySeed: opts.natsNkey ?? env.nkeySeed,
-    credsFile: opts.natsCreds ?? env.credsFile,
-    tlsCa: opts.tlsCa ?? env.tlsCa,
-    tlsCert: opts.tlsCert ?? env.tlsCert,
-    tlsKey: opts.tlsKey ?? env.tlsKey,
+    url: opts.natsUrl ?? env.NATS_URL ?? ctx.nats_url ?? DEFAULT_NATS_URL,
+    user: opts.natsUser ?? env.NATS_USER ?? ctx.nats_user,
+    password: opts.natsPassword ?? env.NATS_PASSWORD ?? ctx.nats_password,
+    token: opts.natsToken ?? env.NATS_TOKEN ?? ctx.nats_token,
+    nkeySeed: opts.natsNkey ?? env.NATS_NKEY ?? ctx.nats_nkey,
+    credsFile: opts.natsCreds ?? env.NATS_CREDS ?? ctx.nats_creds,
+    tlsCa: opts.tlsCa ?? env.NATS_TLS_CA ?? ctx.tls_ca,
+    tlsCert: opts.tlsCert ?? env.NATS_TLS_CERT ?? ctx.tls_cert,
+    tlsKey: opts.tlsKey ?? env.NATS_TLS_KEY ?? ctx.tls_key,
   };
 }
 

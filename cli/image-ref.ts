@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { looksLikeOciRef } from '../lib/oci/reference.js';
 
 /**
  * Makes a component reference mean the same on every host: a plain path or a relative `file://`
@@ -13,6 +14,8 @@ export function absoluteImageRef(ref: string, baseDir = process.cwd()): string {
     if (rest.startsWith('/')) return ref;
     return pathToFileURL(resolve(baseDir, rest)).href;
   }
+  // A registry-qualified name is an image even when its repository ends in `.wasm`.
+  if (looksLikeOciRef(ref)) return ref;
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(ref) && (ref.endsWith('.wasm') || ref.startsWith('.') || isAbsolute(ref))) {
     return pathToFileURL(resolve(baseDir, ref)).href;
   }

@@ -26,6 +26,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--tls-cert <file>', 'client certificate for TLS (env NATS_TLS_CERT)')
     .option('--tls-key <file>', 'client key for TLS (env NATS_TLS_KEY)')
     .option('--timeout <ms>', 'request timeout in milliseconds')
+    .option('--context <name>', 'CLI context to use (env LATTICE_CONTEXT; default: the current one, see lattice ctx)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
     .showHelpAfterError()
     .exitOverride();

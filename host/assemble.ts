@@ -10,6 +10,11 @@ import { LocalTargets } from './router/local-targets.js';
 import { defaultCacheDir, defaultCanSatisfy, defaultLoaders, type RuntimeOptions } from './runtime/mod.js';
 import { ObjectStoreImageLoader } from './runtime/object-store-loader.js';
 import { latticeJsDomain } from './stores/kv.js';
+import { ImageGate } from './admission/gate.js';
+import { OciImageLoader } from './runtime/oci-loader.js';
+import { defaultCredentials } from '../lib/oci/credentials.js';
+import { RegistryClient } from '../lib/oci/client.js';
+import { latticeHome } from '../lib/home.js';
 
 /**
  * A complete host: the core (identity, labels, heartbeats, control interface, stores) plus the
@@ -19,6 +24,12 @@ import { latticeJsDomain } from './stores/kv.js';
 export async function assembleHost(options: HostOptions): Promise<Host> {
   const host = await Host.start(options);
   try {
+    const registry = new RegistryClient({
+      credentials: options.oci?.credentials ?? defaultCredentials(),
+      insecure: options.oci?.insecureRegistries ?? [],
+      timeoutMs: options.oci?.timeoutMs,
+    });
+    const ociCacheDir = options.oci?.cacheDir ?? join(latticeHome(), 'cache', 'oci');
     const [links, configs] = await Promise.all([host.links.live(), host.config.live()]);
     const targets = new LocalTargets(host.nc, host.lattice, host.log.child({ component: 'targets' }));
     const router = new LinkRouter(host.nc, host.lattice, links, targets, host.log.child({ component: 'router' }));
@@ -50,11 +61,15 @@ export async function assembleHost(options: HostOptions): Promise<Host> {
           domain: latticeJsDomain(options.jsDomain),
           logger: host.log.child({ component: 'artifacts' }),
         }),
+        new OciImageLoader({ client: registry, cacheDir: ociCacheDir, logger: host.log.child({ component: 'oci' }) }),
       ];
-      host.plugins.components = ComponentPlugin.attach(host, targets, runtimeOptions, builtins);
+      // Every image the runtime loads passes the trust check first (host/admission/gate.ts).
+      const gate = new ImageGate(runtimeOptions.loaders, host.trustedIssuers);
+      runtimeOptions.loaders = gate.loaders();
+      host.plugins.components = ComponentPlugin.attach(host, targets, runtimeOptions, builtins, gate);
     }
     if (options.providers !== false) {
-      host.plugins.providers = ProviderPlugin.attach(host, targets, router, options.providers ?? {});
+      host.plugins.providers = ProviderPlugin.attach(host, targets, router, { ...options.providers, oci: { client: registry, cacheDir: ociCacheDir } });
     }
     return host;
   } catch (error) {

@@ -17,6 +17,7 @@ import { loadSecretsKey } from '../lib/secrets-key.js';
 import { LinkStore } from './stores/link-store.js';
 import { latticeJsDomain } from './stores/kv.js';
 import { WorkTracker } from './work-tracker.js';
+import { PolicyClient } from './admission/policy.js';
 import type { HostPlugins } from './plugins/types.js';
 import { watchConnection } from './reconnect.js';
 import {
@@ -77,6 +78,7 @@ export class Host {
     this.startedAt = identity.startedAt;
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.events = new EventPublisher(nc, lattice, identity.id, log);
+    this.policy = new PolicyClient(nc, { id: identity.id, lattice, labels: () => labels.all() }, this.events, log.child({ component: 'policy' }), options.policy);
     this.control = new ExtensionRegistry(identity.id, labels);
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
     this.heartbeat = new Heartbeat(this.heartbeatIntervalMs, () => this.beat());
@@ -96,7 +98,7 @@ export class Host {
           publishInventory: () => this.publishInventory(),
           requestStop: (timeoutMs, reason) => void this.stop({ timeoutMs, reason }),
         }),
-        ...dataHandlers({ nc, lattice, config, links, secrets: this.secrets, events: this.events }),
+        ...dataHandlers({ nc, lattice, config, links, secrets: this.secrets, events: this.events, policy: this.policy }),
         ...this.control.dispatchers(),
       },
     });
@@ -104,6 +106,8 @@ export class Host {
 
   /** Publishes lattice events with this host as the source. */
   readonly events: EventPublisher;
+  /** The policy hook asked before starts and link puts (permits all when not configured). */
+  readonly policy: PolicyClient;
   /** What runs here; mutations bump the revision and publish `host_inventory`. */
   readonly inventory = new Inventory();
   /** In-flight work a graceful stop waits for. */
@@ -119,6 +123,11 @@ export class Host {
 
   get dataDir(): string | undefined {
     return this.options.dataDir;
+  }
+
+  /** Issuers whose signed components this host runs; empty: signatures are not required. */
+  get trustedIssuers(): readonly string[] {
+    return this.options.trustedIssuers ?? [];
   }
 
   /** Connects (unless given a connection), joins the lattice and announces itself. */
@@ -239,9 +248,12 @@ export class Host {
    * own (providers). A borrowed connection only tells its server, so children get that URL.
    */
   natsEnv(): Record<string, string> {
-    if (this.options.natsSettings) return natsSettingsToEnv(this.options.natsSettings);
-    if (this.options.nats) return { NATS_URL: `nats://${this.nc.getServer()}` };
-    return natsSettingsToEnv(natsSettingsFromEnv());
+    const base = this.options.natsSettings ?? (this.options.nats ? { url: `nats://${this.nc.getServer()}` } : natsSettingsFromEnv());
+    const auth = this.options.providerAuth;
+    if (!auth) return natsSettingsToEnv(base);
+    // Providers get their own, narrower identity (docs/security.md), never the host's.
+    const { user: _u, password: _p, token: _t, nkeySeed: _n, credsFile: _c, ...rest } = base;
+    return natsSettingsToEnv({ ...rest, nkeySeed: auth.nkeySeed, credsFile: auth.credsFile });
   }
 
   onStop(hook: StopHook): void {

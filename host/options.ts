@@ -4,6 +4,19 @@ import type { Logger } from '../lib/logger.js';
 import type { NatsSettings } from '../lib/nats-connection.js';
 import type { ProviderPluginOptions } from './plugins/providers.js';
 import type { RuntimeOptions } from './runtime/mod.js';
+import type { PolicyOptions } from './admission/policy.js';
+import type { CredentialResolver } from '../lib/oci/credentials.js';
+
+/** Where and how a host pulls OCI images (lib/oci). */
+export interface OciOptions {
+  /** The machine's shared cache (default `<lattice home>/cache/oci`). */
+  cacheDir?: string;
+  /** Registries (`host:port`) this host may reach over plain HTTP. */
+  insecureRegistries?: string[];
+  /** Default: env, `lattice registry login` entries, docker's config.json. */
+  credentials?: CredentialResolver;
+  timeoutMs?: number;
+}
 
 /** Default deadline for draining in-flight work on stop. */
 export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
@@ -53,6 +66,19 @@ export interface HostOptions {
   /** Largest control request body accepted (default MAX_CTL_REQUEST_BYTES). */
   maxRequestBytes?: number;
   logger?: Logger;
+  /**
+   * Account public keys (`A...`) whose signed components this host runs; when set, unsigned,
+   * foreign-signed and altered components are refused (docs/security.md).
+   */
+  trustedIssuers?: string[];
+  /**
+   * The NATS identity given to provider processes instead of the host's own (an nkey seed or file,
+   * or a creds file): on a secured lattice, the provider user limited to invocation subjects.
+   */
+  providerAuth?: { nkeySeed?: string; credsFile?: string };
+  /** The policy service asked before starts and link puts. */
+  policy?: PolicyOptions;
+  oci?: OciOptions;
   /** Component runtime settings, or `false` for a host that runs no components. */
   runtime?: false | Omit<RuntimeOptions, 'importHandler' | 'logger'>;
   /** Provider supervisor settings, or `false` for a host that runs no providers. */

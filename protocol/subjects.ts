@@ -67,6 +67,19 @@ export const ctl = {
   ],
 } as const;
 
+/**
+ * The policy hook: hosts send PolicyRequests to the subject they are configured with
+ * (`--policy-subject`); this is the conventional one, where the example policy service listens.
+ */
+export const policy = {
+  defaultSubject: (lattice: string) => `wasmbus.policy.${assertToken('lattice', lattice)}`,
+  /** A configured subject must be a plain subject (no wildcards) to request on. */
+  check: (subject: string) => {
+    for (const token of subject.split('.')) assertToken('policy subject token', token);
+    return subject;
+  },
+} as const;
+
 /** Queue group for lattice-wide control requests: exactly one host answers each. */
 export const CTL_QUEUE_GROUP = 'lattice.ctl';
 

@@ -17,6 +17,31 @@ interface HostFlags {
   wadm?: boolean;
   maxMemory?: string;
   jsDomain?: string;
+  trustedIssuers?: string;
+  policySubject?: string;
+  policyTimeout?: string;
+  allowInsecureRegistry?: string[];
+  ociCacheDir?: string;
+  providerNkey?: string;
+  providerCreds?: string;
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function providerAuth(flags: HostFlags): { nkeySeed?: string; credsFile?: string } | undefined {
+  const nkeySeed = flags.providerNkey ?? process.env.LATTICE_PROVIDER_NKEY;
+  const credsFile = flags.providerCreds ?? process.env.LATTICE_PROVIDER_CREDS;
+  return nkeySeed || credsFile ? { nkeySeed, credsFile } : undefined;
+}
+
+/** Account keys are 56 base32 characters starting with A. */
+function issuers(value: string | undefined): string[] {
+  const keys = list(value);
+  const bad = keys.find((k) => !/^A[A-Z2-7]{55}$/.test(k));
+  if (bad) throw new CliError(`--trusted-issuers: ${JSON.stringify(bad)} is not an account public key (A... , 56 characters)`);
+  return keys;
 }
 
 function positiveInt(flag: string, value: string | undefined): number | undefined {
@@ -84,6 +109,13 @@ export function register(program: Command): void {
     .option('--data-dir <dir>', 'data directory (env LATTICE_DATA_DIR, default ~/.lattice)')
     .option('--max-memory <MB>', 'size worker pools and guest memory caps for a machine of this much memory (docs/edge.md)')
     .option('--js-domain <domain>', 'JetStream domain of the lattice buckets (env LATTICE_JS_DOMAIN; "hub" on a leaf node)')
+    .option('--trusted-issuers <keys>', 'run only components signed by these issuers (comma-separated account keys; env LATTICE_TRUSTED_ISSUERS)')
+    .option('--policy-subject <subject>', 'ask this policy service before starts and link puts (env LATTICE_POLICY_SUBJECT; e.g. wasmbus.policy.<lattice>)')
+    .option('--policy-timeout <ms>', 'how long to wait for a policy decision before denying (default 2000)')
+    .option('--allow-insecure-registry <host:port>', 'registry this host may pull from over plain HTTP (repeatable; env LATTICE_INSECURE_REGISTRIES)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--provider-nkey <seed-or-file>', 'NATS nkey for provider processes instead of the host\'s (env LATTICE_PROVIDER_NKEY)')
+    .option('--provider-creds <file>', 'NATS creds file for provider processes instead of the host\'s (env LATTICE_PROVIDER_CREDS)')
+    .option('--oci-cache-dir <dir>', 'shared cache of pulled OCI artifacts (default <lattice home>/cache/oci)')
     .option('--wadm', 'also run wadm (scheduler and API) in this process, on the host\'s connection')
     .action(async (flags: HostFlags, command: Command) => {
       const opts = globalOptions(command);
@@ -147,6 +179,16 @@ async function runHost(
       kvReplicas: positiveInt('--kv-replicas', flags.kvReplicas),
       dataDir: dataDir(flags.dataDir),
       jsDomain: flags.jsDomain,
+      providerAuth: providerAuth(flags),
+      trustedIssuers: issuers(flags.trustedIssuers ?? process.env.LATTICE_TRUSTED_ISSUERS),
+      policy: {
+        subject: flags.policySubject ?? process.env.LATTICE_POLICY_SUBJECT,
+        timeoutMs: positiveInt('--policy-timeout', flags.policyTimeout),
+      },
+      oci: {
+        insecureRegistries: [...(flags.allowInsecureRegistry ?? []), ...list(process.env.LATTICE_INSECURE_REGISTRIES)],
+        cacheDir: flags.ociCacheDir,
+      },
       ...(flags.maxMemory === undefined ? {} : { runtime: memoryBudget(positiveInt('--max-memory', flags.maxMemory) as number) }),
     });
   } catch (error) {

@@ -26,6 +26,11 @@ const COMMANDS: Record<string, Loader> = {
   new: () => import('./new.js'),
   push: () => import('./push.js'),
   secret: () => import('./secret.js'),
+  claims: () => import('./claims.js'),
+  keys: () => import('./keys.js'),
+  registry: () => import('./registry.js'),
+  ctx: () => import('./ctx.js'),
+  secure: () => import('./secure.js'),
 };
 
 /**

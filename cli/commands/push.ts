@@ -3,43 +3,94 @@ import type { Command } from 'commander';
 import { ArtifactRefError, openArtifactStore, parseNameTag, pushArtifact } from '../../protocol/artifacts.js';
 import { checkComponentBytes } from '../../host/runtime/binary-check.js';
 import { latticeJsDomain } from '../../host/stores/kv.js';
-import { CliError, withLattice } from '../context.js';
-import { emit } from '../output.js';
+import { defaultCredentials, formatOciRef, OciError, OciRefError, parseOciRef, pushComponent, RegistryClient } from '../../lib/oci/mod.js';
+import { CliError, globalOptions, withLattice } from '../context.js';
+import { emit, parsePairs } from '../output.js';
 
 interface PushFlags {
   name?: string;
   jsDomain?: string;
+  insecure?: boolean;
+  annotation?: string[];
+}
+
+async function readComponent(file: string): Promise<Uint8Array> {
+  const bytes = await readFile(file).catch((cause: NodeJS.ErrnoException) => {
+    throw new CliError(`cannot read ${file}: ${cause.code === 'ENOENT' ? 'no such file' : cause.message}`, { cause });
+  });
+  try {
+    checkComponentBytes(new Uint8Array(bytes));
+  } catch (cause) {
+    throw new CliError(`${file} is not a component: ${(cause as Error).message}`, { cause });
+  }
+  return new Uint8Array(bytes);
+}
+
+/** `lattice push oci://REGISTRY/REPO:TAG FILE`: the Wasm OCI artifact layout, as wash pushes it. */
+async function pushOci(target: string, file: string, flags: PushFlags, command: Command): Promise<void> {
+  let ref;
+  try {
+    ref = parseOciRef(target);
+  } catch (error) {
+    throw new CliError((error as OciRefError).message);
+  }
+  const bytes = await readComponent(file);
+  const insecure = [...(process.env.LATTICE_INSECURE_REGISTRIES ?? '').split(',').map((s) => s.trim()).filter(Boolean)];
+  if (flags.insecure) insecure.push(ref.registry);
+  const client = new RegistryClient({ credentials: defaultCredentials(), insecure });
+  // The artifact's config lists the component's world, as the Wasm OCI artifact spec asks.
+  const { componentInterfaces } = await import('../../components/tools/inspect.js');
+  const world = await componentInterfaces(bytes).catch(() => ({ imports: [], exports: [] }));
+  let annotations: Record<string, string>;
+  try {
+    annotations = parsePairs(flags.annotation ?? [], 'annotation');
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+  try {
+    const result = await pushComponent(client, ref, bytes, world, annotations);
+    emit(globalOptions(command), { ref: result.ref, manifest_digest: result.manifestDigest, digest: result.digest, size: result.size }, () =>
+      `pushed ${result.ref} (manifest ${result.manifestDigest}, component ${result.digest}, ${result.size} bytes)\n  pinned: ${formatOciRef({ ...ref, tag: undefined, digest: result.manifestDigest })}`,
+    );
+  } catch (error) {
+    if (error instanceof OciError) throw new CliError(`push to ${formatOciRef(ref)} failed: ${error.message}`, { cause: error });
+    throw error;
+  }
 }
 
 /**
  * `lattice push FILE [--name NAME:TAG]`: puts a component into the lattice's artifact object store
  * so that hosts without registry access load it as `nats://NAME:TAG` (or `nats://sha256:<hex>`).
+ * `lattice push oci://REGISTRY/REPO:TAG FILE` publishes it to an OCI registry instead.
  */
 export function register(program: Command): void {
   program
     .command('push')
-    .argument('<file>', 'component (.wasm) to push')
-    .option('--name <name:tag>', 'name and tag to point at it (tag defaults to "latest")')
-    .option('--js-domain <domain>', 'JetStream domain of the lattice buckets (env LATTICE_JS_DOMAIN; "hub" from a leaf)')
-    .description('store a component in the lattice (JetStream object store), addressed by digest and name:tag')
-    .action(async (file: string, flags: PushFlags, command: Command) => {
+    .argument('<target-or-file>', 'oci://REGISTRY/REPO:TAG to publish to a registry, or the component to store in the lattice')
+    .argument('[file]', 'the component (.wasm), after an oci:// target')
+    .option('--name <name:tag>', 'lattice store: name and tag to point at it (tag defaults to "latest")')
+    .option('--js-domain <domain>', 'lattice store: JetStream domain of the lattice buckets (env LATTICE_JS_DOMAIN; "hub" from a leaf)')
+    .option('--insecure', 'registry: allow plain HTTP to this registry (env LATTICE_INSECURE_REGISTRIES lists more)')
+    .option('--annotation <k=v>', 'registry: manifest annotation (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .description('publish a component: to an OCI registry (oci://...) or into the lattice (JetStream object store)')
+    .action(async (first: string, second: string | undefined, flags: PushFlags, command: Command) => {
+      if (first.startsWith('oci://')) {
+        if (second === undefined) throw new CliError('push oci://REGISTRY/REPO:TAG needs the component file after it');
+        await pushOci(first, second, flags, command);
+        return;
+      }
+      if (second !== undefined) throw new CliError(`a registry target starts with oci:// (got ${JSON.stringify(first)})`);
+      const file = first;
       let target;
       try {
         target = flags.name === undefined ? undefined : parseNameTag(flags.name);
       } catch (error) {
         throw new CliError((error as ArtifactRefError).message);
       }
-      const bytes = await readFile(file).catch((cause: NodeJS.ErrnoException) => {
-        throw new CliError(`cannot read ${file}: ${cause.code === 'ENOENT' ? 'no such file' : cause.message}`, { cause });
-      });
-      try {
-        checkComponentBytes(new Uint8Array(bytes));
-      } catch (cause) {
-        throw new CliError(`${file} is not a component: ${(cause as Error).message}`, { cause });
-      }
+      const bytes = await readComponent(file);
       await withLattice(command, async ({ nc, lattice, opts }) => {
         const store = await openArtifactStore(nc, lattice, latticeJsDomain(flags.jsDomain));
-        const result = await pushArtifact(store, new Uint8Array(bytes), target);
+        const result = await pushArtifact(store, bytes, target);
         emit(opts, result, () => `${result.ref} ${result.digest} (${result.size} bytes${result.uploaded ? '' : ', already stored'})`);
       });
     });

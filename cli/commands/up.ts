@@ -6,6 +6,9 @@ import { createControlClient } from '../../protocol/mod.js';
 import { CliError, globalOptions, latticeName, natsSettings } from '../context.js';
 import { dataDir, layout, type Layout } from '../local/data-dir.js';
 import { binaryAvailable, lastLines, runningPid, startProcess, stopPid, type Started } from '../local/processes.js';
+import { connect as netConnect } from 'node:net';
+import { readContexts, writeContexts } from '../contexts.js';
+import { secureSetup, type SecureSetup } from '../local/secure.js';
 
 const NATS_BIN = process.env.NATS_SERVER_BIN ?? 'nats-server';
 const CLI_ENTRY = fileURLToPath(new URL('../main.js', import.meta.url));
@@ -53,6 +56,43 @@ async function ensureNats(settings: NatsSettings, dirs: Layout, detach: boolean)
   return proc;
 }
 
+function listening(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = netConnect({ host, port });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * `--secure`: a NATS server of its own with nkey users and permissions (docs/security.md), the
+ * host on the host user, provider processes on the provider user, and a CLI context `local` on
+ * the CLI user, made current so that the next commands reach the lattice.
+ */
+async function startSecureNats(settings: NatsSettings, lattice: string, dirs: Layout, detach: boolean): Promise<{ proc: Started; setup: SecureSetup; cli: NatsSettings }> {
+  const url = new URL(settings.url.split(',')[0]!.replace(/^nats:/, 'http:'));
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) throw new CliError(`--secure starts a local NATS server; ${settings.url} is not local`);
+  const port = url.port || '4222';
+  if (await listening(host, Number(port))) {
+    throw new CliError(`something already listens at ${settings.url}; --secure starts its own NATS server (stop that one, or give another --nats-url)`);
+  }
+  if (!binaryAvailable(NATS_BIN)) throw new CliError(NATS_INSTALL_HELP);
+  mkdirSync(dirs.nats, { recursive: true });
+  const setup = await secureSetup(dirs.root, lattice, { host, port }, dirs.nats);
+  const cli: NatsSettings = { url: settings.url, nkeySeed: setup.seeds.cli, tlsCa: settings.tlsCa, tlsCert: settings.tlsCert, tlsKey: settings.tlsKey };
+  const proc = startProcess(dirs, 'nats', NATS_BIN, ['-c', setup.serverConfig], detach);
+  await waitUntil('nats-server', () => natsAnswers(cli), proc, 10_000);
+  return { proc, setup, cli };
+}
+
+async function saveLocalContext(cli: NatsSettings, lattice: string): Promise<void> {
+  const file = readContexts();
+  file.contexts.local = { nats_url: cli.url, lattice, nats_nkey: cli.nkeySeed };
+  file.current = 'local';
+  await writeContexts(file);
+}
+
 function forwardedFlags(command: Command): string[] {
   const opts = globalOptions(command);
   const flags: string[] = [];
@@ -77,6 +117,7 @@ interface UpFlags {
   detach?: boolean;
   label?: string[];
   wadm?: boolean;
+  secure?: boolean;
 }
 
 export function register(program: Command): void {
@@ -87,6 +128,7 @@ export function register(program: Command): void {
     .option('-d, --detach', 'leave everything running in the background and return')
     .option('--label <k=v>', 'label for the host (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--no-wadm', 'do not run wadm in the host process (run `lattice wadm` elsewhere)')
+    .option('--secure', 'start NATS with nkey users and permissions (host, CLI, providers) and save a CLI context "local" for them')
     .action(async (flags: UpFlags, command: Command) => {
       const opts = globalOptions(command);
       const settings = natsSettings(opts);
@@ -101,16 +143,26 @@ export function register(program: Command): void {
         return;
       }
       try {
-        const nats = await ensureNats(settings, dirs, detach);
-        if (nats) started.push(nats);
-        process.stdout.write(nats ? `started nats-server (pid ${nats.pid}) at ${settings.url}\n` : `using NATS at ${settings.url}\n`);
-
-        const hostArgs = [CLI_ENTRY, ...forwardedFlags(command), 'host', '--data-dir', dirs.root];
+        let clientSettings = settings;
+        const hostArgs = [CLI_ENTRY];
+        if (flags.secure) {
+          const secure = await startSecureNats(settings, lattice, dirs, detach);
+          started.push(secure.proc);
+          clientSettings = secure.cli;
+          process.stdout.write(`started nats-server (pid ${secure.proc.pid}) at ${settings.url} with nkey users (${secure.setup.dir})\n`);
+          const forwarded = forwardedFlags(command).filter((f, i, all) => !/^--nats-(user|password|token|nkey|creds)$/.test(f) && !/^--nats-(user|password|token|nkey|creds)$/.test(all[i - 1] ?? ''));
+          hostArgs.push(...forwarded, '--nats-nkey', secure.setup.seeds.host, 'host', '--data-dir', dirs.root, '--provider-nkey', secure.setup.seeds.provider);
+        } else {
+          const nats = await ensureNats(settings, dirs, detach);
+          if (nats) started.push(nats);
+          process.stdout.write(nats ? `started nats-server (pid ${nats.pid}) at ${settings.url}\n` : `using NATS at ${settings.url}\n`);
+          hostArgs.push(...forwardedFlags(command), 'host', '--data-dir', dirs.root);
+        }
         for (const label of flags.label ?? []) hostArgs.push('--label', label);
         if (flags.wadm !== false) hostArgs.push('--wadm');
         const host = startProcess(dirs, 'host', process.execPath, hostArgs, detach);
         started.push(host);
-        const nc = await connectOnce(settings, 'lattice-up');
+        const nc = await connectOnce(clientSettings, 'lattice-up');
         try {
           const ctl = createControlClient(nc, lattice);
           await waitUntil('host', async () => (await ctl.pingHosts({ timeoutMs: 300 })).length > 0, host, 20_000);
@@ -118,6 +170,10 @@ export function register(program: Command): void {
           await nc.close();
         }
         process.stdout.write(`started host (pid ${host.pid})${flags.wadm !== false ? ' with wadm' : ''} in lattice "${lattice}"; logs in ${dirs.logs}\n`);
+        if (flags.secure) {
+          await saveLocalContext(clientSettings, lattice);
+          process.stdout.write('CLI context "local" (the CLI user) is now current: lattice commands use it; a client without credentials is refused\n');
+        }
       } catch (error) {
         for (const proc of started.reverse()) await stopPid(proc.pid, proc.name === 'nats' ? 'SIGINT' : 'SIGTERM');
         throw error;

@@ -1,9 +1,9 @@
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { latticeHome } from '../../lib/home.js';
 
 /** Where `lattice up` keeps NATS data, pid files and logs: `--data-dir`, LATTICE_DATA_DIR or ~/.lattice. */
 export function dataDir(flag?: string): string {
-  return flag ?? process.env.LATTICE_DATA_DIR ?? join(homedir(), '.lattice');
+  return flag ?? latticeHome();
 }
 
 export const layout = (root: string) => ({

@@ -10,6 +10,7 @@ import {
 } from '../../protocol/mod.js';
 import type { NatsConnection } from 'nats';
 import type { EventPublisher } from '../events.js';
+import type { PolicyClient } from '../admission/policy.js';
 import type { ConfigStore } from '../stores/config-store.js';
 import type { SecretStore } from '../stores/secret-store.js';
 import type { LinkStore } from '../stores/link-store.js';
@@ -24,6 +25,8 @@ export interface DataDeps {
   /** Secret names a link refers to must exist (their values are not read here). */
   secrets?: SecretStore;
   events: EventPublisher;
+  /** Asked before a link is stored. */
+  policy?: PolicyClient;
 }
 
 /** The config name is the subject's last token; it must also be a valid KV key and identifier. */
@@ -34,7 +37,7 @@ function configName(ctx: RequestContext): { ok: true; name: string } | { ok: fal
 }
 
 /** Lattice-wide config and link operations; any one host (queue group) serves each request. */
-export function dataHandlers({ nc, lattice, config, links, secrets, events }: DataDeps): Partial<Record<CtlOp, BuiltinHandler>> {
+export function dataHandlers({ nc, lattice, config, links, secrets, events, policy }: DataDeps): Partial<Record<CtlOp, BuiltinHandler>> {
   return {
     'config.put': async (body, ctx) => {
       const name = configName(ctx);
@@ -81,6 +84,8 @@ export function dataHandlers({ nc, lattice, config, links, secrets, events }: Da
       );
       const refusal = refusals.find((r): r is string => r !== null);
       if (refusal) return fail(`link refused: ${refusal}`);
+      const decision = await policy?.evaluate('putLink', { link }, { id: link.source_id });
+      if (decision && !decision.permitted) return fail(`link refused by policy: ${decision.reason}`);
       await links.put(link);
       events.publish('linkdef_set', link);
       return ok();

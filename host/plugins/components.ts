@@ -10,6 +10,8 @@ import type { Host } from '../host.js';
 import type { LocalTargets } from '../router/local-targets.js';
 import { ComponentRuntime, type ComponentInfo, type HttpRequest, type RuntimeOptions, type StreamingHttpRequest } from '../runtime/mod.js';
 import type { BuiltinInterfaces } from './builtin-interfaces.js';
+import type { ImageGate } from '../admission/gate.js';
+import { policyClaims, UntrustedComponentError } from '../admission/trust.js';
 
 function isStreaming(body: unknown): body is AsyncIterable<Uint8Array> {
   return typeof body === 'object' && body !== null && Symbol.asyncIterator in body;
@@ -36,13 +38,17 @@ export class ComponentPlugin {
     readonly runtime: ComponentRuntime,
     private readonly targets: LocalTargets,
     private readonly builtins: BuiltinInterfaces,
+    private readonly gate?: ImageGate,
   ) {}
 
-  static attach(host: Host, targets: LocalTargets, options: RuntimeOptions, builtins: BuiltinInterfaces): ComponentPlugin {
+  static attach(host: Host, targets: LocalTargets, options: RuntimeOptions, builtins: BuiltinInterfaces, gate?: ImageGate): ComponentPlugin {
     const runtime = new ComponentRuntime({ logger: host.log.child({ component: 'runtime' }), ...options });
-    const plugin = new ComponentPlugin(host, runtime, targets, builtins);
+    const plugin = new ComponentPlugin(host, runtime, targets, builtins, gate);
     host.control.register('component.scale', (req) => plugin.scale(req));
     host.control.register('component.update', async (req) => {
+      const existing = runtime.get(req.component_id);
+      const refusal = await plugin.admit(req.component_id, req.new_image_ref, existing?.max_instances ?? 0, req.annotations ?? existing?.annotations ?? {});
+      if (refusal) return fail(`update of ${req.component_id} refused: ${refusal}`);
       try {
         const info = await host.work.track(runtime.update(req.component_id, req.new_image_ref, req.annotations));
         host.inventory.upsertComponent(describe(info));
@@ -68,6 +74,14 @@ export class ComponentPlugin {
       const message = `component ${req.component_id} already runs ${existing.image_ref}; use update (or allow_update) to change its image`;
       this.emitFailed(req, message);
       return fail(message);
+    }
+    if (req.count > 0 && existing?.image_ref !== req.image_ref) {
+      const refusal = await this.admit(req.component_id, req.image_ref, req.count, req.annotations);
+      if (refusal) {
+        const message = `scale of ${req.component_id} refused: ${refusal}`;
+        this.emitFailed(req, message);
+        return fail(message);
+      }
     }
     this.builtins.setComponentConfig(req.component_id, req.count > 0 ? req.config : []);
     const secretProblems = (await this.builtins.secrets?.grant(req.component_id, req.count > 0 ? req.secrets : [])) ?? [];
@@ -119,6 +133,28 @@ export class ComponentPlugin {
       this.emitFailed(req, message);
       return fail(`scale of ${req.component_id} failed: ${message}`);
     }
+  }
+
+  /**
+   * Trust and policy before an image starts (a new component, or a new image for a running one):
+   * the reason it may not run, or null. Loading errors are left to the runtime's own report.
+   */
+  async admit(componentId: string, imageRef: string, maxInstances: number, annotations: Record<string, string>): Promise<string | null> {
+    if (!this.gate || (this.gate.trustedIssuers.length === 0 && !this.host.policy.configured)) return null;
+    let claims;
+    try {
+      claims = await this.gate.inspect(imageRef);
+    } catch (error) {
+      if (!(error instanceof UntrustedComponentError)) return null; // the runtime's load reports it
+      this.host.policy.record('startComponent', { id: componentId, imageRef }, { permitted: false, reason: error.reason });
+      return error.message;
+    }
+    const decision = await this.host.policy.evaluate(
+      'startComponent',
+      { componentId, imageRef, maxInstances, annotations, claims: policyClaims(claims) },
+      { id: componentId, imageRef },
+    );
+    return decision.permitted ? null : `denied by policy: ${decision.reason}`;
   }
 
   private emitScaled(info: ComponentInfo): void {

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fail, ok, type Link, type StartProviderRequest } from '../../protocol/mod.js';
-import { loadProvider } from '../../providers/registry.js';
+import { loadProvider, resolveAlias, UnknownProviderImageError } from '../../providers/registry.js';
+import { describeArtifact, looksLikeOciRef, OciCache, OciError, OciRefError, parseOciRef, type RegistryClient } from '../../lib/oci/mod.js';
 import { ProviderRunner } from '../../providers/sdk/runner.js';
 import type { Health } from '../../providers/sdk/types.js';
 import type { Host } from '../host.js';
@@ -25,6 +26,8 @@ interface Running {
 export interface ProviderPluginOptions {
   /** Mode for start requests that do not say (default `builtin`). */
   defaultMode?: 'builtin' | 'process';
+  /** Registry access, to say what an OCI image that is not a known provider holds. */
+  oci?: { client: RegistryClient; cacheDir: string };
 }
 
 /**
@@ -78,6 +81,14 @@ export class ProviderPlugin {
       return this.failed(req, `provider ${req.provider_id} already runs ${existing.imageRef}`);
     }
     const mode = req.mode ?? this.options.defaultMode ?? 'builtin';
+    const unknown = await this.checkImage(req.provider_ref);
+    if (unknown) return this.failed(req, unknown);
+    const decision = await this.host.policy.evaluate(
+      'startProvider',
+      { providerId: req.provider_id, imageRef: req.provider_ref, annotations: req.annotations, claims: null },
+      { id: req.provider_id, imageRef: req.provider_ref },
+    );
+    if (!decision.permitted) return this.failed(req, `start of ${req.provider_id} refused: denied by policy: ${decision.reason}`);
     try {
       const handle = mode === 'builtin' ? await this.startBuiltin(req) : await this.startProcess(req);
       this.running.set(req.provider_id, {
@@ -105,6 +116,26 @@ export class ProviderPlugin {
       return ok();
     } catch (error) {
       return this.failed(req, (error as Error).message);
+    }
+  }
+
+  /**
+   * Known provider images (wasmCloud's names included) start the builtin providers. Any other
+   * registry image is pulled far enough to say what it is: wasmCloud's provider archives hold
+   * native binaries for its Rust host and cannot run here, and a component is not a provider.
+   */
+  private async checkImage(ref: string): Promise<string | null> {
+    if (resolveAlias(ref)) return null;
+    const unknown = new UnknownProviderImageError(ref).message;
+    if (!this.options.oci || !looksLikeOciRef(ref)) return unknown;
+    try {
+      const { kind } = await describeArtifact({ client: this.options.oci.client, cache: new OciCache(this.options.oci.cacheDir) }, parseOciRef(ref));
+      if (kind === 'provider-archive') return `${ref} is a wasmCloud provider archive (native binaries for wasmCloud's host), which this host cannot run; ${unknown}`;
+      if (kind === 'component') return `${ref} is a Wasm component, not a provider: scale it as a component; ${unknown}`;
+      return `${ref} is neither a provider this host knows nor a Wasm artifact; ${unknown}`;
+    } catch (error) {
+      if (error instanceof OciError || error instanceof OciRefError) return `cannot start provider image ${ref}: ${error.message}`;
+      throw error;
     }
   }
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { looksLikeOciRef, OCI_SCHEME } from '../../lib/oci/reference.js';
 import { ImageLoadError } from './errors.js';
 
 export interface ResolveOptions {
@@ -62,10 +63,11 @@ export async function resolveImage(
   ref: string,
   options: ResolveOptions & { loaders?: readonly ImageLoader[] } = {},
 ): Promise<Uint8Array> {
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(ref)?.[1]?.toLowerCase();
+  // `ghcr.io/org/app:1.0` has no scheme: a registry-qualified name is an OCI image, as in wasmCloud.
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(ref)?.[1]?.toLowerCase() ?? (looksLikeOciRef(ref) ? OCI_SCHEME : undefined);
   const loaders = options.loaders ?? defaultLoaders;
   if (!scheme) {
-    throw new ImageLoadError(ref, `not a URL with a scheme; use file:///absolute/path.wasm or file://relative/path.wasm`);
+    throw new ImageLoadError(ref, `not a URL with a scheme nor a registry image; use file:///absolute/path.wasm, file://relative/path.wasm or REGISTRY/REPO:TAG`);
   }
   const loader = loaders.find((l) => l.schemes.includes(scheme));
   if (!loader) {

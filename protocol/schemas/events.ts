@@ -65,6 +65,16 @@ export const eventData = {
     annotations: Annotations,
     reason: z.string(),
   }),
+  /** A policy decision the host asked for (docs/security.md, "Policy"); also a trust refusal. */
+  policy_decision: HostRef.extend({
+    kind: z.enum(['startComponent', 'startProvider', 'putLink']),
+    /** The component or provider id, or the link's source id. */
+    id: Identifier,
+    image_ref: z.string().optional(),
+    permitted: z.boolean(),
+    reason: z.string(),
+    request_id: z.string(),
+  }),
   health_check_passed: HostRef.extend({ provider_id: Identifier }),
   health_check_failed: HostRef.extend({ provider_id: Identifier, message: z.string().optional() }),
 } as const;

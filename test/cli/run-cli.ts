@@ -1,5 +1,15 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CLI_MAIN } from '../kit/hosts.js';
+
+/**
+ * A lattice home of this test process: the developer's contexts, registry logins and keys in
+ * ~/.lattice never change what a test's CLI run does. A test passes LATTICE_DATA_DIR to use its own.
+ */
+const testHome = mkdtempSync(join(tmpdir(), 'lattice-cli-home-'));
+process.once('exit', () => rmSync(testHome, { recursive: true, force: true }));
 
 export interface CliResult {
   code: number | null;
@@ -12,7 +22,7 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI_MAIN, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_TEST_CONTEXT: undefined, LATTICE_LOG: 'warn', ...env },
+      env: { ...process.env, NODE_TEST_CONTEXT: undefined, LATTICE_LOG: 'warn', LATTICE_DATA_DIR: testHome, LATTICE_CONTEXT: undefined, ...env },
     });
     let stdout = '';
     let stderr = '';

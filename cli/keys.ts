@@ -1,0 +1,27 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fromSeed, type KeyPair } from '@nats-io/nkeys';
+import { CliError } from './context.js';
+
+/** A seed given inline (`S...`) or as a file holding one; the seed must be of `prefix` (e.g. `SA`). */
+export function readSeedArg(value: string, prefix: string, what: string): string {
+  const inline = value.trim();
+  const seed = /^S[A-Z]/.test(inline) && !existsSync(inline) ? inline : readKeyFile(value, what);
+  if (!seed.startsWith(prefix)) throw new CliError(`${what} must be a seed starting with ${prefix} (got ${seed.slice(0, 2)}...)`);
+  return seed;
+}
+
+function readKeyFile(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch (cause) {
+    throw new CliError(`${what}: ${path} is neither a seed nor a readable file`, { cause });
+  }
+}
+
+export function keyPairFromSeed(seed: string, what: string): KeyPair {
+  try {
+    return fromSeed(new TextEncoder().encode(seed));
+  } catch (cause) {
+    throw new CliError(`${what} is not a valid nkey seed: ${(cause as Error).message}`, { cause });
+  }
+}
