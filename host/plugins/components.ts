@@ -8,14 +8,10 @@ import {
 } from '../../protocol/mod.js';
 import type { Host } from '../host.js';
 import type { LocalTargets } from '../router/local-targets.js';
-import { ComponentRuntime, type ComponentInfo, type HttpRequest, type RuntimeOptions, type StreamingHttpRequest } from '../runtime/mod.js';
+import { ComponentRuntime, type ComponentInfo, type RuntimeOptions, type StreamingHttpRequest } from '../runtime/mod.js';
 import type { BuiltinInterfaces } from './builtin-interfaces.js';
 import type { ImageGate } from '../admission/gate.js';
 import { policyClaims, UntrustedComponentError } from '../admission/trust.js';
-
-function isStreaming(body: unknown): body is AsyncIterable<Uint8Array> {
-  return typeof body === 'object' && body !== null && Symbol.asyncIterator in body;
-}
 
 function describe(info: ComponentInfo): ComponentDescription {
   return {
@@ -118,12 +114,9 @@ export class ComponentPlugin {
         if (call.ref.namespace !== 'wasi' || call.ref.package !== 'http' || call.ref.interface !== 'incoming-handler') {
           return this.runtime.invoke(info.id, call.interface, call.function, call.args, { deadlineMs });
         }
-        // An in-process caller (the http-server in this host) may pass a body still arriving: then
-        // both bodies stream. Over NATS the request is whole data and so is the answer.
-        const request = call.args[0] as StreamingHttpRequest;
-        return isStreaming(request.body)
-          ? this.runtime.streamHttp(info.id, request, { deadlineMs })
-          : this.runtime.handleHttp(info.id, request as HttpRequest, { deadlineMs });
+        // The request body may still be arriving (an AsyncIterable, in this process or a byte
+        // stream across the lattice) or be whole; the answer streams when the guest streams it.
+        return this.runtime.streamHttp(info.id, call.args[0] as StreamingHttpRequest, { deadlineMs });
       });
       this.host.inventory.upsertComponent(describe(info));
       this.emitScaled(info);

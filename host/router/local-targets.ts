@@ -33,6 +33,41 @@ export interface LocalCall {
 }
 
 /**
+ * An in-process call as its target sees it. The abort signal exists only if the target asks for
+ * it: components (most local calls) never do, and a timer per call is measurable on the request
+ * path.
+ */
+class LocalIncomingCall implements IncomingCall {
+  readonly target: string;
+  readonly interface: string;
+  readonly ref: IncomingCall['ref'];
+  readonly function: string;
+  readonly args: unknown[];
+  readonly source: string;
+  readonly linkName: string;
+  readonly traceparent: string | undefined;
+  readonly deadline: number;
+  private abort: AbortSignal | undefined;
+
+  constructor(readonly lattice: string, call: LocalCall) {
+    this.target = call.target;
+    this.interface = call.interface;
+    this.ref = parseInterfaceName(call.interface);
+    this.function = call.function;
+    this.args = call.args;
+    this.source = call.source;
+    this.linkName = call.linkName;
+    this.traceparent = call.traceparent;
+    this.deadline = call.deadline;
+  }
+
+  get signal(): AbortSignal {
+    this.abort ??= AbortSignal.timeout(Math.max(0, this.deadline - Date.now()));
+    return this.abort;
+  }
+}
+
+/**
  * Targets that run in this host process. A call from this process goes straight to the handler
  * (no NATS); the same handler is also served on the target's invocation subject, in the target's
  * queue group, so that callers on other hosts reach it and share the load with other hosts that
@@ -84,27 +119,7 @@ export class LocalTargets {
   async call(call: LocalCall): Promise<CallOutcome> {
     const entry = this.entries.get(call.target);
     if (!entry) throw new Error(`target ${call.target} is not running in this host`);
-    const controller = new AbortController();
-    const remaining = call.deadline - Date.now();
-    const timer = setTimeout(() => controller.abort(), Math.max(0, remaining));
-    try {
-      const incoming: IncomingCall = {
-        lattice: this.lattice,
-        target: call.target,
-        interface: call.interface,
-        ref: parseInterfaceName(call.interface),
-        function: call.function,
-        args: call.args,
-        source: call.source,
-        linkName: call.linkName,
-        traceparent: call.traceparent,
-        deadline: call.deadline,
-        signal: controller.signal,
-      };
-      return await toOutcome(() => entry.handler(incoming));
-    } finally {
-      clearTimeout(timer);
-    }
+    return toOutcome(() => entry.handler(new LocalIncomingCall(this.lattice, call)));
   }
 
   async stop(): Promise<void> {

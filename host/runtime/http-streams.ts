@@ -21,11 +21,11 @@ export interface BodySource {
   error: Error | null;
 }
 
-/** A streamed response: head fields plus a body that ends when the invocation ends. */
+/** A response whose body is whole, or streams and ends when the invocation ends. */
 export interface StreamingHttpResponse {
   status: number;
   headers: Array<[string, string]>;
-  body: AsyncIterable<Uint8Array>;
+  body: Uint8Array | AsyncIterable<Uint8Array>;
 }
 
 /**

@@ -331,10 +331,12 @@ export class ComponentRuntime {
 
   /**
    * Like `handleHttp`, with both bodies streaming: an AsyncIterable request body is read by the
-   * guest as it arrives, and the answer resolves as soon as the guest sets its response, with a
-   * body that yields the guest's writes and ends with the invocation (a failure after the head,
-   * such as a trap or the response size limit, makes the body throw). A guest that fails before
-   * setting a response rejects, as `handleHttp` does.
+   * guest as it arrives. An answer the guest completes without blocking after setting it (and
+   * below 64 KiB) comes whole, its body a Uint8Array. Otherwise it resolves once the guest has
+   * set its response and blocks or writes more, with a body that yields the guest's writes and
+   * ends with the invocation (a failure after the head, such as a trap or the response size
+   * limit, makes the body throw). A guest that fails before setting a response rejects, as
+   * `handleHttp` does.
    */
   streamHttp(componentId: string, request: StreamingHttpRequest, options: InvokeOptions = {}): Promise<StreamingHttpResponse> {
     const streams = this.pool.streams;
@@ -356,13 +358,13 @@ export class ComponentRuntime {
         })
         .then(
           (value) => {
-            if (!headSent) {
-              // The guest answered without a streamed head (an `err` response): whole, as handleHttp.
-              const whole = value as HttpResponse;
-              responseBody.push(whole.body);
-              resolve({ status: whole.status, headers: whole.headers, body: responseBody });
+            if (headSent) {
+              responseBody.end();
+              return;
             }
-            responseBody.end();
+            // The guest finished before its answer had to stream (the common case): whole.
+            const whole = value as HttpResponse;
+            resolve({ status: whole.status, headers: whole.headers, body: whole.body });
           },
           (error: Error) => {
             if (headSent) responseBody.abort(error);

@@ -18,7 +18,19 @@ interface WireRequest {
   scheme: 'http' | 'https';
   authority?: string;
   headers: Array<[string, string]>;
-  body: AsyncIterable<Uint8Array>;
+  /** Empty when the request has no body; otherwise the body as it arrives. */
+  body: Uint8Array | AsyncIterable<Uint8Array>;
+}
+
+const NO_BODY = new Uint8Array(0);
+
+/**
+ * HTTP/1.1 (RFC 9112 6.3): a request has a body only when it says so with Content-Length or
+ * Transfer-Encoding. Most requests do not, and they skip the body stream machinery entirely.
+ */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 interface WireResponse {
@@ -142,7 +154,7 @@ export async function forward(ctx: ProviderContext<unknown>, req: IncomingMessag
     scheme: 'http',
     authority: req.headers.host,
     headers: toPairs(req),
-    body: limited(req, opts.maxBodyBytes, state),
+    body: hasBody(req) ? limited(req, opts.maxBodyBytes, state) : NO_BODY,
   };
   let response: WireResponse;
   try {
