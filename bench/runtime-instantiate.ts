@@ -21,7 +21,6 @@ import { TranspileCache } from '../host/runtime/transpile-cache.js';
 import { BridgeClient } from '../host/runtime/worker/bridge-client.js';
 import { buildImports } from '../host/runtime/worker/imports.js';
 import { Wasm } from '../host/runtime/wasm-api.js';
-import { MessageChannel } from 'node:worker_threads';
 import { summarize, sample } from './runtime-stats.js';
 
 const N = Number(process.argv[2] ?? 2_000);
@@ -33,8 +32,7 @@ async function main(): Promise<void> {
   const logger = pino({ level: 'silent' });
   const cache = new TranspileCache(cacheDir, logger);
   const compiler = new ImageCompiler({ cache, loaders: [await import('../host/runtime/image-loader.js').then((m) => new m.FileImageLoader())], canSatisfy: defaultCanSatisfy });
-  const { port1 } = new MessageChannel();
-  const bridge = new BridgeClient(new SharedArrayBuffer(4), port1, () => undefined, 1_000);
+  const bridge = BridgeClient.unconnected(1_000);
   const kinds: Array<[string, string]> = [
     ['http (wasi:http incoming-handler, WAT)', 'http-hello'],
     ['custom interface (WAT)', 'echo'],

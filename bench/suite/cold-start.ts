@@ -11,7 +11,6 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { MessageChannel } from 'node:worker_threads';
 import { pino } from 'pino';
 import { checkComponentBytes } from '../../host/runtime/binary-check.js';
 import { capMemory, WASM_PAGE } from '../../host/runtime/wasm/memory-cap.js';
@@ -89,15 +88,13 @@ async function steps(path: string, n: number) {
     const glue = (await import(pathToFileURL(image.transpiled.gluePath).href)) as {
       instantiate(get: (name: string) => WebAssembly.Module, imports: unknown): unknown;
     };
-    const { port1 } = new MessageChannel();
-    const bridge = new BridgeClient(new SharedArrayBuffer(4), port1, () => undefined, 1_000);
+    const bridge = BridgeClient.unconnected(1_000);
     const settings = {
       componentId: 'bench', env: [], args: [], reuse: false, reset: image.reset, maxResponseBytes: 1 << 20,
       importNames: image.importNames, builtins: image.builtins,
     };
     const imports = buildImports(settings, bridge, { env: [], args: [], log: () => undefined });
     const inst = summarize(await sample(n, Math.min(50, n), () => glue.instantiate((name) => image.modules[name]!, imports)));
-    port1.close();
     return { readMs, transpileColdMs, transpileCachedMs, compileMs, instantiateP50Us: inst.p50_us, instantiateP99Us: inst.p99_us, n: inst.n };
   } finally {
     await rm(dir, { recursive: true, force: true });

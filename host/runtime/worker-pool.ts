@@ -10,7 +10,7 @@ import { serveHostCall, type ImportHandler } from './host-calls.js';
 import type { WorkerInit } from './worker/entry.js';
 import { BODY_IFACE, HttpStreams } from './http-streams.js';
 import { createChannelMemory, RecordKind, RecordReader, RecordWriter } from './channel/records.js';
-import type { Failure, HttpRequest, HttpStreaming, InstanceSettings, MainToWorker, WorkerToMain } from './worker-messages.js';
+import type { Failure, HostCallReply, HttpRequest, HttpStreaming, InstanceSettings, MainToWorker, WorkerToMain } from './worker-messages.js';
 
 const ENTRY = new URL('./worker/entry.js', import.meta.url);
 /** An extra worker (started while others waited on host calls) stops after this long idle. */
@@ -45,14 +45,16 @@ interface Pending {
 
 type Invoke = Extract<MainToWorker, { type: 'invoke' }>;
 
+type HostCall = Extract<WorkerToMain, { type: 'host-call' }>;
+type HostDrop = Extract<WorkerToMain, { type: 'host-drop' }>;
+
 class WorkerSlot {
   readonly worker: Worker;
-  readonly control = new SharedArrayBuffer(4);
-  readonly controlView = new Int32Array(this.control);
   private readonly replyPort: MessagePort;
   private readonly channel = createChannelMemory();
   private readonly invocations = new RecordWriter(this.channel.toWorker);
   private readonly results = new RecordReader(this.channel.toMain);
+  private readonly replies = new RecordWriter(this.channel.replies);
   readonly loads = new Map<string, Promise<void>>();
   private readonly loadWaiters = new Map<string, { resolve(): void; reject(e: Error): void }>();
   current: { id: number; pending: Pending } | null = null;
@@ -69,7 +71,6 @@ class WorkerSlot {
     this.replyPort = channel.port1;
     this.worker = new Worker(ENTRY, {
       workerData: {
-        control: this.control,
         replyPort: channel.port2,
         channel: this.channel,
         bridgeTimeoutMs: pool.bridgeTimeoutMs,
@@ -109,6 +110,8 @@ class WorkerSlot {
     if (this.dead) return;
     for (let record = this.results.next(); record; record = this.results.next()) {
       if (record.kind === RecordKind.Result) this.onMessage({ type: 'result', id: record.id, ...(record.message as object) } as WorkerToMain);
+      else if (record.kind === RecordKind.HostCall) this.hostCall({ type: 'host-call', seq: record.id, ...(record.message as object) } as HostCall);
+      else if (record.kind === RecordKind.HostDrop) this.hostDrop({ type: 'host-drop', ...(record.message as object) } as HostDrop);
     }
     void this.results.wait().then(() => this.pumpResults());
   }
@@ -133,34 +136,10 @@ class WorkerSlot {
         return;
       }
       case 'host-call':
-        this.hostCallsInFlight++;
-        this.pool.onBlocked();
-        // Streamed HTTP bodies are the runtime's own: they never reach the import handler.
-        void serveHostCall(
-          message.iface === BODY_IFACE ? this.pool.streams.handler : this.pool.importHandler,
-          this.pool.logger, message.seq, message.componentId, message.iface, message.fn, message.args, message.linkName,
-        ).then(
-          (reply) => {
-            this.hostCallsInFlight--;
-            if (message.iface === BODY_IFACE && message.fn === 'send' && reply.ok) this.exchanges.push(reply.value as number);
-            if (this.dead) {
-              this.releaseExchanges();
-              return;
-            }
-            try {
-              this.replyPort.postMessage(reply);
-            } catch (error) {
-              this.replyPort.postMessage({ seq: reply.seq, ok: false, witError: false, message: `reply cannot cross to the worker: ${String(error)}` });
-            }
-            Atomics.store(this.controlView, 0, reply.seq);
-            Atomics.notify(this.controlView, 0);
-          },
-        );
+        this.hostCall(message);
         return;
       case 'host-drop':
-        this.pool.importHandler(message.componentId, message.iface, message.fn, message.args, { linkName: message.linkName }).catch((error: unknown) =>
-          this.pool.logger.debug({ component_id: message.componentId, err: error }, 'resource drop failed'),
-        );
+        this.hostDrop(message);
         return;
       case 'http-head':
         this.pool.streams.head(message.stream, message.status, message.headers);
@@ -177,6 +156,43 @@ class WorkerSlot {
       case 'ready':
         return;
     }
+  }
+
+  private hostCall(message: HostCall): void {
+    this.hostCallsInFlight++;
+    this.pool.onBlocked();
+    // Streamed HTTP bodies are the runtime's own: they never reach the import handler.
+    void serveHostCall(
+      message.iface === BODY_IFACE ? this.pool.streams.handler : this.pool.importHandler,
+      this.pool.logger, message.seq, message.componentId, message.iface, message.fn, message.args, message.linkName,
+    ).then((reply) => {
+      this.hostCallsInFlight--;
+      if (message.iface === BODY_IFACE && message.fn === 'send' && reply.ok) this.exchanges.push(reply.value as number);
+      if (this.dead) {
+        this.releaseExchanges();
+        return;
+      }
+      this.answer(reply);
+    });
+  }
+
+  /** Answers by the reply ring; by the reply port (announced on the ring) when it does not fit. */
+  private answer(reply: HostCallReply): void {
+    const { seq, ...rest } = reply;
+    if (this.replies.tryWrite(RecordKind.Reply, seq, rest)) return;
+    try {
+      this.replyPort.postMessage(reply);
+    } catch (error) {
+      this.replyPort.postMessage({ seq, ok: false, witError: false, message: `reply cannot cross to the worker: ${String(error)}` });
+    }
+    // The ring only announces it; if even that does not fit, the worker's wait times out.
+    if (!this.replies.tryWrite(RecordKind.PortReply, seq, null)) this.pool.logger.error({ seq }, 'reply ring full: a host call will time out');
+  }
+
+  private hostDrop(message: HostDrop): void {
+    this.pool.importHandler(message.componentId, message.iface, message.fn, message.args, { linkName: message.linkName }).catch((error: unknown) =>
+      this.pool.logger.debug({ component_id: message.componentId, err: error }, 'resource drop failed'),
+    );
   }
 
   /** Outgoing HTTP requests the current invocation started; they end with it. */

@@ -6,21 +6,39 @@
 import { decodeValue, encodeValue } from '../../../protocol/rpc/codec.js';
 import { createRing, RingReader, RingWriter } from './ring.js';
 
-export const RecordKind = { Invoke: 1, Result: 2 } as const;
+export const RecordKind = {
+  /** Main to worker: an invocation. */
+  Invoke: 1,
+  /** Worker to main: an invocation's result. */
+  Result: 2,
+  /** Worker to main: a host call the guest blocks on (`id` is its sequence number). */
+  HostCall: 3,
+  /** Worker to main: a resource drop nobody waits for. */
+  HostDrop: 4,
+  /** Main to worker: the answer to a host call. */
+  Reply: 5,
+  /** Main to worker: the answer to host call `id` went by the worker's reply port (too large here). */
+  PortReply: 6,
+} as const;
 export type RecordKind = (typeof RecordKind)[keyof typeof RecordKind];
 
 const HEADER_BYTES = 5;
 /** Per direction and worker. Invocations or results that do not fit go by postMessage. */
 export const RING_BYTES = 256 * 1024;
 
-/** The shared memory of one worker's two rings (travels in workerData). */
+/**
+ * The shared memory of one worker's rings (travels in workerData): invocations to the worker,
+ * results and host calls to the main thread, and host call answers to the worker, which waits
+ * for them blocked (so they have a ring of their own).
+ */
 export interface ChannelMemory {
   toWorker: SharedArrayBuffer;
   toMain: SharedArrayBuffer;
+  replies: SharedArrayBuffer;
 }
 
 export function createChannelMemory(): ChannelMemory {
-  return { toWorker: createRing(RING_BYTES), toMain: createRing(RING_BYTES) };
+  return { toWorker: createRing(RING_BYTES), toMain: createRing(RING_BYTES), replies: createRing(RING_BYTES) };
 }
 
 export interface DecodedRecord {
@@ -79,5 +97,14 @@ export class RecordReader {
 
   interrupt(): void {
     this.ring.interrupt();
+  }
+
+  get pending(): boolean {
+    return this.ring.pending;
+  }
+
+  /** See RingReader.waitSync. */
+  waitSync(timeoutMs: number, spinUs = 0): boolean {
+    return this.ring.waitSync(timeoutMs, spinUs);
   }
 }

@@ -119,6 +119,26 @@ export class RingReader extends RingView {
     return length >>> 0;
   }
 
+  /** True when a record is waiting. */
+  get pending(): boolean {
+    return Atomics.load(this.header, READ) !== Atomics.load(this.header, WRITE);
+  }
+
+  /**
+   * Blocks the thread until a record may be there or `timeoutMs` passes: for a worker waiting on
+   * the answer to its host call, which has nothing else to do meanwhile. Spins `spinUs` first: a
+   * fast answer arrives before a futex sleep and wake-up would even complete.
+   */
+  waitSync(timeoutMs: number, spinUs = 0): boolean {
+    const read = Atomics.load(this.header, READ);
+    if (spinUs > 0) {
+      const until = performance.now() + spinUs / 1000;
+      while (Atomics.load(this.header, WRITE) === read) if (performance.now() >= until) break;
+    }
+    if (Atomics.load(this.header, WRITE) !== read) return true;
+    return Atomics.wait(this.header, WRITE, read, timeoutMs) !== 'timed-out';
+  }
+
   /** Resolves a pending `wait` now (the reader is shutting down). */
   interrupt(): void {
     Atomics.notify(this.header, WRITE);

@@ -1,5 +1,7 @@
-import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { HostCallReply, WorkerToMain } from '../worker-messages.js';
+import { RecordKind, RecordReader, RecordWriter } from '../channel/records.js';
+import { createRing } from '../channel/ring.js';
 
 /**
  * Thrown inside the guest's stack when a host call cannot complete: the invocation traps. An
@@ -27,65 +29,83 @@ export class WitPayload {
 export const beforeBlocking: { hook: (() => void) | null } = { hook: null };
 
 /**
- * Worker side of the synchronous host-call bridge. The guest's import posts the request, then the
- * worker blocks in `Atomics.wait` on the shared control word until the main thread has posted the
- * reply on `port` and bumped the word to this call's sequence number. The reply itself travels by
- * `receiveMessageOnPort`, so values of any size cross (structured clone), not only what would fit
- * in a fixed shared buffer. Replies to calls that already timed out are discarded by sequence.
+ * Worker side of the synchronous host-call bridge. The guest's import writes the request into
+ * the worker's ring to the main thread (or posts it, when it does not fit there), then the worker
+ * blocks on its reply ring until the main thread has answered. A reply too large for the ring
+ * travels on `port` (structured clone, read with `receiveMessageOnPort`), announced by a record
+ * on the ring, so values of any size cross. Replies to calls that already timed out are
+ * discarded by sequence number.
  */
 export class BridgeClient {
   private seq = 0;
-  private readonly control: Int32Array;
 
   constructor(
-    shared: SharedArrayBuffer,
+    private readonly requests: RecordWriter,
+    private readonly replies: RecordReader,
     private readonly port: MessagePort,
     /** Posts a message to the main thread without waiting (streamed body chunks). */
     readonly post: (message: WorkerToMain) => void,
     private readonly timeoutMs: number,
     /**
-     * Busy-wait this long before sleeping in `Atomics.wait`: a fast host call (an in-memory
-     * provider, a cache hit) is answered before the futex sleep/wake would even complete.
-     * Measured: ~80 us per host call without spinning, ~40 us with 100 us of spin.
+     * Busy-wait this long before sleeping: a fast host call (an in-memory provider, a cache hit)
+     * is answered before the futex sleep/wake would even complete.
      */
     private readonly spinUs: number = 0,
-  ) {
-    this.control = new Int32Array(shared);
-  }
+  ) {}
 
   /** Calls the main thread and blocks until it answers; returns the value or throws. */
   call(componentId: string, iface: string, fn: string, args: unknown[], linkName = 'default'): unknown {
     beforeBlocking.hook?.();
     const seq = ++this.seq;
-    this.post({ type: 'host-call', seq, componentId, iface, fn, args, linkName });
-    const spinUntil = performance.now() + this.spinUs / 1000;
-    while (Atomics.load(this.control, 0) !== seq && performance.now() < spinUntil) {
-      // spin: see `spinUs`
-    }
+    const request = { componentId, iface, fn, args, linkName };
+    if (!this.requests.tryWrite(RecordKind.HostCall, seq, request)) this.post({ type: 'host-call', seq, ...request });
+    const reply = this.await(seq, iface, fn);
+    if (reply.ok) return reply.value;
+    if (reply.witError) throw new WitPayload(reply.payload);
+    throw new HostCallFailure(`host call ${iface}#${fn} failed: ${reply.message}`);
+  }
+
+  private await(seq: number, iface: string, fn: string): HostCallReply {
     const deadline = performance.now() + this.timeoutMs;
+    let spin = this.spinUs;
     for (;;) {
-      const current = Atomics.load(this.control, 0);
-      if (current === seq) break;
+      for (let record = this.replies.next(); record; record = this.replies.next()) {
+        if (record.id !== seq) continue; // the answer to a call that timed out
+        if (record.kind === RecordKind.Reply) return { seq, ...(record.message as object) } as HostCallReply;
+        if (record.kind === RecordKind.PortReply) return this.fromPort(seq, iface, fn);
+      }
       const remaining = deadline - performance.now();
-      if (remaining <= 0 || Atomics.wait(this.control, 0, current, remaining) === 'timed-out') {
-        if (Atomics.load(this.control, 0) === seq) break;
+      if (remaining <= 0 || !this.replies.waitSync(remaining, spin)) {
+        if (this.replies.pending) continue;
         throw new HostCallFailure(`host call ${iface}#${fn} got no answer within ${this.timeoutMs} ms`);
       }
+      spin = 0;
     }
+  }
+
+  private fromPort(seq: number, iface: string, fn: string): HostCallReply {
     for (;;) {
       const received = receiveMessageOnPort(this.port);
       if (!received) throw new HostCallFailure(`host call ${iface}#${fn} was signalled but no reply arrived`);
       const reply = received.message as HostCallReply;
-      if (reply.seq !== seq) continue;
-      if (reply.ok) return reply.value;
-      if (reply.witError) throw new WitPayload(reply.payload);
-      throw new HostCallFailure(`host call ${iface}#${fn} failed: ${reply.message}`);
+      if (reply.seq === seq) return reply;
     }
+  }
+
+  /**
+   * A bridge nobody answers (its calls time out): for building a component's imports without a
+   * host, as the instantiation benchmarks do.
+   */
+  static unconnected(timeoutMs: number): BridgeClient {
+    const { port1 } = new MessageChannel();
+    port1.unref();
+    return new BridgeClient(new RecordWriter(createRing(1024)), new RecordReader(createRing(1024)), port1, () => undefined, timeoutMs);
   }
 
   /** Fire-and-forget notification (resource drops): the guest need not wait. */
   notify(componentId: string, iface: string, fn: string, args: unknown[], linkName = 'default'): void {
-    this.post({ type: 'host-drop', componentId, iface, fn, args, linkName });
+    const drop = { componentId, iface, fn, args, linkName };
+    if (!this.requests.tryWrite(RecordKind.HostDrop, 0, drop)) this.post({ type: 'host-drop', ...drop });
   }
 }
 

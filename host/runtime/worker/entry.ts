@@ -16,7 +16,6 @@ import { InstanceManager, InvocationFailure } from './instances.js';
 Wasm.promising ??= (f) => f;
 
 export interface WorkerInit {
-  control: SharedArrayBuffer;
   replyPort: MessagePort;
   channel: ChannelMemory;
   bridgeTimeoutMs: number;
@@ -29,10 +28,11 @@ type Result = Extract<WorkerToMain, { type: 'result' }>;
 const init = workerData as WorkerInit;
 const port = parentPort!;
 const post = (message: WorkerToMain): void => port.postMessage(message);
-const bridge = new BridgeClient(init.control, init.replyPort, post, init.bridgeTimeoutMs, init.bridgeSpinUs);
-const instances = new InstanceManager(bridge, (componentId, stream, line) => post({ type: 'log', componentId, stream, line }), post);
 const invocations = new RecordReader(init.channel.toWorker);
+/** Results and host calls: one producer (this thread) for the ring to the main thread. */
 const results = new RecordWriter(init.channel.toMain);
+const bridge = new BridgeClient(results, new RecordReader(init.channel.replies), init.replyPort, post, init.bridgeTimeoutMs, init.bridgeSpinUs);
+const instances = new InstanceManager(bridge, (componentId, stream, line) => post({ type: 'log', componentId, stream, line }), post);
 
 port.on('message', (message: MainToWorker) => {
   void handle(message);
