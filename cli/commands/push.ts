@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { ArtifactRefError, openArtifactStore, parseNameTag, pushArtifact } from '../../protocol/artifacts.js';
 import { checkComponentBytes } from '../../host/runtime/binary-check.js';
 import { latticeJsDomain } from '../../host/stores/kv.js';
-import { CliError, withLattice } from '../context.js';
+import { CliError, UsageError, withLattice } from '../context.js';
 import { emit } from '../output.js';
 
 interface PushFlags {
@@ -27,7 +27,7 @@ export function register(program: Command): void {
       try {
         target = flags.name === undefined ? undefined : parseNameTag(flags.name);
       } catch (error) {
-        throw new CliError((error as ArtifactRefError).message);
+        throw new UsageError(`--name: ${(error as ArtifactRefError).message}`, { cause: error });
       }
       const bytes = await readFile(file).catch((cause: NodeJS.ErrnoException) => {
         throw new CliError(`cannot read ${file}: ${cause.code === 'ENOENT' ? 'no such file' : cause.message}`, { cause });
