@@ -6,6 +6,7 @@ import { emit, parsePairs } from '../output.js';
 import { memoryBudget } from '../../host/memory-budget.js';
 import { IDLE_TUNING_OFF, IDLE_TUNING_ON, startTuning } from '../memory-tuning.js';
 import type { Wadm } from '../../wadm/mod.js';
+import { registerInstallService } from './host-service.js';
 
 interface HostFlags {
   label?: string[];
@@ -73,7 +74,7 @@ function watchStopSignals(): { runUntilStopped(host: Host): Promise<void>; dispo
 }
 
 export function register(program: Command): void {
-  program
+  const host = program
     .command('host')
     .description('run a host: join the lattice and serve the control interface until stopped (SIGINT/SIGTERM)')
     .option('--label <k=v>', 'host label (repeatable; also env LATTICE_LABEL_<key>=<value>)', (v: string, prev: string[] = []) => [...prev, v])
@@ -96,6 +97,7 @@ export function register(program: Command): void {
         signals.dispose();
       }
     });
+  registerInstallService(host);
 }
 
 /**
