@@ -26,6 +26,8 @@ const COMMANDS: Record<string, Loader> = {
   new: () => import('./new.js'),
   push: () => import('./push.js'),
   secret: () => import('./secret.js'),
+  inspect: () => import('./inspect.js'),
+  completion: () => import('./completion.js'),
 };
 
 /**
@@ -36,6 +38,7 @@ const COMMANDS: Record<string, Loader> = {
  */
 export async function registerCommands(program: Command, argv: readonly string[] = []): Promise<void> {
   const name = commandName(argv);
-  const only = name !== undefined && Object.hasOwn(COMMANDS, name) ? [COMMANDS[name]!] : Object.values(COMMANDS);
+  // `completion` describes every command, so it needs them all.
+  const only = name !== undefined && name !== 'completion' && Object.hasOwn(COMMANDS, name) ? [COMMANDS[name]!] : Object.values(COMMANDS);
   for (const mod of await Promise.all(only.map((load) => load()))) mod.register(program);
 }
