@@ -26,6 +26,11 @@ export function commandName(argv: readonly string[]): string | undefined {
  * name, for "see `... --help`" in error lines.
  */
 export function helpCommandFor(program: Command, argv: readonly string[]): string {
+  return commandFor(program, argv).path;
+}
+
+/** The deepest command the words of `argv` name, and its path (`lattice link put`). */
+export function commandFor(program: Command, argv: readonly string[]): { path: string; command: Command } {
   const path = [program.name()];
   let current = program;
   for (let i = 2; i < argv.length; i++) {
@@ -40,5 +45,5 @@ export function helpCommandFor(program: Command, argv: readonly string[]): strin
     path.push(sub.name());
     current = sub;
   }
-  return path.join(' ');
+  return { path: path.join(' '), command: current };
 }

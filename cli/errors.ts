@@ -70,11 +70,13 @@ function causeChain(error: unknown): string[] {
   return lines;
 }
 
-function commanderFailure(error: CommanderError, helpCommand: string): Failure {
-  // --help and --version printed what was asked; `lattice app` without a subcommand printed help.
+function commanderFailure(error: CommanderError, helpCommand: string, subcommands: readonly string[]): Failure {
+  // --help and --version printed what was asked (on stdout).
   if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return { line: '', detail: [], exitCode: 0 };
-  if (error.code === 'commander.help' || error.code === 'commander.executeSubCommandAsync') {
-    return { line: '', detail: [], exitCode: error.exitCode === 0 ? 0 : EXIT_USAGE };
+  if (error.code === 'commander.help') {
+    // `lattice app` without a subcommand: commander's help went to the buffer (shown with --verbose).
+    const choices = subcommands.length ? ` (${subcommands.join(', ')})` : '';
+    return { line: `\`${helpCommand}\` needs a command${choices}; see \`${helpCommand} --help\``, detail: [], exitCode: EXIT_USAGE };
   }
   const message = error.message.replace(/^error:\s*/, '').split('\n')[0]!.replace(/\.$/, '');
   return { line: `${message}; see \`${helpCommand} --help\``, detail: [], exitCode: EXIT_USAGE };
@@ -84,8 +86,8 @@ function commanderFailure(error: CommanderError, helpCommand: string): Failure {
  * The line, the detail and the exit code for anything a command threw. `helpCommand` is the
  * command the user ran (`lattice link put`), for "see ... --help".
  */
-export function describeFailure(error: unknown, helpCommand = 'lattice'): Failure {
-  if (error instanceof CommanderError) return commanderFailure(error, helpCommand);
+export function describeFailure(error: unknown, helpCommand = 'lattice', subcommands: readonly string[] = []): Failure {
+  if (error instanceof CommanderError) return commanderFailure(error, helpCommand, subcommands);
   const stack = error instanceof Error && error.stack ? [error.stack] : [];
   if (error instanceof CliError) {
     const rest = error.message.split('\n').slice(1).filter((l) => l.trim() !== '');

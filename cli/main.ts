@@ -5,7 +5,7 @@ import './memory-tuning.js';
 
 /** The CLI entry point: the only place in the project that calls process.exit. */
 async function main(argv: string[]): Promise<number> {
-  const [{ Command, Option }, { registerCommands }, { describeFailure }, { OUTPUT_FORMATS }, { LATTICE_VERSION }, { helpCommandFor }] = await Promise.all([
+  const [{ Command, Option }, { registerCommands }, { describeFailure }, { OUTPUT_FORMATS }, { LATTICE_VERSION }, { commandFor: helpCommandFor }] = await Promise.all([
     import('commander'),
     import('./commands/index.js'),
     import('./errors.js'),
@@ -29,17 +29,21 @@ async function main(argv: string[]): Promise<number> {
     .option('--timeout <ms>', 'request timeout in milliseconds')
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
     .option('--verbose', 'on error, print the detail (stack, causes, every problem) after the one-line reason')
-    // Errors are printed by this function as one line (below), not by commander with the help.
-    .configureOutput({ outputError: () => undefined })
+    // Errors are printed by this function as one line (below), not by commander with the help;
+    // the help commander shows for a command given without its subcommand only with --verbose.
+    .configureOutput({ outputError: () => undefined, writeErr: (text) => void (helpShown += text) })
     .exitOverride();
+  let helpShown = '';
   await registerCommands(program, argv);
   try {
     await program.parseAsync(argv);
     return 0;
   } catch (error) {
-    const failure = describeFailure(error, helpCommandFor(program, argv));
+    const target = helpCommandFor(program, argv);
+    const subcommands = target.command.commands.map((c) => c.name()).filter((n) => n !== 'help');
+    const failure = describeFailure(error, target.path, subcommands);
     if (failure.line) process.stderr.write(`error: ${failure.line}\n`);
-    if (argv.includes('--verbose')) for (const line of failure.detail) process.stderr.write(`${line}\n`);
+    if (argv.includes('--verbose')) for (const line of [...failure.detail, ...(helpShown ? [helpShown.trimEnd()] : [])]) process.stderr.write(`${line}\n`);
     return failure.exitCode;
   }
 }

@@ -7,8 +7,8 @@ import { showLinks } from './get.js';
 
 /** Which argument each link field comes from, and how to give several. */
 const LINK_ARGUMENTS = {
-  source_id: '<source> (letters, digits, "-", "_")',
-  target: '<target> (letters, digits, "-", "_")',
+  source_id: '<source>',
+  target: '<target>',
   wit_namespace: '<namespace>, e.g. wasi',
   wit_package: '<package>, e.g. keyvalue',
   interfaces: '--interface; several: --interface a,b or repeat --interface',
