@@ -6,7 +6,7 @@
  */
 import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
 import { homedir, userInfo } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { CliError, UsageError, globalOptions, latticeName, natsSettings, type GlobalOptions } from '../context.js';
@@ -131,7 +131,6 @@ export function registerInstallService(host: Command): void {
         process.stderr.write(`# dry run: would write ${unitPath} and, if missing, ${envFile} (mode 0600) with ${Object.keys(values).sort().join(', ')}\n`);
         return;
       }
-      if (!isAbsolute(CLI_ENTRY)) throw new CliError(`cannot locate the lattice CLI (${CLI_ENTRY})`);
       // An existing environment file is the operator's: keep its content, insist on its mode.
       const existing = await stat(envFile).catch(() => null);
       let envNote: string;
