@@ -1,3 +1,5 @@
+import type { Command } from 'commander';
+
 /** Root options that take a value as the next word (so that value is not the command's name). */
 const VALUE_OPTIONS = new Set([
   '--nats-url', '--lattice', '--nats-user', '--nats-password', '--nats-token', '--nats-nkey',
@@ -17,4 +19,31 @@ export function commandName(argv: readonly string[]): string | undefined {
     if (VALUE_OPTIONS.has(word)) i++;
   }
   return undefined;
+}
+
+/**
+ * `lattice link put` for `lattice --nats-url X link put a b ...`: the deepest command the words
+ * name, for "see `... --help`" in error lines.
+ */
+export function helpCommandFor(program: Command, argv: readonly string[]): string {
+  return commandFor(program, argv).path;
+}
+
+/** The deepest command the words of `argv` name, and its path (`lattice link put`). */
+export function commandFor(program: Command, argv: readonly string[]): { path: string; command: Command } {
+  const path = [program.name()];
+  let current = program;
+  for (let i = 2; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (word === '--') break;
+    if (word.startsWith('-')) {
+      if (VALUE_OPTIONS.has(word)) i++;
+      continue;
+    }
+    const sub = current.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (!sub) break;
+    path.push(sub.name());
+    current = sub;
+  }
+  return { path: path.join(' '), command: current };
 }

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
+import type { OutputFormat } from './output.js';
 import type { NatsConnection } from 'nats';
 import { createControlClient, type ControlClient } from '../protocol/mod.js';
+import { CliError, UsageError } from './errors.js';
 import { DEFAULT_LATTICE, DEFAULT_NATS_URL, connectOnce, type NatsSettings } from '../lib/nats-connection.js';
 import { ContextError, selectedContext, type CliContext } from './contexts.js';
 
@@ -16,19 +18,17 @@ export interface GlobalOptions {
   tlsCa?: string;
   tlsCert?: string;
   tlsKey?: string;
-  output?: 'table' | 'json';
+  output?: OutputFormat;
+  verbose?: boolean;
   timeout?: string;
   /** `--context NAME`: the CLI context to use instead of the current one. */
   context?: string;
 }
 
-/** An error the CLI prints as one line before exiting non-zero. */
-export class CliError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'CliError';
-  }
-}
+export { CliError, UsageError } from './errors.js';
+
+/** What to do when no NATS answers: said by every command that connects. */
+export const NATS_FIX = 'start one with `lattice up`, or point --nats-url / NATS_URL at yours';
 
 export function globalOptions(command: Command): GlobalOptions {
   return command.optsWithGlobals<GlobalOptions>();
@@ -68,7 +68,7 @@ export function natsSettings(opts: GlobalOptions): NatsSettings {
 export function timeoutMs(opts: GlobalOptions): number | undefined {
   if (opts.timeout === undefined) return undefined;
   const value = Number(opts.timeout);
-  if (!Number.isFinite(value) || value <= 0) throw new CliError(`--timeout must be a positive number of ms`);
+  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`--timeout must be a positive number of milliseconds, got "${opts.timeout}"`);
   return value;
 }
 
@@ -84,7 +84,7 @@ export async function withLattice<T>(
   try {
     nc = await connectOnce(settings, 'lattice-cli');
   } catch (cause) {
-    throw new CliError(`cannot connect to NATS at ${settings.url}: ${(cause as Error).message}`, { cause });
+    throw new CliError(`cannot connect to NATS at ${settings.url}: ${(cause as Error).message} (${NATS_FIX})`, { cause });
   }
   try {
     const ctl = createControlClient(nc, lattice, { timeoutMs: timeoutMs(opts) });

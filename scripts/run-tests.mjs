@@ -45,7 +45,14 @@ const result = spawnSync(
   {
     stdio: 'inherit',
     cwd: root,
-    env: { ...process.env, LATTICE_LOG: process.env.LATTICE_LOG ?? 'silent', ...(unitOnly ? { LATTICE_TEST_UNIT: '1' } : {}) },
+    // LATTICE_EDGE_SUITE: tests too slow for every `npm test` (an npm install under qemu) run in
+    // `npm run test:edge` only, and say so when skipped. LATTICE_TEST_UNIT: test/kit refuses servers.
+    env: {
+      ...process.env,
+      LATTICE_LOG: process.env.LATTICE_LOG ?? 'silent',
+      ...(unitOnly ? { LATTICE_TEST_UNIT: '1' } : {}),
+      ...(edgeOnly ? { LATTICE_EDGE_SUITE: '1' } : {}),
+    },
   },
 );
 process.exit(result.status ?? 1);

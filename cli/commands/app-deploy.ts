@@ -1,10 +1,12 @@
 import { readFile, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { AppStatus, DeployReply } from '../../protocol/schemas/wadm.js';
 import { createWadmClient, type WadmClient } from '../../protocol/wadm-client.js';
 import { formatProblems, parseManifestText } from '../../wadm/manifest/mod.js';
-import { CliError, timeoutMs, withLattice } from '../context.js';
+import { ControlError } from '../../protocol/errors.js';
+import type { Problem } from '../../wadm/manifest/mod.js';
+import { CliError, UsageError, timeoutMs, withLattice } from '../context.js';
 import { emit } from '../output.js';
 import { absoluteImageRef } from '../image-ref.js';
 
@@ -23,25 +25,55 @@ function absolutizeImages(raw: unknown, baseDir: string): unknown {
   return raw;
 }
 
+/**
+ * One line for a list of manifest problems: the first, how many more, and where to see them all.
+ * The full list is the error's --verbose detail.
+ */
+export function problemsError(file: string, what: string, problems: readonly Problem[]): CliError {
+  const errors = problems.filter((p) => p.level === 'error');
+  const first = errors[0] ?? problems[0];
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more; \`lattice app validate ${file}\` lists them)` : '';
+  const where = first?.path ? `${first.path}: ` : '';
+  return new CliError(`${file} ${what}: ${where}${first?.message ?? 'invalid'}${more}`, { detail: formatProblems(problems).split('\n') });
+}
+
 /** Reads and parses a manifest file; YAML errors stop here, before anything is sent. */
 export async function readManifestFile(file: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (cause) {
-    throw new CliError(`cannot read ${file}: ${(cause as Error).message}`, { cause });
+    const code = (cause as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (cause as Error).message;
+    throw new CliError(`cannot read ${file}: ${why}`, { cause });
   }
   const { raw, problems } = parseManifestText(text);
-  if (problems.length) throw new CliError(`${file}:\n${formatProblems(problems)}`);
+  if (problems.length) throw problemsError(file, 'is not a manifest', problems);
   return absolutizeImages(raw, dirname(resolve(file)));
 }
 
-async function isFile(arg: string): Promise<boolean> {
-  try {
-    return (await stat(arg)).isFile();
-  } catch {
-    return false;
+/** A word that can only mean a file: it has a directory part or a manifest's extension. */
+function looksLikePath(arg: string): boolean {
+  return arg.includes('/') || arg.includes('\\') || /\.(ya?ml|json)$/i.test(arg) || arg.startsWith('.');
+}
+
+/**
+ * `app deploy X`: X is a manifest file when a file X exists, else the name of a stored
+ * application (wash decides the same way). A word that can only be a path but names no file is
+ * an error saying so, rather than a lookup of an application nobody could have named that way.
+ */
+export async function deployTarget(arg: string): Promise<{ file: string } | { name: string }> {
+  const found = await stat(arg).catch(() => null);
+  if (found?.isFile()) return { file: arg };
+  if (found?.isDirectory()) {
+    const inside = join(arg, 'wadm.yaml');
+    const hint = (await stat(inside).catch(() => null))?.isFile() ? `: deploy its manifest, \`lattice app deploy ${inside}\`` : '; give a manifest file';
+    throw new UsageError(`${arg} is a directory${hint}`);
   }
+  if (looksLikePath(arg)) {
+    throw new CliError(`no such file: ${arg} (looked for a manifest file because of the path; a stored application is given by its name, \`lattice app list\`)`);
+  }
+  return { name: arg };
 }
 
 const DONE: ReadonlySet<AppStatus['state']> = new Set(['deployed', 'failed']);
@@ -99,23 +131,37 @@ export function registerDeploy(app: Command): void {
     .action(async (target: string, cmdOpts: { version?: string; wait: boolean; waitTimeout: string }, command: Command) =>
       withLattice(command, async ({ nc, lattice, opts }) => {
         const client = createWadmClient(nc, lattice, { timeoutMs: timeoutMs(opts) ?? 10_000 });
-        let name = target;
+        const waitSeconds = Number(cmdOpts.waitTimeout);
+        if (!Number.isFinite(waitSeconds) || waitSeconds <= 0) throw new UsageError(`--wait-timeout must be a positive number of seconds, got "${cmdOpts.waitTimeout}"`);
+        const what = await deployTarget(target);
+        let name: string;
         let version = cmdOpts.version;
-        if (await isFile(target)) {
-          const put = await client.put(await readManifestFile(target));
-          if (!put.accepted) throw new CliError(`${target} was not accepted:\n${formatProblems(put.problems)}`);
+        if ('file' in what) {
+          const put = await client.put(await readManifestFile(what.file));
+          if (!put.accepted) throw problemsError(what.file, 'was not accepted', put.problems);
           name = put.name!;
           version = version ?? put.version!;
+        } else {
+          name = what.name;
         }
-        const reply = await client.deploy(name, version);
+        let reply: DeployReply;
+        try {
+          reply = await client.deploy(name, version);
+        } catch (error) {
+          if (error instanceof ControlError && 'name' in what && /not found/.test(error.message)) {
+            throw new CliError(`no stored application "${name}" and no file ${name} here (\`lattice app list\` shows stored applications; give a manifest path to deploy a file)`, { cause: error });
+          }
+          throw error;
+        }
         if (!reply.accepted || reply.state === 'failed' || !cmdOpts.wait) {
           emit(opts, reply, () => describeDeploy(reply));
-          if (!reply.accepted || reply.state === 'failed') throw new CliError(`deploy of ${name} failed`);
+          if (!reply.accepted || reply.state === 'failed') {
+            const reason = reply.placement[0]?.message ?? reply.problems.find((p) => p.level === 'error')?.message ?? reply.state;
+            throw new CliError(`deploy of ${name} failed: ${reason}`);
+          }
           return;
         }
         process.stderr.write(`${describeDeploy(reply)}\n`);
-        const waitSeconds = Number(cmdOpts.waitTimeout);
-        if (!Number.isFinite(waitSeconds) || waitSeconds <= 0) throw new CliError('--wait-timeout must be a positive number of seconds');
         const outcome = reply.state === 'deployed' ? await client.status(name) : await waitForOutcome(client, name, waitSeconds * 1000);
         emit(opts, outcome, () => `${name} ${outcome.version ?? ''}: ${outcome.state}`);
         if (outcome.state === 'failed') throw new CliError(`${name} failed: ${outcome.message}`);

@@ -28,7 +28,8 @@ export function register(program: Command): void {
       try {
         text = await readFile(file, 'utf8');
       } catch (cause) {
-        throw new CliError(`cannot read ${file}: ${(cause as Error).message}`, { cause });
+        const code = (cause as NodeJS.ErrnoException).code;
+        throw new CliError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (cause as Error).message}`, { cause });
       }
       const result = validateManifestText(text);
       const errors = result.problems.filter((p) => p.level === 'error').length;

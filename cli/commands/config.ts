@@ -12,12 +12,7 @@ export function register(program: Command): void {
     .description('create or replace a named config')
     .action(async (name: string, pairs: string[], _opts, command: Command) =>
       withLattice(command, async ({ ctl, opts }) => {
-        let values: Record<string, string>;
-        try {
-          values = parsePairs(pairs);
-        } catch (error) {
-          throw new CliError((error as Error).message);
-        }
+        const values = parsePairs(pairs);
         await ctl.putConfig(name, values);
         emit(opts, { name, values }, () => `config ${name} set (${Object.keys(values).length} keys)`);
       }),
@@ -30,7 +25,7 @@ export function register(program: Command): void {
     .action(async (name: string, _opts, command: Command) =>
       withLattice(command, async ({ ctl, opts }) => {
         const values = await ctl.getConfig(name);
-        if (values === null) throw new CliError(`config ${name} does not exist`);
+        if (values === null) throw new CliError(`config ${name} does not exist (\`lattice config put ${name} KEY=VALUE\` creates it)`);
         emit(opts, values, () => renderTable(['Key', 'Value'], Object.entries(values)));
       }),
     );

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import type { Host } from '../../host/mod.js';
-import { CliError, globalOptions, latticeName, natsSettings } from '../context.js';
+import { CliError, NATS_FIX, UsageError, globalOptions, latticeName, natsSettings } from '../context.js';
 import { dataDir } from '../local/data-dir.js';
 import { emit, parsePairs } from '../output.js';
 import { memoryBudget } from '../../host/memory-budget.js';
 import { IDLE_TUNING_OFF, IDLE_TUNING_ON, startTuning } from '../memory-tuning.js';
 import type { Wadm } from '../../wadm/mod.js';
+import { registerInstallService } from './host-service.js';
 
 interface HostFlags {
   label?: string[];
@@ -47,7 +48,7 @@ function issuers(value: string | undefined): string[] {
 function positiveInt(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new CliError(`${flag} must be a positive integer, got "${value}"`);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive integer, got "${value}"`);
   return n;
 }
 
@@ -98,7 +99,7 @@ function watchStopSignals(): { runUntilStopped(host: Host): Promise<void>; dispo
 }
 
 export function register(program: Command): void {
-  program
+  const host = program
     .command('host')
     .description('run a host: join the lattice and serve the control interface until stopped (SIGINT/SIGTERM)')
     .option('--label <k=v>', 'host label (repeatable; also env LATTICE_LABEL_<key>=<value>)', (v: string, prev: string[] = []) => [...prev, v])
@@ -119,12 +120,7 @@ export function register(program: Command): void {
     .option('--wadm', 'also run wadm (scheduler and API) in this process, on the host\'s connection')
     .action(async (flags: HostFlags, command: Command) => {
       const opts = globalOptions(command);
-      let labels: Record<string, string>;
-      try {
-        labels = parsePairs(flags.label ?? [], 'label');
-      } catch (error) {
-        throw new CliError((error as Error).message);
-      }
+      const labels = parsePairs(flags.label ?? [], 'label');
       const settings = natsSettings(opts);
       const signals = watchStopSignals();
       try {
@@ -133,6 +129,7 @@ export function register(program: Command): void {
         signals.dispose();
       }
     });
+  registerInstallService(host);
 }
 
 /**
@@ -194,8 +191,8 @@ async function runHost(
   } catch (error) {
     if (error instanceof CliError) throw error;
     // Option mistakes (labels, interval, lattice name) are reported as they are.
-    if (error instanceof LabelError || error instanceof RangeError || error instanceof TypeError) throw new CliError(error.message, { cause: error });
-    throw new CliError(`cannot start the host (NATS at ${settings.url}): ${(error as Error).message}`, { cause: error });
+    if (error instanceof LabelError || error instanceof RangeError || error instanceof TypeError) throw new UsageError(error.message, { cause: error });
+    throw new CliError(`cannot start the host (NATS at ${settings.url}): ${(error as Error).message} (${NATS_FIX})`, { cause: error });
   }
   let wadm: Wadm | null = null;
   if (flags.wadm) {

@@ -31,6 +31,8 @@ const COMMANDS: Record<string, Loader> = {
   registry: () => import('./registry.js'),
   ctx: () => import('./ctx.js'),
   secure: () => import('./secure.js'),
+  inspect: () => import('./inspect.js'),
+  completion: () => import('./completion.js'),
 };
 
 /**
@@ -41,6 +43,7 @@ const COMMANDS: Record<string, Loader> = {
  */
 export async function registerCommands(program: Command, argv: readonly string[] = []): Promise<void> {
   const name = commandName(argv);
-  const only = name !== undefined && Object.hasOwn(COMMANDS, name) ? [COMMANDS[name]!] : Object.values(COMMANDS);
+  // `completion` describes every command, so it needs them all.
+  const only = name !== undefined && name !== 'completion' && Object.hasOwn(COMMANDS, name) ? [COMMANDS[name]!] : Object.values(COMMANDS);
   for (const mod of await Promise.all(only.map((load) => load()))) mod.register(program);
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CliError, withLattice } from '../context.js';
+import { withLattice } from '../context.js';
 import { emit, parsePairs } from '../output.js';
 
 export function register(program: Command): void {
@@ -12,12 +12,7 @@ export function register(program: Command): void {
     .description('add or replace labels on a host')
     .action(async (hostId: string, pairs: string[], _opts, command: Command) =>
       withLattice(command, async ({ ctl, opts }) => {
-        let labels: Record<string, string>;
-        try {
-          labels = parsePairs(pairs, 'label');
-        } catch (error) {
-          throw new CliError((error as Error).message);
-        }
+        const labels = parsePairs(pairs, 'label');
         for (const [key, value] of Object.entries(labels)) await ctl.putLabel(hostId, key, value);
         emit(opts, { host_id: hostId, labels }, () => `labels set on ${hostId}`);
       }),

@@ -1,11 +1,23 @@
 import type { Command } from 'commander';
+import { Link, LinkDelRequest } from '../../protocol/schemas/links.js';
 import { withLattice } from '../context.js';
-import { emit } from '../output.js';
+import { emit, collectList } from '../output.js';
+import { checkArguments } from '../validate.js';
 import { showLinks } from './get.js';
 
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
+/** Which argument each link field comes from, and how to give several. */
+const LINK_ARGUMENTS = {
+  source_id: '<source>',
+  target: '<target>',
+  wit_namespace: '<namespace>, e.g. wasi',
+  wit_package: '<package>, e.g. keyvalue',
+  interfaces: '--interface; several: --interface a,b or repeat --interface',
+  name: '--name',
+  source_config: '--source-config',
+  target_config: '--target-config',
+  source_secrets: '--source-secret',
+  target_secrets: '--target-secret',
+};
 
 /** Argument order follows `wash link put|del`. */
 export function register(program: Command): void {
@@ -17,12 +29,12 @@ export function register(program: Command): void {
     .argument('<target>', 'target component or provider id')
     .argument('<namespace>', 'WIT namespace, e.g. wasi')
     .argument('<package>', 'WIT package, e.g. keyvalue')
-    .requiredOption('--interface <name>', 'interface (repeatable)', collect)
+    .requiredOption('--interface <name>', 'interface (repeatable, or comma-separated: store,atomics)', collectList)
     .option('--name <name>', 'link name', 'default')
-    .option('--source-config <name>', 'named config for the source side (repeatable)', collect)
-    .option('--target-config <name>', 'named config for the target side (repeatable)', collect)
-    .option('--source-secret <name>', 'secret for the source side (repeatable; see lattice secret)', collect)
-    .option('--target-secret <name>', 'secret for the target side (repeatable)', collect)
+    .option('--source-config <name>', 'named config for the source side (repeatable or comma-separated)', collectList)
+    .option('--target-config <name>', 'named config for the target side (repeatable or comma-separated)', collectList)
+    .option('--source-secret <name>', 'secret for the source side (repeatable or comma-separated; see lattice secret)', collectList)
+    .option('--target-secret <name>', 'secret for the target side (repeatable or comma-separated)', collectList)
     .description('create or replace a link')
     .action(
       async (
@@ -34,7 +46,7 @@ export function register(program: Command): void {
         command: Command,
       ) =>
         withLattice(command, async ({ ctl, opts }) => {
-          const def = {
+          const def = checkArguments(Link, {
             source_id: source,
             target,
             wit_namespace: namespace,
@@ -45,7 +57,7 @@ export function register(program: Command): void {
             target_config: flags.targetConfig ?? [],
             source_secrets: flags.sourceSecret ?? [],
             target_secrets: flags.targetSecret ?? [],
-          };
+          }, LINK_ARGUMENTS);
           await ctl.putLink(def);
           emit(opts, def, () => `link ${source} -> ${target} (${namespace}:${pkg}, name ${flags.name}) put`);
         }),
@@ -62,7 +74,11 @@ export function register(program: Command): void {
     .description('delete a link')
     .action(async (source: string, namespace: string, pkg: string, flags: { name: string; target?: string }, command: Command) =>
       withLattice(command, async ({ ctl, opts }) => {
-        const req = { source_id: source, wit_namespace: namespace, wit_package: pkg, name: flags.name, target: flags.target };
+        const req = checkArguments(
+          LinkDelRequest,
+          { source_id: source, wit_namespace: namespace, wit_package: pkg, name: flags.name, target: flags.target },
+          { ...LINK_ARGUMENTS, target: '--target' },
+        );
         await ctl.deleteLink(req);
         emit(opts, { ...req, deleted: true }, () => `link ${source} ${namespace}:${pkg} (name ${flags.name}) deleted`);
       }),

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { ScaffoldError } from '../../components/tools/errors.js';
 import { TEMPLATE_NAMES, newComponentProject, type TemplateName } from '../../components/tools/scaffold.js';
-import { CliError, globalOptions } from '../context.js';
+import { CliError, UsageError, globalOptions } from '../context.js';
 import { emit } from '../output.js';
 
 export function register(program: Command): void {
@@ -18,6 +18,8 @@ export function register(program: Command): void {
       try {
         result = await newComponentProject({ name, template: flags.template, parentDir: flags.dir });
       } catch (error) {
+        // A bad name or template is the command line's fault; an existing folder is not.
+        if (error instanceof ScaffoldError && /^(invalid component name|unknown template)/.test(error.message)) throw new UsageError(error.message, { cause: error });
         if (error instanceof ScaffoldError) throw new CliError(error.message, { cause: error });
         throw error;
       }

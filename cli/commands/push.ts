@@ -4,7 +4,7 @@ import { ArtifactRefError, openArtifactStore, parseNameTag, pushArtifact } from 
 import { checkComponentBytes } from '../../host/runtime/binary-check.js';
 import { latticeJsDomain } from '../../host/stores/kv.js';
 import { defaultCredentials, formatOciRef, OciError, OciRefError, parseOciRef, pushComponent, RegistryClient } from '../../lib/oci/mod.js';
-import { CliError, globalOptions, withLattice } from '../context.js';
+import { CliError, globalOptions, UsageError, withLattice } from '../context.js';
 import { emit, parsePairs } from '../output.js';
 
 interface PushFlags {
@@ -85,7 +85,7 @@ export function register(program: Command): void {
       try {
         target = flags.name === undefined ? undefined : parseNameTag(flags.name);
       } catch (error) {
-        throw new CliError((error as ArtifactRefError).message);
+        throw new UsageError(`--name: ${(error as ArtifactRefError).message}`, { cause: error });
       }
       const bytes = await readComponent(file);
       await withLattice(command, async ({ nc, lattice, opts }) => {

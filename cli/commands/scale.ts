@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { CliError, withLattice } from '../context.js';
+import { UsageError, withLattice } from '../context.js';
 import { absoluteImageRef } from '../image-ref.js';
-import { emit, parsePairs } from '../output.js';
+import { collect, collectList, emit, parsePairs } from '../output.js';
 import { pickHost } from '../auction.js';
 
 interface ScaleFlags {
@@ -14,8 +14,6 @@ interface ScaleFlags {
   allowUpdate?: boolean;
 }
 
-const collect = (v: string, prev: string[] = []) => [...prev, v];
-
 export function register(program: Command): void {
   const scale = program.command('scale').description('scale components');
   scale
@@ -26,14 +24,15 @@ export function register(program: Command): void {
     .option('--host <host-id>', 'host to scale on (default: an auction among hosts matching --constraint)')
     .option('--constraint <k=v>', 'label the chosen host must have (repeatable)', collect)
     .option('--annotation <k=v>', 'annotation (repeatable)', collect)
-    .option('--config <name>', 'named config for the component (repeatable)', collect)
-    .option('--secret <name>', 'secret the component may read through wasmcloud:secrets (repeatable)', collect)
+    .option('--config <name>', 'named config for the component (repeatable or comma-separated)', collectList)
+    .option('--secret <name>', 'secret the component may read through wasmcloud:secrets (repeatable or comma-separated)', collectList)
     .option('--allow-update', 'replace the image if the component runs another one')
     .description('scale a component on a host; reports the exact reason when it cannot run')
     .action(async (componentId: string, image: string, flags: ScaleFlags, command: Command) =>
       withLattice(command, async ({ ctl, opts }) => {
         const count = Number(flags.count);
-        if (!Number.isInteger(count) || count < 0) throw new CliError(`--count must be a non-negative integer, got "${flags.count}"`);
+        if (!Number.isInteger(count) || count < 0) throw new UsageError(`--count must be a non-negative integer (0 stops the component), got "${flags.count}"`);
+        const annotations = parsePairs(flags.annotation ?? [], 'annotation');
         const imageRef = absoluteImageRef(image);
         const hostId = flags.host ?? (await pickHost(ctl, 'component', componentId, imageRef, flags.constraint));
         await ctl.scaleComponent(
@@ -42,7 +41,7 @@ export function register(program: Command): void {
             component_id: componentId,
             image_ref: imageRef,
             count,
-            annotations: parsePairs(flags.annotation ?? [], 'annotation'),
+            annotations,
             config: flags.config ?? [],
             secrets: flags.secret ?? [],
             allow_update: flags.allowUpdate ?? false,

@@ -4,7 +4,7 @@ import { createLogger } from '../../lib/logger.js';
 import { generateSecretsKey, loadOrCreateSecretsKey, loadSecretsKey, SecretsKeyError } from '../../lib/secrets-key.js';
 import { Identifier } from '../../protocol/mod.js';
 import { SecretStore, SecretUnavailableError } from '../../host/stores/secret-store.js';
-import { CliError, globalOptions, withLattice } from '../context.js';
+import { CliError, UsageError, globalOptions, withLattice } from '../context.js';
 import { emit, renderTable } from '../output.js';
 
 interface PutOptions {
@@ -22,7 +22,7 @@ async function readStdin(): Promise<string> {
 /** The value from exactly one source; a value on the command line ends up in shell history. */
 async function secretValue(value: string | undefined, opts: PutOptions): Promise<string> {
   const sources = [value !== undefined, opts.fromFile !== undefined, opts.fromEnv !== undefined, opts.stdin === true].filter(Boolean);
-  if (sources.length !== 1) throw new CliError('give the value one way: VALUE, --from-file FILE, --from-env VAR or --stdin');
+  if (sources.length !== 1) throw new UsageError('give the value one way: VALUE, --from-file FILE, --from-env VAR or --stdin');
   if (opts.fromFile !== undefined) {
     try {
       return (await readFile(opts.fromFile, 'utf8')).replace(/\r?\n$/, '');
@@ -41,7 +41,7 @@ async function secretValue(value: string | undefined, opts: PutOptions): Promise
 
 function checkName(name: string): void {
   const parsed = Identifier.safeParse(name);
-  if (!parsed.success) throw new CliError(`invalid secret name "${name}": ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  if (!parsed.success) throw new UsageError(`invalid secret name "${name}": ${parsed.error.issues[0]?.message ?? 'invalid'}`);
 }
 
 /** Key problems are the user's to fix: say so plainly. */

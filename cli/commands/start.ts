@@ -1,9 +1,7 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { withLattice } from '../context.js';
-import { emit, parsePairs } from '../output.js';
+import { collect, collectList, emit, parsePairs } from '../output.js';
 import { pickHost } from '../auction.js';
-
-const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 interface StartFlags {
   host?: string;
@@ -22,13 +20,14 @@ export function register(program: Command): void {
     .argument('<image>', 'provider image, e.g. ghcr.io/wasmcloud/http-server:0.23.0 (see docs/providers.md)')
     .option('--host <host-id>', 'host to start it on (default: an auction among hosts matching --constraint)')
     .option('--constraint <k=v>', 'label the chosen host must have (repeatable)', collect)
-    .option('--config <name>', 'named config for the provider (repeatable)', collect)
-    .option('--secret <name>', 'secret the provider gets at start (repeatable; see lattice secret)', collect)
+    .option('--config <name>', 'named config for the provider (repeatable or comma-separated)', collectList)
+    .option('--secret <name>', 'secret the provider gets at start (repeatable or comma-separated; see lattice secret)', collectList)
     .option('--annotation <k=v>', 'annotation (repeatable)', collect)
-    .option('--mode <mode>', 'builtin (in the host process) or process (supervised child)')
+    .addOption(new Option('--mode <mode>', 'builtin (in the host process) or process (supervised child)').choices(['builtin', 'process']))
     .description('start a capability provider on a host')
     .action(async (providerId: string, image: string, flags: StartFlags, command: Command) =>
       withLattice(command, async ({ ctl, opts }) => {
+        const annotations = parsePairs(flags.annotation ?? [], 'annotation');
         const hostId = flags.host ?? (await pickHost(ctl, 'provider', providerId, image, flags.constraint));
         await ctl.startProvider(
           hostId,
@@ -37,7 +36,7 @@ export function register(program: Command): void {
             provider_ref: image,
             config: flags.config ?? [],
             secrets: flags.secret ?? [],
-            annotations: parsePairs(flags.annotation ?? [], 'annotation'),
+            annotations,
             mode: flags.mode,
           },
           { timeoutMs: 30_000 },

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { ControlClient, HostInventory } from '../../protocol/mod.js';
-import { CliError, withLattice } from '../context.js';
+import { CliError, UsageError, withLattice } from '../context.js';
 import { emit } from '../output.js';
 
 export function register(program: Command): void {
@@ -46,7 +46,9 @@ export function register(program: Command): void {
     .description('stop a host gracefully')
     .action(async (hostId: string, flags: { drainTimeout: string }, command: Command) =>
       withLattice(command, async ({ ctl, opts }) => {
-        await ctl.stopHost(hostId, { timeoutMs: Number(flags.drainTimeout) });
+        const drainMs = Number(flags.drainTimeout);
+        if (!Number.isInteger(drainMs) || drainMs <= 0) throw new UsageError(`--drain-timeout must be a positive number of milliseconds, got "${flags.drainTimeout}"`);
+        await ctl.stopHost(hostId, { timeoutMs: drainMs });
         emit(opts, { host_id: hostId, stopping: true }, () => `host ${hostId} is stopping`);
       }),
     );

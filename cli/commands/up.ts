@@ -13,12 +13,9 @@ import { secureSetup, type SecureSetup } from '../local/secure.js';
 const NATS_BIN = process.env.NATS_SERVER_BIN ?? 'nats-server';
 const CLI_ENTRY = fileURLToPath(new URL('../main.js', import.meta.url));
 
-export const NATS_INSTALL_HELP = [
-  'nats-server is not installed. Install it, then run `lattice up` again:',
-  '  Debian/Ubuntu:  sudo apt-get install -y nats-server',
-  '  macOS:          brew install nats-server',
-  '  other:          https://github.com/nats-io/nats-server/releases (put nats-server on PATH or set NATS_SERVER_BIN)',
-].join('\n');
+export const NATS_INSTALL_HELP =
+  'nats-server is not installed: `sudo apt-get install -y nats-server` (Debian/Ubuntu) or `brew install nats-server` (macOS), ' +
+  'or put a release binary on PATH or in NATS_SERVER_BIN; then run `lattice up` again';
 
 async function natsAnswers(settings: NatsSettings): Promise<boolean> {
   try {
@@ -35,7 +32,10 @@ async function waitUntil(what: string, check: () => Promise<boolean>, proc: Star
   while (Date.now() < deadline) {
     if (await check()) return;
     if (proc.exited() !== null) {
-      throw new CliError(`${what} exited during start; last log lines (${proc.log}):\n${lastLines(proc.log)}`);
+      const last = lastLines(proc.log, 1);
+      throw new CliError(`${what} exited during start${last ? `: ${last}` : ''} (see ${proc.log}; --verbose shows the last lines)`, {
+        detail: lastLines(proc.log).split('\n'),
+      });
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { createLogger } from '../../lib/logger.js';
 import { connectLongLived } from '../../lib/nats-connection.js';
 import { startWadm } from '../../wadm/mod.js';
-import { CliError, globalOptions, latticeName, natsSettings } from '../context.js';
+import { CliError, NATS_FIX, UsageError, globalOptions, latticeName, natsSettings } from '../context.js';
 import { emit } from '../output.js';
 
 /**
@@ -22,14 +22,14 @@ export function register(program: Command): void {
       const lattice = latticeName(opts);
       const replicas = flags.kvReplicas === undefined ? undefined : Number(flags.kvReplicas);
       if (replicas !== undefined && (!Number.isInteger(replicas) || replicas <= 0)) {
-        throw new CliError(`--kv-replicas must be a positive integer, got "${flags.kvReplicas}"`);
+        throw new UsageError(`--kv-replicas must be a positive integer, got "${flags.kvReplicas}"`);
       }
       const logger = createLogger({ component: 'wadm', lattice });
       let nc;
       try {
         nc = await connectLongLived(settings, 'lattice-wadm', logger);
       } catch (error) {
-        throw new CliError(`cannot connect to NATS at ${settings.url}: ${(error as Error).message}`, { cause: error });
+        throw new CliError(`cannot connect to NATS at ${settings.url}: ${(error as Error).message} (${NATS_FIX})`, { cause: error });
       }
       let wadm;
       try {

@@ -1,11 +1,14 @@
-import { componentWit } from '@bytecodealliance/jco';
+import { componentWit, metadataShow } from '@bytecodealliance/jco';
+import { createHash } from 'node:crypto';
+import { readEmbeddedClaims, type DecodedClaims } from '../../lib/component-claims.js';
+import { worldItems } from '../../host/runtime/imports.js';
 
 export type WasmKind = 'component' | 'module' | 'unknown';
 
 /**
  * What a binary is, from its header: `\0asm` then version `0d 00 01 00` for a component or
  * `01 00 00 00` for a core module. (`jco wit` accepts core modules too, reporting an empty
- * world, so the header is the reliable test: design.md fact 9.)
+ * world, so the header is the reliable test.)
  */
 export function wasmKind(bytes: Uint8Array): WasmKind {
   if (bytes.length < 8 || bytes[0] !== 0x00 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) return 'unknown';
@@ -22,18 +25,66 @@ export interface ComponentInterfaces {
   exports: string[];
 }
 
-/** The import and export names of a component, read from its embedded WIT (jco componentWit). */
+/** The import and export names of a component, read from its embedded WIT (the runtime's reading). */
 export async function componentInterfaces(bytes: Uint8Array): Promise<ComponentInterfaces> {
   if (wasmKind(bytes) !== 'component') throw new Error('not a WebAssembly component (bad header)');
-  const wit = await componentWit(bytes);
-  const imports: string[] = [];
-  const exports: string[] = [];
-  for (const line of wit.split('\n')) {
-    const m = /^\s*(import|export)\s+([^;:\s]+(?::[^;\s]+)?)\s*;?/.exec(line);
-    if (!m) continue;
-    // `import name: func(...)` keeps only the name; `import wasi:io/poll@0.2.12;` the whole id.
-    const name = m[2].includes('/') ? m[2].replace(/;$/, '') : m[2].replace(/:$/, '');
-    (m[1] === 'import' ? imports : exports).push(name);
+  return worldItems(await componentWit(bytes));
+}
+
+/** One world item: `wasi:http/types@0.2.0` as name `wasi:http/types` and version `0.2.0`; a bare function has neither package nor version. */
+export interface WorldItem {
+  name: string;
+  version: string | null;
+}
+
+export function splitVersion(item: string): WorldItem {
+  const at = item.lastIndexOf('@');
+  return at > 0 ? { name: item.slice(0, at), version: item.slice(at + 1) } : { name: item, version: null };
+}
+
+export interface Inspection {
+  kind: 'component' | 'module';
+  size: number;
+  /** `sha256:<hex>`, the digest `lattice push` and `nats://` references use. */
+  digest: string;
+  /** The component's world (empty for a core module). */
+  imports: WorldItem[];
+  exports: WorldItem[];
+  /** The world as WIT text (`jco wit`); null for a core module. */
+  wit: string | null;
+  /** Producers section fields (language, processed-by, sdk) -> `name version`, over every nested module. */
+  producers: Record<string, string[]>;
+  /** Embedded signature claims (decoded, not verified), or null when the binary is not signed. */
+  claims: DecodedClaims | null;
+}
+
+/**
+ * Everything `lattice inspect` shows about a binary. Throws for bytes that are neither a
+ * component nor a core module; callers check them first (host/runtime/binary-check.ts).
+ */
+export async function inspectWasm(bytes: Uint8Array): Promise<Inspection> {
+  const kind = wasmKind(bytes);
+  if (kind === 'unknown') throw new Error('not a WebAssembly component or module');
+  const wit = kind === 'component' ? await componentWit(bytes) : null;
+  const world = wit ? worldItems(wit) : { imports: [], exports: [] };
+  const producers: Record<string, string[]> = {};
+  for (const entry of await metadataShow(bytes)) {
+    for (const [field, values] of entry.producers) {
+      const list = (producers[field] ??= []);
+      for (const [name, version] of values) {
+        const text = version ? `${name} ${version}` : name;
+        if (!list.includes(text)) list.push(text);
+      }
+    }
   }
-  return { imports, exports };
+  return {
+    kind,
+    size: bytes.length,
+    digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
+    imports: world.imports.map(splitVersion),
+    exports: world.exports.map(splitVersion),
+    wit,
+    producers,
+    claims: readEmbeddedClaims(bytes),
+  };
 }

@@ -43,7 +43,7 @@ describe('lattice CLI against a real lattice', () => {
     assert.equal(missing.stderr.trim().split('\n').length, 1);
     assert.match(missing.stderr, /config db does not exist/);
     const malformed = await lattice('config', 'put', 'db', 'novalue');
-    assert.equal(malformed.code, 1);
+    assert.equal(malformed.code, 2, 'a malformed argument is a usage error');
     assert.match(malformed.stderr, /"novalue" is not of the form key=value/);
   });
 

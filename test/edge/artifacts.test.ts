@@ -75,7 +75,7 @@ describe('artifacts in the lattice object store', { timeout: 120_000 }, () => {
     assert.equal((bad as { code: number }).code, 1);
     assert.match((bad as { stderr: string }).stderr, /not a component/);
     const badName = await run(process.execPath, [CLI_MAIN, '--nats-url', server.url, 'push', wasmPath, '--name', 'Bad Name:x'], { timeout: 30_000 }).catch((e: { code: number; stderr: string }) => e);
-    assert.equal((badName as { code: number }).code, 1);
+    assert.equal((badName as { code: number }).code, 2, 'a bad --name is a usage error');
     assert.match((badName as { stderr: string }).stderr, /name "Bad Name" must be/);
   });
 

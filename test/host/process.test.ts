@@ -77,7 +77,7 @@ test('a stop over the control interface is acknowledged, then the process exits 
   events.stop();
 });
 
-test('labels from --label and LATTICE_LABEL_* reach the lattice; bad flags exit 1 with one line', { timeout: 60_000 }, async () => {
+test('labels from --label and LATTICE_LABEL_* reach the lattice; bad flags exit 2 (usage) with one line', { timeout: 60_000 }, async () => {
   const proc = await spawnHostProcess(server.url, { labels: { zone: 'edge' }, env: { LATTICE_LABEL_rack: 'r9' } });
   processes.push(proc);
   const beat = await proc.waitForHeartbeat(nc);
@@ -97,7 +97,7 @@ test('labels from --label and LATTICE_LABEL_* reach the lattice; bad flags exit 
       timeout: 20_000,
       env: { ...process.env, NODE_TEST_CONTEXT: undefined, LATTICE_LOG: 'silent' },
     });
-    assert.equal(run.status, 1, `${flags.join(' ')}: ${run.stderr}`);
+    assert.equal(run.status, 2, `${flags.join(' ')}: ${run.stderr}`);
     assert.match(run.stderr, reason);
     assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
   }

@@ -37,7 +37,7 @@ describe('lattice up and wadm', () => {
     await withUp(['--no-wadm'], async (url) => {
       const list = await runCli(['--nats-url', url, '--timeout', '1000', 'app', 'list']);
       assert.equal(list.code, 1);
-      assert.match(list.stderr, /no (responders|reply)/i);
+      assert.match(list.stderr, /no wadm answers in this lattice/);
     });
   });
 });

@@ -1,0 +1,146 @@
+/**
+ * `lattice inspect FILE|IMAGE`: what a component is before it runs anywhere: its WIT world
+ * (imports and exports with their versions), size, digest, the toolchain that produced it
+ * (producers section) and its signature claims when it is signed; `--wit` prints the world as WIT.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import type { DecodedClaims } from '../../lib/component-claims.js';
+import type { Inspection, WorldItem } from '../../components/tools/inspect.js';
+import { CliError, globalOptions, withLattice } from '../context.js';
+import { emit, renderTable } from '../output.js';
+
+interface InspectFlags {
+  wit?: boolean;
+  jsDomain?: string;
+}
+
+function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  const unit = bytes < 1024 * 1024 ? ['KiB', 1024] as const : ['MiB', 1024 * 1024] as const;
+  return `${(bytes / unit[1]).toFixed(1)} ${unit[0]} (${bytes} bytes)`;
+}
+
+function formatTime(seconds: unknown): string | null {
+  return typeof seconds === 'number' ? new Date(seconds * 1000).toISOString() : null;
+}
+
+function claimsLines(c: DecodedClaims): string[] {
+  const w = c.claims.wascap ?? {};
+  const rows: Array<[string, unknown]> = [
+    ['issuer', c.claims.iss],
+    ['subject', c.claims.sub],
+    ['name', w.name],
+    ['version', w.ver],
+    ['revision', w.rev],
+    ['tags', Array.isArray(w.tags) && w.tags.length ? w.tags.join(', ') : undefined],
+    ['call alias', w.call_alias],
+    ['module hash', w.hash],
+    ['issued', formatTime(c.claims.iat)],
+    ['not before', formatTime(c.claims.nbf)],
+    ['expires', formatTime(c.claims.exp) ?? 'never'],
+  ];
+  return rows.filter(([, v]) => v !== undefined && v !== null && v !== '').map(([k, v]) => `  ${k.padEnd(12)} ${String(v)}`);
+}
+
+function items(list: WorldItem[]): string {
+  return renderTable(['Name', 'Version'], list.map((i) => [i.name, i.version ?? '']));
+}
+
+function describe(ref: string, r: Inspection, note: string | null): string {
+  const producers = Object.entries(r.producers).map(([field, values]) => `  ${field.padEnd(12)} ${values.join(', ')}`);
+  const lines = [
+    `${'component'.padEnd(10)} ${ref}`,
+    `${'kind'.padEnd(10)} ${r.kind === 'component' ? 'component' : `core module${note ? ` (${note})` : ''}`}`,
+    `${'size'.padEnd(10)} ${formatSize(r.size)}`,
+    `${'digest'.padEnd(10)} ${r.digest}`,
+    `${'producers'.padEnd(10)} ${producers.length ? '' : '(none)'}`.trimEnd(),
+    ...producers,
+    r.claims ? `${'signed'.padEnd(10)} yes: claims from the ${r.claims.section} section (decoded, signature not verified)` : `${'signed'.padEnd(10)} no`,
+    ...(r.claims ? claimsLines(r.claims) : []),
+  ];
+  if (r.kind === 'component') lines.push('', 'Imports:', items(r.imports), '', 'Exports:', items(r.exports));
+  return lines.join('\n');
+}
+
+/** The bytes behind FILE, `file://...` or `nats://name:tag` (the lattice's artifact store). */
+async function readImage(ref: string, flags: InspectFlags, command: Command): Promise<Uint8Array> {
+  if (ref.startsWith('nats://')) {
+    const { ObjectStoreImageLoader } = await import('../../host/runtime/object-store-loader.js');
+    return withLattice(command, async ({ nc, lattice }) => {
+      // The loader checks the bytes against their digest; its cache is thrown away afterwards.
+      const cacheDir = await mkdtemp(join(tmpdir(), 'lattice-inspect-'));
+      try {
+        const loader = new ObjectStoreImageLoader({ nc, lattice, cacheDir, domain: flags.jsDomain ?? process.env.LATTICE_JS_DOMAIN });
+        return await loader.load(ref, {});
+      } catch (cause) {
+        throw new CliError(`cannot fetch ${ref}: ${(cause as Error).message} (\`lattice push FILE --name NAME:TAG\` stores one)`, { cause });
+      } finally {
+        await rm(cacheDir, { recursive: true, force: true });
+      }
+    });
+  }
+  let path = ref;
+  if (ref.startsWith('file://')) {
+    try {
+      path = fileURLToPath(ref);
+    } catch {
+      path = decodeURIComponent(ref.slice('file://'.length));
+    }
+  } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(ref)) {
+    throw new CliError(`cannot read ${ref}: lattice inspect reads files, file:// and nats:// references (pull an OCI image to a file first, or \`lattice push\` it)`);
+  }
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    // ghcr.io/org/name:tag: a registry reference, not a path that happens to be missing.
+    const looksLikeImage = /^[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?\/[^:\s]+:[\w.-]+$/i.test(ref);
+    const why = code === 'ENOENT' ? (looksLikeImage ? 'no such file (registry images are not fetched; pull it to a file first)' : 'no such file') : code === 'EISDIR' ? 'it is a directory (give the .wasm file)' : (cause as Error).message;
+    throw new CliError(`cannot read ${ref}: ${why}`, { cause });
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('inspect')
+    .argument('<file-or-image>', 'a .wasm file, file:// URL or nats://NAME:TAG pushed with `lattice push`')
+    .option('--wit', 'print the component\'s world as WIT instead')
+    .option('--js-domain <domain>', 'JetStream domain of the artifact store for nats:// (env LATTICE_JS_DOMAIN)')
+    .description('show a component\'s WIT world (imports, exports, versions), size, digest, producers and signature claims')
+    .action(async (ref: string, flags: InspectFlags, command: Command) => {
+      const opts = globalOptions(command);
+      const bytes = await readImage(ref, flags, command);
+      // Loaded here: jco is large and only this command needs it on the main thread.
+      const [{ checkComponentBytes }, { BinaryProblem, InvalidComponentError }, { inspectWasm }, { ClaimsDecodeError, WasmSectionError }] = await Promise.all([
+        import('../../host/runtime/binary-check.js'),
+        import('../../host/runtime/errors.js'),
+        import('../../components/tools/inspect.js'),
+        import('../../lib/component-claims.js'),
+      ]);
+      let note: string | null = null;
+      try {
+        checkComponentBytes(bytes);
+      } catch (error) {
+        if (!(error instanceof InvalidComponentError)) throw error;
+        if (error.problem !== BinaryProblem.CoreModule) throw new CliError(`${ref} is ${error.message.replace(/^not a runnable component \([a-z-]+\): /, 'not a component: ')}`, { cause: error });
+        note = 'not a component: hosts cannot run it; wrap it with `wasm-tools component new`';
+      }
+      let report: Inspection;
+      try {
+        report = await inspectWasm(bytes);
+      } catch (cause) {
+        if (cause instanceof ClaimsDecodeError || cause instanceof WasmSectionError) throw new CliError(`${ref}: ${cause.message}`, { cause });
+        throw new CliError(`${ref} cannot be read as a component: ${(cause as Error).message.split('\n')[0]} (the file is damaged; rebuild it)`, { cause });
+      }
+      if (flags.wit) {
+        if (!report.wit) throw new CliError(`${ref} is a core module: it has no WIT world`);
+        process.stdout.write(report.wit.endsWith('\n') ? report.wit : `${report.wit}\n`);
+        return;
+      }
+      emit(opts, { ref, ...report, note }, () => describe(ref, report, note));
+    });
+}
