@@ -7,6 +7,7 @@ import { ComponentPlugin } from './plugins/components.js';
 import { ProviderPlugin } from './plugins/providers.js';
 import { LinkRouter } from './router/link-router.js';
 import { LocalTargets } from './router/local-targets.js';
+import { HandleCache } from './router/handle-cache.js';
 import { defaultCacheDir, defaultCanSatisfy, defaultLoaders, type RuntimeOptions } from './runtime/mod.js';
 import { ObjectStoreImageLoader } from './runtime/object-store-loader.js';
 import { latticeJsDomain } from './stores/kv.js';
@@ -42,13 +43,14 @@ export async function assembleHost(options: HostOptions): Promise<Host> {
       // The secrets view starts with the first component granted a secret, not with every host.
       const secrets = new ComponentSecrets(() => host.secrets.reader(), (name) => configs.get(name));
       const builtins = new BuiltinInterfaces(configs, host.log.child({ component: 'guest-log' }), secrets);
+      // Bucket and container handles stay open across invocations (one per component, link, name).
+      const handles = new HandleCache((componentId, iface, fn, args, linkName) => router.call(componentId, iface, fn, args, { linkName }));
+      links.onChange(() => handles.clear());
       const runtimeOptions: RuntimeOptions = {
         cacheDir: options.dataDir ? join(options.dataDir, 'cache') : undefined,
         ...options.runtime,
         importHandler: async (componentId, iface, fn, args, context) =>
-          builtins.serves(iface)
-            ? builtins.call(componentId, iface, fn, args)
-            : router.call(componentId, iface, fn, args, { linkName: context?.linkName }),
+          builtins.serves(iface) ? builtins.call(componentId, iface, fn, args) : handles.call(componentId, iface, fn, args, context?.linkName ?? 'default'),
         canSatisfy: options.runtime?.canSatisfy ?? defaultCanSatisfy,
       };
       // nats:// images (lattice push) need this host's connection, so that loader is made per host.
@@ -66,7 +68,7 @@ export async function assembleHost(options: HostOptions): Promise<Host> {
       // Every image the runtime loads passes the trust check first (host/admission/gate.ts).
       const gate = new ImageGate(runtimeOptions.loaders, host.trustedIssuers);
       runtimeOptions.loaders = gate.loaders();
-      host.plugins.components = ComponentPlugin.attach(host, targets, runtimeOptions, builtins, gate);
+      host.plugins.components = ComponentPlugin.attach(host, targets, runtimeOptions, builtins, gate, (id) => handles.forget(id));
     }
     if (options.providers !== false) {
       host.plugins.providers = ProviderPlugin.attach(host, targets, router, { ...options.providers, oci: { client: registry, cacheDir: ociCacheDir } });

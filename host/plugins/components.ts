@@ -35,11 +35,20 @@ export class ComponentPlugin {
     private readonly targets: LocalTargets,
     private readonly builtins: BuiltinInterfaces,
     private readonly gate?: ImageGate,
+    private readonly stopped?: (componentId: string) => void,
   ) {}
 
-  static attach(host: Host, targets: LocalTargets, options: RuntimeOptions, builtins: BuiltinInterfaces, gate?: ImageGate): ComponentPlugin {
+  /** `stopped` runs after a component was scaled to zero (its host-side state can go). */
+  static attach(
+    host: Host,
+    targets: LocalTargets,
+    options: RuntimeOptions,
+    builtins: BuiltinInterfaces,
+    gate?: ImageGate,
+    stopped?: (componentId: string) => void,
+  ): ComponentPlugin {
     const runtime = new ComponentRuntime({ logger: host.log.child({ component: 'runtime' }), ...options });
-    const plugin = new ComponentPlugin(host, runtime, targets, builtins, gate);
+    const plugin = new ComponentPlugin(host, runtime, targets, builtins, gate, stopped);
     host.control.register('component.scale', (req) => plugin.scale(req));
     host.control.register('component.update', async (req) => {
       const existing = runtime.get(req.component_id);
@@ -98,6 +107,7 @@ export class ComponentPlugin {
       );
       if (info === null) {
         await this.targets.unregister(req.component_id);
+        this.stopped?.(req.component_id);
         this.host.inventory.removeComponent(req.component_id);
         this.host.events.publish('component_scaled', {
           host_id: this.host.id,

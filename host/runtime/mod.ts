@@ -13,3 +13,4 @@ export type { ComponentLimits } from './settings.js';
 export { checkComponentBytes } from './binary-check.js';
 export { defaultCacheDir } from './transpile-cache.js';
 export type { HttpRequest, HttpResponse, ResourceRef } from './worker-messages.js';
+export { isResourceRef } from './worker-messages.js';

@@ -1,5 +1,5 @@
 import { WitError } from '../../protocol/mod.js';
-import { HandleTable } from '../shared/handle-table.js';
+import { HandleTable, unknownHandleMessage } from '../shared/handle-table.js';
 import type { InterfaceHandlers, ProviderCall } from '../sdk/types.js';
 import type { BlobContainer, BlobResult, BlobstoreBackend, ObjectId } from './backends/types.js';
 import { BodyTooLarge, InputReader, NameStream, OutgoingValue, type IncomingValue, type OutputStreamState } from './values.js';
@@ -75,7 +75,7 @@ export function blobHandlers(deps: BlobHandlerDeps, t: BlobTables): InterfaceHan
   const streams = streamHandlers(t);
   const need = <T>(table: HandleTable<T>, call: ProviderCall, index = 0): T => {
     const value = table.get(call.source, call.args[index]);
-    if (value === null) fail(`unknown ${table.resource} handle (dropped, expired or not opened by this component)`);
+    if (value === null) fail(`${unknownHandleMessage(table.resource)} (dropped, expired or not opened by this component)`);
     return value;
   };
   const backend = async (call: ProviderCall) => {
@@ -164,7 +164,7 @@ export function blobHandlers(deps: BlobHandlerDeps, t: BlobTables): InterfaceHan
       '[resource-drop]outgoing-value': drop(t.outgoing),
       '[static]incoming-value.incoming-value-consume-sync': async (call) => {
         const value = t.incoming.take(call.source, call.args[0]);
-        if (value === null) fail('unknown incoming-value handle (dropped, expired or not opened by this component)');
+        if (value === null) fail(`${unknownHandleMessage('incoming-value')} (dropped, expired or not opened by this component)`);
         try {
           return await value.reader.readAll(deps.maxObjectBytes());
         } catch (error) {
@@ -174,7 +174,7 @@ export function blobHandlers(deps: BlobHandlerDeps, t: BlobTables): InterfaceHan
       '[static]incoming-value.incoming-value-consume-async': (call) => {
         // The reader moves to the stream: the value is forgotten without closing what it holds.
         const value = t.incoming.take(call.source, call.args[0]);
-        if (value === null) fail('unknown incoming-value handle (dropped, expired or not opened by this component)');
+        if (value === null) fail(`${unknownHandleMessage('incoming-value')} (dropped, expired or not opened by this component)`);
         return t.inputs.add(call.source, value.reader);
       },
       '[method]incoming-value.size': (call) => need(t.incoming, call).size,

@@ -1,5 +1,5 @@
 import { WitError } from '../../protocol/mod.js';
-import type { HandleTable } from '../shared/handle-table.js';
+import { unknownHandleMessage, type HandleTable } from '../shared/handle-table.js';
 import type { InterfaceHandlers, ProviderCall } from '../sdk/types.js';
 import type { KeyValueBucket, KvError, KvResult } from './backends/types.js';
 
@@ -48,7 +48,7 @@ function keys(value: unknown): string[] {
 export function keyValueHandlers(buckets: HandleTable<KeyValueBucket>, open: BucketOpener): InterfaceHandlers {
   const bucketOf = (call: ProviderCall): KeyValueBucket => {
     const bucket = buckets.get(call.source, call.args[0]);
-    if (!bucket) throw other('unknown bucket handle (dropped, expired or not opened by this component)');
+    if (!bucket) throw other(`${unknownHandleMessage('bucket')} (dropped, expired or not opened by this component)`);
     return bucket;
   };
 

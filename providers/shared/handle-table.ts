@@ -27,6 +27,14 @@ export interface HandleTableOptions<T> {
  */
 export const DEFAULT_MAX_HANDLES_PER_OWNER = 256;
 
+/**
+ * The error text of a handle a provider does not know (dropped, evicted, or from before a
+ * restart). Hosts that cache handles (host/router/handle-cache.ts) recognise it and open again.
+ */
+export function unknownHandleMessage(resource: string): string {
+  return `unknown ${resource} handle`;
+}
+
 export class HandleTable<T> {
   readonly resource: string;
   private readonly maxPerOwner: number;
