@@ -1,6 +1,6 @@
 import type { NatsConnection } from 'nats';
 import { z } from 'zod';
-import { ctlGather, ctlRequest, DEFAULT_REQUEST_TIMEOUT_MS } from './request.js';
+import { ctlGather, ctlRequest, DEFAULT_LOAD_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from './request.js';
 import { ctl } from './subjects.js';
 import { ConfigGetResponse, ConfigPutRequest, type ConfigValues } from './schemas/config.js';
 import { HostInfo, HostInventory, LabelDelRequest, LabelPutRequest, StopHostRequest } from './schemas/host.js';
@@ -77,7 +77,7 @@ export function createControlClient(nc: NatsConnection, lattice: string, options
         ctl.componentScale(lattice, hostId),
         ScaleComponentRequest.parse(req),
         Empty,
-        opts.timeoutMs ?? timeout,
+        opts.timeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS,
       ),
 
     updateComponent: (hostId: string, req: z.input<typeof UpdateComponentRequest>, opts: { timeoutMs?: number } = {}) =>
@@ -86,7 +86,7 @@ export function createControlClient(nc: NatsConnection, lattice: string, options
         ctl.componentUpdate(lattice, hostId),
         UpdateComponentRequest.parse(req),
         Empty,
-        opts.timeoutMs ?? timeout,
+        opts.timeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS,
       ),
 
     auctionComponent: (req: AuctionInput, opts: { timeoutMs?: number } = {}) =>
@@ -100,7 +100,7 @@ export function createControlClient(nc: NatsConnection, lattice: string, options
         ctl.providerStart(lattice, hostId),
         StartProviderRequest.parse(req),
         Empty,
-        opts.timeoutMs ?? timeout,
+        opts.timeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS,
       ),
 
     stopProvider: (hostId: string, providerId: string) =>

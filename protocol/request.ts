@@ -7,6 +7,14 @@ import { decodeJson, encodeJson } from './codec.js';
 /** Default deadline of one control request; hosts answer in milliseconds when they are alive. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
 
+/**
+ * Default deadline of the requests that load something before answering (scale, update, start
+ * provider): the answer is the load's outcome, and a first load can pull from a registry,
+ * transpile a component (a second or two; far more on a busy or small machine) or start a
+ * process.
+ */
+export const DEFAULT_LOAD_TIMEOUT_MS = 60_000;
+
 function isNatsError(error: unknown): error is NatsError {
   return error instanceof Error && typeof (error as Partial<NatsError>).code === 'string';
 }

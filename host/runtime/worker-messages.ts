@@ -56,6 +56,8 @@ export type InvocationKind = 'call' | 'http' | 'run';
 export type MainToWorker =
   | { type: 'load'; key: string; gluePath: string; modules: Record<string, WebAssembly.Module>; settings: InstanceSettings; spares: number }
   | { type: 'unload'; key: string }
+  /** Records wait in the invocation ring (the worker slept in its event loop). */
+  | { type: 'wake' }
   | { type: 'invoke'; id: number; key: string; kind: 'call'; iface: string; fn: string; args: unknown[] }
   | { type: 'invoke'; id: number; key: string; kind: 'http'; request: HttpRequest; stream?: HttpStreaming }
   | { type: 'invoke'; id: number; key: string; kind: 'run' };
@@ -72,6 +74,8 @@ export interface Failure {
 
 export type WorkerToMain =
   | { type: 'ready' }
+  /** Records wait in the ring to the main thread (its reader slept). */
+  | { type: 'wake' }
   | { type: 'loaded'; key: string; error?: string }
   | { type: 'result'; id: number; ok: true; value: unknown }
   | { type: 'result'; id: number; ok: false; failure: Failure }

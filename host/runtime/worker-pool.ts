@@ -44,6 +44,7 @@ interface Pending {
 }
 
 type Invoke = Extract<MainToWorker, { type: 'invoke' }>;
+const WAKE: MainToWorker = { type: 'wake' };
 
 type HostCall = Extract<WorkerToMain, { type: 'host-call' }>;
 type HostDrop = Extract<WorkerToMain, { type: 'host-drop' }>;
@@ -52,7 +53,7 @@ class WorkerSlot {
   readonly worker: Worker;
   private readonly replyPort: MessagePort;
   private readonly channel = createChannelMemory();
-  private readonly invocations = new RecordWriter(this.channel.toWorker);
+  private readonly invocations = new RecordWriter(this.channel.toWorker, () => this.worker.postMessage(WAKE));
   private readonly results = new RecordReader(this.channel.toMain);
   private readonly replies = new RecordWriter(this.channel.replies);
   readonly loads = new Map<string, Promise<void>>();
@@ -99,21 +100,34 @@ class WorkerSlot {
     this.pumpResults();
   }
 
-  /** Sends an invocation by the ring, or by postMessage when it does not fit there. */
+  /**
+   * Sends an invocation by the ring (the worker is woken once for everything written in this turn
+   * of the event loop), or by postMessage when it does not fit there.
+   */
   invoke(message: Invoke): void {
     const { type: _type, id, ...rest } = message;
-    if (message.kind === 'run' || !this.invocations.tryWrite(RecordKind.Invoke, id, rest)) this.post(message);
+    if (message.kind !== 'run' && this.invocations.tryWrite(RecordKind.Invoke, id, rest, true)) this.pool.wakeLater(this);
+    else this.post(message);
   }
 
-  /** Takes every result waiting in the ring, then sleeps until the worker writes the next. */
+  wakeWorker(): void {
+    this.invocations.wake();
+  }
+
+  /** Takes every result waiting in the ring, then sleeps until the worker posts `wake`. */
   private pumpResults(): void {
-    if (this.dead) return;
+    do {
+      if (this.dead) return;
+      this.drainResults();
+    } while (!this.results.sleep());
+  }
+
+  private drainResults(): void {
     for (let record = this.results.next(); record; record = this.results.next()) {
       if (record.kind === RecordKind.Result) this.onMessage({ type: 'result', id: record.id, ...(record.message as object) } as WorkerToMain);
       else if (record.kind === RecordKind.HostCall) this.hostCall({ type: 'host-call', seq: record.id, ...(record.message as object) } as HostCall);
       else if (record.kind === RecordKind.HostDrop) this.hostDrop({ type: 'host-drop', ...(record.message as object) } as HostDrop);
     }
-    void this.results.wait().then(() => this.pumpResults());
   }
 
   private onMessage(message: WorkerToMain): void {
@@ -154,6 +168,10 @@ class WorkerSlot {
         this.pool.instantiations.set(message.key, (this.pool.instantiations.get(message.key) ?? 0) + 1);
         return;
       case 'ready':
+        return;
+      case 'wake':
+        this.results.awake();
+        this.pumpResults();
         return;
     }
   }
@@ -202,7 +220,7 @@ class WorkerSlot {
     for (const id of this.exchanges.splice(0)) this.pool.streams.closeExchange(id);
   }
 
-  /** The worker is gone: stop waiting on its result ring. */
+  /** The worker is gone: nothing more arrives on its rings. */
   closeChannel(): void {
     this.results.interrupt();
   }
@@ -250,6 +268,9 @@ export class WorkerPool {
   readonly streams: HttpStreams;
   /** Component instances created per version key, over every worker (resets are not counted). */
   readonly instantiations = new Map<string, number>();
+  /** Workers with invocations written this turn, woken together at its end. */
+  private readonly toWake = new Set<WorkerSlot>();
+  private wakeScheduled = false;
 
   /**
    * @param size workers that run guests (CPU-bound work)
@@ -361,6 +382,18 @@ export class WorkerPool {
     if (this.slots.length >= this.maxSize && (blocked < this.slots.length || this.slots.length >= HARD_MAX_WORKERS)) return;
     this.spawn(true);
     this.logger.debug({ workers: this.slots.length, blocked }, 'extra worker started: others wait on host calls');
+  }
+
+  /** Wakes `slot` at the end of this turn of the event loop, with whatever else was written. */
+  wakeLater(slot: WorkerSlot): void {
+    this.toWake.add(slot);
+    if (this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      for (const waiting of this.toWake) waiting.wakeWorker();
+      this.toWake.clear();
+    });
   }
 
   onBlocked(): void {

@@ -1,5 +1,5 @@
 import { addExtension, Packr } from 'msgpackr';
-import { isByteStream, StreamRef } from './streams.js';
+import { isByteStream, StreamRef } from './stream-ref.js';
 
 /**
  * The value codec of invocations: msgpackr, configured so every WIT value shape as jco represents

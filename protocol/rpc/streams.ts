@@ -4,6 +4,10 @@ import { StreamBrokenError } from '../invocation-errors.js';
 import { StreamHeader } from '../invocation.js';
 import { invocation } from '../subjects.js';
 import { maxChunkSize, splitChunks } from './chunks.js';
+import { isByteStream, StreamRef } from './stream-ref.js';
+
+// Re-exported: the stream machinery's users get everything about streams from here.
+export { isByteStream, StreamRef };
 
 /**
  * Byte streams inside invocation values. An AsyncIterable<Uint8Array> in the arguments or the
@@ -18,22 +22,10 @@ import { maxChunkSize, splitChunks } from './chunks.js';
  * (the invocation's deadline) and a slow but live one is not cut off. Wire: docs/protocol.md.
  */
 
-/** What an invocation message carries in place of a stream (a msgpack extension). */
-export class StreamRef {
-  constructor(
-    readonly subject: string,
-    /** Silence after which either side gives the stream up. */
-    readonly idleMs: number,
-  ) {}
-}
-
 /** Messages the consumer grants at a time; it tops the grant up when half is used. */
 export const WINDOW = 16;
 const MIN_IDLE_MS = 1_000;
 
-export function isByteStream(value: unknown): value is AsyncIterable<Uint8Array> {
-  return typeof value === 'object' && value !== null && !ArrayBuffer.isView(value) && Symbol.asyncIterator in value;
-}
 
 interface Outgoing {
   iterator: AsyncIterator<Uint8Array>;

@@ -1,12 +1,9 @@
 import type { ControlClient } from '../../protocol/control-client.js';
 import type { Command } from '../scalers/types.js';
+import { DEFAULT_LOAD_TIMEOUT_MS } from '../../protocol/request.js';
 
-/**
- * Deadline for a scale or provider start. The host answers after the work is done: loading an
- * image and transpiling it (a JS component takes ~1 s alone, several on a busy machine) or
- * starting a provider process.
- */
-export const SLOW_COMMAND_TIMEOUT_MS = 60_000;
+/** Deadline for a scale or provider start: the host answers after loading (protocol/request.ts). */
+export const SLOW_COMMAND_TIMEOUT_MS = DEFAULT_LOAD_TIMEOUT_MS;
 /** Commands of one phase sent at once; bounds the requests in flight to a lattice. */
 export const PHASE_CONCURRENCY = 16;
 

@@ -53,15 +53,16 @@ export class RecordWriter {
   private readonly view = new DataView(this.header.buffer);
   private readonly ring: RingWriter;
 
-  constructor(memory: SharedArrayBuffer) {
-    this.ring = new RingWriter(memory);
+  /** `signal`: see RingWriter (how a reader sleeping in its event loop is woken). */
+  constructor(memory: SharedArrayBuffer, signal?: () => void) {
+    this.ring = new RingWriter(memory, signal);
   }
 
   /**
    * False when the record does not fit now or cannot be encoded (a value that is not WIT data):
    * the caller sends it another way.
    */
-  tryWrite(kind: RecordKind, id: number, message: unknown): boolean {
+  tryWrite(kind: RecordKind, id: number, message: unknown, quiet = false): boolean {
     let payload: Uint8Array;
     try {
       payload = encodeValue(message);
@@ -71,7 +72,12 @@ export class RecordWriter {
     if (payload.length + HEADER_BYTES > this.ring.maxRecord / 2) return false;
     this.header[0] = kind;
     this.view.setUint32(1, id, true);
-    return this.ring.tryWrite([this.header, payload]);
+    return this.ring.tryWrite([this.header, payload], quiet);
+  }
+
+  /** Wakes the reader after `quiet` writes (once for a batch). */
+  wake(): void {
+    this.ring.wake();
   }
 }
 
@@ -93,6 +99,15 @@ export class RecordReader {
 
   wait(): Promise<unknown> {
     return this.ring.wait();
+  }
+
+  /** See RingReader.sleep: true when the reader may sleep until its writer's signal. */
+  sleep(): boolean {
+    return this.ring.sleep();
+  }
+
+  awake(): void {
+    this.ring.awake();
   }
 
   interrupt(): void {

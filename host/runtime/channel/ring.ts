@@ -18,6 +18,14 @@ const AtomicsAsync = Atomics as unknown as {
 
 const WRITE = 0;
 const READ = 1;
+/**
+ * Zero while the reader is awake; while it sleeps, the number of that sleep (1, 2, 3...). A
+ * writer wakes the reader only when it sleeps, and once per sleep: waking is a cross-thread
+ * signal, expensive next to writing a record, and useless while the reader is busy (it looks at
+ * the ring again before it sleeps). The reader announces its sleep, then looks once more: with
+ * sequentially consistent atomics either it sees the record or the writer sees the sleep.
+ */
+const SLEEPING = 2;
 const HEADER_BYTES = 64;
 const LENGTH_BYTES = 4;
 
@@ -58,6 +66,16 @@ class RingView {
 export class RingWriter extends RingView {
   private readonly lengthBytes = new Uint8Array(LENGTH_BYTES);
   private readonly lengthView = new DataView(this.lengthBytes.buffer);
+  /** The reader's sleep this writer last woke (no second signal for the same sleep). */
+  private woken = 0;
+
+  /**
+   * @param signal wakes a reader that sleeps in its event loop (`RingReader.sleep`), e.g. by a
+   *   message on a port; without it the reader is woken with `Atomics.notify` (`waitSync`, `wait`).
+   */
+  constructor(buffer: SharedArrayBuffer, private readonly signal?: () => void) {
+    super(buffer);
+  }
 
   /** Free bytes now (the consumer may free more at any moment). */
   get free(): number {
@@ -87,12 +105,38 @@ export class RingWriter extends RingView {
   }
 
   wake(): void {
-    Atomics.notify(this.header, WRITE);
+    const sleep = Atomics.load(this.header, SLEEPING);
+    if (sleep === 0 || sleep === this.woken) return;
+    this.woken = sleep;
+    if (this.signal) this.signal();
+    else Atomics.notify(this.header, WRITE);
   }
 }
 
 export class RingReader extends RingView {
   private scratch = new Uint8Array(256);
+  private sleeps = 0;
+
+  /** Announces a sleep (see SLEEPING); returns false, awake again, if a record came meanwhile. */
+  private announce(): boolean {
+    this.sleeps = this.sleeps >= 0x3fffffff ? 1 : this.sleeps + 1;
+    Atomics.store(this.header, SLEEPING, this.sleeps);
+    if (Atomics.load(this.header, READ) === Atomics.load(this.header, WRITE)) return true;
+    Atomics.store(this.header, SLEEPING, 0);
+    return false;
+  }
+
+  /**
+   * For a reader woken by its writer's `signal`: announces a sleep and returns true (wait for the
+   * signal, then call `awake` and read), or returns false when a record is already there.
+   */
+  sleep(): boolean {
+    return this.announce();
+  }
+
+  awake(): void {
+    Atomics.store(this.header, SLEEPING, 0);
+  }
 
   /**
    * The next record, or null when none is there. The bytes are a copy, valid until `next` is
@@ -136,7 +180,12 @@ export class RingReader extends RingView {
       while (Atomics.load(this.header, WRITE) === read) if (performance.now() >= until) break;
     }
     if (Atomics.load(this.header, WRITE) !== read) return true;
-    return Atomics.wait(this.header, WRITE, read, timeoutMs) !== 'timed-out';
+    if (!this.announce()) return true;
+    try {
+      return Atomics.wait(this.header, WRITE, read, timeoutMs) !== 'timed-out';
+    } finally {
+      this.awake();
+    }
   }
 
   /** Resolves a pending `wait` now (the reader is shutting down). */
@@ -147,7 +196,15 @@ export class RingReader extends RingView {
   /** Resolves when a record may be there (at once if one is). Does not keep the event loop alive. */
   wait(): Promise<unknown> {
     const read = Atomics.load(this.header, READ);
+    if (!this.announce()) return Promise.resolve('not-equal');
     const result = AtomicsAsync.waitAsync(this.header, WRITE, read);
-    return result.async ? result.value : Promise.resolve(result.value);
+    if (!result.async) {
+      this.awake();
+      return Promise.resolve(result.value);
+    }
+    return result.value.then((value) => {
+      this.awake();
+      return value;
+    });
   }
 }

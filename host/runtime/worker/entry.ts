@@ -29,8 +29,9 @@ const init = workerData as WorkerInit;
 const port = parentPort!;
 const post = (message: WorkerToMain): void => port.postMessage(message);
 const invocations = new RecordReader(init.channel.toWorker);
+const WAKE: WorkerToMain = { type: 'wake' };
 /** Results and host calls: one producer (this thread) for the ring to the main thread. */
-const results = new RecordWriter(init.channel.toMain);
+const results = new RecordWriter(init.channel.toMain, () => post(WAKE));
 const bridge = new BridgeClient(results, new RecordReader(init.channel.replies), init.replyPort, post, init.bridgeTimeoutMs, init.bridgeSpinUs);
 const instances = new InstanceManager(bridge, (componentId, stream, line) => post({ type: 'log', componentId, stream, line }), post);
 
@@ -40,13 +41,19 @@ port.on('message', (message: MainToWorker) => {
 post({ type: 'ready' });
 pump();
 
-/** Runs every invocation waiting in the ring, then sleeps until the next one arrives. */
+/**
+ * Runs every invocation waiting in the ring, then sleeps in the event loop until the main thread
+ * posts `wake` (it does so only when this worker announced its sleep).
+ */
 function pump(): void {
-  for (let record = invocations.next(); record; record = invocations.next()) {
-    if (record.kind === RecordKind.Invoke) deliver(run({ ...(record.message as object), id: record.id } as Invoke), true);
-  }
-  refill();
-  void invocations.wait().then(pump);
+  do {
+    for (let record = invocations.next(); record; record = invocations.next()) {
+      if (record.kind === RecordKind.Invoke) deliver(run({ ...(record.message as object), id: record.id } as Invoke), true);
+    }
+    // One wake-up of the main thread for the whole batch: waking a thread costs more than a result.
+    results.wake();
+    refill();
+  } while (!invocations.sleep());
 }
 
 async function handle(message: MainToWorker): Promise<void> {
@@ -61,6 +68,10 @@ async function handle(message: MainToWorker): Promise<void> {
       return;
     case 'unload':
       instances.unload(message.key);
+      return;
+    case 'wake':
+      invocations.awake();
+      pump();
       return;
     case 'invoke':
       deliver(run(message), false);
@@ -92,7 +103,7 @@ function run(message: Invoke): Result {
  */
 function deliver(result: Result, ringAllowed: boolean): void {
   const { type: _type, id, ...rest } = result;
-  if (ringAllowed && !instances.streamed && results.tryWrite(RecordKind.Result, id, rest)) return;
+  if (ringAllowed && !instances.streamed && results.tryWrite(RecordKind.Result, id, rest, true)) return;
   try {
     post(result);
   } catch (cloneError) {
