@@ -87,7 +87,10 @@ function run(message: Invoke): Result {
       message.kind === 'call'
         ? instances.call(message.key, message.iface, message.fn, message.args)
         : message.kind === 'http'
-          ? instances.http(message.key, message.request, message.stream)
+          ? instances.http(message.key, message.request, {
+              bodyStream: message.stream?.bodyStream,
+              sink: message.stream?.responseStream === undefined ? undefined : instances.postingSink(message.key, message.stream.responseStream),
+            })
           : instances.runService(message.key);
     return { type: 'result', id: message.id, ok: true, value };
   } catch (error) {

@@ -5,7 +5,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { BODY_IFACE, HIGH_WATER } from '../http-streams.js';
-import type { Failure, HttpRequest, HttpResponse, HttpStreaming, InstanceSettings, WorkerToMain } from '../worker-messages.js';
+import type { Failure, HttpRequest, HttpResponse, InstanceSettings, WorkerToMain } from '../worker-messages.js';
 import { beforeBlocking, HostCallFailure, type BridgeClient } from './bridge-client.js';
 import { GLUE_STATE, type GlueStateHook } from '../glue/hook.js';
 import { CoreInstanceRecorder, InstanceSnapshot } from './instance-reset.js';
@@ -45,6 +45,12 @@ export class InvocationFailure {
 }
 
 export type Logger = (componentId: string, stream: 'stdout' | 'stderr', line: string) => void;
+
+/** Where a streamed HTTP answer goes: the main thread (postingSink) or a socket (worker ingress). */
+export interface ResponseSink {
+  head(status: number, headers: Array<[string, string]>): void;
+  chunk(bytes: Uint8Array): void;
+}
 
 /** A response body larger than this streams to the main thread instead of travelling whole. */
 const STREAM_AFTER = 64 * 1024;
@@ -173,21 +179,26 @@ export class InstanceManager {
     });
   }
 
-  http(key: string, request: HttpRequest, streaming: HttpStreaming = {}): HttpResponse {
+  /**
+   * Runs the incoming handler. The answer is collected and returned whole unless the guest blocks
+   * after setting its response (a host call, a sleep) or writes more than STREAM_AFTER: then the
+   * head and the body so far go to `sink` at once and later writes as they happen (`streamed`).
+   * Without a sink the answer is always whole. A request body arrives whole in `request` or, with
+   * `bodyStream`, through the bridge as the guest reads it.
+   */
+  http(key: string, request: HttpRequest, opts: { bodyStream?: number; sink?: ResponseSink } = {}): HttpResponse {
     return this.run(key, (instance, settings, entry) => {
       const handle = findFunction(instance, 'wasi:http/incoming-handler', 'handle', entry.paths);
       OutgoingResponse.bodyLimit = settings.maxResponseBytes;
       const out = new ResponseOutparam();
-      const { bodyStream, responseStream } = streaming;
-      const call = (fn: string, args: unknown[]): unknown => this.bridge.call(settings.componentId, BODY_IFACE, fn, args);
-      if (responseStream !== undefined) {
-        // The response is collected and sent whole with the result (one message), unless the
-        // guest blocks after setting it or writes more than STREAM_AFTER: then it streams.
+      const { bodyStream, sink } = opts;
+      if (sink) {
         let pending: OutgoingResponse | null = null;
         const flush = (): void => {
           if (!pending || this.streamed) return;
           this.streamed = true;
-          this.streamResponse(pending, responseStream, call);
+          sink.head(pending.statusCode(), pending.headers().toPairs());
+          pending.streamTo(sink.chunk);
         };
         out.onSet = (response) => {
           pending = response;
@@ -195,7 +206,10 @@ export class InstanceManager {
         };
         beforeBlocking.hook = flush;
       }
-      const openBody = bodyStream === undefined ? undefined : () => new HostBodyStream((len) => call('read', [bodyStream, len]) as Uint8Array);
+      const openBody =
+        bodyStream === undefined
+          ? undefined
+          : () => new HostBodyStream((len) => this.bridge.call(settings.componentId, BODY_IFACE, 'read', [bodyStream, len]) as Uint8Array);
       try {
         handle(new IncomingRequest(request, openBody), out);
       } finally {
@@ -218,22 +232,25 @@ export class InstanceManager {
     });
   }
 
-
   /**
-   * Sends the head now and each body write as it happens. Every HIGH_WATER bytes the guest waits
-   * (a `drain` bridge call) until the main thread's consumer has caught up.
+   * A sink that posts a streamed answer to the main thread (`http-head`, then an `http-chunk`
+   * per write). Every HIGH_WATER bytes the guest waits (a `drain` bridge call) until the main
+   * thread's consumer has caught up.
    */
-  private streamResponse(response: OutgoingResponse, stream: number, call: (fn: string, args: unknown[]) => unknown): void {
-    this.post({ type: 'http-head', stream, status: response.statusCode(), headers: response.headers().toPairs() });
+  postingSink(key: string, stream: number): ResponseSink {
+    const componentId = this.loaded.get(key)?.settings.componentId ?? key;
     let unsynced = 0;
-    response.streamTo((bytes) => {
-      this.post({ type: 'http-chunk', stream, bytes });
-      unsynced += bytes.length;
-      if (unsynced >= HIGH_WATER) {
-        unsynced = 0;
-        call('drain', [stream]);
-      }
-    });
+    return {
+      head: (status, headers) => this.post({ type: 'http-head', stream, status, headers }),
+      chunk: (bytes) => {
+        this.post({ type: 'http-chunk', stream, bytes });
+        unsynced += bytes.length;
+        if (unsynced >= HIGH_WATER) {
+          unsynced = 0;
+          this.bridge.call(componentId, BODY_IFACE, 'drain', [stream]);
+        }
+      },
+    };
   }
 
   /** `wasi:cli/run`: returns when the service ends (it normally runs until its worker is stopped). */
