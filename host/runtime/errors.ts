@@ -103,11 +103,32 @@ export class RuntimeStoppedError extends RuntimeError {
  * and thrown by `invoke` when an export returns `err(E)`. One class for the whole lattice (the
  * router, providers and the runtime throw and catch the same one), defined with the protocol.
  */
-export { WitError } from '../../protocol/wit-error.js';
+import { WitError } from '../../protocol/wit-error.js';
+import type { Failure } from './worker-messages.js';
+
+export { WitError };
 
 /** The guest produced more response body than its limit allows. */
 export class ResponseTooLargeError extends RuntimeError {
   constructor(readonly componentId: string, detail: string) {
     super(`component ${componentId}: ${detail}`);
+  }
+}
+
+/** The typed error of an invocation that failed in a worker (`Failure` is what crosses threads). */
+export function failureError(componentId: string, iface: string, fn: string, failure: Failure): Error {
+  switch (failure.kind) {
+    case 'wit-error':
+      return new WitError(failure.payload);
+    case 'exit':
+      return new GuestExitError(componentId, failure.status ?? 1);
+    case 'export-not-found':
+      return new ExportNotFoundError(componentId, iface, fn, failure.available ?? []);
+    case 'response-too-large':
+      return new ResponseTooLargeError(componentId, failure.message);
+    case 'load':
+      return new WorkerCrashError(failure.message);
+    default:
+      return new GuestTrapError(componentId, failure.message);
   }
 }

@@ -5,18 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { createLogger, type Logger } from '../../lib/logger.js';
-import {
-  BusyError,
-  ComponentNotFoundError,
-  ExportNotFoundError,
-  GuestExitError,
-  GuestTrapError,
-  InvalidSettingError,
-  ResponseTooLargeError,
-  RuntimeStoppedError,
-  WitError,
-  WorkerCrashError,
-} from './errors.js';
+import { BusyError, ComponentNotFoundError, failureError, InvalidSettingError, RuntimeStoppedError } from './errors.js';
 import { noImportHandler, type ImportHandler } from './host-calls.js';
 import { defaultLoaders, type ImageLoader } from './image-loader.js';
 import { defaultCanSatisfy, type CanSatisfy } from './imports.js';
@@ -390,21 +379,7 @@ export class ComponentRuntime {
       this.release(component);
     }
     if (outcome.ok) return outcome.value;
-    const { failure } = outcome;
-    switch (failure.kind) {
-      case 'wit-error':
-        throw new WitError(failure.payload);
-      case 'exit':
-        throw new GuestExitError(componentId, failure.status ?? 1);
-      case 'export-not-found':
-        throw new ExportNotFoundError(componentId, iface, fn, failure.available ?? []);
-      case 'response-too-large':
-        throw new ResponseTooLargeError(componentId, failure.message);
-      case 'load':
-        throw new WorkerCrashError(failure.message);
-      default:
-        throw new GuestTrapError(componentId, failure.message);
-    }
+    throw failureError(componentId, iface, fn, outcome.failure);
   }
 
   private acquire(component: Component): Promise<void> {

@@ -1,11 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  DeadlineExceededError,
-  TargetNotRunningError,
-  WitError,
-  describePayload,
-  type Link,
-} from '../../protocol/mod.js';
+import type { Link } from '../../protocol/mod.js';
+import { statusFor } from './status.js';
 import type { ProviderContext } from '../sdk/types.js';
 
 /** The interface every HTTP component exports; 0.2.0 is what Rust/Go/JS toolchains all accept. */
@@ -55,18 +50,6 @@ function plain(res: ServerResponse, status: number, message: string): void {
   }
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(message) + 1 });
   res.end(`${message}\n`);
-}
-
-/** Maps why a component could not answer to the status a client should see. */
-export function statusFor(error: unknown): { status: number; message: string } {
-  if (error instanceof TargetNotRunningError) return { status: 503, message: 'component is not running' };
-  if (error instanceof DeadlineExceededError) return { status: 504, message: 'component did not answer in time' };
-  const name = error instanceof Error ? error.name : '';
-  if (name === 'InvocationTimeoutError') return { status: 504, message: 'component did not answer in time' };
-  if (name === 'ComponentNotFoundError') return { status: 503, message: 'component is not running' };
-  if (name === 'BusyError') return { status: 503, message: 'component is busy' };
-  if (error instanceof WitError) return { status: 502, message: `component failed: ${describePayload(error.payload)}` };
-  return { status: 502, message: `component failed: ${error instanceof Error ? error.message : String(error)}` };
 }
 
 export interface ForwardOptions {
