@@ -4,6 +4,7 @@
  * on the lattice and calls its link targets over NATS: the same ProviderRunner as builtin mode.
  */
 import { createLogger } from '../../lib/logger.js';
+import { Attr, flushTracing, initTracing } from '../../lib/telemetry/mod.js';
 import { connectLongLived, natsSettingsFromEnv } from '../../lib/nats-connection.js';
 import { fromOutcome, invoke, serveTarget, toOutcome } from '../../protocol/mod.js';
 import { ConfigStore } from '../../host/stores/config-store.js';
@@ -21,6 +22,12 @@ function send(message: ChildMessage): void {
 async function main(): Promise<void> {
   const settings = ProcessSettings.parse(JSON.parse(process.env[PROVIDER_SETTINGS_ENV] ?? '{}'));
   const log = createLogger({ component: 'provider', provider_id: settings.providerId, host_id: settings.hostId });
+  await initTracing('lattice-provider', {
+    'service.instance.id': `${settings.hostId}/${settings.providerId}`,
+    'lattice.provider.id': settings.providerId,
+    'lattice.host.id': settings.hostId,
+    'lattice.name': settings.lattice,
+  }, log);
   const nc = await connectLongLived(natsSettingsFromEnv(), `lattice-provider-${settings.providerId}`, log);
   const [linkStore, configStore, secretStore] = await Promise.all([
     LinkStore.open(nc, settings.lattice, log),
@@ -35,6 +42,7 @@ async function main(): Promise<void> {
     lattice: settings.lattice,
     nc,
     log,
+    spanAttributes: { [Attr.lattice]: settings.lattice, [Attr.host]: settings.hostId },
     dataDir: settings.dataDir,
     configNames: settings.configNames,
     defaults,
@@ -52,6 +60,7 @@ async function main(): Promise<void> {
           source: settings.providerId,
           linkName: link.name,
           deadlineMs: opts?.deadlineMs,
+          traceparent: opts?.traceparent,
         }),
       ),
   });
@@ -64,6 +73,7 @@ async function main(): Promise<void> {
     await server.stop();
     await runner.stop();
     await Promise.all([linkStore.close(), configStore.close(), secretStore.close()]);
+    await flushTracing();
     await nc.drain();
     process.disconnect?.();
   };
