@@ -7,6 +7,7 @@ import { ComponentPlugin } from './plugins/components.js';
 import { ProviderPlugin } from './plugins/providers.js';
 import { LinkRouter } from './router/link-router.js';
 import { LocalTargets } from './router/local-targets.js';
+import { SpyRecorder } from './spy/recorder.js';
 import { defaultCacheDir, defaultCanSatisfy, defaultLoaders, type ImportHandler, type RuntimeOptions } from './runtime/mod.js';
 import { Attr, SpanKind, startSpan, tracing } from '../lib/telemetry/mod.js';
 import { describePayload, WitError } from '../protocol/mod.js';
@@ -74,6 +75,10 @@ export async function assembleHost(options: HostOptions): Promise<Host> {
     const targets = new LocalTargets(host.nc, host.lattice, host.log.child({ component: 'targets' }));
     const router = new LinkRouter(host.nc, host.lattice, links, targets, host.log.child({ component: 'router' }), host.id);
     router.metrics = host.metrics;
+    // `lattice spy`: idle (one subscription, an inactive flag) until someone watches.
+    const spyRecorder = new SpyRecorder(host.nc, host.lattice, host.id, host.log.child({ component: 'spy' }));
+    router.observer = spyRecorder;
+    host.onStop(() => spyRecorder.stop());
     // Stop hooks run newest first: targets stop after the runtime and providers released theirs.
     host.onStop(() => targets.stop());
     host.plugins.router = router;

@@ -31,6 +31,10 @@ const COMMANDS: Record<string, Loader> = {
   registry: () => import('./registry.js'),
   ctx: () => import('./ctx.js'),
   secure: () => import('./secure.js'),
+  spy: () => import('./spy.js'),
+  call: () => import('./call.js'),
+  dev: () => import('./dev.js'),
+  ui: () => import('./ui.js'),
 };
 
 /**

@@ -14,6 +14,7 @@ import { LinkStore } from '../../host/stores/link-store.js';
 import { loadProvider } from '../registry.js';
 import { ChildMessage, ParentMessage, PROVIDER_SETTINGS_ENV, ProcessSettings } from './process-protocol.js';
 import { ProviderRunner } from './runner.js';
+import { SpyRecorder } from '../../host/spy/recorder.js';
 
 function send(message: ChildMessage): void {
   process.send?.(message);
@@ -36,6 +37,8 @@ async function main(): Promise<void> {
   ]);
   const [links, configs, secrets] = await Promise.all([linkStore.live(), configStore.live(), secretStore.reader()]);
   const { definition, defaults } = await loadProvider(settings.providerRef);
+  // Calls this provider makes (it is a link source) are recorded for `lattice spy` here.
+  const recorder = new SpyRecorder(nc, settings.lattice, settings.hostId, log);
   const runner = await ProviderRunner.start(definition, {
     providerId: settings.providerId,
     hostId: settings.hostId,
@@ -50,9 +53,11 @@ async function main(): Promise<void> {
     configs: { get: (name) => configs.get(name), onChange: (fn) => configs.onChange(fn) },
     secretNames: settings.secretNames,
     secrets: { get: (name) => secrets.reveal(name), onChange: (fn) => secrets.onChange(fn) },
-    call: async (link, iface, fn, args, opts) =>
-      fromOutcome(
-        await invoke(nc, settings.lattice, {
+    call: async (link, iface, fn, args, opts) => {
+      const spied = recorder.active ? recorder.begin({ source: settings.providerId, target: link.target, link, iface, fn, args }) : undefined;
+      try {
+        const value = fromOutcome(
+          await invoke(nc, settings.lattice, {
           target: link.target,
           interface: iface,
           function: fn,
@@ -62,7 +67,14 @@ async function main(): Promise<void> {
           deadlineMs: opts?.deadlineMs,
           traceparent: opts?.traceparent,
         }),
-      ),
+        );
+        spied?.ok(value);
+        return value;
+      } catch (error) {
+        spied?.failed(error);
+        throw error;
+      }
+    },
   });
   const server = await serveTarget(nc, settings.lattice, settings.providerId, (call) => toOutcome(() => runner.handle(call)), { log });
 
@@ -71,6 +83,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     await server.stop();
+    recorder.stop();
     await runner.stop();
     await Promise.all([linkStore.close(), configStore.close(), secretStore.close()]);
     await flushTracing();

@@ -1,4 +1,5 @@
-import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildWat, FIXTURES_SRC } from '../../components/tools/wat.js';
@@ -30,6 +31,7 @@ async function stageWit(out: string): Promise<string> {
   await cp(join(REPO, 'components', 'wit', 'deps', 'wasi-keyvalue-0.2.0-draft'), join(dir, 'deps', 'keyvalue'), { recursive: true });
   await cp(join(REPO, 'components', 'wit', 'deps', 'wasi-logging-0.1.0-draft'), join(dir, 'deps', 'logging'), { recursive: true });
   await writeFile(join(dir, 'telemetry.wit'), WORLDS);
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
@@ -39,7 +41,9 @@ export async function telemetryFixture(name: string): Promise<string> {
   await mkdir(out, { recursive: true });
   witDir ??= stageWit(out);
   const bytes = await buildWat(await readFile(join(SRC, `${name}.wat`), 'utf8'), { witDir: await witDir, name });
-  const path = join(out, `${name}-${process.pid}.wasm`);
-  await writeFile(path, bytes);
+  // Test files run in parallel processes: write aside, then rename (atomic), same bytes either way.
+  const path = join(out, `${name}.wasm`);
+  await writeFile(`${path}.${process.pid}`, bytes);
+  await rename(`${path}.${process.pid}`, path);
   return pathToFileURL(path).href;
 }
