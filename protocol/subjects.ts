@@ -114,6 +114,8 @@ export const wadm = {
     (name === undefined ? '' : `.${assertToken('application name', name)}`),
   status: (lattice: string, app: string) =>
     `wadm.status.${assertToken('lattice', lattice)}.${assertToken('application name', app)}`,
+  /** Every application's status updates (the dashboard follows them all). */
+  statusAll: (lattice: string) => `wadm.status.${assertToken('lattice', lattice)}.*`,
   /** What a wadm API server subscribes to. */
   modelAll: (lattice: string) => `wadm.api.${assertToken('lattice', lattice)}.model.>`,
   /** Splits a model subject into its operation and optional application name (null if foreign). */

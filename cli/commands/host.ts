@@ -223,11 +223,35 @@ async function runHost(
     const running = wadm;
     host.onStop(() => running.stop());
   }
+  let uiUrl: string | null = null;
+  const uiAddress = flags.uiAddress ?? (process.env.LATTICE_UI_ADDRESS || undefined);
+  if (uiAddress !== undefined) {
+    try {
+      const { startDashboard } = await import('../../ui/server/server.js');
+      const dashboard = await startDashboard({ nc: host.nc, lattice: host.lattice, address: uiAddress, log: host.log.child({ component: 'ui' }) });
+      uiUrl = dashboard.url;
+      host.onStop(() => dashboard.close());
+    } catch (error) {
+      await host.stop({ reason: 'dashboard failed to start' });
+      throw new CliError((error as Error).message, { cause: error });
+    }
+  }
   keepTunedWhileIdle(host);
   emit(
     opts,
-    { host_id: host.id, friendly_name: host.friendlyName, lattice: host.lattice, labels: host.labels.all(), wadm: wadm?.id ?? null },
-    () => `${host.id} ${host.friendlyName} joined lattice "${host.lattice}"${wadm ? ` (with wadm ${wadm.id})` : ''}`,
+    {
+      host_id: host.id,
+      friendly_name: host.friendlyName,
+      lattice: host.lattice,
+      labels: host.labels.all(),
+      wadm: wadm?.id ?? null,
+      metrics: host.metricsAddress ? `http://${host.metricsAddress}/metrics` : null,
+      ui: uiUrl,
+    },
+    () =>
+      `${host.id} ${host.friendlyName} joined lattice "${host.lattice}"${wadm ? ` (with wadm ${wadm.id})` : ''}` +
+      (host.metricsAddress ? `\nmetrics at http://${host.metricsAddress}/metrics` : '') +
+      (uiUrl ? `\ndashboard at ${uiUrl}` : ''),
   );
   await signals.runUntilStopped(host);
 }

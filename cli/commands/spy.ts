@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { decodeValue, encodeJson, spy, SpyRecord, type SpyInterest } from '../../protocol/mod.js';
 import { WitLibrary } from '../../lib/wit/mod.js';
 import { CliError, withLattice } from '../context.js';
-import { decodeRecord, formatCall } from '../spy-format.js';
+import { decodeRecord, formatCall } from '../../lib/wit/calls.js';
 
 /** How often the interest is renewed, and how long hosts keep it without renewal. */
 const RENEW_MS = 2_000;

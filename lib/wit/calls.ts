@@ -1,5 +1,5 @@
-import type { SpyRecord } from '../protocol/mod.js';
-import { readable, readableArgs, untyped, type Json, type WitLibrary } from '../lib/wit/mod.js';
+import type { SpyRecord } from '../../protocol/mod.js';
+import { readable, readableArgs, untyped, type Json, type WitLibrary } from './mod.js';
 
 /** One spy record decoded against the WIT types: what `lattice spy -o json` prints per line. */
 export interface DecodedCall {
