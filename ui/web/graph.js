@@ -2,7 +2,7 @@
 // middle, providers that are only called (targets) on the right. Plain SVG, no layout library.
 import { html } from './html.js';
 
-const W = 190, H = 34, GAP_Y = 18, COL = 300, PAD = 20;
+const W = 190, H = 34, GAP_Y = 18, COL = 420, PAD = 20;
 
 export function LinkGraph({ state }) {
   const kinds = new Map();
