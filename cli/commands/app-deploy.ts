@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { AppStatus, DeployReply } from '../../protocol/schemas/wadm.js';
 import { createWadmClient, type WadmClient } from '../../protocol/wadm-client.js';
 import { formatProblems, parseManifestText } from '../../wadm/manifest/mod.js';
+import { progress, progressWanted } from '../progress.js';
 import { CliError, timeoutMs, withLattice } from '../context.js';
 import { emit } from '../output.js';
 import { absoluteImageRef } from '../image-ref.js';
@@ -55,9 +56,11 @@ async function waitForOutcome(client: WadmClient, name: string, waitMs: number):
   const watch = client.watchStatus(name);
   const deadline = Date.now() + waitMs;
   let last: AppStatus | null = null;
+  // On a terminal the status is one line redrawn in place; in a pipe nothing is printed.
+  const shown = progress();
+  const started = Date.now();
   const show = (s: AppStatus) => {
-    if (last && last.state === s.state && last.message === s.message) return;
-    process.stderr.write(`${s.state}${s.message ? `: ${s.message}` : ''}\n`);
+    shown.update(`${name}: ${s.state}${s.message ? `: ${s.message}` : ''} (${Math.round((Date.now() - started) / 1000)} s)`);
     last = s;
   };
   try {
@@ -76,6 +79,7 @@ async function waitForOutcome(client: WadmClient, name: string, waitMs: number):
       if (DONE.has(status.state)) return status;
     }
   } finally {
+    shown.done();
     watch.unsubscribe();
   }
   throw new CliError(`${name} is not deployed after ${Math.round(waitMs / 1000)} s${last ? ` (last: ${(last as AppStatus).state} ${(last as AppStatus).message})` : ''}`);
@@ -113,7 +117,7 @@ export function registerDeploy(app: Command): void {
           if (!reply.accepted || reply.state === 'failed') throw new CliError(`deploy of ${name} failed`);
           return;
         }
-        process.stderr.write(`${describeDeploy(reply)}\n`);
+        if (progressWanted()) process.stderr.write(`${describeDeploy(reply)}\n`);
         const waitSeconds = Number(cmdOpts.waitTimeout);
         if (!Number.isFinite(waitSeconds) || waitSeconds <= 0) throw new CliError('--wait-timeout must be a positive number of seconds');
         const outcome = reply.state === 'deployed' ? await client.status(name) : await waitForOutcome(client, name, waitSeconds * 1000);
