@@ -8,7 +8,10 @@ import { ProviderPlugin } from './plugins/providers.js';
 import { LinkRouter } from './router/link-router.js';
 import { LocalTargets } from './router/local-targets.js';
 import { HandleCache } from './router/handle-cache.js';
-import { defaultCacheDir, defaultCanSatisfy, defaultLoaders, type RuntimeOptions } from './runtime/mod.js';
+import { SpyRecorder } from './spy/recorder.js';
+import { defaultCacheDir, defaultCanSatisfy, defaultLoaders, type ImportHandler, type RuntimeOptions } from './runtime/mod.js';
+import { Attr, SpanKind, startSpan, tracing } from '../lib/telemetry/mod.js';
+import { describePayload, WitError } from '../protocol/mod.js';
 import { ObjectStoreImageLoader } from './runtime/object-store-loader.js';
 import { latticeJsDomain } from './stores/kv.js';
 import { ImageGate } from './admission/gate.js';
@@ -16,6 +19,44 @@ import { OciImageLoader } from './runtime/oci-loader.js';
 import { defaultCredentials } from '../lib/oci/credentials.js';
 import { RegistryClient } from '../lib/oci/client.js';
 import { latticeHome } from '../lib/home.js';
+
+/**
+ * The import handler of the runtime: the host's builtin interfaces (config, logging, secrets) or
+ * the link router. When tracing or metrics are on, each call is a `host call` span (child of the
+ * invocation's span) and a round-trip observation; otherwise it is the bare dispatch.
+ */
+function hostCalls(host: Host, builtins: BuiltinInterfaces, handles: HandleCache): ImportHandler {
+  const serve: ImportHandler = async (componentId, iface, fn, args, context) =>
+    builtins.serves(iface)
+      ? builtins.call(componentId, iface, fn, args, context?.traceparent)
+      : handles.call(componentId, iface, fn, args, context?.linkName ?? 'default', context?.traceparent);
+  const metrics = host.metrics;
+  if (!metrics && !tracing.on) return serve;
+  return async (componentId, iface, fn, args, context) => {
+    // Builtins (logging, config) are not host calls worth a span each: a log line carries the trace.
+    const span = tracing.on && !builtins.serves(iface)
+      ? startSpan(`host call ${iface}#${fn}`, SpanKind.internal, context?.traceparent, {
+          [Attr.lattice]: host.lattice,
+          [Attr.host]: host.id,
+          [Attr.component]: componentId,
+          [Attr.link]: context?.linkName ?? 'default',
+          [Attr.interface]: iface,
+          [Attr.function]: fn,
+        })
+      : undefined;
+    const started = metrics ? performance.now() : 0;
+    try {
+      const value = await serve(componentId, iface, fn, args, span ? { linkName: context?.linkName ?? 'default', traceparent: span.traceparent } : context);
+      span?.end();
+      return value;
+    } catch (error) {
+      span?.end(error instanceof WitError ? `WIT error: ${describePayload(error.payload)}` : error);
+      throw error;
+    } finally {
+      metrics?.hostCall(iface.replace(/@[^/]*$/, '')).observe((performance.now() - started) / 1000);
+    }
+  };
+}
 
 /**
  * A complete host: the core (identity, labels, heartbeats, control interface, stores) plus the
@@ -33,7 +74,12 @@ export async function assembleHost(options: HostOptions): Promise<Host> {
     const ociCacheDir = options.oci?.cacheDir ?? join(latticeHome(), 'cache', 'oci');
     const [links, configs] = await Promise.all([host.links.live(), host.config.live()]);
     const targets = new LocalTargets(host.nc, host.lattice, host.log.child({ component: 'targets' }));
-    const router = new LinkRouter(host.nc, host.lattice, links, targets, host.log.child({ component: 'router' }));
+    const router = new LinkRouter(host.nc, host.lattice, links, targets, host.log.child({ component: 'router' }), host.id);
+    router.metrics = host.metrics;
+    // `lattice spy`: idle (one subscription, an inactive flag) until someone watches.
+    const spyRecorder = new SpyRecorder(host.nc, host.lattice, host.id, host.log.child({ component: 'spy' }));
+    router.observer = spyRecorder;
+    host.onStop(() => spyRecorder.stop());
     // Stop hooks run newest first: targets stop after the runtime and providers released theirs.
     host.onStop(() => targets.stop());
     host.plugins.router = router;
@@ -44,13 +90,14 @@ export async function assembleHost(options: HostOptions): Promise<Host> {
       const secrets = new ComponentSecrets(() => host.secrets.reader(), (name) => configs.get(name));
       const builtins = new BuiltinInterfaces(configs, host.log.child({ component: 'guest-log' }), secrets);
       // Bucket and container handles stay open across invocations (one per component, link, name).
-      const handles = new HandleCache((componentId, iface, fn, args, linkName) => router.call(componentId, iface, fn, args, { linkName }));
+      const handles = new HandleCache((componentId, iface, fn, args, linkName, traceparent) =>
+        router.call(componentId, iface, fn, args, { linkName, traceparent }),
+      );
       links.onChange(() => handles.clear());
       const runtimeOptions: RuntimeOptions = {
         cacheDir: options.dataDir ? join(options.dataDir, 'cache') : undefined,
         ...options.runtime,
-        importHandler: async (componentId, iface, fn, args, context) =>
-          builtins.serves(iface) ? builtins.call(componentId, iface, fn, args) : handles.call(componentId, iface, fn, args, context?.linkName ?? 'default'),
+        importHandler: hostCalls(host, builtins, handles),
         canSatisfy: options.runtime?.canSatisfy ?? defaultCanSatisfy,
       };
       // nats:// images (lattice push) need this host's connection, so that loader is made per host.
@@ -73,6 +120,12 @@ export async function assembleHost(options: HostOptions): Promise<Host> {
     if (options.providers !== false) {
       host.plugins.providers = ProviderPlugin.attach(host, targets, router, { ...options.providers, oci: { client: registry, cacheDir: ociCacheDir } });
     }
+    host.metrics?.attach({
+      info: () => ({ hostId: host.id, name: host.friendlyName, lattice: host.lattice, version: host.version }),
+      connected: () => !host.nc.isClosed() && host.state === 'running',
+      runtime: host.plugins.components ? () => host.plugins.components!.runtime.stats() : undefined,
+      providers: host.plugins.providers ? () => host.plugins.providers!.health() : undefined,
+    });
     return host;
   } catch (error) {
     await host.stop({ reason: 'start failed' });

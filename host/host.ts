@@ -20,6 +20,8 @@ import { WorkTracker } from './work-tracker.js';
 import { PolicyClient } from './admission/policy.js';
 import type { HostPlugins } from './plugins/types.js';
 import { watchConnection } from './reconnect.js';
+import { HostMetrics, serveMetrics, type MetricsServer } from './metrics/mod.js';
+import { flushTracing, initTracing } from '../lib/telemetry/mod.js';
 import {
   DEFAULT_STOP_TIMEOUT_MS,
   INVENTORY_PUBLISH_DELAY_MS,
@@ -56,6 +58,9 @@ export class Host {
   private readonly server: ControlServer;
   private inventoryTimer: NodeJS.Timeout | null = null;
   private stopWatching: () => void = () => {};
+  private metricsServer: MetricsServer | null = null;
+  /** Prometheus metrics of this host, or null when `metricsAddress` is not set (then nothing is counted). */
+  readonly metrics: HostMetrics | null;
 
   private constructor(
     readonly identity: HostIdentity,
@@ -77,6 +82,7 @@ export class Host {
     this.version = identity.version;
     this.startedAt = identity.startedAt;
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
+    this.metrics = options.metricsAddress === undefined ? null : new HostMetrics();
     this.events = new EventPublisher(nc, lattice, identity.id, log);
     this.policy = new PolicyClient(nc, { id: identity.id, lattice, labels: () => labels.all() }, this.events, log.child({ component: 'policy' }), options.policy);
     this.control = new ExtensionRegistry(identity.id, labels);
@@ -125,6 +131,11 @@ export class Host {
     return this.options.dataDir;
   }
 
+  /** Where Prometheus metrics are served (`host:port`), or null. */
+  get metricsAddress(): string | null {
+    return this.metricsServer?.address ?? null;
+  }
+
   /** Issuers whose signed components this host runs; empty: signatures are not required. */
   get trustedIssuers(): readonly string[] {
     return this.options.trustedIssuers ?? [];
@@ -139,6 +150,8 @@ export class Host {
     const envLabels = options.labelEnv === false ? {} : labelsFromEnv(options.labelEnv ?? process.env);
     const labels = new HostLabels({ ...envLabels, ...options.labels });
     const log = (options.logger ?? createLogger({ component: 'host' })).child({ host_id: identity.id, lattice });
+    // Only with an OTLP endpoint in the environment; the first host of a process names the service.
+    await initTracing('lattice-host', { 'service.instance.id': identity.id, 'lattice.host.id': identity.id, 'lattice.name': lattice, 'lattice.host.name': identity.friendlyName }, log);
     const nc =
       options.nats ??
       (await connectLongLived(options.natsSettings ?? natsSettingsFromEnv(), `lattice-host-${identity.friendlyName}`, log));
@@ -159,6 +172,13 @@ export class Host {
       // Every host keeps live views so the link router and runtime never wait on JetStream.
       await Promise.all([links.live(), config.live()]);
       const host = new Host(identity, lattice, nc, owns, log, labels, links, config, secrets, options);
+      if (host.metrics && options.metricsAddress !== undefined) {
+        host.metrics.attach({
+          info: () => ({ hostId: host.id, name: host.friendlyName, lattice, version: host.version }),
+          connected: () => host.connected,
+        });
+        host.metricsServer = await serveMetrics(options.metricsAddress, () => host.metrics!.render(), log);
+      }
       host.begin();
       // Make sure the server has registered the control subscriptions before callers learn the
       // host exists: a request sent right after start must not meet "no responders".
@@ -189,6 +209,7 @@ export class Host {
     this.stopWatching = watchConnection(this.nc, this.log, {
       onDisconnect: () => (this.connected = false),
       onReconnect: () => {
+        this.metrics?.natsReconnects.inc();
         this.connected = true;
         this.announce();
       },
@@ -284,6 +305,8 @@ export class Host {
       this.server.close();
       this.events.publish('host_stopped', { host_id: this.id, reason });
       this.stopWatching();
+      await this.metricsServer?.close();
+      await flushTracing();
       await Promise.all([this.links.close(), this.config.close(), this.secrets.close()]);
       await this.closeConnection();
     } catch (error) {

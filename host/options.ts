@@ -79,6 +79,11 @@ export interface HostOptions {
   /** The policy service asked before starts and link puts. */
   policy?: PolicyOptions;
   oci?: OciOptions;
+  /**
+   * Serve Prometheus metrics at `HOST:PORT/metrics` (docs/metrics.md); off when absent. Port 0
+   * picks a free port (`host.metricsAddress` says which).
+   */
+  metricsAddress?: string;
   /** Component runtime settings, or `false` for a host that runs no components. */
   runtime?: false | Omit<RuntimeOptions, 'importHandler' | 'logger'>;
   /** Provider supervisor settings, or `false` for a host that runs no providers. */

@@ -8,7 +8,7 @@
  * - provider (provider processes; components never hold credentials: their host speaks for them):
  *   invocation subjects, and reading the lattice's link, config and (sealed) secret buckets.
  */
-import { allEvents, buckets, ctlPrefix } from '../protocol/subjects.js';
+import { allEvents, buckets, ctlPrefix, spy } from '../protocol/subjects.js';
 
 export interface Permissions {
   publish: { allow?: string[]; deny?: string[] };
@@ -42,17 +42,18 @@ export function rolePermissions(role: Role, lattice: string): Permissions {
     case 'cli':
       return {
         publish: {
-          allow: [`${ctlPrefix(lattice)}.>`, `wadm.api.${lattice}.>`, '$JS.API.>', '$JS.ACK.>', '$JS.FC.>', `$KV.${buckets.config(lattice)}.>`, `$KV.${buckets.secrets(lattice)}.>`, `$O.${buckets.artifacts(lattice)}.>`],
+          // Invocation subjects for `lattice call`, spy interest for `lattice spy`.
+          allow: [`${ctlPrefix(lattice)}.>`, `wadm.api.${lattice}.>`, `wrpc.v1.${lattice}.>`, spy.interest(lattice), '$JS.API.>', '$JS.ACK.>', '$JS.FC.>', `$KV.${buckets.config(lattice)}.>`, `$KV.${buckets.secrets(lattice)}.>`, `$O.${buckets.artifacts(lattice)}.>`],
         },
-        subscribe: { allow: ['_INBOX.>', allEvents(lattice), `wadm.status.${lattice}.>`] },
+        subscribe: { allow: ['_INBOX.>', allEvents(lattice), `wadm.status.${lattice}.>`, `wasmbus.spy.v1.${lattice}.rec.>`] },
         allowResponses: false,
       };
     case 'provider':
       return {
         publish: {
-          allow: [`wrpc.v1.${lattice}.>`, `wrpc.xfer.v1.${lattice}.>`, `wrpc.stream.v1.${lattice}.>`, '$JS.API.INFO', ...[buckets.links(lattice), buckets.config(lattice), buckets.secrets(lattice)].flatMap(kvReadSubjects)],
+          allow: [`wrpc.v1.${lattice}.>`, `wrpc.xfer.v1.${lattice}.>`, `wrpc.stream.v1.${lattice}.>`, `wasmbus.spy.v1.${lattice}.rec.>`, '$JS.API.INFO', ...[buckets.links(lattice), buckets.config(lattice), buckets.secrets(lattice)].flatMap(kvReadSubjects)],
         },
-        subscribe: { allow: [`wrpc.v1.${lattice}.>`, `wrpc.xfer.v1.${lattice}.>`, `wrpc.stream.v1.${lattice}.>`, '_INBOX.>'] },
+        subscribe: { allow: [`wrpc.v1.${lattice}.>`, `wrpc.xfer.v1.${lattice}.>`, `wrpc.stream.v1.${lattice}.>`, spy.interest(lattice), '_INBOX.>'] },
         allowResponses: true,
       };
   }

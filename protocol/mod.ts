@@ -13,6 +13,7 @@ export * from './schemas/components.js';
 export * from './schemas/providers.js';
 export * from './schemas/events.js';
 export * from './schemas/policy.js';
+export * from './schemas/spy.js';
 export * from './ctl-ops.js';
 export * from './invocation.js';
 export * from './invocation-errors.js';

@@ -114,6 +114,8 @@ export const wadm = {
     (name === undefined ? '' : `.${assertToken('application name', name)}`),
   status: (lattice: string, app: string) =>
     `wadm.status.${assertToken('lattice', lattice)}.${assertToken('application name', app)}`,
+  /** Every application's status updates (the dashboard follows them all). */
+  statusAll: (lattice: string) => `wadm.status.${assertToken('lattice', lattice)}.*`,
   /** What a wadm API server subscribes to. */
   modelAll: (lattice: string) => `wadm.api.${assertToken('lattice', lattice)}.model.>`,
   /** Splits a model subject into its operation and optional application name (null if foreign). */
@@ -182,3 +184,14 @@ export function parseInvocationSubject(
   if (parts.length !== 6 || parts[0] !== 'wrpc' || parts[1] !== INVOCATION_VERSION) return null;
   return { lattice: parts[2], target: parts[3], iface: parts[4], fn: functionFromToken(parts[5]) };
 }
+
+/**
+ * `lattice spy` (docs/protocol.md, "Spy"): a watcher publishes its interest (what it watches, for
+ * how long) and hosts that see matching calls publish a record of each on the watcher's session
+ * subject. Under `wasmbus.` so components cannot publish fake records through messaging.
+ */
+export const spy = {
+  interest: (lattice: string) => `wasmbus.spy.v1.${assertToken('lattice', lattice)}.interest`,
+  records: (lattice: string, session: string) =>
+    `wasmbus.spy.v1.${assertToken('lattice', lattice)}.rec.${assertToken('spy session', session)}`,
+} as const;

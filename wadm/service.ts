@@ -5,7 +5,8 @@ import { createControlClient } from '../protocol/control-client.js';
 import { startWadmApi, type WadmApi } from './api/server.js';
 import { LeaderLease } from './reconciler/lease.js';
 import { LatticeObserver } from './reconciler/observer.js';
-import { Reconciler, type ReconcilerStats } from './reconciler/reconciler.js';
+import { Reconciler, type ReconcileMeter, type ReconcilerStats } from './reconciler/reconciler.js';
+import { Attr } from '../lib/telemetry/mod.js';
 import { ManifestStore } from './store/manifest-store.js';
 import { StatusStore } from './store/status-store.js';
 import { latticeJsDomain } from '../host/stores/kv.js';
@@ -27,6 +28,8 @@ export interface WadmOptions {
   leaseTtlMs?: number;
   leaseRenewMs?: number;
   tickMs?: number;
+  /** Where rounds, commands and lag are counted (the host's metrics registry), if anywhere. */
+  meter?: ReconcileMeter;
 }
 
 export interface Wadm {
@@ -61,7 +64,16 @@ export async function startWadm(options: WadmOptions): Promise<Wadm> {
 
   let reconciler: Reconciler | null = null;
   const observer = await LatticeObserver.start({ nc, ctl, logger: logger.child({ part: 'observer' }), onChange: (why) => reconciler?.kick(why) });
-  reconciler = new Reconciler({ store, statuses, ctl, observer, logger: logger.child({ part: 'reconciler' }), tickMs: options.tickMs });
+  reconciler = new Reconciler({
+    store,
+    statuses,
+    ctl,
+    observer,
+    logger: logger.child({ part: 'reconciler' }),
+    tickMs: options.tickMs,
+    meter: options.meter,
+    spanAttributes: { [Attr.lattice]: lattice, 'wadm.id': id },
+  });
   const rec = reconciler;
   const api = await startWadmApi({
     nc,

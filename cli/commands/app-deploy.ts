@@ -6,6 +6,7 @@ import { createWadmClient, type WadmClient } from '../../protocol/wadm-client.js
 import { formatProblems, parseManifestText } from '../../wadm/manifest/mod.js';
 import { ControlError } from '../../protocol/errors.js';
 import type { Problem } from '../../wadm/manifest/mod.js';
+import { progress, progressWanted } from '../progress.js';
 import { CliError, UsageError, timeoutMs, withLattice } from '../context.js';
 import { emit } from '../output.js';
 import { absoluteImageRef } from '../image-ref.js';
@@ -87,9 +88,11 @@ async function waitForOutcome(client: WadmClient, name: string, waitMs: number):
   const watch = client.watchStatus(name);
   const deadline = Date.now() + waitMs;
   let last: AppStatus | null = null;
+  // On a terminal the status is one line redrawn in place; in a pipe nothing is printed.
+  const shown = progress();
+  const started = Date.now();
   const show = (s: AppStatus) => {
-    if (last && last.state === s.state && last.message === s.message) return;
-    process.stderr.write(`${s.state}${s.message ? `: ${s.message}` : ''}\n`);
+    shown.update(`${name}: ${s.state}${s.message ? `: ${s.message}` : ''} (${Math.round((Date.now() - started) / 1000)} s)`);
     last = s;
   };
   try {
@@ -108,6 +111,7 @@ async function waitForOutcome(client: WadmClient, name: string, waitMs: number):
       if (DONE.has(status.state)) return status;
     }
   } finally {
+    shown.done();
     watch.unsubscribe();
   }
   throw new CliError(`${name} is not deployed after ${Math.round(waitMs / 1000)} s${last ? ` (last: ${(last as AppStatus).state} ${(last as AppStatus).message})` : ''}`);
@@ -161,7 +165,7 @@ export function registerDeploy(app: Command): void {
           }
           return;
         }
-        process.stderr.write(`${describeDeploy(reply)}\n`);
+        if (progressWanted()) process.stderr.write(`${describeDeploy(reply)}\n`);
         const outcome = reply.state === 'deployed' ? await client.status(name) : await waitForOutcome(client, name, waitSeconds * 1000);
         emit(opts, outcome, () => `${name} ${outcome.version ?? ''}: ${outcome.state}`);
         if (outcome.state === 'failed') throw new CliError(`${name} failed: ${outcome.message}`);

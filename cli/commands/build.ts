@@ -3,9 +3,10 @@ import type { BuildProgress } from '../../components/tools/build.js';
 import { ComponentBuildError } from '../../components/tools/errors.js';
 import { CliError, globalOptions } from '../context.js';
 import { emit, renderTable } from '../output.js';
+import { progress } from '../progress.js';
 
 function progressLine(event: BuildProgress): string {
-  return `[${event.component} ${event.index}/${event.total}] ${event.message}\n`;
+  return `[${event.component} ${event.index}/${event.total}] ${event.message}`;
 }
 
 function formatSize(bytes: number): string {
@@ -22,16 +23,19 @@ export function register(program: Command): void {
     .action(async (dir: string, flags: { force?: boolean; component?: string[] }, command: Command) => {
       const opts = globalOptions(command);
       let results;
+      const shown = progress();
       try {
         // The toolchain (TypeScript, esbuild, jco) loads only when a build runs.
         const { buildProject } = await import('../../components/tools/build.js');
         results = await buildProject(dir, {
           force: flags.force,
           only: flags.component,
-          // Progress goes to stderr so stdout stays the result (table or -o json).
-          onProgress: (event) => process.stderr.write(progressLine(event)),
+          // Progress goes to stderr, on a terminal only, so stdout stays the result (table or -o json).
+          onProgress: (event) => shown.update(progressLine(event)),
         });
+        shown.done();
       } catch (error) {
+        shown.done();
         if (error instanceof ComponentBuildError) throw new CliError(`build failed at ${error.stage}: ${error.message}`, { cause: error });
         throw error;
       }

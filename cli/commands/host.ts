@@ -25,6 +25,8 @@ interface HostFlags {
   ociCacheDir?: string;
   providerNkey?: string;
   providerCreds?: string;
+  metricsAddress?: string;
+  uiAddress?: string;
 }
 
 function list(value: string | undefined): string[] {
@@ -118,6 +120,8 @@ export function register(program: Command): void {
     .option('--provider-creds <file>', 'NATS creds file for provider processes instead of the host\'s (env LATTICE_PROVIDER_CREDS)')
     .option('--oci-cache-dir <dir>', 'shared cache of pulled OCI artifacts (default <lattice home>/cache/oci)')
     .option('--wadm', 'also run wadm (scheduler and API) in this process, on the host\'s connection')
+    .option('--metrics-address <host:port>', 'serve Prometheus metrics at http://HOST:PORT/metrics (env LATTICE_METRICS_ADDRESS; off by default)')
+    .option('--ui-address <host:port>', 'serve the web dashboard at http://HOST:PORT/ from this host (env LATTICE_UI_ADDRESS; off by default)')
     .action(async (flags: HostFlags, command: Command) => {
       const opts = globalOptions(command);
       const labels = parsePairs(flags.label ?? [], 'label');
@@ -182,6 +186,7 @@ async function runHost(
         subject: flags.policySubject ?? process.env.LATTICE_POLICY_SUBJECT,
         timeoutMs: positiveInt('--policy-timeout', flags.policyTimeout),
       },
+      metricsAddress: flags.metricsAddress ?? (process.env.LATTICE_METRICS_ADDRESS || undefined),
       oci: {
         insecureRegistries: [...(flags.allowInsecureRegistry ?? []), ...list(process.env.LATTICE_INSECURE_REGISTRIES)],
         cacheDir: flags.ociCacheDir,
@@ -191,18 +196,20 @@ async function runHost(
   } catch (error) {
     if (error instanceof CliError) throw error;
     // Option mistakes (labels, interval, lattice name) are reported as they are.
+    if ((error as Error).name === 'MetricsServerError') throw new CliError((error as Error).message, { cause: error });
     if (error instanceof LabelError || error instanceof RangeError || error instanceof TypeError) throw new UsageError(error.message, { cause: error });
     throw new CliError(`cannot start the host (NATS at ${settings.url}): ${(error as Error).message} (${NATS_FIX})`, { cause: error });
   }
   let wadm: Wadm | null = null;
   if (flags.wadm) {
     try {
-      const { startWadm } = await import('../../wadm/mod.js');
+      const [{ startWadm }, { wadmMeter }] = await Promise.all([import('../../wadm/mod.js'), import('../../host/metrics/wadm-metrics.js')]);
       wadm = await startWadm({
         nc: host.nc,
         lattice: host.lattice,
         kvReplicas: positiveInt('--kv-replicas', flags.kvReplicas),
         jsDomain: flags.jsDomain,
+        meter: host.metrics ? wadmMeter(host.metrics.registry) : undefined,
       });
     } catch (error) {
       await host.stop({ reason: 'wadm failed to start' });
@@ -212,11 +219,35 @@ async function runHost(
     const running = wadm;
     host.onStop(() => running.stop());
   }
+  let uiUrl: string | null = null;
+  const uiAddress = flags.uiAddress ?? (process.env.LATTICE_UI_ADDRESS || undefined);
+  if (uiAddress !== undefined) {
+    try {
+      const { startDashboard } = await import('../../ui/server/server.js');
+      const dashboard = await startDashboard({ nc: host.nc, lattice: host.lattice, address: uiAddress, log: host.log.child({ component: 'ui' }) });
+      uiUrl = dashboard.url;
+      host.onStop(() => dashboard.close());
+    } catch (error) {
+      await host.stop({ reason: 'dashboard failed to start' });
+      throw new CliError((error as Error).message, { cause: error });
+    }
+  }
   keepTunedWhileIdle(host);
   emit(
     opts,
-    { host_id: host.id, friendly_name: host.friendlyName, lattice: host.lattice, labels: host.labels.all(), wadm: wadm?.id ?? null },
-    () => `${host.id} ${host.friendlyName} joined lattice "${host.lattice}"${wadm ? ` (with wadm ${wadm.id})` : ''}`,
+    {
+      host_id: host.id,
+      friendly_name: host.friendlyName,
+      lattice: host.lattice,
+      labels: host.labels.all(),
+      wadm: wadm?.id ?? null,
+      metrics: host.metricsAddress ? `http://${host.metricsAddress}/metrics` : null,
+      ui: uiUrl,
+    },
+    () =>
+      `${host.id} ${host.friendlyName} joined lattice "${host.lattice}"${wadm ? ` (with wadm ${wadm.id})` : ''}` +
+      (host.metricsAddress ? `\nmetrics at http://${host.metricsAddress}/metrics` : '') +
+      (uiUrl ? `\ndashboard at ${uiUrl}` : ''),
   );
   await signals.runUntilStopped(host);
 }

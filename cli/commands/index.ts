@@ -33,6 +33,10 @@ const COMMANDS: Record<string, Loader> = {
   secure: () => import('./secure.js'),
   inspect: () => import('./inspect.js'),
   completion: () => import('./completion.js'),
+  spy: () => import('./spy.js'),
+  call: () => import('./call.js'),
+  dev: () => import('./dev.js'),
+  ui: () => import('./ui.js'),
 };
 
 /**

@@ -4,6 +4,7 @@ import { ArtifactRefError, openArtifactStore, parseNameTag, pushArtifact } from 
 import { checkComponentBytes } from '../../host/runtime/binary-check.js';
 import { latticeJsDomain } from '../../host/stores/kv.js';
 import { defaultCredentials, formatOciRef, OciError, OciRefError, parseOciRef, pushComponent, RegistryClient } from '../../lib/oci/mod.js';
+import { progress } from '../progress.js';
 import { CliError, globalOptions, UsageError, withLattice } from '../context.js';
 import { emit, parsePairs } from '../output.js';
 
@@ -47,8 +48,10 @@ async function pushOci(target: string, file: string, flags: PushFlags, command: 
   } catch (error) {
     throw new CliError((error as Error).message);
   }
+  const shown = progress();
+  shown.update(`pushing ${bytes.length} bytes to ${formatOciRef(ref)}`);
   try {
-    const result = await pushComponent(client, ref, bytes, world, annotations);
+    const result = await pushComponent(client, ref, bytes, world, annotations).finally(() => shown.done());
     emit(globalOptions(command), { ref: result.ref, manifest_digest: result.manifestDigest, digest: result.digest, size: result.size }, () =>
       `pushed ${result.ref} (manifest ${result.manifestDigest}, component ${result.digest}, ${result.size} bytes)\n  pinned: ${formatOciRef({ ...ref, tag: undefined, digest: result.manifestDigest })}`,
     );
@@ -89,8 +92,10 @@ export function register(program: Command): void {
       }
       const bytes = await readComponent(file);
       await withLattice(command, async ({ nc, lattice, opts }) => {
+        const shown = progress();
+        shown.update(`storing ${bytes.length} bytes in the lattice's artifact store`);
         const store = await openArtifactStore(nc, lattice, latticeJsDomain(flags.jsDomain));
-        const result = await pushArtifact(store, bytes, target);
+        const result = await pushArtifact(store, bytes, target).finally(() => shown.done());
         emit(opts, result, () => `${result.ref} ${result.digest} (${result.size} bytes${result.uploaded ? '' : ', already stored'})`);
       });
     });

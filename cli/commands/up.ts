@@ -118,6 +118,8 @@ interface UpFlags {
   label?: string[];
   wadm?: boolean;
   secure?: boolean;
+  ui?: string | boolean;
+  metricsAddress?: string;
 }
 
 export function register(program: Command): void {
@@ -129,6 +131,8 @@ export function register(program: Command): void {
     .option('--label <k=v>', 'label for the host (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--no-wadm', 'do not run wadm in the host process (run `lattice wadm` elsewhere)')
     .option('--secure', 'start NATS with nkey users and permissions (host, CLI, providers) and save a CLI context "local" for them')
+    .option('--ui [host:port]', 'serve the web dashboard from the host (default 127.0.0.1:3030)')
+    .option('--metrics-address <host:port>', 'serve the host\'s Prometheus metrics at http://HOST:PORT/metrics')
     .action(async (flags: UpFlags, command: Command) => {
       const opts = globalOptions(command);
       const settings = natsSettings(opts);
@@ -160,6 +164,9 @@ export function register(program: Command): void {
         }
         for (const label of flags.label ?? []) hostArgs.push('--label', label);
         if (flags.wadm !== false) hostArgs.push('--wadm');
+        const uiAddress = flags.ui === undefined || flags.ui === false ? null : flags.ui === true ? '127.0.0.1:3030' : flags.ui;
+        if (uiAddress) hostArgs.push('--ui-address', uiAddress);
+        if (flags.metricsAddress) hostArgs.push('--metrics-address', flags.metricsAddress);
         const host = startProcess(dirs, 'host', process.execPath, hostArgs, detach);
         started.push(host);
         const nc = await connectOnce(clientSettings, 'lattice-up');
@@ -170,6 +177,8 @@ export function register(program: Command): void {
           await nc.close();
         }
         process.stdout.write(`started host (pid ${host.pid})${flags.wadm !== false ? ' with wadm' : ''} in lattice "${lattice}"; logs in ${dirs.logs}\n`);
+        if (uiAddress) process.stdout.write(`dashboard at http://${uiAddress.replace(/^0\.0\.0\.0:/, '127.0.0.1:')}/\n`);
+        if (flags.metricsAddress) process.stdout.write(`metrics at http://${flags.metricsAddress}/metrics\n`);
         if (flags.secure) {
           await saveLocalContext(clientSettings, lattice);
           process.stdout.write('CLI context "local" (the CLI user) is now current: lattice commands use it; a client without credentials is refused\n');

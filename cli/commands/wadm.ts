@@ -4,6 +4,8 @@ import { connectLongLived } from '../../lib/nats-connection.js';
 import { startWadm } from '../../wadm/mod.js';
 import { CliError, NATS_FIX, UsageError, globalOptions, latticeName, natsSettings } from '../context.js';
 import { emit } from '../output.js';
+import { flushTracing, initTracing } from '../../lib/telemetry/mod.js';
+import { Registry, serveMetrics, wadmMeter, type MetricsServer } from '../../host/metrics/mod.js';
 
 /**
  * `lattice wadm`: wadm on its own (the scheduler and API without a host), e.g. a second
@@ -16,7 +18,8 @@ export function register(program: Command): void {
     .description('run wadm (application manifests, scheduler, API) standalone until stopped (SIGINT/SIGTERM)')
     .option('--kv-replicas <n>', 'replicas of the wadm KV buckets if this instance creates them (default 1)')
     .option('--js-domain <domain>', 'JetStream domain of the lattice buckets (env LATTICE_JS_DOMAIN; "hub" on a leaf node)')
-    .action(async (flags: { kvReplicas?: string; jsDomain?: string }, command: Command) => {
+    .option('--metrics-address <host:port>', 'serve Prometheus metrics at http://HOST:PORT/metrics (env LATTICE_METRICS_ADDRESS; off by default)')
+    .action(async (flags: { kvReplicas?: string; jsDomain?: string; metricsAddress?: string }, command: Command) => {
       const opts = globalOptions(command);
       const settings = natsSettings(opts);
       const lattice = latticeName(opts);
@@ -25,17 +28,30 @@ export function register(program: Command): void {
         throw new UsageError(`--kv-replicas must be a positive integer, got "${flags.kvReplicas}"`);
       }
       const logger = createLogger({ component: 'wadm', lattice });
+      await initTracing('lattice-wadm', { 'lattice.name': lattice }, logger);
+      const metricsAddress = flags.metricsAddress ?? (process.env.LATTICE_METRICS_ADDRESS || undefined);
+      const registry = metricsAddress === undefined ? null : new Registry();
+      let metrics: MetricsServer | null = null;
+      if (registry && metricsAddress !== undefined) {
+        try {
+          metrics = await serveMetrics(metricsAddress, () => registry.render(), logger);
+        } catch (error) {
+          throw new CliError((error as Error).message, { cause: error });
+        }
+      }
       let nc;
       try {
         nc = await connectLongLived(settings, 'lattice-wadm', logger);
       } catch (error) {
+        await metrics?.close();
         throw new CliError(`cannot connect to NATS at ${settings.url}: ${(error as Error).message} (${NATS_FIX})`, { cause: error });
       }
       let wadm;
       try {
-        wadm = await startWadm({ nc, lattice, logger, kvReplicas: replicas, jsDomain: flags.jsDomain });
+        wadm = await startWadm({ nc, lattice, logger, kvReplicas: replicas, jsDomain: flags.jsDomain, meter: registry ? wadmMeter(registry) : undefined });
       } catch (error) {
         await nc.close();
+        await metrics?.close();
         throw new CliError(`cannot start wadm: ${(error as Error).message}`, { cause: error });
       }
       emit(opts, { wadm_id: wadm.id, lattice, leader: wadm.leader }, () => `${wadm.id} serving lattice "${lattice}" (${wadm.leader ? 'leader' : 'standby'})`);
@@ -45,5 +61,7 @@ export function register(program: Command): void {
       });
       await wadm.stop();
       await nc.close();
+      await metrics?.close();
+      await flushTracing();
     });
 }

@@ -1,5 +1,6 @@
 import { interfaceKey, parseInterfaceName, WitError, type ConfigValues } from '../../protocol/mod.js';
 import type { Logger } from '../../lib/logger.js';
+import { traceLogFields } from '../../lib/telemetry/tracing.js';
 import type { KvView } from '../stores/kv-view.js';
 import type { ComponentSecrets } from './component-secrets.js';
 
@@ -56,9 +57,10 @@ export class BuiltinInterfaces {
     return out;
   }
 
-  call(componentId: string, iface: string, fn: string, args: unknown[]): unknown {
+  /** TRACEPARENT: the calling invocation's, when traced; its log lines then carry the trace id. */
+  call(componentId: string, iface: string, fn: string, args: unknown[], traceparent?: string): unknown {
     const key = interfaceKey(parseInterfaceName(iface));
-    if (key === 'wasi:logging/logging' && fn === 'log') return this.logLine(componentId, args);
+    if (key === 'wasi:logging/logging' && fn === 'log') return this.logLine(componentId, args, traceparent);
     if (this.secrets && (key === 'wasmcloud:secrets/store' || key === 'wasmcloud:secrets/reveal')) return this.secrets.call(componentId, fn, args);
     if (key === 'wasi:config/store' || key === 'wasi:config/runtime') {
       const config = this.merged(componentId);
@@ -68,9 +70,10 @@ export class BuiltinInterfaces {
     throw new WitError({ tag: 'upstream', val: `${iface}#${fn} is not supported` });
   }
 
-  private logLine(componentId: string, args: unknown[]): void {
+  private logLine(componentId: string, args: unknown[], traceparent: string | undefined): void {
     const [level, context, message] = args as [string, string, string];
-    const log = this.log.child({ component_id: componentId, context });
+    const ids = traceLogFields(traceparent);
+    const log = this.log.child(ids ? { component_id: componentId, context, ...ids } : { component_id: componentId, context });
     // wasi:logging levels: trace, debug, info, warn, error, critical.
     switch (level) {
       case 'trace':

@@ -1,6 +1,11 @@
+import { Attr, SpanKind, startSpan, tracing } from '../../lib/telemetry/mod.js';
 import {
+  describePayload,
   fail,
+  interfaceKey,
   isLinkValidation,
+  WitError,
+  type IncomingCall,
   ok,
   refuseLinkValidation,
   type ComponentDescription,
@@ -108,6 +113,7 @@ export class ComponentPlugin {
       if (info === null) {
         await this.targets.unregister(req.component_id);
         this.stopped?.(req.component_id);
+        this.host.metrics?.forgetComponent(req.component_id);
         this.host.inventory.removeComponent(req.component_id);
         this.host.events.publish('component_scaled', {
           host_id: this.host.id,
@@ -120,13 +126,8 @@ export class ComponentPlugin {
       }
       await this.targets.register(info.id, (call) => {
         if (isLinkValidation(call.ref)) refuseLinkValidation();
-        const deadlineMs = Math.max(1, call.deadline - Date.now());
-        if (call.ref.namespace !== 'wasi' || call.ref.package !== 'http' || call.ref.interface !== 'incoming-handler') {
-          return this.runtime.invoke(info.id, call.interface, call.function, call.args, { deadlineMs });
-        }
-        // The request body may still be arriving (an AsyncIterable, in this process or a byte
-        // stream across the lattice) or be whole; the answer streams when the guest streams it.
-        return this.runtime.streamHttp(info.id, call.args[0] as StreamingHttpRequest, { deadlineMs });
+        if (!tracing.on && this.host.metrics === null) return this.serve(info.id, call, call.traceparent);
+        return this.observed(info.id, call);
       });
       this.host.inventory.upsertComponent(describe(info));
       this.emitScaled(info);
@@ -135,6 +136,50 @@ export class ComponentPlugin {
       const message = (error as Error).message;
       this.emitFailed(req, message);
       return fail(`scale of ${req.component_id} failed: ${message}`);
+    }
+  }
+
+  private serve(componentId: string, call: IncomingCall, traceparent: string | undefined): Promise<unknown> {
+    const deadlineMs = Math.max(1, call.deadline - Date.now());
+    if (call.ref.namespace !== 'wasi' || call.ref.package !== 'http' || call.ref.interface !== 'incoming-handler') {
+      return this.runtime.invoke(componentId, call.interface, call.function, call.args, { deadlineMs, traceparent });
+    }
+    // The request body may still be arriving (an AsyncIterable, in this process or a byte
+    // stream across the lattice) or be whole; the answer streams when the guest streams it.
+    return this.runtime.streamHttp(componentId, call.args[0] as StreamingHttpRequest, { deadlineMs, traceparent });
+  }
+
+  /** An invocation with its server span (tracing) and its counters (metrics). */
+  private async observed(componentId: string, call: IncomingCall): Promise<unknown> {
+    const span = tracing.on
+      ? startSpan(`${componentId} ${interfaceKey(call.ref)}/${call.function}`, SpanKind.server, call.traceparent, {
+          [Attr.lattice]: this.host.lattice,
+          [Attr.host]: this.host.id,
+          [Attr.component]: componentId,
+          [Attr.source]: call.source,
+          [Attr.link]: call.linkName,
+          [Attr.interface]: call.interface,
+          [Attr.function]: call.function,
+          [Attr.rpcSystem]: 'wrpc',
+          [Attr.rpcService]: interfaceKey(call.ref),
+          [Attr.rpcMethod]: call.function,
+        })
+      : undefined;
+    const series = this.host.metrics?.component(componentId);
+    const started = series ? performance.now() : 0;
+    try {
+      const value = await this.serve(componentId, call, span?.traceparent ?? call.traceparent);
+      span?.end();
+      return value;
+    } catch (error) {
+      span?.end(error instanceof WitError ? `WIT error: ${describePayload(error.payload)}` : error);
+      series?.errors.inc();
+      throw error;
+    } finally {
+      if (series) {
+        series.calls.inc();
+        series.duration.observe((performance.now() - started) / 1000);
+      }
     }
   }
 

@@ -9,6 +9,7 @@ import type { Host } from '../host.js';
 import type { LinkRouter } from '../router/link-router.js';
 import type { LocalTargets } from '../router/local-targets.js';
 import { ProcessProvider } from './provider-process.js';
+import { Attr } from '../../lib/telemetry/mod.js';
 
 /** How often provider health is checked; events are sent only when health changes. */
 export const HEALTH_CHECK_INTERVAL_MS = 5_000;
@@ -67,6 +68,11 @@ export class ProviderPlugin {
 
   list(): string[] {
     return [...this.running.keys()];
+  }
+
+  /** The last health check of each provider (null before the first one). */
+  health(): Array<{ id: string; healthy: boolean | null }> {
+    return [...this.running.values()].map((r) => ({ id: r.id, healthy: r.healthy }));
   }
 
   /** The pid of a provider running as its own process (undefined for builtin ones or while it restarts). */
@@ -158,6 +164,7 @@ export class ProviderPlugin {
       lattice: this.host.lattice,
       nc: this.host.nc,
       log: this.host.log.child({ provider_id: req.provider_id }),
+      spanAttributes: { [Attr.lattice]: this.host.lattice, [Attr.host]: this.host.id },
       dataDir: join(this.host.dataDir ?? tmpdir(), 'providers', req.provider_id),
       configNames: req.config,
       defaults,
@@ -166,7 +173,7 @@ export class ProviderPlugin {
       secretNames: req.secrets,
       secrets: { get: (name) => secrets.reveal(name), onChange: (fn) => secrets.onChange(fn) },
       call: (link: Link, iface, fn, args, opts) =>
-        this.router.callTarget(req.provider_id, link, iface, fn, args, opts?.deadlineMs),
+        this.router.callTarget(req.provider_id, link, iface, fn, args, opts?.deadlineMs, opts?.traceparent),
     });
     try {
       await this.targets.register(req.provider_id, (call) => runner.handle(call));

@@ -24,7 +24,7 @@ const OPENERS: Record<string, { fn: string; resource: string }> = {
 /** Identifiers a component keeps open on this host; more are evicted, least recently used first. */
 const MAX_PER_COMPONENT = 64;
 
-export type Forward = (componentId: string, iface: string, fn: string, args: unknown[], linkName: string) => Promise<unknown>;
+export type Forward = (componentId: string, iface: string, fn: string, args: unknown[], linkName: string, traceparent?: string) => Promise<unknown>;
 
 interface Entry {
   key: string;
@@ -54,22 +54,22 @@ export class HandleCache {
   constructor(private readonly forward: Forward) {}
 
   /** Serves `fn` of `iface` for `componentId`, through the cache where it applies. */
-  async call(componentId: string, iface: string, fn: string, args: unknown[], linkName: string): Promise<unknown> {
+  async call(componentId: string, iface: string, fn: string, args: unknown[], linkName: string, traceparent?: string): Promise<unknown> {
     const unversioned = interfaceKey(parseInterfaceName(iface));
     const opener = OPENERS[unversioned];
     if (opener?.fn === fn && typeof args[0] === 'string') return { ...(await this.open(componentId, iface, unversioned, args[0], linkName)) };
     const held = this.find(componentId, args[0]);
-    if (!held) return this.forward(componentId, iface, fn, args, linkName);
+    if (!held) return this.forward(componentId, iface, fn, args, linkName, traceparent);
     if (fn.startsWith('[resource-drop]')) return undefined; // stays open for the next invocation
     try {
-      return await this.forward(componentId, iface, fn, args, linkName);
+      return await this.forward(componentId, iface, fn, args, linkName, traceparent);
     } catch (error) {
       if (!isUnknownHandle(error, held.resolved!.$resource)) throw error;
       // The provider lost the handle (restarted, evicted it): open again, retry once.
       this.evict(componentId, held, false);
       const identifier = held.key.slice(held.key.lastIndexOf('\0') + 1);
       const fresh = await this.open(componentId, held.iface, interfaceKey(parseInterfaceName(held.iface)), identifier, held.linkName);
-      return this.forward(componentId, iface, fn, [fresh, ...args.slice(1)], linkName);
+      return this.forward(componentId, iface, fn, [fresh, ...args.slice(1)], linkName, traceparent);
     }
   }
 

@@ -8,12 +8,38 @@ import {
   parseInterfaceName,
   DeadlineExceededError,
   TargetNotRunningError,
+  WitError,
+  describePayload,
   type InterfaceRef,
   type Link,
 } from '../../protocol/mod.js';
+import { Attr, SpanKind, startSpan, tracing } from '../../lib/telemetry/mod.js';
 import type { LinkView } from '../stores/link-store.js';
+import type { HostMetrics } from '../metrics/mod.js';
 import type { LocalTargets } from './local-targets.js';
 import { unavailable } from './no-link.js';
+
+/** One call as a spy sees it begin; it reports how the call ended. */
+export interface CallStart {
+  source: string;
+  target: string;
+  link: Link;
+  iface: string;
+  fn: string;
+  args: unknown[];
+}
+
+export interface ObservedCall {
+  ok(value: unknown): void;
+  failed(error: unknown): void;
+}
+
+/** Something watching calls (the spy recorder); consulted only while `active`. */
+export interface CallObserver {
+  readonly active: boolean;
+  /** undefined when this call is not one the observer watches. */
+  begin(call: CallStart): ObservedCall | undefined;
+}
 
 export interface RouteOptions {
   linkName?: string;
@@ -32,6 +58,13 @@ export interface RouteOptions {
 export class LinkRouter {
   /** Links by source id, rebuilt when the view changes: resolution is on every host call's path. */
   private bySource: Map<string, Link[]> | null = null;
+  /**
+   * Watches calls while someone spies on them (host/spy/): null, or inactive, the rest of the
+   * time, and then the request path pays one property read for it.
+   */
+  observer: CallObserver | null = null;
+  /** Per-link counters and latencies (host/metrics/), when the host serves metrics. */
+  metrics: HostMetrics | null = null;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -39,6 +72,7 @@ export class LinkRouter {
     private readonly links: LinkView,
     private readonly local: LocalTargets,
     private readonly log: Logger,
+    private readonly hostId = '',
   ) {
     links.onChange(() => {
       this.bySource = null;
@@ -100,12 +134,85 @@ export class LinkRouter {
    * typed errors here (TargetNotRunningError, DeadlineExceededError): a provider maps them to its
    * own protocol, e.g. 503 and 504.
    */
-  async callTarget(sourceId: string, link: Link, iface: string, fn: string, args: unknown[], deadlineMs?: number): Promise<unknown> {
+  async callTarget(
+    sourceId: string,
+    link: Link,
+    iface: string,
+    fn: string,
+    args: unknown[],
+    deadlineMs?: number,
+    traceparent?: string,
+  ): Promise<unknown> {
     const deadline = Date.now() + (deadlineMs ?? DEFAULT_INVOCATION_DEADLINE_MS);
-    return this.dispatch(sourceId, link, parseInterfaceName(iface), iface, fn, args, link.name, deadline, undefined, false);
+    return this.dispatch(sourceId, link, parseInterfaceName(iface), iface, fn, args, link.name, deadline, traceparent, false);
   }
 
-  private async dispatch(
+  private dispatch(
+    sourceId: string,
+    link: Link,
+    ref: InterfaceRef,
+    iface: string,
+    fn: string,
+    args: unknown[],
+    linkName: string,
+    deadline: number,
+    traceparent: string | undefined,
+    asWitError: boolean,
+  ): Promise<unknown> {
+    if (!tracing.on && this.metrics === null && !this.observer?.active) return this.send(sourceId, link, ref, iface, fn, args, linkName, deadline, traceparent, asWitError);
+    return this.observed(sourceId, link, ref, iface, fn, args, linkName, deadline, traceparent, asWitError);
+  }
+
+  /** A call with its client span (when tracing) and its spy record (when spied on). */
+  private async observed(
+    sourceId: string,
+    link: Link,
+    ref: InterfaceRef,
+    iface: string,
+    fn: string,
+    args: unknown[],
+    linkName: string,
+    deadline: number,
+    traceparent: string | undefined,
+    asWitError: boolean,
+  ): Promise<unknown> {
+    const span = tracing.on
+      ? startSpan(`${interfaceKey(ref)}/${fn}`, SpanKind.client, traceparent, {
+          [Attr.lattice]: this.lattice,
+          [Attr.host]: this.hostId,
+          [Attr.source]: sourceId,
+          [Attr.target]: link.target,
+          [Attr.link]: linkName,
+          [Attr.interface]: iface,
+          [Attr.function]: fn,
+          [Attr.rpcSystem]: 'wrpc',
+          [Attr.rpcService]: interfaceKey(ref),
+          [Attr.rpcMethod]: fn,
+          'lattice.call.local': this.local.has(link.target),
+        })
+      : undefined;
+    const spied = this.observer?.active ? this.observer.begin({ source: sourceId, target: link.target, link, iface, fn, args }) : undefined;
+    const series = this.metrics?.link(link);
+    const started = series ? performance.now() : 0;
+    try {
+      const value = await this.send(sourceId, link, ref, iface, fn, args, linkName, deadline, span?.traceparent ?? traceparent, asWitError);
+      span?.end();
+      spied?.ok(value);
+      return value;
+    } catch (error) {
+      span?.end(error instanceof WitError ? `WIT error: ${describePayload(error.payload)}` : error);
+      spied?.failed(error);
+      series?.errors.inc();
+      throw error;
+    } finally {
+      if (series) {
+        series.calls.inc();
+        series.duration.observe((performance.now() - started) / 1000);
+      }
+    }
+  }
+
+  private async send(
     sourceId: string,
     link: Link,
     ref: InterfaceRef,

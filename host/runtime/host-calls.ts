@@ -29,6 +29,8 @@ export type ImportHandler = (
 export interface HostCallContext {
   /** The link name the guest selected for this interface (`wasmcloud:bus/lattice.set-link-name`), else `default`. */
   linkName: string;
+  /** The trace context of the invocation making the call, when it is traced. */
+  traceparent?: string;
 }
 
 export const noImportHandler: ImportHandler = async (_componentId, iface, fn) => {
@@ -45,9 +47,10 @@ export async function serveHostCall(
   fn: string,
   args: unknown[],
   linkName = 'default',
+  traceparent?: string,
 ): Promise<HostCallReply> {
   try {
-    return { seq, ok: true, value: await handler(componentId, iface, fn, args, { linkName }) };
+    return { seq, ok: true, value: await handler(componentId, iface, fn, args, { linkName, traceparent }) };
   } catch (error) {
     if (error instanceof WitError) return { seq, ok: false, witError: true, payload: error.payload };
     logger.warn({ component_id: componentId, iface, fn, err: error }, 'host call failed; the invocation traps');

@@ -95,6 +95,8 @@ export interface ComponentInfo {
 export interface InvokeOptions {
   /** Overrides the component's deadline for this invocation. */
   deadlineMs?: number;
+  /** The invocation's trace context (only when traced): its host calls and log lines carry it. */
+  traceparent?: string;
 }
 
 interface Version {
@@ -372,7 +374,7 @@ export class ComponentRuntime {
     version.inflight++;
     let outcome: Outcome;
     try {
-      outcome = await this.pool.execute(version.spec, message, options.deadlineMs ?? component.limits.deadlineMs);
+      outcome = await this.pool.execute(version.spec, message, options.deadlineMs ?? component.limits.deadlineMs, options.traceparent);
     } finally {
       version.inflight--;
       if (version.inflight === 0) version.onIdle?.();
@@ -407,6 +409,27 @@ export class ComponentRuntime {
       component.running++;
       component.queue.shift()!.resolve();
     }
+  }
+
+  /**
+   * Per component: invocations running, waiting for an instance, its max, ready spare instances;
+   * and the workers by state. Read when metrics are scraped.
+   */
+  stats(): {
+    components: Array<{ id: string; running: number; queued: number; maxInstances: number; spares: number }>;
+    workers: { idle: number; busy: number; blocked: number };
+  } {
+    const pool = this.pool.stats();
+    return {
+      components: [...this.components.values()].map((c) => ({
+        id: c.id,
+        running: c.running,
+        queued: c.queue.length,
+        maxInstances: c.maxInstances,
+        spares: pool.spares.get(c.version.spec.key) ?? 0,
+      })),
+      workers: { idle: pool.idle, busy: pool.busy, blocked: pool.blocked },
+    };
   }
 
   /** Worker threads running now (pool plus extra workers; services not counted). */

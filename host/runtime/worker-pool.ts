@@ -5,6 +5,7 @@
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { Logger } from '../../lib/logger.js';
+import { traceLogFields } from '../../lib/telemetry/tracing.js';
 import { InvocationTimeoutError, RuntimeStoppedError, WorkerCrashError } from './errors.js';
 import { serveHostCall, type ImportHandler } from './host-calls.js';
 import type { WorkerInit } from './worker/entry.js';
@@ -41,6 +42,8 @@ interface Pending {
   timer: NodeJS.Timeout | undefined;
   componentId: string;
   deadlineMs: number;
+  /** The invocation's trace context, when it is traced: its host calls and logs carry it. */
+  traceparent: string | undefined;
 }
 
 type Invoke = Extract<MainToWorker, { type: 'invoke' }>;
@@ -161,9 +164,14 @@ class WorkerSlot {
       case 'http-chunk':
         this.pool.streams.chunk(message.stream, message.bytes);
         return;
-      case 'log':
-        this.pool.logger.info({ component_id: message.componentId, stream: message.stream }, message.line);
+      case 'log': {
+        const traceparent = this.current?.pending.traceparent;
+        this.pool.logger.info(
+          traceparent ? { component_id: message.componentId, stream: message.stream, ...traceLogFields(traceparent) } : { component_id: message.componentId, stream: message.stream },
+          message.line,
+        );
         return;
+      }
       case 'instantiated':
         this.pool.instantiations.set(message.key, (this.pool.instantiations.get(message.key) ?? 0) + 1);
         return;
@@ -183,6 +191,7 @@ class WorkerSlot {
     void serveHostCall(
       message.iface === BODY_IFACE ? this.pool.streams.handler : this.pool.importHandler,
       this.pool.logger, message.seq, message.componentId, message.iface, message.fn, message.args, message.linkName,
+      this.current?.pending.traceparent,
     ).then((reply) => {
       this.hostCallsInFlight--;
       if (message.iface === BODY_IFACE && message.fn === 'send' && reply.ok) this.exchanges.push(reply.value as number);
@@ -298,6 +307,28 @@ export class WorkerPool {
     for (let i = base; i < this.size; i++) this.spawn();
   }
 
+  /**
+   * Workers by state and ready instances per loaded version, read when metrics are scraped: idle,
+   * busy (running a guest), blocked (running one that waits on a host call); `spares` counts the
+   * pre-instantiated instances idle workers hold ready per version key.
+   */
+  stats(): { idle: number; busy: number; blocked: number; spares: Map<string, number> } {
+    let busy = 0;
+    let blocked = 0;
+    for (const slot of this.slots) {
+      if (!slot.current) continue;
+      if (slot.hostCallsInFlight > 0) blocked++;
+      else busy++;
+    }
+    const spares = new Map<string, number>();
+    for (const [key, spec] of this.active) {
+      let ready = 0;
+      for (const slot of this.idle) if (!slot.dead && slot.loads.has(key)) ready += spec.spares;
+      spares.set(key, ready);
+    }
+    return { idle: this.slots.length - busy - blocked, busy, blocked, spares };
+  }
+
   /** How many workers exist now (tests and benchmarks read this). */
   get workerCount(): number {
     return this.slots.length;
@@ -349,10 +380,10 @@ export class WorkerPool {
   }
 
   /** Runs one invocation on the next idle worker, stopping it at the deadline. */
-  execute(spec: LoadSpec, message: InvokeMessage, deadlineMs: number): Promise<Outcome> {
+  execute(spec: LoadSpec, message: InvokeMessage, deadlineMs: number, traceparent?: string): Promise<Outcome> {
     if (this.stopped) return Promise.reject(new RuntimeStoppedError());
     return new Promise<Outcome>((resolve, reject) => {
-      const pending: Pending = { resolve, reject, timer: undefined, componentId: spec.settings.componentId, deadlineMs };
+      const pending: Pending = { resolve, reject, timer: undefined, componentId: spec.settings.componentId, deadlineMs, traceparent };
       this.jobs.push({ spec, message, pending });
       this.dispatch();
     });
@@ -510,7 +541,7 @@ export class ServiceWorker {
     await this.slot.ready;
     await this.slot.load({ ...spec, spares: 0 });
     return new Promise<Outcome>((resolve, reject) => {
-      this.slot.current = { id: 0, pending: { resolve, reject, timer: undefined, componentId: spec.settings.componentId, deadlineMs: 0 } };
+      this.slot.current = { id: 0, pending: { resolve, reject, timer: undefined, componentId: spec.settings.componentId, deadlineMs: 0, traceparent: undefined } };
       this.slot.post({ type: 'invoke', id: 0, key: spec.key, kind: 'run' });
     });
   }

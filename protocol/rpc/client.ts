@@ -52,7 +52,7 @@ export async function invoke(nc: NatsConnection, lattice: string, input: InvokeI
   let body: Uint8Array;
   try {
     body = encodeValue(opts.args, (stream) => {
-      const ref = exporter.export(stream, opts.deadlineMs);
+      const ref = exporter.export(stream, opts.deadlineMs, opts.traceparent);
       exported.push(ref);
       return ref;
     });
@@ -61,7 +61,7 @@ export async function invoke(nc: NatsConnection, lattice: string, input: InvokeI
     throw new TypeError(`invocation arguments for ${subject} cannot be encoded: ${String(cause)}`, { cause });
   }
 
-  const call = new Caller(nc, subject, opts.target, opts.deadlineMs, deadline);
+  const call = new Caller(nc, subject, opts.target, opts.deadlineMs, deadline, opts.traceparent);
   try {
     return await send(call, nc, subject, body, opts);
   } catch (error) {
@@ -114,6 +114,7 @@ class Caller {
     private readonly target: string,
     private readonly deadlineMs: number,
     private readonly deadline: number,
+    private readonly traceparent: string | undefined,
   ) {}
 
   async request(to: string, data: Uint8Array, h?: MsgHdrs): Promise<Msg> {
@@ -174,7 +175,7 @@ class Caller {
       bytes = joinChunks(parts);
     }
     try {
-      return decodeValue(bytes, (ref) => importStream(this.nc, ref));
+      return decodeValue(bytes, (ref) => importStream(this.nc, ref, this.traceparent));
     } catch (cause) {
       throw new InvocationProtocolError(this.subject, 'reply body is not valid msgpack', { cause });
     }

@@ -93,7 +93,7 @@ export async function serveTarget(
   const reply = (msg: Msg, meta: CallMeta, value: unknown) => {
     let bytes: Uint8Array;
     try {
-      bytes = encodeValue(value, (body) => streams.export(body, meta.timeoutMs));
+      bytes = encodeValue(value, (body) => streams.export(body, meta.timeoutMs, meta.traceparent));
     } catch (error) {
       fail(msg, InvocationFailureKind.crash, 'unencodable-result', `result cannot be encoded: ${String(error)}`);
       return;
@@ -120,7 +120,7 @@ export async function serveTarget(
     }
     let args: unknown;
     try {
-      args = decodeValue(body, (ref) => importStream(nc, ref));
+      args = decodeValue(body, (ref) => importStream(nc, ref, meta.traceparent));
     } catch (error) {
       fail(msg, InvocationFailureKind.protocol, 'bad-body', `arguments are not valid msgpack: ${String(error)}`);
       return;

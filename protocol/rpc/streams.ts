@@ -1,7 +1,7 @@
 import { createInbox, headers, nuid, type Msg, type NatsConnection, type Subscription } from 'nats';
 import type { Logger } from '../../lib/logger.js';
 import { StreamBrokenError } from '../invocation-errors.js';
-import { StreamHeader } from '../invocation.js';
+import { InvocationHeader, StreamHeader } from '../invocation.js';
 import { invocation } from '../subjects.js';
 import { maxChunkSize, splitChunks } from './chunks.js';
 import { isByteStream, StreamRef } from './stream-ref.js';
@@ -38,6 +38,8 @@ interface Outgoing {
   closed: boolean;
   /** Fires when the consumer has been silent for idleMs (never pulled, or stopped granting). */
   idle: NodeJS.Timeout;
+  /** The invocation's trace context, sent with every data and end message (only when traced). */
+  traceparent: string | undefined;
 }
 
 /**
@@ -55,8 +57,11 @@ export class StreamExporter {
     private readonly log?: Logger,
   ) {}
 
-  /** Exports BODY and returns the reference to send in its place. */
-  export(body: AsyncIterable<Uint8Array>, idleMs: number): StreamRef {
+  /**
+   * Exports BODY and returns the reference to send in its place. TRACEPARENT (the invocation's,
+   * when it is traced) travels in the headers of the stream's messages.
+   */
+  export(body: AsyncIterable<Uint8Array>, idleMs: number, traceparent?: string): StreamRef {
     // Subscribing before the invocation that carries the reference is published is enough: the
     // server handles one connection's operations in order.
     this.sub ??= this.nc.subscribe(invocation.streamWildcard(this.lattice, this.id), {
@@ -75,6 +80,7 @@ export class StreamExporter {
       pumping: false,
       closed: false,
       idle: setTimeout(() => this.close(id, stream.inbox ? 'the reader went silent' : 'no reader came'), idle).unref(),
+      traceparent,
     };
     this.streams.set(id, stream);
     return new StreamRef(subject, idle);
@@ -112,13 +118,14 @@ export class StreamExporter {
         const next = await this.nextWithBeats(stream, inbox);
         if (stream.closed) return;
         if (next.done) {
-          this.send(inbox, StreamHeader.end, String(stream.seq));
+          this.send(inbox, StreamHeader.end, String(stream.seq), stream.traceparent);
           this.forget(id, stream);
           return;
         }
         for (const piece of splitChunks(next.value, maxChunkSize(this.nc))) {
           const h = headers();
           h.set(StreamHeader.seq, String(stream.seq++));
+          if (stream.traceparent) h.set(InvocationHeader.traceparent, stream.traceparent);
           this.nc.publish(inbox, piece, { headers: h });
           stream.credit--;
         }
@@ -142,9 +149,10 @@ export class StreamExporter {
     }
   }
 
-  private send(to: string, header: string, value: string): void {
+  private send(to: string, header: string, value: string, traceparent?: string): void {
     const h = headers();
     h.set(header, value);
+    if (traceparent) h.set(InvocationHeader.traceparent, traceparent);
     try {
       this.nc.publish(to, new Uint8Array(0), { headers: h });
     } catch (error) {
@@ -195,14 +203,15 @@ export function exporterFor(nc: NatsConnection, lattice: string, log?: Logger): 
 /**
  * The reading side of a StreamRef: an AsyncIterable that pulls the bytes over NC. Iterating
  * twice is refused (a stream is read once); stopping early tells the producer to stop.
+ * TRACEPARENT (the reading invocation's, when traced) travels with the grants.
  */
-export function importStream(nc: NatsConnection, ref: StreamRef): AsyncIterable<Uint8Array> {
+export function importStream(nc: NatsConnection, ref: StreamRef, traceparent?: string): AsyncIterable<Uint8Array> {
   let taken = false;
   return {
     [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
       if (taken) throw new StreamBrokenError(ref.subject, 'failed', 'a byte stream can be read only once');
       taken = true;
-      const reader = pull(nc, ref);
+      const reader = pull(nc, ref, traceparent);
       let pulled = false;
       return {
         next: () => {
@@ -230,13 +239,14 @@ function cancel(nc: NatsConnection, ref: StreamRef): void {
   }
 }
 
-async function* pull(nc: NatsConnection, ref: StreamRef): AsyncGenerator<Uint8Array> {
+async function* pull(nc: NatsConnection, ref: StreamRef, traceparent: string | undefined): AsyncGenerator<Uint8Array> {
   const inbox = createInbox();
   const sub = nc.subscribe(inbox);
   const messages = sub[Symbol.asyncIterator]();
   const grant = (credit: number): void => {
     const h = headers();
     h.set(StreamHeader.credit, String(credit));
+    if (traceparent) h.set(InvocationHeader.traceparent, traceparent);
     nc.publish(ref.subject, new Uint8Array(0), { reply: inbox, headers: h });
   };
   // While the reader holds a chunk (its own writer is slow), keep the producer from giving up.

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Link } from '../../protocol/mod.js';
 import { statusFor } from './status.js';
 import type { ProviderContext } from '../sdk/types.js';
+import { Attr, SpanKind, startSpan, tracing } from '../../lib/telemetry/mod.js';
 
 /** The interface every HTTP component exports; 0.2.0 is what Rust/Go/JS toolchains all accept. */
 export const INCOMING_HANDLER = 'wasi:http/incoming-handler@0.2.0';
@@ -127,7 +128,31 @@ function writable(res: ServerResponse): Promise<void> {
  * of the invocation protocol, with backpressure): the component reads the request body as it
  * arrives and its answer is written as it comes.
  */
-export async function forward(ctx: ProviderContext<unknown>, req: IncomingMessage, res: ServerResponse, opts: ForwardOptions): Promise<void> {
+export function forward(ctx: ProviderContext<unknown>, req: IncomingMessage, res: ServerResponse, opts: ForwardOptions): Promise<void> {
+  if (!tracing.on) return send(ctx, req, res, opts, undefined);
+  // The ingress span: a client's own traceparent header makes it the parent (W3C trace context).
+  const incoming = req.headers.traceparent;
+  const path = (req.url ?? '/').split('?')[0] ?? '/';
+  const span = startSpan(`${req.method ?? 'GET'} ${path}`, SpanKind.server, typeof incoming === 'string' ? incoming : undefined, {
+    [Attr.lattice]: ctx.lattice,
+    [Attr.host]: ctx.hostId,
+    [Attr.provider]: ctx.providerId,
+    [Attr.source]: opts.link.source_id,
+    [Attr.target]: opts.link.target,
+    [Attr.link]: opts.link.name,
+    'http.request.method': req.method ?? 'GET',
+    'url.path': path,
+    'server.address': req.headers.host,
+    'network.protocol.version': req.httpVersion,
+  });
+  res.once('close', () => {
+    span.setAttribute('http.response.status_code', res.statusCode);
+    span.end(res.statusCode >= 500 ? `HTTP ${res.statusCode}` : undefined);
+  });
+  return send(ctx, req, res, opts, span.traceparent);
+}
+
+async function send(ctx: ProviderContext<unknown>, req: IncomingMessage, res: ServerResponse, opts: ForwardOptions, traceparent: string | undefined): Promise<void> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > opts.maxBodyBytes) return refuseTooLarge(res, opts.maxBodyBytes);
   const state = { tooLarge: false };
@@ -141,7 +166,7 @@ export async function forward(ctx: ProviderContext<unknown>, req: IncomingMessag
   };
   let response: WireResponse;
   try {
-    response = (await ctx.call(opts.link, INCOMING_HANDLER, 'handle', [request], { deadlineMs: opts.timeoutMs })) as WireResponse;
+    response = (await ctx.call(opts.link, INCOMING_HANDLER, 'handle', [request], { deadlineMs: opts.timeoutMs, traceparent })) as WireResponse;
   } catch (error) {
     if (state.tooLarge) return refuseTooLarge(res, opts.maxBodyBytes);
     const { status, message } = statusFor(error);

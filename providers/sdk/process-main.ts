@@ -4,6 +4,7 @@
  * on the lattice and calls its link targets over NATS: the same ProviderRunner as builtin mode.
  */
 import { createLogger } from '../../lib/logger.js';
+import { Attr, flushTracing, initTracing } from '../../lib/telemetry/mod.js';
 import { connectLongLived, natsSettingsFromEnv } from '../../lib/nats-connection.js';
 import { fromOutcome, invoke, serveTarget, toOutcome } from '../../protocol/mod.js';
 import { ConfigStore } from '../../host/stores/config-store.js';
@@ -13,6 +14,7 @@ import { LinkStore } from '../../host/stores/link-store.js';
 import { loadProvider } from '../registry.js';
 import { ChildMessage, ParentMessage, PROVIDER_SETTINGS_ENV, ProcessSettings } from './process-protocol.js';
 import { ProviderRunner } from './runner.js';
+import { SpyRecorder } from '../../host/spy/recorder.js';
 
 function send(message: ChildMessage): void {
   process.send?.(message);
@@ -21,6 +23,12 @@ function send(message: ChildMessage): void {
 async function main(): Promise<void> {
   const settings = ProcessSettings.parse(JSON.parse(process.env[PROVIDER_SETTINGS_ENV] ?? '{}'));
   const log = createLogger({ component: 'provider', provider_id: settings.providerId, host_id: settings.hostId });
+  await initTracing('lattice-provider', {
+    'service.instance.id': `${settings.hostId}/${settings.providerId}`,
+    'lattice.provider.id': settings.providerId,
+    'lattice.host.id': settings.hostId,
+    'lattice.name': settings.lattice,
+  }, log);
   const nc = await connectLongLived(natsSettingsFromEnv(), `lattice-provider-${settings.providerId}`, log);
   const [linkStore, configStore, secretStore] = await Promise.all([
     LinkStore.open(nc, settings.lattice, log),
@@ -29,12 +37,15 @@ async function main(): Promise<void> {
   ]);
   const [links, configs, secrets] = await Promise.all([linkStore.live(), configStore.live(), secretStore.reader()]);
   const { definition, defaults } = await loadProvider(settings.providerRef);
+  // Calls this provider makes (it is a link source) are recorded for `lattice spy` here.
+  const recorder = new SpyRecorder(nc, settings.lattice, settings.hostId, log);
   const runner = await ProviderRunner.start(definition, {
     providerId: settings.providerId,
     hostId: settings.hostId,
     lattice: settings.lattice,
     nc,
     log,
+    spanAttributes: { [Attr.lattice]: settings.lattice, [Attr.host]: settings.hostId },
     dataDir: settings.dataDir,
     configNames: settings.configNames,
     defaults,
@@ -42,9 +53,11 @@ async function main(): Promise<void> {
     configs: { get: (name) => configs.get(name), onChange: (fn) => configs.onChange(fn) },
     secretNames: settings.secretNames,
     secrets: { get: (name) => secrets.reveal(name), onChange: (fn) => secrets.onChange(fn) },
-    call: async (link, iface, fn, args, opts) =>
-      fromOutcome(
-        await invoke(nc, settings.lattice, {
+    call: async (link, iface, fn, args, opts) => {
+      const spied = recorder.active ? recorder.begin({ source: settings.providerId, target: link.target, link, iface, fn, args }) : undefined;
+      try {
+        const value = fromOutcome(
+          await invoke(nc, settings.lattice, {
           target: link.target,
           interface: iface,
           function: fn,
@@ -52,8 +65,16 @@ async function main(): Promise<void> {
           source: settings.providerId,
           linkName: link.name,
           deadlineMs: opts?.deadlineMs,
+          traceparent: opts?.traceparent,
         }),
-      ),
+        );
+        spied?.ok(value);
+        return value;
+      } catch (error) {
+        spied?.failed(error);
+        throw error;
+      }
+    },
   });
   const server = await serveTarget(nc, settings.lattice, settings.providerId, (call) => toOutcome(() => runner.handle(call)), { log });
 
@@ -62,8 +83,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     await server.stop();
+    recorder.stop();
     await runner.stop();
     await Promise.all([linkStore.close(), configStore.close(), secretStore.close()]);
+    await flushTracing();
     await nc.drain();
     process.disconnect?.();
   };

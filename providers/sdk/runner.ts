@@ -3,6 +3,8 @@ import type { Logger } from '../../lib/logger.js';
 import {
   ApplicationError,
   describeIssues,
+  describePayload,
+  WitError,
   interfaceKey,
   isLinkValidation,
   Link as LinkSchema,
@@ -12,7 +14,8 @@ import {
 import { mergeConfigs, type ConfigSource } from './config.js';
 import { resolveSecrets, type SecretSource } from './secrets.js';
 import { ProviderStartError, UnknownFunctionError } from './errors.js';
-import type { Health, ProviderDefinition, ProviderInstance, ProviderLink } from './types.js';
+import type { CallOptions, Health, ProviderDefinition, ProviderInstance, ProviderLink } from './types.js';
+import { Attr, SpanKind, startSpan, tracing, type Attributes } from '../../lib/telemetry/mod.js';
 
 /** Where a runner learns about links: a snapshot plus change notifications. */
 export interface LinkSource {
@@ -42,7 +45,9 @@ export interface RunnerDeps {
   secretNames?: readonly string[];
   /** Reads stored secrets; absent when the host has none to give. */
   secrets?: { get: SecretSource; onChange(listener: (change: { key: string }) => void): () => void };
-  call(link: Link, iface: string, fn: string, args: unknown[], opts?: { deadlineMs?: number }): Promise<unknown>;
+  call(link: Link, iface: string, fn: string, args: unknown[], opts?: CallOptions): Promise<unknown>;
+  /** Attributes every provider-operation span carries (lattice, host). */
+  spanAttributes?: Attributes;
 }
 
 function involves(link: Link, providerId: string): boolean {
@@ -111,8 +116,37 @@ export class ProviderRunner {
     return null;
   }
 
-  /** Dispatches a call to the handler of its interface and function. */
-  async handle(call: IncomingCall): Promise<unknown> {
+  /** Dispatches a call to the handler of its interface and function (a span when tracing). */
+  handle(call: IncomingCall): Promise<unknown> {
+    if (!tracing.on || isLinkValidation(call.ref)) return this.dispatch(call);
+    return this.traced(call);
+  }
+
+  private async traced(call: IncomingCall): Promise<unknown> {
+    const span = startSpan(`${this.deps.providerId} ${interfaceKey(call.ref)}/${call.function}`, SpanKind.server, call.traceparent, {
+      ...this.deps.spanAttributes,
+      [Attr.provider]: this.deps.providerId,
+      [Attr.source]: call.source,
+      [Attr.link]: call.linkName,
+      [Attr.interface]: call.interface,
+      [Attr.function]: call.function,
+      [Attr.rpcSystem]: 'wrpc',
+      [Attr.rpcService]: interfaceKey(call.ref),
+      [Attr.rpcMethod]: call.function,
+      'lattice.provider.name': this.definition.name,
+    });
+    try {
+      // A view of the call with the span as parent; the prototype keeps its lazy `signal`.
+      const value = await this.dispatch(Object.create(call, { traceparent: { value: span.traceparent } }) as IncomingCall);
+      span.end();
+      return value;
+    } catch (error) {
+      span.end(error instanceof WitError ? `WIT error: ${describePayload(error.payload)}` : error);
+      throw error;
+    }
+  }
+
+  private async dispatch(call: IncomingCall): Promise<unknown> {
     if (isLinkValidation(call.ref)) return this.validate(call.args[0]);
     const handler = this.instance.handlers[interfaceKey(call.ref)]?.[call.function];
     if (!handler) {

@@ -63,7 +63,13 @@ export interface ProviderContext<Config> {
    * e.g. the http-server calling `wasi:http/incoming-handler#handle` on a component. Throws
    * WitError for the target's WIT error, typed transport errors otherwise.
    */
-  call(link: Link, iface: string, fn: string, args: unknown[], opts?: { deadlineMs?: number }): Promise<unknown>;
+  call(link: Link, iface: string, fn: string, args: unknown[], opts?: CallOptions): Promise<unknown>;
+}
+
+export interface CallOptions {
+  deadlineMs?: number;
+  /** The W3C trace context the call belongs to (an ingress span's), when tracing is on. */
+  traceparent?: string;
 }
 
 /** A running provider. Every hook is optional except the handlers. */

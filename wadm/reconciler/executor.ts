@@ -1,6 +1,7 @@
 import type { ControlClient } from '../../protocol/control-client.js';
 import type { Command } from '../scalers/types.js';
 import { DEFAULT_LOAD_TIMEOUT_MS } from '../../protocol/request.js';
+import { Attr, SpanKind, startSpan, tracing, type Attributes } from '../../lib/telemetry/mod.js';
 
 /** Deadline for a scale or provider start: the host answers after loading (protocol/request.ts). */
 export const SLOW_COMMAND_TIMEOUT_MS = DEFAULT_LOAD_TIMEOUT_MS;
@@ -52,6 +53,25 @@ export async function sendCommand(ctl: ControlClient, c: Command): Promise<void>
   }
 }
 
+/** The lattice names a command is about, as span attributes. */
+function commandAttributes(c: Command): Attributes {
+  switch (c.type) {
+    case 'scale_component':
+      return { [Attr.host]: c.host_id, [Attr.component]: c.component_id, 'wadm.command.count': c.count, 'wadm.command.image': c.image_ref };
+    case 'start_provider':
+      return { [Attr.host]: c.host_id, [Attr.provider]: c.provider_id, 'wadm.command.image': c.image_ref };
+    case 'stop_provider':
+      return { [Attr.host]: c.host_id, [Attr.provider]: c.provider_id };
+    case 'put_link':
+      return { [Attr.source]: c.link.source_id, [Attr.target]: c.link.target, [Attr.link]: c.link.name, [Attr.interface]: `${c.link.wit_namespace}:${c.link.wit_package}` };
+    case 'delete_link':
+      return { [Attr.source]: c.source_id, [Attr.link]: c.name, [Attr.interface]: `${c.wit_namespace}:${c.wit_package}` };
+    case 'put_config':
+    case 'delete_config':
+      return { 'wadm.config.name': c.name };
+  }
+}
+
 /**
  * Phases keep the plan's order where it matters (config and links before the instances that
  * read them, removals after their replacements); commands within a phase are independent.
@@ -84,6 +104,8 @@ export async function executeCommands(
   ctl: ControlClient,
   commands: readonly Command[],
   onOutcome: (o: CommandOutcome) => void,
+  /** Each command is a span, child of `parent`, when tracing (the reconcile round's span). */
+  trace?: { parent: string; attributes: Attributes },
 ): Promise<CommandOutcome[]> {
   const phases = new Map<number, Command[]>();
   for (const c of commands) phases.set(phase(c), [...(phases.get(phase(c)) ?? []), c]);
@@ -93,11 +115,14 @@ export async function executeCommands(
     const worker = async () => {
       for (let c = queue.shift(); c; c = queue.shift()) {
         let outcome: CommandOutcome;
+        const span = trace && tracing.on ? startSpan(`wadm ${c.type}`, SpanKind.client, trace.parent, { ...trace.attributes, ...commandAttributes(c) }) : undefined;
         try {
           await sendCommand(ctl, c);
           outcome = { command: c, ok: true };
+          span?.end();
         } catch (error) {
           outcome = { command: c, ok: false, error: error instanceof Error ? error.message : String(error) };
+          span?.end(error);
         }
         outcomes.push(outcome);
         onOutcome(outcome);

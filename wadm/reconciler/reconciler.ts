@@ -12,13 +12,24 @@ import { executeCommands } from './executor.js';
 import { commandKey, ExpectedState } from './expected.js';
 import type { LatticeObserver } from './observer.js';
 import { describeStatus } from './status.js';
+import { Attr, SpanKind, startSpan, tracing, type Attributes, type LatticeSpan } from '../../lib/telemetry/mod.js';
 
 /** Events arriving together (a host's inventory, then its heartbeat) cause one round, not ten. */
 export const DEBOUNCE_MS = 30;
 /** Reconcile everything this often even without events: retries after backoff, lost events. */
 export const TICK_MS = 5_000;
 
+/** Where a reconciler reports rounds, commands and lag (host/metrics/wadm-metrics.ts). */
+export interface ReconcileMeter {
+  round(app: string, lagSeconds: number, durationSeconds: number): void;
+  command(type: string, ok: boolean): void;
+  status(app: string, state: string): void;
+}
+
 export interface ReconcilerOptions {
+  /** Attributes every reconcile span carries (lattice, wadm id). */
+  spanAttributes?: Attributes;
+  meter?: ReconcileMeter;
   store: ManifestStore;
   statuses: StatusStore;
   ctl: ControlClient;
@@ -51,6 +62,8 @@ export class Reconciler {
   private debounce: NodeJS.Timeout | null = null;
   private tick: NodeJS.Timeout | null = null;
   private watch: QueuedIterator<KvEntry> | null = null;
+  /** When each application was first asked for a round that has not started yet (for the lag). */
+  private readonly pendingSince = new Map<string, number>();
 
   constructor(private readonly options: ReconcilerOptions) {}
 
@@ -109,6 +122,7 @@ export class Reconciler {
 
   private schedule(name: string): void {
     if (!this.active || this.stopped || !this.options.observer.ready) return;
+    if (!this.pendingSince.has(name)) this.pendingSince.set(name, Date.now());
     if (this.running.has(name)) {
       this.again.add(name);
       return;
@@ -128,8 +142,29 @@ export class Reconciler {
     return e;
   }
 
-  /** One round for one application: plan, send, report. */
+  /** One round, as a span (when tracing) and in the metrics (when counted). */
   private async round(name: string): Promise<void> {
+    const started = Date.now();
+    const asked = this.pendingSince.get(name) ?? started;
+    this.pendingSince.delete(name);
+    // A round that sends nothing (most ticks) is not worth a trace: the span starts, back-dated,
+    // only once the plan has commands to send.
+    const traced: { span?: LatticeSpan } = {};
+    try {
+      await this.plan(name, () =>
+        (traced.span ??= startSpan(`wadm reconcile ${name}`, SpanKind.internal, undefined, { ...this.options.spanAttributes, [Attr.app]: name }, started)),
+      );
+      traced.span?.end();
+    } catch (error) {
+      traced.span?.end(error);
+      throw error;
+    } finally {
+      this.options.meter?.round(name, (started - asked) / 1000, (Date.now() - started) / 1000);
+    }
+  }
+
+  /** One round for one application: plan, send, report. */
+  private async plan(name: string, traceRound: () => LatticeSpan): Promise<void> {
     const { store, observer, ctl, logger } = this.options;
     this.stats.rounds++;
     const desired = await store.desired(name);
@@ -153,16 +188,20 @@ export class Reconciler {
 
     const sendable = plan.commands.filter((c) => expected.allowed(c, now));
     if (sendable.length) {
+      const span = tracing.on ? traceRound() : undefined;
+      span?.setAttribute('wadm.plan.state', plan.state);
+      span?.setAttribute('wadm.plan.commands', sendable.length);
       logger.info({ app: name, commands: sendable.length, held_back: plan.commands.length - sendable.length }, 'sending commands');
       await executeCommands(ctl, sendable, (o) => {
         this.stats.commandsSent++;
+        this.options.meter?.command(o.command.type, o.ok);
         if (o.ok) expected.succeeded(o.command, Date.now());
         else {
           this.stats.commandsFailed++;
           const f = expected.failed(o.command, o.error, Date.now());
           logger.warn({ app: name, command: o.command, error: o.error, attempt: f.count }, 'command failed; backing off');
         }
-      });
+      }, span ? { parent: span.traceparent, attributes: { ...this.options.spanAttributes, [Attr.app]: name } } : undefined);
       // Plan once more right after: it reports the outcome without waiting for an event or tick.
       this.again.add(name);
     }
@@ -196,6 +235,7 @@ export class Reconciler {
    * stored one, not a cached copy: the API writes statuses too (at deploy), possibly after ours.
    */
   private async report(status: Omit<AppStatus, 'updated_at'>): Promise<void> {
+    this.options.meter?.status(status.name, status.state);
     const key = JSON.stringify(status);
     try {
       const stored = await this.options.statuses.get(status.name);
