@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { latticeHome, writeFileAtomic } from '../../lib/home.js';
 import { createModuleKey, parseModuleKey, type ModuleKey } from '../../lib/module-keys.js';
 import { readClaims, signComponent, WascapError, type ClaimsReport } from '../../lib/wascap.js';
+import { claimsSummary } from '../claims-summary.js';
 import { CliError, globalOptions } from '../context.js';
 import { keyPairFromSeed, readSeedArg } from '../keys.js';
 import { emit, renderTable } from '../output.js';
@@ -53,28 +54,6 @@ async function moduleKeyFor(file: string, subject: string | undefined): Promise<
   const key = createModuleKey();
   await writeFileAtomic(path, `${key.seed}\n`, 0o600);
   return key;
-}
-
-function describe(report: ClaimsReport) {
-  const { claims } = report;
-  return {
-    issuer: claims.iss,
-    subject: claims.sub,
-    name: claims.wascap?.name ?? null,
-    version: claims.wascap?.ver ?? null,
-    revision: claims.wascap?.rev ?? null,
-    tags: claims.wascap?.tags ?? [],
-    issued_at: new Date(claims.iat * 1000).toISOString(),
-    expires: claims.exp === undefined ? null : new Date(claims.exp * 1000).toISOString(),
-    not_before: claims.nbf === undefined ? null : new Date(claims.nbf * 1000).toISOString(),
-    module_hash: report.moduleHash,
-    signed_hash: claims.wascap?.hash ?? null,
-    wascap_revision: claims.wascap_revision ?? null,
-    signature_valid: report.signatureValid,
-    hash_valid: report.hashValid,
-    expired: report.expired,
-    not_yet_valid: report.notYetValid,
-  };
 }
 
 export function register(program: Command): void {
@@ -133,7 +112,7 @@ export function register(program: Command): void {
         throw new CliError(`${file}: ${cause instanceof WascapError ? cause.message : String(cause)}`, { cause });
       }
       if (report === null) throw new CliError(`${file} carries no claims (not signed; sign it with lattice claims sign)`);
-      const info = describe(report);
+      const info = claimsSummary(report);
       emit(globalOptions(command), info, () =>
         renderTable(['field', 'value'], Object.entries(info).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)])),
       );

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import type { DecodedClaims } from '../../lib/component-claims.js';
+import { claimsSummary, signatureVerdict, type ClaimsSummary } from '../claims-summary.js';
 import type { Inspection, WorldItem } from '../../components/tools/inspect.js';
 import { CliError, globalOptions, withLattice } from '../context.js';
 import { emit, renderTable } from '../output.js';
@@ -24,24 +24,20 @@ function formatSize(bytes: number): string {
   return `${(bytes / unit[1]).toFixed(1)} ${unit[0]} (${bytes} bytes)`;
 }
 
-function formatTime(seconds: unknown): string | null {
-  return typeof seconds === 'number' ? new Date(seconds * 1000).toISOString() : null;
-}
-
-function claimsLines(c: DecodedClaims): string[] {
-  const w = c.claims.wascap ?? {};
+function claimsLines(s: ClaimsSummary): string[] {
   const rows: Array<[string, unknown]> = [
-    ['issuer', c.claims.iss],
-    ['subject', c.claims.sub],
-    ['name', w.name],
-    ['version', w.ver],
-    ['revision', w.rev],
-    ['tags', Array.isArray(w.tags) && w.tags.length ? w.tags.join(', ') : undefined],
-    ['call alias', w.call_alias],
-    ['module hash', w.hash],
-    ['issued', formatTime(c.claims.iat)],
-    ['not before', formatTime(c.claims.nbf)],
-    ['expires', formatTime(c.claims.exp) ?? 'never'],
+    ['issuer', s.issuer],
+    ['subject', s.subject],
+    ['name', s.name],
+    ['version', s.version],
+    ['revision', s.revision],
+    ['tags', s.tags.join(', ')],
+    ['call alias', s.call_alias],
+    ['module hash', s.module_hash],
+    ['signed hash', s.signed_hash !== s.module_hash ? s.signed_hash : null],
+    ['issued', s.issued_at],
+    ['not before', s.not_before],
+    ['expires', s.expires ?? 'never'],
   ];
   return rows.filter(([, v]) => v !== undefined && v !== null && v !== '').map(([k, v]) => `  ${k.padEnd(12)} ${String(v)}`);
 }
@@ -50,7 +46,7 @@ function items(list: WorldItem[]): string {
   return renderTable(['Name', 'Version'], list.map((i) => [i.name, i.version ?? '']));
 }
 
-function describe(ref: string, r: Inspection, note: string | null): string {
+function describe(ref: string, r: Inspection, claims: ClaimsSummary | null, note: string | null): string {
   const producers = Object.entries(r.producers).map(([field, values]) => `  ${field.padEnd(12)} ${values.join(', ')}`);
   const lines = [
     `${'component'.padEnd(10)} ${ref}`,
@@ -59,8 +55,8 @@ function describe(ref: string, r: Inspection, note: string | null): string {
     `${'digest'.padEnd(10)} ${r.digest}`,
     `${'producers'.padEnd(10)} ${producers.length ? '' : '(none)'}`.trimEnd(),
     ...producers,
-    r.claims ? `${'signed'.padEnd(10)} yes: claims from the ${r.claims.section} section (decoded, signature not verified)` : `${'signed'.padEnd(10)} no`,
-    ...(r.claims ? claimsLines(r.claims) : []),
+    `${'signed'.padEnd(10)} ${claims ? signatureVerdict(claims) : 'no'}`,
+    ...(claims ? claimsLines(claims) : []),
   ];
   if (r.kind === 'component') lines.push('', 'Imports:', items(r.imports), '', 'Exports:', items(r.exports));
   return lines.join('\n');
@@ -115,11 +111,11 @@ export function register(program: Command): void {
       const opts = globalOptions(command);
       const bytes = await readImage(ref, flags, command);
       // Loaded here: jco is large and only this command needs it on the main thread.
-      const [{ checkComponentBytes }, { BinaryProblem, InvalidComponentError }, { inspectWasm }, { ClaimsDecodeError, WasmSectionError }] = await Promise.all([
+      const [{ checkComponentBytes }, { BinaryProblem, InvalidComponentError }, { inspectWasm }, { WascapError }] = await Promise.all([
         import('../../host/runtime/binary-check.js'),
         import('../../host/runtime/errors.js'),
         import('../../components/tools/inspect.js'),
-        import('../../lib/component-claims.js'),
+        import('../../lib/wascap.js'),
       ]);
       let note: string | null = null;
       try {
@@ -133,7 +129,7 @@ export function register(program: Command): void {
       try {
         report = await inspectWasm(bytes);
       } catch (cause) {
-        if (cause instanceof ClaimsDecodeError || cause instanceof WasmSectionError) throw new CliError(`${ref}: ${cause.message}`, { cause });
+        if (cause instanceof WascapError) throw new CliError(`${ref}: its signature claims cannot be read: ${cause.message} (sign it again with \`lattice claims sign\`)`, { cause });
         throw new CliError(`${ref} cannot be read as a component: ${(cause as Error).message.split('\n')[0]} (the file is damaged; rebuild it)`, { cause });
       }
       if (flags.wit) {
@@ -141,6 +137,7 @@ export function register(program: Command): void {
         process.stdout.write(report.wit.endsWith('\n') ? report.wit : `${report.wit}\n`);
         return;
       }
-      emit(opts, { ref, ...report, note }, () => describe(ref, report, note));
+      const claims = report.claims && claimsSummary(report.claims);
+      emit(opts, { ref, ...report, claims, note }, () => describe(ref, report, claims, note));
     });
 }
