@@ -10,12 +10,15 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { claimsSummary, signatureVerdict, type ClaimsSummary } from '../claims-summary.js';
 import type { Inspection, WorldItem } from '../../components/tools/inspect.js';
-import { CliError, globalOptions, withLattice } from '../context.js';
+import { looksLikeOciRef } from '../../lib/oci/reference.js';
+import { CliError, globalOptions, UsageError, withLattice } from '../context.js';
+import { unreadableReason } from '../input-file.js';
 import { emit, renderTable } from '../output.js';
 
 interface InspectFlags {
   wit?: boolean;
   jsDomain?: string;
+  insecure?: boolean;
 }
 
 function formatSize(bytes: number): string {
@@ -62,7 +65,22 @@ function describe(ref: string, r: Inspection, claims: ClaimsSummary | null, note
   return lines.join('\n');
 }
 
-/** The bytes behind FILE, `file://...` or `nats://name:tag` (the lattice's artifact store). */
+/** A registry image, pulled as hosts pull it: through this machine's shared OCI cache, digests checked. */
+async function pullImage(ref: string, flags: InspectFlags): Promise<Uint8Array> {
+  const [{ OciCache, defaultOciCacheDir, pullComponent }, { cliRegistryClient, ociRefArgument, registryFailure }] = await Promise.all([
+    import('../../lib/oci/mod.js'),
+    import('../registry-client.js'),
+  ]);
+  const oci = ociRefArgument(ref);
+  try {
+    const client = cliRegistryClient(flags.insecure ? oci.registry : undefined);
+    return (await pullComponent({ client, cache: new OciCache(defaultOciCacheDir()) }, oci)).bytes;
+  } catch (error) {
+    return registryFailure(`pull of ${ref}`, error);
+  }
+}
+
+/** The bytes behind FILE, `file://...`, `nats://name:tag` (the lattice's artifact store) or a registry image. */
 async function readImage(ref: string, flags: InspectFlags, command: Command): Promise<Uint8Array> {
   if (ref.startsWith('nats://')) {
     const { ObjectStoreImageLoader } = await import('../../host/runtime/object-store-loader.js');
@@ -79,6 +97,7 @@ async function readImage(ref: string, flags: InspectFlags, command: Command): Pr
       }
     });
   }
+  if (ref.startsWith('oci://')) return pullImage(ref, flags);
   let path = ref;
   if (ref.startsWith('file://')) {
     try {
@@ -87,25 +106,24 @@ async function readImage(ref: string, flags: InspectFlags, command: Command): Pr
       path = decodeURIComponent(ref.slice('file://'.length));
     }
   } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(ref)) {
-    throw new CliError(`cannot read ${ref}: lattice inspect reads files, file:// and nats:// references (pull an OCI image to a file first, or \`lattice push\` it)`);
+    throw new UsageError(`cannot read ${ref}: lattice inspect reads files, file://, nats:// and registry images (REGISTRY/REPO:TAG or oci://...)`);
   }
   try {
     return new Uint8Array(await readFile(path));
   } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    // ghcr.io/org/name:tag: a registry reference, not a path that happens to be missing.
-    const looksLikeImage = /^[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?\/[^:\s]+:[\w.-]+$/i.test(ref);
-    const why = code === 'ENOENT' ? (looksLikeImage ? 'no such file (registry images are not fetched; pull it to a file first)' : 'no such file') : code === 'EISDIR' ? 'it is a directory (give the .wasm file)' : (cause as Error).message;
-    throw new CliError(`cannot read ${ref}: ${why}`, { cause });
+    // A file of that name wins; otherwise ghcr.io/org/name:tag is the registry image it names.
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT' && path === ref && looksLikeOciRef(ref)) return pullImage(ref, flags);
+    throw new CliError(`cannot read ${ref}: ${unreadableReason(cause, 'give the .wasm file')}`, { cause });
   }
 }
 
 export function register(program: Command): void {
   program
     .command('inspect')
-    .argument('<file-or-image>', 'a .wasm file, file:// URL or nats://NAME:TAG pushed with `lattice push`')
+    .argument('<file-or-image>', 'a .wasm file, file:// URL, registry image (REGISTRY/REPO:TAG, oci://...) or nats://NAME:TAG pushed with `lattice push`')
     .option('--wit', 'print the component\'s world as WIT instead')
     .option('--js-domain <domain>', 'JetStream domain of the artifact store for nats:// (env LATTICE_JS_DOMAIN)')
+    .option('--insecure', 'registry image: allow plain HTTP to its registry (env LATTICE_INSECURE_REGISTRIES lists more)')
     .description('show a component\'s WIT world (imports, exports, versions), size, digest, producers and signature claims')
     .action(async (ref: string, flags: InspectFlags, command: Command) => {
       const opts = globalOptions(command);
