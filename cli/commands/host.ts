@@ -7,6 +7,8 @@ import { memoryBudget } from '../../host/memory-budget.js';
 import { IDLE_TUNING_OFF, IDLE_TUNING_ON, startTuning } from '../memory-tuning.js';
 import type { Wadm } from '../../wadm/mod.js';
 import { registerInstallService } from './host-service.js';
+import { insecureRegistriesFromEnv } from '../../lib/oci/client.js';
+import { policy } from '../../protocol/subjects.js';
 
 interface HostFlags {
   label?: string[];
@@ -38,11 +40,23 @@ function providerAuth(flags: HostFlags): { nkeySeed?: string; credsFile?: string
 }
 
 /** Account keys are 56 base32 characters starting with A. */
-function issuers(value: string | undefined): string[] {
-  const keys = list(value);
+function issuers(flag: string | undefined): string[] {
+  const source = flag !== undefined ? '--trusted-issuers' : 'LATTICE_TRUSTED_ISSUERS';
+  const keys = list(flag ?? process.env.LATTICE_TRUSTED_ISSUERS);
   const bad = keys.find((k) => !/^A[A-Z2-7]{55}$/.test(k));
-  if (bad) throw new CliError(`--trusted-issuers: ${JSON.stringify(bad)} is not an account public key (A... , 56 characters)`);
+  if (bad) throw new UsageError(`${source}: ${JSON.stringify(bad)} is not an account public key (A..., 56 characters; comma-separated, the public half of \`lattice keys gen account\`)`);
   return keys;
+}
+
+/** The policy subject is checked here, before connecting, as every other flag is. */
+function policySubject(flag: string | undefined): string | undefined {
+  const subject = flag ?? process.env.LATTICE_POLICY_SUBJECT;
+  if (subject === undefined || subject === '') return undefined;
+  try {
+    return policy.check(subject);
+  } catch (error) {
+    throw new UsageError(`${flag !== undefined ? '--policy-subject' : 'LATTICE_POLICY_SUBJECT'}: ${(error as Error).message} (a NATS subject without wildcards, e.g. wasmbus.policy.default)`, { cause: error });
+  }
 }
 
 function positiveInt(flag: string, value: string | undefined): number | undefined {
@@ -177,13 +191,13 @@ async function runHost(
       dataDir: dataDir(flags.dataDir),
       jsDomain: flags.jsDomain,
       providerAuth: providerAuth(flags),
-      trustedIssuers: issuers(flags.trustedIssuers ?? process.env.LATTICE_TRUSTED_ISSUERS),
+      trustedIssuers: issuers(flags.trustedIssuers),
       policy: {
-        subject: flags.policySubject ?? process.env.LATTICE_POLICY_SUBJECT,
+        subject: policySubject(flags.policySubject),
         timeoutMs: positiveInt('--policy-timeout', flags.policyTimeout),
       },
       oci: {
-        insecureRegistries: [...(flags.allowInsecureRegistry ?? []), ...list(process.env.LATTICE_INSECURE_REGISTRIES)],
+        insecureRegistries: [...(flags.allowInsecureRegistry ?? []), ...insecureRegistriesFromEnv()],
         cacheDir: flags.ociCacheDir,
       },
       ...(flags.maxMemory === undefined ? {} : { runtime: memoryBudget(positiveInt('--max-memory', flags.maxMemory) as number) }),

@@ -72,7 +72,7 @@ function listening(host: string, port: number): Promise<boolean> {
 async function startSecureNats(settings: NatsSettings, lattice: string, dirs: Layout, detach: boolean): Promise<{ proc: Started; setup: SecureSetup; cli: NatsSettings }> {
   const url = new URL(settings.url.split(',')[0]!.replace(/^nats:/, 'http:'));
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) throw new CliError(`--secure starts a local NATS server; ${settings.url} is not local`);
+  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) throw new CliError(`--secure starts a local NATS server; ${settings.url} is not local (leave out --nats-url, or give a loopback one such as nats://127.0.0.1:4222)`);
   const port = url.port || '4222';
   if (await listening(host, Number(port))) {
     throw new CliError(`something already listens at ${settings.url}; --secure starts its own NATS server (stop that one, or give another --nats-url)`);
