@@ -120,6 +120,9 @@ describe('lattice inspect', () => {
     // The same claims, read by the command made for them.
     const claims = await runCli(['-o', 'json', 'claims', 'inspect', signed]);
     assert.deepEqual(JSON.parse(claims.stdout), json.claims);
+    const yaml = await runCli(['-o', 'yaml', 'claims', 'inspect', signed]);
+    assert.match(yaml.stdout, /^signature_valid: true$/m);
+    assert.match(yaml.stdout, /^hash_valid: true$/m);
 
     // A section added after signing changes the bytes the hash covers: still readable, flagged.
     const altered = join(work, 'hello_altered.wasm');
