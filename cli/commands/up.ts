@@ -9,6 +9,7 @@ import { binaryAvailable, lastLines, runningPid, startProcess, stopPid, type Sta
 import { connect as netConnect } from 'node:net';
 import { readContexts, writeContexts } from '../contexts.js';
 import { secureSetup, type SecureSetup } from '../local/secure.js';
+import { collect } from '../output.js';
 
 const NATS_BIN = process.env.NATS_SERVER_BIN ?? 'nats-server';
 const CLI_ENTRY = fileURLToPath(new URL('../main.js', import.meta.url));
@@ -126,7 +127,7 @@ export function register(program: Command): void {
     .description('start a local lattice: NATS with JetStream (if none answers), a host and wadm')
     .option('--data-dir <dir>', 'where NATS data, pid files and logs live (env LATTICE_DATA_DIR, default ~/.lattice)')
     .option('-d, --detach', 'leave everything running in the background and return')
-    .option('--label <k=v>', 'label for the host (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--label <k=v>', 'label for the host (repeatable)', collect)
     .option('--no-wadm', 'do not run wadm in the host process (run `lattice wadm` elsewhere)')
     .option('--secure', 'start NATS with nkey users and permissions (host, CLI, providers) and save a CLI context "local" for them')
     .action(async (flags: UpFlags, command: Command) => {
