@@ -26,3 +26,10 @@ export function unreadableReason(cause: unknown, directoryHint?: string): string
       return (cause as Error).message;
   }
 }
+
+/** Standard input as text without its final newline (`--stdin`, `--password-stdin`: a piped value). */
+export async function readStdinValue(): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) parts.push(chunk);
+  return Buffer.concat(parts).toString('utf8').replace(/\r?\n$/, '');
+}

@@ -95,6 +95,7 @@ const ROWS: Row[] = [
   [['push', '{dir}/bad.yaml'], FAILURE, /bad\.yaml is not a component: /],
   [['secret', 'put', 'token'], USAGE, /give the value one way: VALUE, --from-file FILE, --from-env VAR or --stdin/],
   [['secret', 'put', 'bad name', 'v'], USAGE, /invalid secret name "bad name"/],
+  [['secret', 'put', 'token', '--from-file', '{dir}/nope.txt'], FAILURE, /cannot read .*nope\.txt: no such file/],
   [['secret', 'check', 'nope'], FAILURE, /secret nope does not exist/],
   [['inspect'], USAGE, /missing required argument 'file-or-image'/],
   [['inspect', '{dir}/nope.wasm'], FAILURE, /cannot read .*nope\.wasm: no such file/],
