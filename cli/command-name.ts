@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
 
-/** Root options that take a value as the next word (so that value is not the command's name). */
-const VALUE_OPTIONS = new Set([
+/**
+ * Root options that take a value as the next word (so that value is not the command's name); the
+ * same list as main.ts declares (cli/command-name.test.ts compares them).
+ */
+export const VALUE_OPTIONS: ReadonlySet<string> = new Set([
   '--nats-url', '--lattice', '--nats-user', '--nats-password', '--nats-token', '--nats-nkey',
-  '--nats-creds', '--tls-ca', '--tls-cert', '--tls-key', '--timeout', '-o', '--output',
+  '--nats-creds', '--tls-ca', '--tls-cert', '--tls-key', '--timeout', '--context', '-o', '--output',
 ]);
 
 /**

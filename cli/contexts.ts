@@ -71,7 +71,10 @@ export function selectedContext(name: string | undefined, env: NodeJS.ProcessEnv
   if (chosen === undefined) return null;
   const context = file.contexts[chosen];
   if (!context) {
-    if (wanted !== undefined) throw new ContextError(`no context named "${chosen}" (lattice ctx list shows them)`);
+    if (wanted !== undefined) {
+      const from = name !== undefined ? '--context' : 'LATTICE_CONTEXT';
+      throw new ContextError(`no context named "${chosen}" (from ${from}; known: ${Object.keys(file.contexts).sort().join(', ') || 'none'}; \`lattice ctx list\` shows them)`);
+    }
     return null; // a current context that was deleted by hand: no context
   }
   return { name: chosen, context };

@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { looksLikeOciRef } from '../lib/oci/reference.js';
+import { ociRefArgument } from './registry-client.js';
 
 /**
  * Makes a component reference mean the same on every host: a plain path or a relative `file://`
@@ -20,4 +21,19 @@ export function absoluteImageRef(ref: string, baseDir = process.cwd()): string {
     return pathToFileURL(resolve(baseDir, ref)).href;
   }
   return ref;
+}
+
+/**
+ * An image given on the command line (`scale`, `start provider`, `update`): a registry reference
+ * is checked here, so a malformed one is a usage error before anything is sent to a host; then as
+ * absoluteImageRef.
+ */
+export function imageArgument(ref: string, baseDir = process.cwd()): string {
+  checkRegistryImage(ref);
+  return absoluteImageRef(ref, baseDir);
+}
+
+/** A registry reference among the arguments must parse (a usage error otherwise); others pass. */
+export function checkRegistryImage(ref: string): void {
+  if (looksLikeOciRef(ref)) ociRefArgument(ref);
 }

@@ -18,7 +18,7 @@ import { ImageGate } from './admission/gate.js';
 import { OciImageLoader } from './runtime/oci-loader.js';
 import { defaultCredentials } from '../lib/oci/credentials.js';
 import { RegistryClient } from '../lib/oci/client.js';
-import { latticeHome } from '../lib/home.js';
+import { defaultOciCacheDir } from '../lib/oci/cache.js';
 
 /**
  * The import handler of the runtime: the host's builtin interfaces (config, logging, secrets) or
@@ -71,7 +71,7 @@ export async function assembleHost(options: HostOptions): Promise<Host> {
       insecure: options.oci?.insecureRegistries ?? [],
       timeoutMs: options.oci?.timeoutMs,
     });
-    const ociCacheDir = options.oci?.cacheDir ?? join(latticeHome(), 'cache', 'oci');
+    const ociCacheDir = options.oci?.cacheDir ?? defaultOciCacheDir();
     const [links, configs] = await Promise.all([host.links.live(), host.config.live()]);
     const targets = new LocalTargets(host.nc, host.lattice, host.log.child({ component: 'targets' }));
     const router = new LinkRouter(host.nc, host.lattice, links, targets, host.log.child({ component: 'router' }), host.id);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { createAccount } from '@nats-io/nkeys';
+import { withCustomSection } from '../test/kit/custom-section.js';
 import { createModuleKey, parseModuleKey } from './module-keys.js';
 import { decodeToken, embeddedToken, moduleHash, readClaims, signComponent, stripClaims, WascapError } from './wascap.js';
 
@@ -76,9 +77,44 @@ describe('wascap claims', () => {
     assert.equal(second.bytes.length - first.bytes.length, second.jwt.length - first.jwt.length);
   });
 
+  it('reads a token written by another signer from the documented fields (wash\'s shape), in either section name', () => {
+    // Built here field by field, not by signComponent: the reader must not only understand itself.
+    const issuer = createAccount();
+    const subject = createModuleKey().publicKey;
+    const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const token = (wascap: Record<string, unknown>, revision?: number) => {
+      const head = b64({ typ: 'jwt', alg: 'Ed25519' });
+      const body = b64({ jti: 'Zx3', iat: 1_700_000_000, iss: issuer.getPublicKey(), sub: subject, wascap, ...(revision === undefined ? {} : { wascap_revision: revision }) });
+      return `${head}.${body}.${Buffer.from(issuer.sign(new TextEncoder().encode(`${head}.${body}`))).toString('base64url')}`;
+    };
+    const hash = moduleHash(component);
+    const current = readClaims(withCustomSection(component, 'wasmcloud_jwt', new TextEncoder().encode(token({ name: 'hello', hash, tags: ['edge'], rev: 4, ver: '1.2.0', prov: false }, 3))))!;
+    assert.equal(current.signatureValid, true);
+    assert.equal(current.hashValid, true);
+    assert.equal(current.claims.iss, issuer.getPublicKey());
+    assert.equal(current.claims.sub, subject);
+    assert.deepEqual(current.claims.wascap, { name: 'hello', hash, tags: ['edge'], rev: 4, ver: '1.2.0', prov: false });
+    // Before wascap 0.9 the section was `jwt`, and revisions below 3 hashed differently.
+    const legacy = readClaims(withCustomSection(component, 'jwt', new TextEncoder().encode(token({ name: 'old', hash: 'AB' }))))!;
+    assert.equal(legacy.claims.wascap?.name, 'old');
+    assert.equal(legacy.signatureValid, true);
+    assert.equal(legacy.hashValid, null, 'not comparable, not a mismatch');
+  });
+
+  it('names what is wrong with a damaged token', () => {
+    assert.throws(() => decodeToken('abc'), (e: unknown) => e instanceof WascapError && /has 1 segments, expected 3/.test(e.message));
+    assert.throws(() => decodeToken('!!.e30.x'), /token header is not base64url/);
+    const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.e30.`;
+    assert.throws(() => decodeToken(none), /algorithm is "none", expected "Ed25519"/);
+    const noIssuer = `${Buffer.from('{"alg":"Ed25519"}').toString('base64url')}.${Buffer.from('{"jti":"x","iat":1,"sub":"M"}').toString('base64url')}.x`;
+    assert.throws(() => decodeToken(noIssuer), /fields are invalid: iss/);
+  });
+
   it('refuses binaries that are not wasm or whose sections overrun', () => {
     assert.throws(() => readClaims(new Uint8Array([1, 2, 3])), WascapError);
     assert.throws(() => readClaims(Uint8Array.from([...COMPONENT_HEADER, 0, 50, 1])), /runs past the end/);
+    // A custom section whose name is longer than the section.
+    assert.throws(() => readClaims(Uint8Array.from([...MODULE_HEADER, 0, 2, 9, 0x61])), /name runs past its section/);
   });
 
   it('module keys round-trip between seed and public key', () => {

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { AppStatus, DeployReply } from '../../protocol/schemas/wadm.js';
@@ -9,6 +9,7 @@ import type { Problem } from '../../wadm/manifest/mod.js';
 import { progress, progressWanted } from '../progress.js';
 import { CliError, UsageError, timeoutMs, withLattice } from '../context.js';
 import { emit } from '../output.js';
+import { readInputFile } from '../input-file.js';
 import { absoluteImageRef } from '../image-ref.js';
 
 /**
@@ -40,14 +41,7 @@ export function problemsError(file: string, what: string, problems: readonly Pro
 
 /** Reads and parses a manifest file; YAML errors stop here, before anything is sent. */
 export async function readManifestFile(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (cause as Error).message;
-    throw new CliError(`cannot read ${file}: ${why}`, { cause });
-  }
+  const text = (await readInputFile(file)).toString('utf8');
   const { raw, problems } = parseManifestText(text);
   if (problems.length) throw problemsError(file, 'is not a manifest', problems);
   return absolutizeImages(raw, dirname(resolve(file)));

@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { createWadmClient } from '../../protocol/wadm-client.js';
 import { formatProblems, validateManifestText } from '../../wadm/manifest/mod.js';
 import { CliError, globalOptions, timeoutMs, withLattice, type GlobalOptions } from '../context.js';
 import { emit, renderTable } from '../output.js';
+import { readInputFile } from '../input-file.js';
 import { readManifestFile, registerDeploy } from './app-deploy.js';
 import type { NatsConnection } from 'nats';
 
@@ -24,13 +24,7 @@ export function register(program: Command): void {
     .description('check a manifest and print every problem; exits non-zero when there are errors')
     .action(async (file: string, _opts, command: Command) => {
       const opts = globalOptions(command);
-      let text: string;
-      try {
-        text = await readFile(file, 'utf8');
-      } catch (cause) {
-        const code = (cause as NodeJS.ErrnoException).code;
-        throw new CliError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (cause as Error).message}`, { cause });
-      }
+      const text = (await readInputFile(file)).toString('utf8');
       const result = validateManifestText(text);
       const errors = result.problems.filter((p) => p.level === 'error').length;
       const warnings = result.problems.length - errors;

@@ -5,9 +5,11 @@ import type { Command } from 'commander';
 import { latticeHome, writeFileAtomic } from '../../lib/home.js';
 import { createModuleKey, parseModuleKey, type ModuleKey } from '../../lib/module-keys.js';
 import { readClaims, signComponent, WascapError, type ClaimsReport } from '../../lib/wascap.js';
-import { CliError, globalOptions } from '../context.js';
+import { claimsSummary } from '../claims-summary.js';
+import { CliError, globalOptions, UsageError } from '../context.js';
 import { keyPairFromSeed, readSeedArg } from '../keys.js';
-import { emit, renderTable } from '../output.js';
+import { collect, emit, renderTable } from '../output.js';
+import { readInputFile } from '../input-file.js';
 
 interface SignFlags {
   issuer: string;
@@ -22,20 +24,11 @@ interface SignFlags {
 }
 
 const DAY = 86_400;
-const collect = (v: string, prev: string[] = []) => [...prev, v];
-
-async function readWasm(file: string): Promise<Uint8Array> {
-  return new Uint8Array(
-    await readFile(file).catch((cause: NodeJS.ErrnoException) => {
-      throw new CliError(`cannot read ${file}: ${cause.code === 'ENOENT' ? 'no such file' : cause.message}`, { cause });
-    }),
-  );
-}
 
 function days(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new CliError(`${flag} must be a non-negative number of days`);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag} must be a non-negative number of days, got "${value}"`);
   return Math.floor(Date.now() / 1000 + n * DAY);
 }
 
@@ -45,7 +38,7 @@ async function moduleKeyFor(file: string, subject: string | undefined): Promise<
     try {
       return parseModuleKey(existsSync(subject) ? await readFile(subject, 'utf8') : subject);
     } catch (cause) {
-      throw new CliError(`--subject: ${(cause as Error).message}`, { cause });
+      throw new UsageError(`--subject: ${(cause as Error).message} (give a module key, M... or SM..., or a file holding one; \`lattice keys gen module\` makes one)`, { cause });
     }
   }
   const path = join(latticeHome(), 'keys', `${basename(file, extname(file))}_module.nk`);
@@ -53,28 +46,6 @@ async function moduleKeyFor(file: string, subject: string | undefined): Promise<
   const key = createModuleKey();
   await writeFileAtomic(path, `${key.seed}\n`, 0o600);
   return key;
-}
-
-function describe(report: ClaimsReport) {
-  const { claims } = report;
-  return {
-    issuer: claims.iss,
-    subject: claims.sub,
-    name: claims.wascap?.name ?? null,
-    version: claims.wascap?.ver ?? null,
-    revision: claims.wascap?.rev ?? null,
-    tags: claims.wascap?.tags ?? [],
-    issued_at: new Date(claims.iat * 1000).toISOString(),
-    expires: claims.exp === undefined ? null : new Date(claims.exp * 1000).toISOString(),
-    not_before: claims.nbf === undefined ? null : new Date(claims.nbf * 1000).toISOString(),
-    module_hash: report.moduleHash,
-    signed_hash: claims.wascap?.hash ?? null,
-    wascap_revision: claims.wascap_revision ?? null,
-    signature_valid: report.signatureValid,
-    hash_valid: report.hashValid,
-    expired: report.expired,
-    not_yet_valid: report.notYetValid,
-  };
 }
 
 export function register(program: Command): void {
@@ -95,8 +66,10 @@ export function register(program: Command): void {
     .action(async (file: string, flags: SignFlags, command: Command) => {
       const issuer = keyPairFromSeed(readSeedArg(flags.issuer, 'SA', '--issuer'), '--issuer');
       const rev = flags.rev === undefined ? undefined : Number(flags.rev);
-      if (rev !== undefined && !Number.isInteger(rev)) throw new CliError('--rev must be an integer');
-      const bytes = await readWasm(file);
+      if (rev !== undefined && !Number.isInteger(rev)) throw new UsageError(`--rev must be an integer, got "${flags.rev}"`);
+      const expires = days('--expires-in-days', flags.expiresInDays);
+      const notBefore = days('--not-before-days', flags.notBeforeDays);
+      const bytes = new Uint8Array(await readInputFile(file, 'give the .wasm file'));
       const subject = await moduleKeyFor(file, flags.subject);
       let signed;
       try {
@@ -107,11 +80,11 @@ export function register(program: Command): void {
           ver: flags.ver,
           rev,
           tags: flags.tag,
-          expires: days('--expires-in-days', flags.expiresInDays),
-          notBefore: days('--not-before-days', flags.notBeforeDays),
+          expires,
+          notBefore,
         });
       } catch (cause) {
-        throw new CliError(`cannot sign ${file}: ${(cause as Error).message}`, { cause });
+        throw new CliError(`cannot sign ${file}: ${(cause as Error).message} (give a component or core module .wasm)`, { cause });
       }
       const destination = flags.destination ?? join(dirname(file), `${basename(file, extname(file))}_s.wasm`);
       await writeFile(destination, signed.bytes);
@@ -127,13 +100,13 @@ export function register(program: Command): void {
     .action(async (file: string, _flags: unknown, command: Command) => {
       let report: ClaimsReport | null;
       try {
-        report = readClaims(await readWasm(file));
+        report = readClaims(new Uint8Array(await readInputFile(file, 'give the .wasm file')));
       } catch (cause) {
         if (cause instanceof CliError) throw cause;
         throw new CliError(`${file}: ${cause instanceof WascapError ? cause.message : String(cause)}`, { cause });
       }
       if (report === null) throw new CliError(`${file} carries no claims (not signed; sign it with lattice claims sign)`);
-      const info = describe(report);
+      const info = claimsSummary(report);
       emit(globalOptions(command), info, () =>
         renderTable(['field', 'value'], Object.entries(info).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)])),
       );

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CONTEXT_NAME, contextsPath, readContexts, writeContexts, type CliContext } from '../contexts.js';
-import { CliError, globalOptions } from '../context.js';
+import { CliError, globalOptions, UsageError } from '../context.js';
 import { emit, renderTable } from '../output.js';
 
 interface AddFlags {
@@ -16,8 +16,13 @@ function load() {
 }
 
 function checkName(name: string): string {
-  if (!CONTEXT_NAME.test(name)) throw new CliError(`context name "${name}" may contain only letters, digits, '.', '_' and '-'`);
+  if (!CONTEXT_NAME.test(name)) throw new UsageError(`context name "${name}" may contain only letters, digits, '.', '_' and '-'`);
   return name;
+}
+
+function unknownContext(name: string, known: Record<string, unknown>): CliError {
+  const names = Object.keys(known).sort();
+  return new CliError(`no context named "${name}" (known: ${names.join(', ') || 'none'}; \`lattice ctx add ${name}\` saves the current flags as one)`);
 }
 
 /** What a context shows: secrets are never printed, only whether they are set. */
@@ -73,7 +78,7 @@ export function register(program: Command): void {
     .description('make a context the current one')
     .action(async (name: string, _flags: unknown, command: Command) => {
       const file = load();
-      if (!file.contexts[name]) throw new CliError(`no context named "${name}" (known: ${Object.keys(file.contexts).join(', ') || 'none'})`);
+      if (!file.contexts[name]) throw unknownContext(name, file.contexts);
       file.current = name;
       await writeContexts(file);
       emit(globalOptions(command), { current: name }, () => `current context: ${name}`);
@@ -99,7 +104,7 @@ export function register(program: Command): void {
     .description('delete a context')
     .action(async (name: string, _flags: unknown, command: Command) => {
       const file = load();
-      if (!file.contexts[name]) throw new CliError(`no context named "${name}"`);
+      if (!file.contexts[name]) throw unknownContext(name, file.contexts);
       delete file.contexts[name];
       if (file.current === name) delete file.current;
       await writeContexts(file);

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { CliError, UsageError, globalOptions, latticeName, natsSettings, type GlobalOptions } from '../context.js';
 import { parsePairs } from '../output.js';
+import { policySubject, positiveInt, trustedIssuers, type HostFlags } from '../host-flags.js';
 
 interface ServiceFlags {
   user?: boolean;
@@ -20,31 +21,7 @@ interface ServiceFlags {
   runAs?: string;
 }
 
-/**
- * `lattice host`'s own options. commander hands options of a parent command to the parent even
- * after the subcommand's name, so `host install-service --label zone=edge` arrives here as the
- * host's `--label`: exactly the flags the service's `lattice host` is to run with.
- */
-interface HostFlags {
-  label?: string[];
-  name?: string;
-  heartbeatInterval?: string;
-  stopTimeout?: string;
-  kvReplicas?: string;
-  dataDir?: string;
-  maxMemory?: string;
-  jsDomain?: string;
-  wadm?: boolean;
-}
-
 const CLI_ENTRY = fileURLToPath(new URL('../main.js', import.meta.url));
-
-function positive(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive integer, got "${value}"`);
-  return n;
-}
 
 /** NATS and lattice settings in effect for this command: NATS_ and LATTICE variables, overridden by options. */
 function serviceEnvironment(opts: GlobalOptions, isServiceVariable: (k: string) => boolean): Record<string, string> {
@@ -93,8 +70,9 @@ export function registerInstallService(host: Command): void {
     .addHelpText(
       'after',
       '\nAny `lattice host` option given too (--label k=v, --max-memory MB, --stop-timeout MS, --wadm, --data-dir DIR,\n' +
-        '--js-domain D, --name N ...) goes into the unit\'s command line; TimeoutStopSec follows --stop-timeout and\n' +
-        'MemoryHigh follows --max-memory. The data directory defaults to /var/lib/lattice (--user: ~/.lattice).',
+        '--js-domain D, --name N, --trusted-issuers K, --policy-subject S, --allow-insecure-registry R ...) goes into the\n' +
+        'unit\'s command line; --provider-nkey and --provider-creds go into the environment file. TimeoutStopSec follows\n' +
+        '--stop-timeout and MemoryHigh follows --max-memory. The data directory defaults to /var/lib/lattice (--user: ~/.lattice).',
     )
     .action(async (flags: ServiceFlags, command: Command) => {
       const hostFlags = (command.parent?.opts() ?? {}) as HostFlags;
@@ -104,10 +82,10 @@ export function registerInstallService(host: Command): void {
       if (flags.user && flags.runAs) throw new UsageError('--run-as is for system units; a --user unit runs as you');
       const user = flags.user === true;
       const labels = parsePairs(hostFlags.label ?? [], 'label');
-      const maxMemoryMb = positive('--max-memory', hostFlags.maxMemory);
-      const stopTimeoutMs = positive('--stop-timeout', hostFlags.stopTimeout);
-      const heartbeatMs = positive('--heartbeat-interval', hostFlags.heartbeatInterval);
-      const kvReplicas = positive('--kv-replicas', hostFlags.kvReplicas);
+      const maxMemoryMb = positiveInt('--max-memory', hostFlags.maxMemory);
+      const stopTimeoutMs = positiveInt('--stop-timeout', hostFlags.stopTimeout);
+      const heartbeatMs = positiveInt('--heartbeat-interval', hostFlags.heartbeatInterval);
+      const kvReplicas = positiveInt('--kv-replicas', hostFlags.kvReplicas);
       const dataDir = hostFlags.dataDir === undefined ? undefined : resolve(hostFlags.dataDir);
       const configHome = process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config');
       const envFile = resolve(flags.envFile ?? (user ? join(configHome, 'lattice', 'host.env') : '/etc/lattice/host.env'));
@@ -121,10 +99,24 @@ export function registerInstallService(host: Command): void {
       if (hostFlags.jsDomain) hostArgs.push('--js-domain', hostFlags.jsDomain);
       if (hostFlags.wadm) hostArgs.push('--wadm');
       if (dataDir) hostArgs.push('--data-dir', dataDir);
+      // Trust and registry settings, checked as the host checks them. Provider credentials go to the
+      // environment file below, never into the unit (it is world-readable).
+      const issuers = hostFlags.trustedIssuers === undefined ? [] : trustedIssuers(hostFlags.trustedIssuers);
+      if (issuers.length) hostArgs.push('--trusted-issuers', issuers.join(','));
+      const subject = hostFlags.policySubject === undefined ? undefined : policySubject(hostFlags.policySubject);
+      if (subject) hostArgs.push('--policy-subject', subject);
+      const policyTimeout = positiveInt('--policy-timeout', hostFlags.policyTimeout);
+      if (policyTimeout) hostArgs.push('--policy-timeout', String(policyTimeout));
+      for (const registry of hostFlags.allowInsecureRegistry ?? []) hostArgs.push('--allow-insecure-registry', registry);
+      if (hostFlags.ociCacheDir) hostArgs.push('--oci-cache-dir', resolve(hostFlags.ociCacheDir));
+      if (hostFlags.metricsAddress) hostArgs.push('--metrics-address', hostFlags.metricsAddress);
+      if (hostFlags.uiAddress) hostArgs.push('--ui-address', hostFlags.uiAddress);
       const unit = renderUnit({ user, envFile, node: process.execPath, cli: CLI_ENTRY, hostArgs, stopTimeoutMs, maxMemoryMb, runAs: flags.runAs, dataDir });
       const unitDir = user ? join(configHome, 'systemd', 'user') : '/etc/systemd/system';
       const unitPath = join(unitDir, `${flags.unitName}.service`);
       const values = serviceEnvironment(opts, isServiceVariable);
+      if (hostFlags.providerNkey) values.LATTICE_PROVIDER_NKEY = /^S[A-Z]/.test(hostFlags.providerNkey) ? hostFlags.providerNkey : resolve(hostFlags.providerNkey);
+      if (hostFlags.providerCreds) values.LATTICE_PROVIDER_CREDS = resolve(hostFlags.providerCreds);
 
       if (flags.dryRun) {
         process.stdout.write(unit);

@@ -2,56 +2,18 @@ import type { Command } from 'commander';
 import type { Host } from '../../host/mod.js';
 import { CliError, NATS_FIX, UsageError, globalOptions, latticeName, natsSettings } from '../context.js';
 import { dataDir } from '../local/data-dir.js';
-import { emit, parsePairs } from '../output.js';
+import { collect, emit, parsePairs } from '../output.js';
 import { memoryBudget } from '../../host/memory-budget.js';
 import { IDLE_TUNING_OFF, IDLE_TUNING_ON, startTuning } from '../memory-tuning.js';
 import type { Wadm } from '../../wadm/mod.js';
 import { registerInstallService } from './host-service.js';
-
-interface HostFlags {
-  label?: string[];
-  name?: string;
-  heartbeatInterval?: string;
-  dataDir?: string;
-  stopTimeout?: string;
-  kvReplicas?: string;
-  wadm?: boolean;
-  maxMemory?: string;
-  jsDomain?: string;
-  trustedIssuers?: string;
-  policySubject?: string;
-  policyTimeout?: string;
-  allowInsecureRegistry?: string[];
-  ociCacheDir?: string;
-  providerNkey?: string;
-  providerCreds?: string;
-  metricsAddress?: string;
-  uiAddress?: string;
-}
-
-function list(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-}
+import { insecureRegistriesFromEnv } from '../../lib/oci/client.js';
+import { policySubject, positiveInt, trustedIssuers, type HostFlags } from '../host-flags.js';
 
 function providerAuth(flags: HostFlags): { nkeySeed?: string; credsFile?: string } | undefined {
   const nkeySeed = flags.providerNkey ?? process.env.LATTICE_PROVIDER_NKEY;
   const credsFile = flags.providerCreds ?? process.env.LATTICE_PROVIDER_CREDS;
   return nkeySeed || credsFile ? { nkeySeed, credsFile } : undefined;
-}
-
-/** Account keys are 56 base32 characters starting with A. */
-function issuers(value: string | undefined): string[] {
-  const keys = list(value);
-  const bad = keys.find((k) => !/^A[A-Z2-7]{55}$/.test(k));
-  if (bad) throw new CliError(`--trusted-issuers: ${JSON.stringify(bad)} is not an account public key (A... , 56 characters)`);
-  return keys;
-}
-
-function positiveInt(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive integer, got "${value}"`);
-  return n;
 }
 
 /** Resolves when the host has stopped: by SIGINT/SIGTERM (graceful) or over the control interface. */
@@ -104,7 +66,7 @@ export function register(program: Command): void {
   const host = program
     .command('host')
     .description('run a host: join the lattice and serve the control interface until stopped (SIGINT/SIGTERM)')
-    .option('--label <k=v>', 'host label (repeatable; also env LATTICE_LABEL_<key>=<value>)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--label <k=v>', 'host label (repeatable; also env LATTICE_LABEL_<key>=<value>)', collect)
     .option('--name <name>', 'friendly name (default: generated adjective-noun-NNNN)')
     .option('--heartbeat-interval <ms>', 'heartbeat interval in milliseconds (default 1000)')
     .option('--stop-timeout <ms>', 'deadline for in-flight work on stop, in milliseconds (default 10000)')
@@ -115,7 +77,7 @@ export function register(program: Command): void {
     .option('--trusted-issuers <keys>', 'run only components signed by these issuers (comma-separated account keys; env LATTICE_TRUSTED_ISSUERS)')
     .option('--policy-subject <subject>', 'ask this policy service before starts and link puts (env LATTICE_POLICY_SUBJECT; e.g. wasmbus.policy.<lattice>)')
     .option('--policy-timeout <ms>', 'how long to wait for a policy decision before denying (default 2000)')
-    .option('--allow-insecure-registry <host:port>', 'registry this host may pull from over plain HTTP (repeatable; env LATTICE_INSECURE_REGISTRIES)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--allow-insecure-registry <host:port>', 'registry this host may pull from over plain HTTP (repeatable; env LATTICE_INSECURE_REGISTRIES)', collect)
     .option('--provider-nkey <seed-or-file>', 'NATS nkey for provider processes instead of the host\'s (env LATTICE_PROVIDER_NKEY)')
     .option('--provider-creds <file>', 'NATS creds file for provider processes instead of the host\'s (env LATTICE_PROVIDER_CREDS)')
     .option('--oci-cache-dir <dir>', 'shared cache of pulled OCI artifacts (default <lattice home>/cache/oci)')
@@ -181,14 +143,14 @@ async function runHost(
       dataDir: dataDir(flags.dataDir),
       jsDomain: flags.jsDomain,
       providerAuth: providerAuth(flags),
-      trustedIssuers: issuers(flags.trustedIssuers ?? process.env.LATTICE_TRUSTED_ISSUERS),
+      trustedIssuers: trustedIssuers(flags.trustedIssuers),
       policy: {
-        subject: flags.policySubject ?? process.env.LATTICE_POLICY_SUBJECT,
+        subject: policySubject(flags.policySubject),
         timeoutMs: positiveInt('--policy-timeout', flags.policyTimeout),
       },
       metricsAddress: flags.metricsAddress ?? (process.env.LATTICE_METRICS_ADDRESS || undefined),
       oci: {
-        insecureRegistries: [...(flags.allowInsecureRegistry ?? []), ...list(process.env.LATTICE_INSECURE_REGISTRIES)],
+        insecureRegistries: [...(flags.allowInsecureRegistry ?? []), ...insecureRegistriesFromEnv()],
         cacheDir: flags.ociCacheDir,
       },
       ...(flags.maxMemory === undefined ? {} : { runtime: memoryBudget(positiveInt('--max-memory', flags.maxMemory) as number) }),

@@ -8,14 +8,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import type { DecodedClaims } from '../../lib/component-claims.js';
+import { claimsSummary, signatureVerdict, type ClaimsSummary } from '../claims-summary.js';
 import type { Inspection, WorldItem } from '../../components/tools/inspect.js';
-import { CliError, globalOptions, withLattice } from '../context.js';
+import { looksLikeOciRef } from '../../lib/oci/reference.js';
+import { CliError, globalOptions, UsageError, withLattice } from '../context.js';
+import { unreadableReason } from '../input-file.js';
 import { emit, renderTable } from '../output.js';
 
 interface InspectFlags {
   wit?: boolean;
   jsDomain?: string;
+  insecure?: boolean;
 }
 
 function formatSize(bytes: number): string {
@@ -24,24 +27,20 @@ function formatSize(bytes: number): string {
   return `${(bytes / unit[1]).toFixed(1)} ${unit[0]} (${bytes} bytes)`;
 }
 
-function formatTime(seconds: unknown): string | null {
-  return typeof seconds === 'number' ? new Date(seconds * 1000).toISOString() : null;
-}
-
-function claimsLines(c: DecodedClaims): string[] {
-  const w = c.claims.wascap ?? {};
+function claimsLines(s: ClaimsSummary): string[] {
   const rows: Array<[string, unknown]> = [
-    ['issuer', c.claims.iss],
-    ['subject', c.claims.sub],
-    ['name', w.name],
-    ['version', w.ver],
-    ['revision', w.rev],
-    ['tags', Array.isArray(w.tags) && w.tags.length ? w.tags.join(', ') : undefined],
-    ['call alias', w.call_alias],
-    ['module hash', w.hash],
-    ['issued', formatTime(c.claims.iat)],
-    ['not before', formatTime(c.claims.nbf)],
-    ['expires', formatTime(c.claims.exp) ?? 'never'],
+    ['issuer', s.issuer],
+    ['subject', s.subject],
+    ['name', s.name],
+    ['version', s.version],
+    ['revision', s.revision],
+    ['tags', s.tags.join(', ')],
+    ['call alias', s.call_alias],
+    ['module hash', s.module_hash],
+    ['signed hash', s.signed_hash !== s.module_hash ? s.signed_hash : null],
+    ['issued', s.issued_at],
+    ['not before', s.not_before],
+    ['expires', s.expires ?? 'never'],
   ];
   return rows.filter(([, v]) => v !== undefined && v !== null && v !== '').map(([k, v]) => `  ${k.padEnd(12)} ${String(v)}`);
 }
@@ -50,7 +49,7 @@ function items(list: WorldItem[]): string {
   return renderTable(['Name', 'Version'], list.map((i) => [i.name, i.version ?? '']));
 }
 
-function describe(ref: string, r: Inspection, note: string | null): string {
+function describe(ref: string, r: Inspection, claims: ClaimsSummary | null, note: string | null): string {
   const producers = Object.entries(r.producers).map(([field, values]) => `  ${field.padEnd(12)} ${values.join(', ')}`);
   const lines = [
     `${'component'.padEnd(10)} ${ref}`,
@@ -59,14 +58,29 @@ function describe(ref: string, r: Inspection, note: string | null): string {
     `${'digest'.padEnd(10)} ${r.digest}`,
     `${'producers'.padEnd(10)} ${producers.length ? '' : '(none)'}`.trimEnd(),
     ...producers,
-    r.claims ? `${'signed'.padEnd(10)} yes: claims from the ${r.claims.section} section (decoded, signature not verified)` : `${'signed'.padEnd(10)} no`,
-    ...(r.claims ? claimsLines(r.claims) : []),
+    `${'signed'.padEnd(10)} ${claims ? signatureVerdict(claims) : 'no'}`,
+    ...(claims ? claimsLines(claims) : []),
   ];
   if (r.kind === 'component') lines.push('', 'Imports:', items(r.imports), '', 'Exports:', items(r.exports));
   return lines.join('\n');
 }
 
-/** The bytes behind FILE, `file://...` or `nats://name:tag` (the lattice's artifact store). */
+/** A registry image, pulled as hosts pull it: through this machine's shared OCI cache, digests checked. */
+async function pullImage(ref: string, flags: InspectFlags): Promise<Uint8Array> {
+  const [{ OciCache, defaultOciCacheDir, pullComponent }, { cliRegistryClient, ociRefArgument, registryFailure }] = await Promise.all([
+    import('../../lib/oci/mod.js'),
+    import('../registry-client.js'),
+  ]);
+  const oci = ociRefArgument(ref);
+  try {
+    const client = cliRegistryClient(flags.insecure ? oci.registry : undefined);
+    return (await pullComponent({ client, cache: new OciCache(defaultOciCacheDir()) }, oci)).bytes;
+  } catch (error) {
+    return registryFailure(`pull of ${ref}`, error);
+  }
+}
+
+/** The bytes behind FILE, `file://...`, `nats://name:tag` (the lattice's artifact store) or a registry image. */
 async function readImage(ref: string, flags: InspectFlags, command: Command): Promise<Uint8Array> {
   if (ref.startsWith('nats://')) {
     const { ObjectStoreImageLoader } = await import('../../host/runtime/object-store-loader.js');
@@ -83,6 +97,7 @@ async function readImage(ref: string, flags: InspectFlags, command: Command): Pr
       }
     });
   }
+  if (ref.startsWith('oci://')) return pullImage(ref, flags);
   let path = ref;
   if (ref.startsWith('file://')) {
     try {
@@ -91,35 +106,34 @@ async function readImage(ref: string, flags: InspectFlags, command: Command): Pr
       path = decodeURIComponent(ref.slice('file://'.length));
     }
   } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(ref)) {
-    throw new CliError(`cannot read ${ref}: lattice inspect reads files, file:// and nats:// references (pull an OCI image to a file first, or \`lattice push\` it)`);
+    throw new UsageError(`cannot read ${ref}: lattice inspect reads files, file://, nats:// and registry images (REGISTRY/REPO:TAG or oci://...)`);
   }
   try {
     return new Uint8Array(await readFile(path));
   } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    // ghcr.io/org/name:tag: a registry reference, not a path that happens to be missing.
-    const looksLikeImage = /^[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?\/[^:\s]+:[\w.-]+$/i.test(ref);
-    const why = code === 'ENOENT' ? (looksLikeImage ? 'no such file (registry images are not fetched; pull it to a file first)' : 'no such file') : code === 'EISDIR' ? 'it is a directory (give the .wasm file)' : (cause as Error).message;
-    throw new CliError(`cannot read ${ref}: ${why}`, { cause });
+    // A file of that name wins; otherwise ghcr.io/org/name:tag is the registry image it names.
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT' && path === ref && looksLikeOciRef(ref)) return pullImage(ref, flags);
+    throw new CliError(`cannot read ${ref}: ${unreadableReason(cause, 'give the .wasm file')}`, { cause });
   }
 }
 
 export function register(program: Command): void {
   program
     .command('inspect')
-    .argument('<file-or-image>', 'a .wasm file, file:// URL or nats://NAME:TAG pushed with `lattice push`')
+    .argument('<file-or-image>', 'a .wasm file, file:// URL, registry image (REGISTRY/REPO:TAG, oci://...) or nats://NAME:TAG pushed with `lattice push`')
     .option('--wit', 'print the component\'s world as WIT instead')
     .option('--js-domain <domain>', 'JetStream domain of the artifact store for nats:// (env LATTICE_JS_DOMAIN)')
+    .option('--insecure', 'registry image: allow plain HTTP to its registry (env LATTICE_INSECURE_REGISTRIES lists more)')
     .description('show a component\'s WIT world (imports, exports, versions), size, digest, producers and signature claims')
     .action(async (ref: string, flags: InspectFlags, command: Command) => {
       const opts = globalOptions(command);
       const bytes = await readImage(ref, flags, command);
       // Loaded here: jco is large and only this command needs it on the main thread.
-      const [{ checkComponentBytes }, { BinaryProblem, InvalidComponentError }, { inspectWasm }, { ClaimsDecodeError, WasmSectionError }] = await Promise.all([
+      const [{ checkComponentBytes }, { BinaryProblem, InvalidComponentError }, { inspectWasm }, { WascapError }] = await Promise.all([
         import('../../host/runtime/binary-check.js'),
         import('../../host/runtime/errors.js'),
         import('../../components/tools/inspect.js'),
-        import('../../lib/component-claims.js'),
+        import('../../lib/wascap.js'),
       ]);
       let note: string | null = null;
       try {
@@ -133,7 +147,7 @@ export function register(program: Command): void {
       try {
         report = await inspectWasm(bytes);
       } catch (cause) {
-        if (cause instanceof ClaimsDecodeError || cause instanceof WasmSectionError) throw new CliError(`${ref}: ${cause.message}`, { cause });
+        if (cause instanceof WascapError) throw new CliError(`${ref}: its signature claims cannot be read: ${cause.message} (sign it again with \`lattice claims sign\`)`, { cause });
         throw new CliError(`${ref} cannot be read as a component: ${(cause as Error).message.split('\n')[0]} (the file is damaged; rebuild it)`, { cause });
       }
       if (flags.wit) {
@@ -141,6 +155,7 @@ export function register(program: Command): void {
         process.stdout.write(report.wit.endsWith('\n') ? report.wit : `${report.wit}\n`);
         return;
       }
-      emit(opts, { ref, ...report, note }, () => describe(ref, report, note));
+      const claims = report.claims && claimsSummary(report.claims);
+      emit(opts, { ref, ...report, claims, note }, () => describe(ref, report, claims, note));
     });
 }

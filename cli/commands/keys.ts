@@ -1,7 +1,7 @@
-import type { Command } from 'commander';
+import { Argument, type Command } from 'commander';
 import { createAccount, createOperator, createServer, createUser, type KeyPair } from '@nats-io/nkeys';
 import { createModuleKey } from '../../lib/module-keys.js';
-import { CliError, globalOptions } from '../context.js';
+import { globalOptions } from '../context.js';
 import { emit } from '../output.js';
 
 const KINDS: Record<string, () => { publicKey: string; seed: string }> = {
@@ -21,12 +21,10 @@ export function register(program: Command): void {
   const keys = program.command('keys').description('generate nkeys');
   keys
     .command('gen')
-    .argument('<kind>', `one of ${Object.keys(KINDS).join(', ')}`)
+    .addArgument(new Argument('<kind>', 'what the key is for').choices(Object.keys(KINDS)))
     .description('print a new key pair: its public key and its seed (keep the seed secret)')
     .action((kind: string, _flags: unknown, command: Command) => {
-      const make = KINDS[kind];
-      if (!make) throw new CliError(`unknown key kind "${kind}"; use one of ${Object.keys(KINDS).join(', ')}`);
-      const key = make();
+      const key = KINDS[kind]!();
       emit(globalOptions(command), { public_key: key.publicKey, seed: key.seed }, () => `public key: ${key.publicKey}\nseed:       ${key.seed}`);
     });
 }

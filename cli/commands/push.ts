@@ -1,12 +1,13 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ArtifactRefError, openArtifactStore, parseNameTag, pushArtifact } from '../../protocol/artifacts.js';
 import { checkComponentBytes } from '../../host/runtime/binary-check.js';
 import { latticeJsDomain } from '../../host/stores/kv.js';
-import { defaultCredentials, formatOciRef, OciError, OciRefError, parseOciRef, pushComponent, RegistryClient } from '../../lib/oci/mod.js';
+import { formatOciRef, pushComponent } from '../../lib/oci/mod.js';
 import { progress } from '../progress.js';
+import { cliRegistryClient, ociRefArgument, registryFailure } from '../registry-client.js';
 import { CliError, globalOptions, UsageError, withLattice } from '../context.js';
-import { emit, parsePairs } from '../output.js';
+import { collect, emit, parsePairs } from '../output.js';
+import { readInputFile } from '../input-file.js';
 
 interface PushFlags {
   name?: string;
@@ -16,9 +17,7 @@ interface PushFlags {
 }
 
 async function readComponent(file: string): Promise<Uint8Array> {
-  const bytes = await readFile(file).catch((cause: NodeJS.ErrnoException) => {
-    throw new CliError(`cannot read ${file}: ${cause.code === 'ENOENT' ? 'no such file' : cause.message}`, { cause });
-  });
+  const bytes = await readInputFile(file, 'give the .wasm file');
   try {
     checkComponentBytes(new Uint8Array(bytes));
   } catch (cause) {
@@ -29,25 +28,13 @@ async function readComponent(file: string): Promise<Uint8Array> {
 
 /** `lattice push oci://REGISTRY/REPO:TAG FILE`: the Wasm OCI artifact layout, as wash pushes it. */
 async function pushOci(target: string, file: string, flags: PushFlags, command: Command): Promise<void> {
-  let ref;
-  try {
-    ref = parseOciRef(target);
-  } catch (error) {
-    throw new CliError((error as OciRefError).message);
-  }
+  const ref = ociRefArgument(target);
+  const annotations = parsePairs(flags.annotation ?? [], 'annotation');
   const bytes = await readComponent(file);
-  const insecure = [...(process.env.LATTICE_INSECURE_REGISTRIES ?? '').split(',').map((s) => s.trim()).filter(Boolean)];
-  if (flags.insecure) insecure.push(ref.registry);
-  const client = new RegistryClient({ credentials: defaultCredentials(), insecure });
+  const client = cliRegistryClient(flags.insecure ? ref.registry : undefined);
   // The artifact's config lists the component's world, as the Wasm OCI artifact spec asks.
   const { componentInterfaces } = await import('../../components/tools/inspect.js');
   const world = await componentInterfaces(bytes).catch(() => ({ imports: [], exports: [] }));
-  let annotations: Record<string, string>;
-  try {
-    annotations = parsePairs(flags.annotation ?? [], 'annotation');
-  } catch (error) {
-    throw new CliError((error as Error).message);
-  }
   const shown = progress();
   shown.update(`pushing ${bytes.length} bytes to ${formatOciRef(ref)}`);
   try {
@@ -56,8 +43,7 @@ async function pushOci(target: string, file: string, flags: PushFlags, command: 
       `pushed ${result.ref} (manifest ${result.manifestDigest}, component ${result.digest}, ${result.size} bytes)\n  pinned: ${formatOciRef({ ...ref, tag: undefined, digest: result.manifestDigest })}`,
     );
   } catch (error) {
-    if (error instanceof OciError) throw new CliError(`push to ${formatOciRef(ref)} failed: ${error.message}`, { cause: error });
-    throw error;
+    registryFailure(`push to ${formatOciRef(ref)}`, error);
   }
 }
 
@@ -74,15 +60,15 @@ export function register(program: Command): void {
     .option('--name <name:tag>', 'lattice store: name and tag to point at it (tag defaults to "latest")')
     .option('--js-domain <domain>', 'lattice store: JetStream domain of the lattice buckets (env LATTICE_JS_DOMAIN; "hub" from a leaf)')
     .option('--insecure', 'registry: allow plain HTTP to this registry (env LATTICE_INSECURE_REGISTRIES lists more)')
-    .option('--annotation <k=v>', 'registry: manifest annotation (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--annotation <k=v>', 'registry: manifest annotation (repeatable)', collect)
     .description('publish a component: to an OCI registry (oci://...) or into the lattice (JetStream object store)')
     .action(async (first: string, second: string | undefined, flags: PushFlags, command: Command) => {
       if (first.startsWith('oci://')) {
-        if (second === undefined) throw new CliError('push oci://REGISTRY/REPO:TAG needs the component file after it');
+        if (second === undefined) throw new UsageError(`give the component after the target: lattice push ${first} FILE`);
         await pushOci(first, second, flags, command);
         return;
       }
-      if (second !== undefined) throw new CliError(`a registry target starts with oci:// (got ${JSON.stringify(first)})`);
+      if (second !== undefined) throw new UsageError(`two arguments push to a registry, and its target starts with oci:// (got ${JSON.stringify(first)}); to store ${first} in the lattice give it alone`);
       const file = first;
       let target;
       try {

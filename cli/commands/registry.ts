@@ -1,18 +1,13 @@
 import type { Command } from 'commander';
 import { listLogins, loginsPath, saveLogin } from '../../lib/oci/credentials.js';
-import { CliError, globalOptions } from '../context.js';
+import { CliError, globalOptions, UsageError } from '../context.js';
 import { emit } from '../output.js';
+import { readStdinValue } from '../input-file.js';
 
 interface LoginFlags {
   username?: string;
   password?: string;
   passwordStdin?: boolean;
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 }
 
 /**
@@ -29,9 +24,9 @@ export function register(program: Command): void {
     .option('--password-stdin', 'read the password from standard input')
     .description('store credentials for a registry')
     .action(async (host: string, flags: LoginFlags, command: Command) => {
-      if (!/^[A-Za-z0-9.-]+(?::\d+)?$/.test(host)) throw new CliError(`"${host}" is not a registry host[:port]`);
-      const password = flags.passwordStdin ? await readStdin() : flags.password;
-      if (password === undefined || password === '') throw new CliError('give the password with --password-stdin (or --password)');
+      if (!/^[A-Za-z0-9.-]+(?::\d+)?$/.test(host)) throw new UsageError(`"${host}" is not a registry host[:port] (give the registry alone, e.g. ghcr.io or localhost:5000)`);
+      const password = flags.passwordStdin ? await readStdinValue() : flags.password;
+      if (password === undefined || password === '') throw new UsageError('give the password with --password-stdin (or --password)');
       await saveLogin(host, { username: flags.username!, password });
       emit(globalOptions(command), { registry: host, username: flags.username, file: loginsPath() }, () => `stored credentials for ${host} in ${loginsPath()}`);
     });
@@ -41,7 +36,7 @@ export function register(program: Command): void {
     .description('forget the stored credentials of a registry')
     .action(async (host: string, _flags: unknown, command: Command) => {
       const known = await listLogins();
-      if (!known.includes(host)) throw new CliError(`no stored credentials for ${host}`);
+      if (!known.includes(host)) throw new CliError(`no stored credentials for ${host} (stored: ${known.join(', ') || 'none'}; \`lattice registry list\`)`);
       await saveLogin(host, null);
       emit(globalOptions(command), { registry: host }, () => `removed credentials for ${host}`);
     });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError, withLattice } from '../context.js';
-import { absoluteImageRef } from '../image-ref.js';
+import { imageArgument } from '../image-ref.js';
 import { collect, collectList, emit, parsePairs } from '../output.js';
 import { pickHost } from '../auction.js';
 
@@ -19,7 +19,7 @@ export function register(program: Command): void {
   scale
     .command('component')
     .argument('<component-id>', 'component id')
-    .argument('<image>', 'image reference (file path, file:// URL, ...)')
+    .argument('<image>', 'image: a .wasm path, file:// URL, REGISTRY/REPO:TAG (or oci://...), or nats://NAME:TAG')
     .requiredOption('-c, --count <n>', 'max concurrent instances on the host; 0 stops it')
     .option('--host <host-id>', 'host to scale on (default: an auction among hosts matching --constraint)')
     .option('--constraint <k=v>', 'label the chosen host must have (repeatable)', collect)
@@ -33,7 +33,7 @@ export function register(program: Command): void {
         const count = Number(flags.count);
         if (!Number.isInteger(count) || count < 0) throw new UsageError(`--count must be a non-negative integer (0 stops the component), got "${flags.count}"`);
         const annotations = parsePairs(flags.annotation ?? [], 'annotation');
-        const imageRef = absoluteImageRef(image);
+        const imageRef = imageArgument(image);
         const hostId = flags.host ?? (await pickHost(ctl, 'component', componentId, imageRef, flags.constraint));
         await ctl.scaleComponent(
           hostId,

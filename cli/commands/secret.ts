@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { createLogger } from '../../lib/logger.js';
 import { generateSecretsKey, loadOrCreateSecretsKey, loadSecretsKey, SecretsKeyError } from '../../lib/secrets-key.js';
@@ -6,6 +5,7 @@ import { Identifier } from '../../protocol/mod.js';
 import { SecretStore, SecretUnavailableError } from '../../host/stores/secret-store.js';
 import { CliError, UsageError, globalOptions, withLattice } from '../context.js';
 import { emit, renderTable } from '../output.js';
+import { readInputFile, readStdinValue } from '../input-file.js';
 
 interface PutOptions {
   fromFile?: string;
@@ -13,29 +13,19 @@ interface PutOptions {
   stdin?: boolean;
 }
 
-async function readStdin(): Promise<string> {
-  const parts: Buffer[] = [];
-  for await (const chunk of process.stdin as AsyncIterable<Buffer>) parts.push(chunk);
-  return Buffer.concat(parts).toString('utf8');
-}
-
 /** The value from exactly one source; a value on the command line ends up in shell history. */
 async function secretValue(value: string | undefined, opts: PutOptions): Promise<string> {
   const sources = [value !== undefined, opts.fromFile !== undefined, opts.fromEnv !== undefined, opts.stdin === true].filter(Boolean);
   if (sources.length !== 1) throw new UsageError('give the value one way: VALUE, --from-file FILE, --from-env VAR or --stdin');
   if (opts.fromFile !== undefined) {
-    try {
-      return (await readFile(opts.fromFile, 'utf8')).replace(/\r?\n$/, '');
-    } catch (cause) {
-      throw new CliError(`cannot read ${opts.fromFile}: ${(cause as Error).message}`, { cause });
-    }
+    return (await readInputFile(opts.fromFile)).toString('utf8').replace(/\r?\n$/, '');
   }
   if (opts.fromEnv !== undefined) {
     const fromEnv = process.env[opts.fromEnv];
     if (fromEnv === undefined) throw new CliError(`environment variable ${opts.fromEnv} is not set`);
     return fromEnv;
   }
-  if (opts.stdin) return (await readStdin()).replace(/\r?\n$/, '');
+  if (opts.stdin) return readStdinValue();
   return value!;
 }
 

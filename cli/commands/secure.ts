@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { dataDir, layout } from '../local/data-dir.js';
 import { runningPid } from '../local/processes.js';
-import { addHostUser, hostUsers, removeHostUser, SecureSetupError } from '../local/secure.js';
-import { CliError, globalOptions } from '../context.js';
+import { addHostUser, HOST_NAME, hostUsers, removeHostUser, SecureSetupError } from '../local/secure.js';
+import { CliError, globalOptions, UsageError } from '../context.js';
 import { emit } from '../output.js';
 
 /** nats-server re-reads its configuration on SIGHUP and drops clients whose user is gone. */
@@ -32,6 +32,7 @@ export function register(program: Command): void {
     .option(...dirOption)
     .description('create a NATS user for one more host; start it with lattice --nats-nkey SEED_FILE host')
     .action(async (name: string, flags: { dataDir?: string }, command: Command) => {
+      if (!HOST_NAME.test(name)) throw new UsageError(`host name "${name}" may contain only letters, digits, '-' and '_' (at most 64)`);
       const root = dataDir(flags.dataDir);
       const seed = await guarded(() => addHostUser(root, name));
       const reloaded = reloadNats(root);

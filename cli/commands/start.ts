@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { withLattice } from '../context.js';
 import { collect, collectList, emit, parsePairs } from '../output.js';
 import { pickHost } from '../auction.js';
+import { checkRegistryImage } from '../image-ref.js';
 
 interface StartFlags {
   host?: string;
@@ -28,6 +29,7 @@ export function register(program: Command): void {
     .action(async (providerId: string, image: string, flags: StartFlags, command: Command) =>
       withLattice(command, async ({ ctl, opts }) => {
         const annotations = parsePairs(flags.annotation ?? [], 'annotation');
+        checkRegistryImage(image);
         const hostId = flags.host ?? (await pickHost(ctl, 'provider', providerId, image, flags.constraint));
         await ctl.startProvider(
           hostId,

@@ -9,6 +9,7 @@ import { binaryAvailable, lastLines, runningPid, startProcess, stopPid, type Sta
 import { connect as netConnect } from 'node:net';
 import { readContexts, writeContexts } from '../contexts.js';
 import { secureSetup, type SecureSetup } from '../local/secure.js';
+import { collect } from '../output.js';
 
 const NATS_BIN = process.env.NATS_SERVER_BIN ?? 'nats-server';
 const CLI_ENTRY = fileURLToPath(new URL('../main.js', import.meta.url));
@@ -72,7 +73,7 @@ function listening(host: string, port: number): Promise<boolean> {
 async function startSecureNats(settings: NatsSettings, lattice: string, dirs: Layout, detach: boolean): Promise<{ proc: Started; setup: SecureSetup; cli: NatsSettings }> {
   const url = new URL(settings.url.split(',')[0]!.replace(/^nats:/, 'http:'));
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) throw new CliError(`--secure starts a local NATS server; ${settings.url} is not local`);
+  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) throw new CliError(`--secure starts a local NATS server; ${settings.url} is not local (leave out --nats-url, or give a loopback one such as nats://127.0.0.1:4222)`);
   const port = url.port || '4222';
   if (await listening(host, Number(port))) {
     throw new CliError(`something already listens at ${settings.url}; --secure starts its own NATS server (stop that one, or give another --nats-url)`);
@@ -128,7 +129,7 @@ export function register(program: Command): void {
     .description('start a local lattice: NATS with JetStream (if none answers), a host and wadm')
     .option('--data-dir <dir>', 'where NATS data, pid files and logs live (env LATTICE_DATA_DIR, default ~/.lattice)')
     .option('-d, --detach', 'leave everything running in the background and return')
-    .option('--label <k=v>', 'label for the host (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--label <k=v>', 'label for the host (repeatable)', collect)
     .option('--no-wadm', 'do not run wadm in the host process (run `lattice wadm` elsewhere)')
     .option('--secure', 'start NATS with nkey users and permissions (host, CLI, providers) and save a CLI context "local" for them')
     .option('--ui [host:port]', 'serve the web dashboard from the host (default 127.0.0.1:3030)')

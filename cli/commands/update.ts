@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CliError, withLattice } from '../context.js';
-import { absoluteImageRef } from '../image-ref.js';
+import { imageArgument } from '../image-ref.js';
 import { emit } from '../output.js';
 
 export function register(program: Command): void {
@@ -13,7 +13,7 @@ export function register(program: Command): void {
     .description('replace the image of a running component in place, without dropping requests')
     .action(async (componentId: string, image: string, flags: { host?: string }, command: Command) =>
       withLattice(command, async ({ ctl, opts }) => {
-        const imageRef = absoluteImageRef(image);
+        const imageRef = imageArgument(image);
         const hosts: string[] = [];
         for (const h of await ctl.pingHosts()) {
           if (flags.host && h.id !== flags.host) continue;

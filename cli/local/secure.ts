@@ -22,7 +22,7 @@ export interface SecureSetup {
 const Settings = z.object({ lattice: z.string(), host: z.string(), port: z.string(), storeDir: z.string() });
 type Settings = z.infer<typeof Settings>;
 
-const HOST_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+export const HOST_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 export class SecureSetupError extends Error {
   constructor(message: string) {
@@ -98,7 +98,7 @@ export async function addHostUser(root: string, name: string): Promise<string> {
   if (!HOST_NAME.test(name)) throw new SecureSetupError(`host name "${name}" may contain only letters, digits, '-' and '_'`);
   const settings = savedSettings(root);
   const path = join(hostsDir(root), `${name}.nk`);
-  if (existsSync(path)) throw new SecureSetupError(`host user ${name} exists (${path})`);
+  if (existsSync(path)) throw new SecureSetupError(`host user ${name} exists (${path}); \`lattice secure remove-host ${name}\` revokes it, or choose another name`);
   await seedFile(path);
   await writeConfig(root, settings);
   return path;

@@ -1,6 +1,6 @@
 import { componentWit, metadataShow } from '@bytecodealliance/jco';
 import { createHash } from 'node:crypto';
-import { readEmbeddedClaims, type DecodedClaims } from '../../lib/component-claims.js';
+import { readClaims, type ClaimsReport } from '../../lib/wascap.js';
 import { worldItems } from '../../host/runtime/imports.js';
 
 export type WasmKind = 'component' | 'module' | 'unknown';
@@ -54,13 +54,17 @@ export interface Inspection {
   wit: string | null;
   /** Producers section fields (language, processed-by, sdk) -> `name version`, over every nested module. */
   producers: Record<string, string[]>;
-  /** Embedded signature claims (decoded, not verified), or null when the binary is not signed. */
-  claims: DecodedClaims | null;
+  /**
+   * Embedded signature claims (wascap) with whether the signature verifies and the signed module
+   * hash matches these bytes; null when the binary is not signed.
+   */
+  claims: ClaimsReport | null;
 }
 
 /**
  * Everything `lattice inspect` shows about a binary. Throws for bytes that are neither a
- * component nor a core module; callers check them first (host/runtime/binary-check.ts).
+ * component nor a core module; callers check them first (host/runtime/binary-check.ts). A claims
+ * section that cannot be read throws WascapError (lib/wascap.ts).
  */
 export async function inspectWasm(bytes: Uint8Array): Promise<Inspection> {
   const kind = wasmKind(bytes);
@@ -85,6 +89,6 @@ export async function inspectWasm(bytes: Uint8Array): Promise<Inspection> {
     exports: world.exports.map(splitVersion),
     wit,
     producers,
-    claims: readEmbeddedClaims(bytes),
+    claims: readClaims(bytes),
   };
 }

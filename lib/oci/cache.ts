@@ -8,9 +8,14 @@
 import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../home.js';
+import { latticeHome, writeFileAtomic } from '../home.js';
 import { sha256Digest } from './client.js';
 import { isOciDigest } from './reference.js';
+
+/** The machine's shared cache: `<lattice home>/cache/oci`, used by every host and the CLI. */
+export function defaultOciCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(latticeHome(env), 'cache', 'oci');
+}
 
 export class OciCache {
   constructor(readonly dir: string) {}

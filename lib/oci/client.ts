@@ -40,6 +40,24 @@ export function sha256Digest(bytes: Uint8Array): string {
 
 type Action = 'pull' | 'push,pull';
 
+/** `LATTICE_INSECURE_REGISTRIES=a:5000,b:5000`: registries every host and CLI run here may reach over plain HTTP. */
+export function insecureRegistriesFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.LATTICE_INSECURE_REGISTRIES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** The innermost code or message of a failed fetch (`ECONNREFUSED`, `ENOTFOUND`, a TLS error). */
+function fetchFailure(error: unknown): string {
+  let reason = error instanceof Error ? error.message : String(error);
+  for (let cause: unknown = error, depth = 0; cause instanceof Error && depth < 6; cause = cause.cause, depth++) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    const inner = cause instanceof AggregateError ? (cause.errors[0] as NodeJS.ErrnoException | undefined) : undefined;
+    if (code || inner?.code) return code ?? inner!.code!;
+    if (cause.name === 'TimeoutError') return 'timed out';
+    reason = cause.message || reason;
+  }
+  return reason;
+}
+
 export class RegistryClient {
   private readonly tokens = new Map<string, string>();
   private readonly timeoutMs: number;
@@ -119,9 +137,15 @@ export class RegistryClient {
     try {
       return await fetch(url, { ...init, headers, redirect: 'follow', signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (cause) {
-      const reason = (cause as { cause?: { code?: string } }).cause?.code ?? (cause as Error).name;
-      const plain = url.startsWith('https:') && !this.isInsecure(registry) ? ' (HTTPS; a plain-HTTP registry must be allowed as insecure)' : '';
-      throw new OciError('unreachable', `registry ${registry} cannot be reached at ${new URL(url).origin}${plain}: ${reason}`, { cause });
+      const reason = fetchFailure(cause);
+      const dns = reason === 'ENOTFOUND' || reason === 'EAI_AGAIN';
+      const plain = url.startsWith('https:') && !this.isInsecure(registry);
+      const fix = dns
+        ? ' (no such host: check the registry name)'
+        : plain
+          ? ` (HTTPS; a plain-HTTP registry must be allowed as insecure: LATTICE_INSECURE_REGISTRIES=${registry}, or --allow-insecure-registry ${registry} on the host, --insecure on push and inspect)`
+          : ' (is the registry running, and is this its address?)';
+      throw new OciError('unreachable', `registry ${registry} cannot be reached at ${new URL(url).origin}: ${reason}${fix}`, { cause });
     }
   }
 

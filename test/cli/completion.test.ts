@@ -37,6 +37,18 @@ const CASES: Cases = [
   [['lattice', 'host', ''], ['install-service']],
   [['lattice', 'host', 'install-service', '--'], ['--user', '--env-file', '--dry-run']],
   [['lattice', 'completion', ''], []],
+  // Issue 13's commands and flags
+  [['lattice', ''], ['claims', 'keys', 'registry', 'ctx', 'secure', 'push']],
+  [['lattice', 'claims', ''], ['sign', 'inspect'], ['up']],
+  [['lattice', 'claims', 'sign', 'x.wasm', '--'], ['--issuer', '--subject', '--destination', '--context']],
+  [['lattice', 'ctx', ''], ['add', 'use', 'list', 'del']],
+  [['lattice', 'registry', ''], ['login', 'logout', 'list']],
+  [['lattice', 'secure', ''], ['add-host', 'remove-host', 'hosts']],
+  [['lattice', 'host', '--'], ['--trusted-issuers', '--policy-subject', '--allow-insecure-registry']],
+  [['lattice', 'up', '--'], ['--secure', '--detach']],
+  [['lattice', 'push', 'oci://r/x:1', 'x.wasm', '--'], ['--insecure', '--annotation']],
+  [['lattice', 'inspect', 'ghcr.io/a/b:1', '--'], ['--insecure', '--wit']],
+  [['lattice', '--context', 'prod', 'claims', ''], ['sign', 'inspect']],
 ];
 
 describe('lattice completion', () => {

@@ -9,11 +9,13 @@ import { readdir, readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { createAccount } from '@nats-io/nkeys';
 import { buildProject } from '../../components/tools/build.js';
 import { inspectWasm, type Inspection } from '../../components/tools/inspect.js';
+import type { ClaimsSummary } from '../../cli/claims-summary.js';
 import { EXAMPLES_DIR } from '../../components/tools/paths.js';
 import { NatsServer } from '../kit/nats-server.js';
-import { componentJwt, withCustomSection } from '../kit/signed-wasm.js';
+import { withCustomSection } from '../kit/custom-section.js';
 import { fixtures } from '../runtime/helpers.js';
 import { runCli } from './run-cli.js';
 
@@ -25,10 +27,12 @@ const BROKEN: Record<string, RegExp> = {
   'truncated.wasm': /truncated/,
 };
 
-async function inspectJson(ref: string, extra: string[] = []): Promise<Inspection & { ref: string }> {
+type InspectJson = Omit<Inspection, 'claims'> & { ref: string; claims: ClaimsSummary | null };
+
+async function inspectJson(ref: string, extra: string[] = []): Promise<InspectJson> {
   const r = await runCli(['-o', 'json', ...extra, 'inspect', ref]);
   assert.equal(r.code, 0, r.stderr);
-  return JSON.parse(r.stdout) as Inspection & { ref: string };
+  return JSON.parse(r.stdout) as InspectJson;
 }
 
 describe('lattice inspect', () => {
@@ -93,19 +97,52 @@ describe('lattice inspect', () => {
     assert.match(missing.stderr, /cannot read .*nope\.wasm: no such file/);
   });
 
-  it('decodes signature claims embedded in a wasmcloud_jwt section', async () => {
-    const { token, issuer } = componentJwt({ name: 'hello', ver: '0.3.1', tags: ['edge', 'http'] });
-    const signed = join(work, 'signed.wasm');
-    await writeFile(signed, withCustomSection(await readFile(join(dir, 'http-hello.wasm')), 'wasmcloud_jwt', new TextEncoder().encode(token)));
+  it('a component signed with `lattice claims sign`: its claims, a valid signature, a matching hash; altered, a mismatch', async () => {
+    const issuer = createAccount();
+    const signed = join(work, 'hello_s.wasm');
+    const sign = await runCli(['claims', 'sign', join(dir, 'http-hello.wasm'), '--issuer', new TextDecoder().decode(issuer.getSeed()), '--name', 'hello', '--ver', '0.3.1', '--tag', 'edge', '--tag', 'http', '-d', signed]);
+    assert.equal(sign.code, 0, sign.stderr);
     const json = await inspectJson(signed);
-    assert.equal(json.claims?.section, 'wasmcloud_jwt');
-    assert.equal(json.claims?.claims.iss, issuer);
-    assert.equal(json.claims?.claims.wascap?.ver, '0.3.1');
+    assert.equal(json.claims?.issuer, issuer.getPublicKey());
+    assert.match(json.claims?.subject ?? '', /^M[A-Z2-7]{55}$/);
+    assert.equal(json.claims?.name, 'hello');
+    assert.equal(json.claims?.version, '0.3.1');
+    assert.deepEqual(json.claims?.tags, ['edge', 'http']);
+    assert.equal(json.claims?.signature_valid, true);
+    assert.equal(json.claims?.hash_valid, true);
+    assert.equal(json.claims?.module_hash, json.claims?.signed_hash);
     assert.equal(json.exports[0]?.name, 'wasi:http/incoming-handler', 'the section does not disturb the world');
     const table = await runCli(['inspect', signed]);
-    assert.match(table.stdout, /signed\s+yes: claims from the wasmcloud_jwt section \(decoded, signature not verified\)/);
-    assert.match(table.stdout, new RegExp(`issuer\\s+${issuer}`));
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /signed\s+yes: signature valid, module hash matches/);
+    assert.match(table.stdout, new RegExp(`issuer\\s+${issuer.getPublicKey()}`));
     assert.match(table.stdout, /tags\s+edge, http/);
+    // The same claims, read by the command made for them.
+    const claims = await runCli(['-o', 'json', 'claims', 'inspect', signed]);
+    assert.deepEqual(JSON.parse(claims.stdout), json.claims);
+    const yaml = await runCli(['-o', 'yaml', 'claims', 'inspect', signed]);
+    assert.match(yaml.stdout, /^signature_valid: true$/m);
+    assert.match(yaml.stdout, /^hash_valid: true$/m);
+
+    // A section added after signing changes the bytes the hash covers: still readable, flagged.
+    const altered = join(work, 'hello_altered.wasm');
+    await writeFile(altered, withCustomSection(await readFile(signed), 'note', new TextEncoder().encode('added later')));
+    const alteredJson = await inspectJson(altered);
+    assert.equal(alteredJson.claims?.signature_valid, true);
+    assert.equal(alteredJson.claims?.hash_valid, false);
+    assert.notEqual(alteredJson.claims?.module_hash, alteredJson.claims?.signed_hash);
+    const alteredTable = await runCli(['inspect', altered]);
+    assert.match(alteredTable.stdout, /signed\s+yes, but the module hash does NOT match \(the bytes changed after signing\)/);
+    assert.match(alteredTable.stdout, /signed hash\s+[0-9A-F]{64}/);
+  });
+
+  it('a claims section that is not a token: one line, exit 1', async () => {
+    const damaged = join(work, 'damaged-claims.wasm');
+    await writeFile(damaged, withCustomSection(await readFile(join(dir, 'http-hello.wasm')), 'wasmcloud_jwt', new TextEncoder().encode('not-a-token')));
+    const r = await runCli(['inspect', damaged]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /damaged-claims\.wasm: its signature claims cannot be read: claims token has 1 segments, expected 3 \(sign it again with `lattice claims sign`\)/);
   });
 
   it('reads a TypeScript example built with componentize-js, and every other built example', { timeout: 300_000 }, async () => {

@@ -8,6 +8,7 @@ import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { createAccount } from '@nats-io/nkeys';
 import { DEFAULT_STOP_TIMEOUT_MS } from '../../host/options.js';
 import { CLI_MAIN } from '../kit/hosts.js';
 import { runCli } from './run-cli.js';
@@ -57,6 +58,22 @@ describe('lattice host install-service', () => {
     const longer = await runCli(['host', 'install-service', '--dry-run', '--stop-timeout', '45000'], env);
     assert.equal(Number(directive(longer.stdout, 'TimeoutStopSec')[0]), 55);
     assert.match(directive(longer.stdout, 'ExecStart')[0]!, / host --stop-timeout 45000$/);
+  });
+
+  it('forwards the host\'s trust, policy and registry flags into the unit; provider credentials only into the environment file', async () => {
+    const issuer = createAccount().getPublicKey();
+    const r = await runCli([
+      'host', 'install-service', '--dry-run',
+      '--trusted-issuers', issuer, '--policy-subject', 'wasmbus.policy.edge', '--policy-timeout', '500',
+      '--allow-insecure-registry', '127.0.0.1:5000', '--oci-cache-dir', 'oci-cache', '--provider-creds', 'provider.creds',
+    ], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(directive(r.stdout, 'ExecStart'), [
+      `${process.execPath} ${CLI_MAIN} host --trusted-issuers ${issuer} --policy-subject wasmbus.policy.edge --policy-timeout 500 ` +
+        `--allow-insecure-registry 127.0.0.1:5000 --oci-cache-dir ${join(process.cwd(), 'oci-cache')}`,
+    ]);
+    assert.doesNotMatch(r.stdout, /provider\.creds/);
+    assert.match(r.stderr, /with .*LATTICE_PROVIDER_CREDS/);
   });
 
   it('--user writes the unit and a 0600 environment file with the NATS settings, and prints the enable commands', async () => {
@@ -112,6 +129,8 @@ describe('lattice host install-service', () => {
       [['--user', '--run-as', 'lattice'], /--run-as is for system units/],
       [['--max-memory', 'lots'], /--max-memory must be a positive integer, got "lots"/],
       [['--label', 'zone'], /label "zone" is not of the form key=value/],
+      [['--trusted-issuers', 'ABC'], /--trusted-issuers: "ABC" is not an account public key/],
+      [['--policy-subject', 'wasmbus.policy.>'], /--policy-subject: policy subject token ">" is not a valid NATS subject token/],
     ] as Array<[string[], RegExp]>) {
       const r = await runCli(['host', 'install-service', '--dry-run', ...args], env);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);

@@ -17,13 +17,15 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `lattice ARGS...` as a user would (a child process) and collects its output. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<CliResult> {
+/** Runs `lattice ARGS...` as a user would (a child process) and collects its output; `stdin` is piped in. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000, stdin?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI_MAIN, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, NODE_TEST_CONTEXT: undefined, LATTICE_LOG: 'warn', LATTICE_DATA_DIR: testHome, LATTICE_CONTEXT: undefined, ...env },
     });
+    // No input given: standard input is empty (closed), as under `< /dev/null`.
+    child.stdin.end(stdin ?? '');
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

@@ -67,6 +67,23 @@ describe('OCI images from a registry', { timeout: 180_000 }, () => {
     assert.deepEqual(config.layerDigests, [pushed.digest]);
   });
 
+  it('lattice inspect REGISTRY/REPO:TAG pulls the image and shows it; plain HTTP only when allowed', async () => {
+    const image = `${registry.host}/lattice/hello:v1`;
+    const env = { LATTICE_DATA_DIR: join(lattice.dataDir, 'inspect-home') };
+    const r = await runCli(['-o', 'json', 'inspect', image, '--insecure'], env);
+    assert.equal(r.code, 0, r.stderr);
+    const shown = JSON.parse(r.stdout) as { digest: string; kind: string; exports: Array<{ name: string }> };
+    assert.equal(shown.digest, sha256Digest(new Uint8Array(await readFile(helloPath))));
+    assert.equal(shown.kind, 'component');
+    assert.deepEqual(shown.exports.map((e) => e.name), ['wasi:http/incoming-handler']);
+    const pinned = await runCli(['-o', 'json', 'inspect', `oci://${registry.host}/lattice/hello@${manifestDigest}`], { ...env, LATTICE_INSECURE_REGISTRIES: registry.host });
+    assert.equal(pinned.code, 0, pinned.stderr);
+    assert.equal((JSON.parse(pinned.stdout) as { digest: string }).digest, shown.digest);
+    const refused = await runCli(['inspect', `${registry.host}/lattice/other:v1`], { LATTICE_DATA_DIR: join(lattice.dataDir, 'inspect-home-2') });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /^error: pull of .* failed: registry .* cannot be reached at https:.*allowed as insecure.*--insecure on push and inspect\)\n$/);
+  });
+
   it('a host runs REGISTRY/REPO:TAG and keeps the layer in the shared cache', async () => {
     await scale(0, 'hello', `${registry.host}/lattice/hello:v1`);
     const inv = await lattice.ctl.getInventory(lattice.hosts[0]!.id);
