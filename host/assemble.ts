@@ -7,7 +7,6 @@ import { ComponentPlugin } from './plugins/components.js';
 import { ProviderPlugin } from './plugins/providers.js';
 import { LinkRouter } from './router/link-router.js';
 import { LocalTargets } from './router/local-targets.js';
-import { HandleCache } from './router/handle-cache.js';
 import { SpyRecorder } from './spy/recorder.js';
 import { defaultCacheDir, defaultCanSatisfy, defaultLoaders, type ImportHandler, type RuntimeOptions } from './runtime/mod.js';
 import { Attr, SpanKind, startSpan, tracing } from '../lib/telemetry/mod.js';
@@ -25,11 +24,11 @@ import { defaultOciCacheDir } from '../lib/oci/cache.js';
  * the link router. When tracing or metrics are on, each call is a `host call` span (child of the
  * invocation's span) and a round-trip observation; otherwise it is the bare dispatch.
  */
-function hostCalls(host: Host, builtins: BuiltinInterfaces, handles: HandleCache): ImportHandler {
+function hostCalls(host: Host, builtins: BuiltinInterfaces, router: LinkRouter): ImportHandler {
   const serve: ImportHandler = async (componentId, iface, fn, args, context) =>
     builtins.serves(iface)
       ? builtins.call(componentId, iface, fn, args, context?.traceparent)
-      : handles.call(componentId, iface, fn, args, context?.linkName ?? 'default', context?.traceparent);
+      : router.call(componentId, iface, fn, args, { linkName: context?.linkName, traceparent: context?.traceparent });
   const metrics = host.metrics;
   if (!metrics && !tracing.on) return serve;
   return async (componentId, iface, fn, args, context) => {
@@ -89,15 +88,10 @@ export async function assembleHost(options: HostOptions): Promise<Host> {
       // The secrets view starts with the first component granted a secret, not with every host.
       const secrets = new ComponentSecrets(() => host.secrets.reader(), (name) => configs.get(name));
       const builtins = new BuiltinInterfaces(configs, host.log.child({ component: 'guest-log' }), secrets);
-      // Bucket and container handles stay open across invocations (one per component, link, name).
-      const handles = new HandleCache((componentId, iface, fn, args, linkName, traceparent) =>
-        router.call(componentId, iface, fn, args, { linkName, traceparent }),
-      );
-      links.onChange(() => handles.clear());
       const runtimeOptions: RuntimeOptions = {
         cacheDir: options.dataDir ? join(options.dataDir, 'cache') : undefined,
         ...options.runtime,
-        importHandler: hostCalls(host, builtins, handles),
+        importHandler: hostCalls(host, builtins, router),
         canSatisfy: options.runtime?.canSatisfy ?? defaultCanSatisfy,
       };
       // nats:// images (lattice push) need this host's connection, so that loader is made per host.
@@ -115,7 +109,7 @@ export async function assembleHost(options: HostOptions): Promise<Host> {
       // Every image the runtime loads passes the trust check first (host/admission/gate.ts).
       const gate = new ImageGate(runtimeOptions.loaders, host.trustedIssuers);
       runtimeOptions.loaders = gate.loaders();
-      host.plugins.components = ComponentPlugin.attach(host, targets, runtimeOptions, builtins, gate, (id) => handles.forget(id));
+      host.plugins.components = ComponentPlugin.attach(host, targets, runtimeOptions, builtins, gate, (id) => router.handles.forget(id));
     }
     if (options.providers !== false) {
       host.plugins.providers = ProviderPlugin.attach(host, targets, router, { ...options.providers, oci: { client: registry, cacheDir: ociCacheDir } });

@@ -35,14 +35,24 @@ class Provider {
   }
 }
 
+/** A cache in front of `provider`, and a call through it as the router makes one. */
+function cached(provider: Provider): { cache: HandleCache; call(componentId: string, iface: string, fn: string, args: unknown[], linkName: string): Promise<unknown> } {
+  const cache = new HandleCache(provider.forward);
+  return {
+    cache,
+    call: (componentId, iface, fn, args, linkName) =>
+      cache.call(componentId, iface, fn, args, linkName, (i: string, f: string, a: unknown[]) => provider.forward(componentId, i, f, a, linkName)),
+  };
+}
+
 describe('HandleCache', () => {
   it('opens a bucket once per component, link name and identifier; drops of it are absorbed', async () => {
     const provider = new Provider();
-    const cache = new HandleCache(provider.forward);
+    const { cache, call } = cached(provider);
     for (let i = 0; i < 5; i++) {
-      const bucket = await cache.call('counter', STORE, 'open', ['hits'], 'default');
-      assert.equal(await cache.call('counter', ATOMICS, 'increment', [bucket, 'k', 1n], 'default'), 'increment on hits');
-      assert.equal(await cache.call('counter', STORE, '[resource-drop]bucket', [bucket], 'default'), undefined);
+      const bucket = await call('counter', STORE, 'open', ['hits'], 'default');
+      assert.equal(await call('counter', ATOMICS, 'increment', [bucket, 'k', 1n], 'default'), 'increment on hits');
+      assert.equal(await call('counter', STORE, '[resource-drop]bucket', [bucket], 'default'), undefined);
     }
     assert.equal(provider.count('open'), 1);
     assert.equal(provider.count('[resource-drop]bucket'), 0);
@@ -51,13 +61,13 @@ describe('HandleCache', () => {
 
   it('keeps components, link names and identifiers apart', async () => {
     const provider = new Provider();
-    const cache = new HandleCache(provider.forward);
+    const { cache, call } = cached(provider);
     const refs = await Promise.all([
-      cache.call('a', STORE, 'open', ['x'], 'default'),
-      cache.call('b', STORE, 'open', ['x'], 'default'),
-      cache.call('a', STORE, 'open', ['x'], 'cache'),
-      cache.call('a', STORE, 'open', ['y'], 'default'),
-      cache.call('a', STORE, 'open', ['x'], 'default'),
+      call('a', STORE, 'open', ['x'], 'default'),
+      call('b', STORE, 'open', ['x'], 'default'),
+      call('a', STORE, 'open', ['x'], 'cache'),
+      call('a', STORE, 'open', ['y'], 'default'),
+      call('a', STORE, 'open', ['x'], 'default'),
     ]);
     assert.equal(provider.count('open'), 4, 'the last open shares the first one');
     assert.deepEqual(refs[4], refs[0]);
@@ -65,24 +75,24 @@ describe('HandleCache', () => {
 
   it('opens again and retries once when the provider no longer knows the handle', async () => {
     const provider = new Provider();
-    const cache = new HandleCache(provider.forward);
-    const bucket = (await cache.call('c', STORE, 'open', ['hits'], 'default')) as { id: number };
+    const { cache, call } = cached(provider);
+    const bucket = (await call('c', STORE, 'open', ['hits'], 'default')) as { id: number };
     provider.open.clear(); // the provider restarted
-    assert.equal(await cache.call('c', STORE, '[method]bucket.get', [bucket, 'k'], 'default'), '[method]bucket.get on hits');
+    assert.equal(await call('c', STORE, '[method]bucket.get', [bucket, 'k'], 'default'), '[method]bucket.get on hits');
     assert.equal(provider.count('open'), 2);
   });
 
   it('does not keep a failed open', async () => {
     const provider = new Provider();
-    const cache = new HandleCache(provider.forward);
-    for (let i = 0; i < 2; i++) await assert.rejects(cache.call('c', STORE, 'open', ['missing'], 'default'), WitError);
+    const { cache, call } = cached(provider);
+    for (let i = 0; i < 2; i++) await assert.rejects(call('c', STORE, 'open', ['missing'], 'default'), WitError);
     assert.equal(provider.count('open'), 2);
   });
 
   it('releases what a stopped component held, and the least recently used past its limit', async () => {
     const provider = new Provider();
-    const cache = new HandleCache(provider.forward);
-    for (let i = 0; i < 65; i++) await cache.call('many', STORE, 'open', [`b${i}`], 'default');
+    const { cache, call } = cached(provider);
+    for (let i = 0; i < 65; i++) await call('many', STORE, 'open', [`b${i}`], 'default');
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(provider.count('[resource-drop]bucket'), 1);
     assert.ok(!provider.open.has(1), 'the first bucket was released');
@@ -93,9 +103,9 @@ describe('HandleCache', () => {
 
   it('passes every other call through unchanged', async () => {
     const provider = new Provider();
-    const cache = new HandleCache(provider.forward);
-    await assert.rejects(cache.call('c', ATOMICS, 'increment', [{ $resource: 'bucket', id: 99 }, 'k', 1n], 'default'), WitError);
-    assert.equal(await cache.call('c', 'lattice:demo/echo@0.1.0', 'echo', ['hi'], 'default').catch(() => 'forwarded'), 'forwarded');
+    const { cache, call } = cached(provider);
+    await assert.rejects(call('c', ATOMICS, 'increment', [{ $resource: 'bucket', id: 99 }, 'k', 1n], 'default'), WitError);
+    assert.equal(await call('c', 'lattice:demo/echo@0.1.0', 'echo', ['hi'], 'default').catch(() => 'forwarded'), 'forwarded');
     assert.equal(provider.calls.length, 2);
   });
 });

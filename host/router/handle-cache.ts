@@ -24,7 +24,10 @@ const OPENERS: Record<string, { fn: string; resource: string }> = {
 /** Identifiers a component keeps open on this host; more are evicted, least recently used first. */
 const MAX_PER_COMPONENT = 64;
 
-export type Forward = (componentId: string, iface: string, fn: string, args: unknown[], linkName: string, traceparent?: string) => Promise<unknown>;
+/** Sends a call to its target (the transport behind the cache). */
+export type Send = (iface: string, fn: string, args: unknown[]) => Promise<unknown>;
+/** Sends a call as `componentId` from outside a call (releasing handles). */
+export type Release = (componentId: string, iface: string, fn: string, args: unknown[], linkName: string) => Promise<unknown>;
 
 interface Entry {
   key: string;
@@ -51,29 +54,30 @@ export class HandleCache {
   /** Per component: entries by the handle they hold (`bucket#3`). */
   private readonly byRef = new Map<string, Map<string, Entry>>();
 
-  constructor(private readonly forward: Forward) {}
+  /** @param release sends the drop of a handle the cache lets go of (as a component import). */
+  constructor(private readonly release: Release) {}
 
-  /** Serves `fn` of `iface` for `componentId`, through the cache where it applies. */
-  async call(componentId: string, iface: string, fn: string, args: unknown[], linkName: string, traceparent?: string): Promise<unknown> {
+  /** Serves `fn` of `iface` for `componentId` (a component import), through the cache where it applies. */
+  async call(componentId: string, iface: string, fn: string, args: unknown[], linkName: string, send: Send): Promise<unknown> {
     const unversioned = interfaceKey(parseInterfaceName(iface));
     const opener = OPENERS[unversioned];
-    if (opener?.fn === fn && typeof args[0] === 'string') return { ...(await this.open(componentId, iface, unversioned, args[0], linkName)) };
+    if (opener?.fn === fn && typeof args[0] === 'string') return { ...(await this.open(componentId, iface, unversioned, args[0], linkName, send)) };
     const held = this.find(componentId, args[0]);
-    if (!held) return this.forward(componentId, iface, fn, args, linkName, traceparent);
+    if (!held) return send(iface, fn, args);
     if (fn.startsWith('[resource-drop]')) return undefined; // stays open for the next invocation
     try {
-      return await this.forward(componentId, iface, fn, args, linkName, traceparent);
+      return await send(iface, fn, args);
     } catch (error) {
       if (!isUnknownHandle(error, held.resolved!.$resource)) throw error;
       // The provider lost the handle (restarted, evicted it): open again, retry once.
       this.evict(componentId, held, false);
       const identifier = held.key.slice(held.key.lastIndexOf('\0') + 1);
-      const fresh = await this.open(componentId, held.iface, interfaceKey(parseInterfaceName(held.iface)), identifier, held.linkName);
-      return this.forward(componentId, iface, fn, [fresh, ...args.slice(1)], linkName, traceparent);
+      const fresh = await this.open(componentId, held.iface, interfaceKey(parseInterfaceName(held.iface)), identifier, held.linkName, send);
+      return send(iface, fn, [fresh, ...args.slice(1)]);
     }
   }
 
-  private async open(componentId: string, iface: string, unversioned: string, identifier: string, linkName: string): Promise<ResourceRef> {
+  private async open(componentId: string, iface: string, unversioned: string, identifier: string, linkName: string, send: Send): Promise<ResourceRef> {
     let entries = this.components.get(componentId);
     if (!entries) this.components.set(componentId, (entries = new Map()));
     const key = `${linkName}\0${unversioned}\0${identifier}`;
@@ -85,7 +89,7 @@ export class HandleCache {
     }
     const entry: Entry = { key, iface, linkName, resolved: null, ref: null as unknown as Promise<ResourceRef> };
     entry.ref = (async () => {
-      const ref = await this.forward(componentId, iface, OPENERS[unversioned]!.fn, [identifier], linkName);
+      const ref = await send(iface, OPENERS[unversioned]!.fn, [identifier]);
       if (!isResourceRef(ref)) throw new TypeError(`${iface} ${OPENERS[unversioned]!.fn} answered no resource`);
       entry.resolved = ref;
       if (entries.get(key) === entry) {
@@ -117,7 +121,7 @@ export class HandleCache {
     if (entry.resolved) this.byRef.get(componentId)?.delete(refKey(entry.resolved));
     if (release && entry.resolved) {
       const ref = entry.resolved;
-      this.forward(componentId, entry.iface, `[resource-drop]${ref.$resource}`, [ref], entry.linkName).catch(() => undefined);
+      this.release(componentId, entry.iface, `[resource-drop]${ref.$resource}`, [ref], entry.linkName).catch(() => undefined);
     }
   }
 

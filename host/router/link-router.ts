@@ -18,6 +18,7 @@ import type { LinkView } from '../stores/link-store.js';
 import type { HostMetrics } from '../metrics/mod.js';
 import type { LocalTargets } from './local-targets.js';
 import { unavailable } from './no-link.js';
+import { HandleCache } from './handle-cache.js';
 
 /** One call as a spy sees it begin; it reports how the call ended. */
 export interface CallStart {
@@ -65,6 +66,11 @@ export class LinkRouter {
   observer: CallObserver | null = null;
   /** Per-link counters and latencies (host/metrics/), when the host serves metrics. */
   metrics: HostMetrics | null = null;
+  /**
+   * Bucket and container handles components keep open across invocations. Between the spy and
+   * the transport: a spy sees every call the guest makes, also those answered from here.
+   */
+  readonly handles = new HandleCache((componentId, iface, fn, args, linkName) => this.call(componentId, iface, fn, args, { linkName }));
 
   constructor(
     private readonly nc: NatsConnection,
@@ -76,6 +82,8 @@ export class LinkRouter {
   ) {
     links.onChange(() => {
       this.bySource = null;
+      // A handle may now belong to another target: every one is opened again when next used.
+      this.handles.clear();
     });
   }
 
@@ -212,7 +220,26 @@ export class LinkRouter {
     }
   }
 
-  private async send(
+  /** Component imports go through the handle cache; provider calls straight to the target. */
+  private send(
+    sourceId: string,
+    link: Link,
+    ref: InterfaceRef,
+    iface: string,
+    fn: string,
+    args: unknown[],
+    linkName: string,
+    deadline: number,
+    traceparent: string | undefined,
+    asWitError: boolean,
+  ): Promise<unknown> {
+    if (!asWitError) return this.transport(sourceId, link, ref, iface, fn, args, linkName, deadline, traceparent, asWitError);
+    return this.handles.call(sourceId, iface, fn, args, linkName, (i, f, a) =>
+      this.transport(sourceId, link, i === iface ? ref : parseInterfaceName(i), i, f, a, linkName, deadline, traceparent, asWitError),
+    );
+  }
+
+  private async transport(
     sourceId: string,
     link: Link,
     ref: InterfaceRef,
