@@ -78,6 +78,8 @@ export async function assembleHost(options: HostOptions): Promise<Host> {
     // `lattice spy`: idle (one subscription, an inactive flag) until someone watches.
     const spyRecorder = new SpyRecorder(host.nc, host.lattice, host.id, host.log.child({ component: 'spy' }));
     router.observer = spyRecorder;
+    // What runtime workers serve themselves does not pass the router: while someone spies, they relay.
+    spyRecorder.onActive = (active) => host.plugins.components?.runtime.ingress.pause(active);
     host.onStop(() => spyRecorder.stop());
     // Stop hooks run newest first: targets stop after the runtime and providers released theirs.
     host.onStop(() => targets.stop());

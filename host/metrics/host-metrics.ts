@@ -84,6 +84,17 @@ export class HostMetrics {
     return s;
   }
 
+  /**
+   * Adds what a runtime worker served itself (worker ingress: those requests do not pass the
+   * host's own counting) to a component's series.
+   */
+  addWorkerStats(id: string, stats: { calls: number; errors: number; buckets: number[]; sum: number }): void {
+    const series = this.component(id);
+    series.calls.inc(stats.calls);
+    series.errors.inc(stats.errors);
+    series.duration.merge(stats.buckets, stats.sum, stats.calls);
+  }
+
   /** Drops a stopped component's series. */
   forgetComponent(id: string): void {
     this.components.delete(id);

@@ -109,6 +109,13 @@ export class HistogramSeries {
     this.sum += value;
     this.count++;
   }
+
+  /** Adds observations made elsewhere over the same bounds (non-cumulative bucket counts). */
+  merge(counts: readonly number[], sum: number, count: number): void {
+    for (let i = 0; i < this.counts.length && i < counts.length; i++) this.counts[i]! += counts[i]!;
+    this.sum += sum;
+    this.count += count;
+  }
 }
 
 export class Histogram extends Metric {

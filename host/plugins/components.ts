@@ -12,6 +12,7 @@ import {
   type ScaleComponentRequest,
 } from '../../protocol/mod.js';
 import type { Host } from '../host.js';
+import { LATENCY_BUCKETS } from '../metrics/registry.js';
 import type { LocalTargets } from '../router/local-targets.js';
 import { ComponentRuntime, type ComponentInfo, type RuntimeOptions, type StreamingHttpRequest } from '../runtime/mod.js';
 import type { BuiltinInterfaces } from './builtin-interfaces.js';
@@ -54,6 +55,8 @@ export class ComponentPlugin {
   ): ComponentPlugin {
     const runtime = new ComponentRuntime({ logger: host.log.child({ component: 'runtime' }), ...options });
     const plugin = new ComponentPlugin(host, runtime, targets, builtins, gate, stopped);
+    const metrics = host.metrics;
+    if (metrics) runtime.ingress.reportTo((id, stats) => metrics.addWorkerStats(id, stats), LATENCY_BUCKETS);
     host.control.register('component.scale', (req) => plugin.scale(req));
     host.control.register('component.update', async (req) => {
       const existing = runtime.get(req.component_id);

@@ -9,7 +9,7 @@ import type { Host } from '../host.js';
 import type { LinkRouter } from '../router/link-router.js';
 import type { LocalTargets } from '../router/local-targets.js';
 import { ProcessProvider } from './provider-process.js';
-import { Attr } from '../../lib/telemetry/mod.js';
+import { Attr, tracing } from '../../lib/telemetry/mod.js';
 
 /** How often provider health is checked; events are sent only when health changes. */
 export const HEALTH_CHECK_INTERVAL_MS = 5_000;
@@ -174,6 +174,9 @@ export class ProviderPlugin {
       secrets: { get: (name) => secrets.reveal(name), onChange: (fn) => secrets.onChange(fn) },
       call: (link: Link, iface, fn, args, opts) =>
         this.router.callTarget(req.provider_id, link, iface, fn, args, opts?.deadlineMs, opts?.traceparent),
+      // LATTICE_WORKER_INGRESS=off keeps every request on the provider's own listener (A/B runs,
+      // diagnosis); so does tracing, whose spans follow the provider's path.
+      ingress: process.env.LATTICE_WORKER_INGRESS === 'off' || tracing.on ? undefined : this.host.plugins.components?.runtime.ingress,
     });
     try {
       await this.targets.register(req.provider_id, (call) => runner.handle(call));

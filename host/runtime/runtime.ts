@@ -5,7 +5,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { createLogger, type Logger } from '../../lib/logger.js';
-import { BusyError, ComponentNotFoundError, failureError, InvalidSettingError, RuntimeStoppedError } from './errors.js';
+import { ComponentNotFoundError, failureError, InvalidSettingError, RuntimeStoppedError } from './errors.js';
+import { Admission, AdmissionSlots } from './admission.js';
+import type { IngressController } from './ingress/controller.js';
 import { noImportHandler, type ImportHandler } from './host-calls.js';
 import { defaultLoaders, type ImageLoader } from './image-loader.js';
 import { defaultCanSatisfy, type CanSatisfy } from './imports.js';
@@ -107,14 +109,7 @@ interface Version {
   onIdle?: () => void;
 }
 
-interface Waiter {
-  resolve(): void;
-  reject(error: Error): void;
-}
-
 class Component {
-  running = 0;
-  readonly queue: Waiter[] = [];
   service: ServiceWorker | undefined;
   serviceState: ComponentInfo['service_state'];
   constructor(
@@ -125,6 +120,7 @@ class Component {
     public maxInstances: number,
     public revision: number,
     public request: ScaleRequest,
+    readonly admission: Admission,
   ) {}
 }
 
@@ -134,6 +130,8 @@ export class ComponentRuntime {
   private readonly compiler: ImageCompiler;
   private readonly pool: WorkerPool;
   private readonly components = new Map<string, Component>();
+  private readonly slots: AdmissionSlots;
+  private readonly bySlot = new Map<number, Component>();
   /** Serialises scale/update per component so concurrent requests apply in order. */
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly defaults: ComponentLimits;
@@ -159,6 +157,8 @@ export class ComponentRuntime {
       Math.max(size, options.maxPoolSize ?? size * 4),
       options.bridgeSpinUs ?? 50,
     );
+    this.slots = new AdmissionSlots(this.pool.admission);
+    this.pool.onReleased = (slot) => this.bySlot.get(slot)?.admission.wake();
   }
 
   /**
@@ -223,7 +223,7 @@ export class ComponentRuntime {
       existing.annotations = annotations;
       existing.request = request;
       existing.revision++;
-      this.wake(existing);
+      existing.admission.resize(request.count, limits.queueLimit);
       return this.describe(existing);
     }
     const revision = existing ? existing.revision + 1 : 0;
@@ -238,12 +238,17 @@ export class ComponentRuntime {
       existing.revision = revision;
       this.retireVersion(old);
       if (existing.service) await this.restartService(existing);
-      this.wake(existing);
+      existing.admission.resize(request.count, limits.queueLimit);
+      this.publishTarget(existing);
       this.logger.info({ component_id: request.componentId, image_ref: request.imageRef }, 'component updated');
       return this.describe(existing);
     }
-    const component = new Component(request.componentId, version, annotations, limits, request.count, revision, request);
+    const slot = this.slots.allocate();
+    const admission = new Admission(this.pool.admission, slot, request.componentId, request.count, limits.queueLimit);
+    const component = new Component(request.componentId, version, annotations, limits, request.count, revision, request, admission);
     this.components.set(component.id, component);
+    this.bySlot.set(slot, component);
+    this.publishTarget(component);
     if (kindOf(version.image.transpiled.exports) === 'service') await this.restartService(component);
     this.logger.info({ component_id: component.id, image_ref: request.imageRef, max_instances: request.count }, 'component scaled');
     return this.describe(component);
@@ -303,7 +308,10 @@ export class ComponentRuntime {
 
   private async remove(component: Component): Promise<void> {
     this.components.delete(component.id);
-    for (const waiter of component.queue.splice(0)) waiter.reject(new ComponentNotFoundError(component.id));
+    component.admission.rejectAll(new ComponentNotFoundError(component.id));
+    this.pool.ingress.setTarget(component.id, null);
+    this.bySlot.delete(component.admission.slot);
+    this.slots.free(component.admission.slot);
     await component.service?.stop();
     component.service = undefined;
     this.retireVersion(component.version);
@@ -385,30 +393,32 @@ export class ComponentRuntime {
   }
 
   private acquire(component: Component): Promise<void> {
-    if (component.running < component.maxInstances) {
-      component.running++;
-      return Promise.resolve();
-    }
-    if (component.queue.length >= component.limits.queueLimit) {
-      return Promise.reject(new BusyError(component.id, component.maxInstances, component.limits.queueLimit));
-    }
-    return new Promise((resolve, reject) => component.queue.push({ resolve, reject }));
+    return component.admission.acquire();
   }
 
   private release(component: Component): void {
-    if (component.running > component.maxInstances || component.queue.length === 0) {
-      component.running--;
-      return;
-    }
-    component.queue.shift()!.resolve();
+    component.admission.release();
   }
 
-  /** After max_instances grew: start queued invocations that now fit. */
-  private wake(component: Component): void {
-    while (component.running < component.maxInstances && component.queue.length) {
-      component.running++;
-      component.queue.shift()!.resolve();
+  /**
+   * Lets the runtime's workers serve the http-server routes of a wasi:http component themselves
+   * (ingress/types.ts), with its current version.
+   */
+  private publishTarget(component: Component): void {
+    const { exports, imports } = component.version.image.transpiled;
+    if (kindOf(exports) !== 'http') return;
+    // A component that makes outgoing HTTP requests may call this very host's listener, which a
+    // worker blocked in its invocation could not accept: such components run in the pool.
+    if (imports.some((name) => name.startsWith('wasi:http/outgoing-handler'))) {
+      this.pool.ingress.setTarget(component.id, null);
+      return;
     }
+    this.pool.ingress.setTarget(component.id, { key: component.version.spec.key, slot: component.admission.slot, relayOnly: false });
+  }
+
+  /** Listeners of the http-server provider in the runtime's workers (ingress/controller.ts). */
+  get ingress(): IngressController {
+    return this.pool.ingress;
   }
 
   /**
@@ -423,8 +433,8 @@ export class ComponentRuntime {
     return {
       components: [...this.components.values()].map((c) => ({
         id: c.id,
-        running: c.running,
-        queued: c.queue.length,
+        running: c.admission.running,
+        queued: c.admission.queued,
         maxInstances: c.maxInstances,
         spares: pool.spares.get(c.version.spec.key) ?? 0,
       })),
@@ -473,7 +483,7 @@ export class ComponentRuntime {
     if (this.stopped) return;
     this.stopped = true;
     for (const component of this.components.values()) {
-      for (const waiter of component.queue.splice(0)) waiter.reject(new RuntimeStoppedError());
+      component.admission.rejectAll(new RuntimeStoppedError());
       await component.service?.stop();
     }
     this.components.clear();

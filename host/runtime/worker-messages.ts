@@ -1,3 +1,5 @@
+import type { IngressRoute, IngressSpec, IngressTarget, WorkerStats } from './ingress/types.js';
+
 /**
  * Messages between the runtime (main thread) and its worker threads. Values are structured-clone
  * data: Uint8Array, bigint, plain objects, and `WebAssembly.Module`s (their code is shared, not
@@ -58,6 +60,14 @@ export type MainToWorker =
   | { type: 'unload'; key: string }
   /** Records wait in the invocation ring (the worker slept in its event loop). */
   | { type: 'wake' }
+  /** Worker ingress (ingress/types.ts): listen for the http-server on `spec.address`. */
+  | { type: 'ingress-open'; spec: IngressSpec; port: number; reusePort: boolean }
+  | { type: 'ingress-routes'; address: string; routes: IngressRoute[] }
+  | { type: 'ingress-close'; address: string }
+  /** Components workers may serve routes of, by id (null: no longer). */
+  | { type: 'ingress-targets'; targets: Array<[string, IngressTarget | null]> }
+  /** Count what the worker serves itself, in histograms over these bounds, and report it. */
+  | { type: 'ingress-metrics'; bounds: number[] }
   | { type: 'invoke'; id: number; key: string; kind: 'call'; iface: string; fn: string; args: unknown[] }
   | { type: 'invoke'; id: number; key: string; kind: 'http'; request: HttpRequest; stream?: HttpStreaming }
   | { type: 'invoke'; id: number; key: string; kind: 'run' };
@@ -76,6 +86,12 @@ export type WorkerToMain =
   | { type: 'ready' }
   /** Records wait in the ring to the main thread (its reader slept). */
   | { type: 'wake' }
+  | { type: 'ingress-opened'; address: string; port?: number; error?: string }
+  | { type: 'ingress-closed'; address: string }
+  /** A worker freed an instance slot of the component at admission `slot` while others queue. */
+  | { type: 'released'; slot: number }
+  /** What the worker served itself since its last report, by admission slot. */
+  | { type: 'ingress-stats'; entries: Array<[number, WorkerStats]> }
   | { type: 'loaded'; key: string; error?: string }
   | { type: 'result'; id: number; ok: true; value: unknown }
   | { type: 'result'; id: number; ok: false; failure: Failure }

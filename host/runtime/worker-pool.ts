@@ -11,6 +11,8 @@ import { serveHostCall, type ImportHandler } from './host-calls.js';
 import type { WorkerInit } from './worker/entry.js';
 import { BODY_IFACE, HttpStreams } from './http-streams.js';
 import { createChannelMemory, RecordKind, RecordReader, RecordWriter } from './channel/records.js';
+import { IngressController, type IngressWorker } from './ingress/controller.js';
+import { ADMISSION_SLOTS, ADMISSION_WORDS, W_RELAYS, W_STATE, WATCH_BYTES, WATCH_DEADLINE_OFFSET, WATCH_RUNNING } from './ingress/types.js';
 import type { Failure, HostCallReply, HttpRequest, HttpStreaming, InstanceSettings, MainToWorker, WorkerToMain } from './worker-messages.js';
 
 const ENTRY = new URL('./worker/entry.js', import.meta.url);
@@ -52,10 +54,13 @@ const WAKE: MainToWorker = { type: 'wake' };
 type HostCall = Extract<WorkerToMain, { type: 'host-call' }>;
 type HostDrop = Extract<WorkerToMain, { type: 'host-drop' }>;
 
-class WorkerSlot {
+class WorkerSlot implements IngressWorker {
   readonly worker: Worker;
   private readonly replyPort: MessagePort;
   private readonly channel = createChannelMemory();
+  private readonly watchMemory = new SharedArrayBuffer(WATCH_BYTES);
+  readonly watch = new Int32Array(this.watchMemory, 0, 6);
+  readonly deadline = new Float64Array(this.watchMemory, WATCH_DEADLINE_OFFSET, 1);
   private readonly invocations = new RecordWriter(this.channel.toWorker, () => this.worker.postMessage(WAKE));
   private readonly results = new RecordReader(this.channel.toMain);
   private readonly replies = new RecordWriter(this.channel.replies);
@@ -77,6 +82,8 @@ class WorkerSlot {
       workerData: {
         replyPort: channel.port2,
         channel: this.channel,
+        admission: pool.admissionMemory,
+        watch: this.watchMemory,
         bridgeTimeoutMs: pool.bridgeTimeoutMs,
         bridgeSpinUs: pool.bridgeSpinUs,
       } satisfies Omit<WorkerInit, 'replyPort'> & { replyPort: MessagePort },
@@ -181,6 +188,14 @@ class WorkerSlot {
         this.results.awake();
         this.pumpResults();
         return;
+      case 'ingress-opened':
+      case 'ingress-closed':
+      case 'ingress-stats':
+        this.pool.ingress.onMessage(this, message);
+        return;
+      case 'released':
+        this.pool.onReleased?.(message.slot);
+        return;
     }
   }
 
@@ -227,6 +242,24 @@ class WorkerSlot {
 
   releaseExchanges(): void {
     for (const id of this.exchanges.splice(0)) this.pool.streams.closeExchange(id);
+  }
+
+  retire(reason: Error): void {
+    this.pool.retireSlot(this, reason);
+  }
+
+  /** The worker runs a component for an HTTP request it accepted itself (worker ingress). */
+  get serving(): boolean {
+    return Atomics.load(this.watch, W_STATE) === WATCH_RUNNING;
+  }
+
+  /**
+   * Not to be given an invocation now: it serves a request itself that waits on a host call (the
+   * invocation may be the very call it waits for), or it relays a request body (an invocation
+   * reading that body would block the loop that feeds it).
+   */
+  get unavailable(): boolean {
+    return (this.hostCallsInFlight > 0 && this.serving) || Atomics.load(this.watch, W_RELAYS) > 0;
   }
 
   /** The worker is gone: nothing more arrives on its rings. */
@@ -280,6 +313,13 @@ export class WorkerPool {
   /** Workers with invocations written this turn, woken together at its end. */
   private readonly toWake = new Set<WorkerSlot>();
   private wakeScheduled = false;
+  /** Per component [running, max, waiting], shared with every worker (ingress/types.ts). */
+  readonly admissionMemory = new SharedArrayBuffer(ADMISSION_SLOTS * ADMISSION_WORDS * 4);
+  readonly admission = new Int32Array(this.admissionMemory);
+  /** The http-server's listeners in the workers. */
+  readonly ingress: IngressController;
+  /** A worker freed an instance slot while invocations wait for one (the runtime wakes them). */
+  onReleased: ((slot: number) => void) | undefined;
 
   /**
    * @param size workers that run guests (CPU-bound work)
@@ -296,6 +336,11 @@ export class WorkerPool {
     readonly bridgeSpinUs: number = 50,
   ) {
     this.streams = new HttpStreams(importHandler);
+    this.ingress = new IngressController(this.admission, logger, async () => {
+      if (this.stopped) throw new RuntimeStoppedError();
+      this.ensureWorkers();
+      await Promise.any(this.slots.filter((s) => !s.elastic).map((s) => s.ready));
+    });
   }
 
   /**
@@ -343,6 +388,8 @@ export class WorkerPool {
         for (const spec of this.active.values()) {
           slot.load(spec).catch((error: unknown) => this.logger.warn({ err: error, key: spec.key }, 'preload in a new worker failed'));
         }
+        // Extra workers come and go with load: only the pool's own listen for the http-server.
+        if (!elastic && !slot.dead) this.ingress.attach(slot);
         this.onIdle(slot);
       },
       (error: unknown) => this.logger.error({ err: error }, 'worker failed to start'),
@@ -390,12 +437,21 @@ export class WorkerPool {
   }
 
   private dispatch(): void {
-    while (this.jobs.length && this.idle.length) {
-      const slot = this.idle.shift()!;
-      if (slot.dead) continue;
+    for (let i = 0; this.jobs.length && i < this.idle.length; ) {
+      const slot = this.idle[i]!;
+      if (slot.dead) {
+        this.idle.splice(i, 1);
+        continue;
+      }
+      // A worker serving an HTTP request itself (worker ingress) takes a job after it, unless it
+      // is unavailable (see there).
+      if (slot.unavailable) {
+        i++;
+        continue;
+      }
+      this.idle.splice(i, 1);
       clearTimeout(slot.idleTimer);
-      const job = this.jobs.shift()!;
-      void this.start(slot, job);
+      void this.start(slot, this.jobs.shift()!);
     }
     if (this.jobs.length) this.grow();
   }
@@ -408,7 +464,7 @@ export class WorkerPool {
    */
   private grow(): void {
     if (this.stopped) return;
-    const blocked = this.slots.filter((s) => s.current && s.hostCallsInFlight > 0).length;
+    const blocked = this.slots.filter((s) => (s.current || s.serving) && s.hostCallsInFlight > 0).length;
     if (this.slots.length - blocked >= this.size) return;
     if (this.slots.length >= this.maxSize && (blocked < this.slots.length || this.slots.length >= HARD_MAX_WORKERS)) return;
     this.spawn(true);
@@ -458,10 +514,22 @@ export class WorkerPool {
     pending.reject(new InvocationTimeoutError(pending.componentId, pending.deadlineMs));
   }
 
+  /** Ends a worker from outside the pool (the ingress watchdog). */
+  retireSlot(slot: WorkerSlot, reason: Error): void {
+    const current = slot.current;
+    slot.current = null;
+    this.retire(slot, reason);
+    if (current) {
+      clearTimeout(current.pending.timer);
+      current.pending.reject(new WorkerCrashError(`the worker running component ${current.pending.componentId} was ended: ${reason.message}`, { cause: reason }));
+    }
+  }
+
   /** Removes a worker (terminating it) and starts its replacement. */
   private retire(slot: WorkerSlot, reason: Error, replace = true): void {
     if (slot.dead) return;
     slot.dead = true;
+    this.ingress.detach(slot);
     slot.releaseExchanges();
     slot.closeChannel();
     slot.failLoads(reason);
@@ -484,6 +552,7 @@ export class WorkerPool {
     slot.current = null;
     if (slot.dedicated) {
       slot.dead = true;
+      this.ingress.detach(slot);
       slot.releaseExchanges();
       slot.closeChannel();
       slot.failLoads(error);
@@ -511,6 +580,7 @@ export class WorkerPool {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.ingress.stop();
     for (const job of this.jobs.splice(0)) job.pending.reject(new RuntimeStoppedError());
     await Promise.all(
       this.slots.splice(0).map(async (slot) => {

@@ -40,6 +40,8 @@ export class SpyRecorder implements CallObserver {
   private readonly sub: Subscription;
   private sweep: NodeJS.Timeout | null = null;
   active = false;
+  /** Called when spying starts or stops (the host relays worker-served requests while it spies). */
+  onActive: ((active: boolean) => void) | null = null;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -73,7 +75,9 @@ export class SpyRecorder implements CallObserver {
   private update(): void {
     const now = Date.now();
     for (const [id, s] of this.sessions) if (s.expires <= now) this.sessions.delete(id);
+    const was = this.active;
     this.active = this.sessions.size > 0;
+    if (was !== this.active) this.onActive?.(this.active);
     if (this.active && !this.sweep) {
       this.sweep = setInterval(() => this.update(), 1_000);
       this.sweep.unref();

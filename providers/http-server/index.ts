@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describeIssues, linkKey } from '../../protocol/mod.js';
-import { defineProvider, type ProviderContext, type ProviderLink } from '../sdk/types.js';
+import { defineProvider, type IngressRoute, type ProviderContext, type ProviderLink } from '../sdk/types.js';
 import { HttpLinkConfig, HttpServerConfig } from './config.js';
 import { forward } from './forward.js';
 import { Listener } from './listener.js';
@@ -46,8 +46,22 @@ export default defineProvider({
       });
     };
 
+    /** What the host's ingress serves itself, when it fronts the listeners (ProviderContext.ingress). */
+    const ingressRoute = (id: string, provLink: ProviderLink, config: HttpLinkConfig): IngressRoute => ({
+      id,
+      target: provLink.link.target,
+      pathPrefix: config.path ?? '/',
+      host: config.host,
+      stripPrefix: config.strip_prefix === 'true',
+      maxBodyBytes: config.max_body_bytes ?? ctx.config.max_body_bytes,
+      timeoutMs: config.timeout_ms ?? ctx.config.timeout_ms,
+    });
+    const sharedRoutes = () => [...routed].map(([id, { provLink, config }]) => ingressRoute(id, provLink, config));
+    const front = (list: IngressRoute[]) => (ctx.ingress ? { ingress: ctx.ingress, routes: list } : undefined);
+
     const ensureShared = async () => {
-      shared ??= await Listener.open(ctx.config.address, serveShared);
+      if (shared) shared.setRoutes(sharedRoutes());
+      else shared = await Listener.open(ctx.config.address, serveShared, front(sharedRoutes()));
       return shared;
     };
 
@@ -89,7 +103,10 @@ export default defineProvider({
     };
 
     const remove = async (id: string) => {
-      if (routed.delete(id)) routes.remove(id);
+      if (routed.delete(id)) {
+        routes.remove(id);
+        shared?.setRoutes(sharedRoutes());
+      }
       const own = dedicated.get(id);
       if (own) {
         dedicated.delete(id);
@@ -124,12 +141,15 @@ export default defineProvider({
           ctx.log.info({ target: provLink.link.target, path: config.path ?? '/', host: config.host }, 'route added');
           return;
         }
-        const listener = await Listener.open(config.address!, (req, res) =>
-          forward(ctx, req, res, {
-            link: provLink.link,
-            maxBodyBytes: config.max_body_bytes ?? ctx.config.max_body_bytes,
-            timeoutMs: config.timeout_ms ?? ctx.config.timeout_ms,
-          }),
+        const listener = await Listener.open(
+          config.address!,
+          (req, res) =>
+            forward(ctx, req, res, {
+              link: provLink.link,
+              maxBodyBytes: config.max_body_bytes ?? ctx.config.max_body_bytes,
+              timeoutMs: config.timeout_ms ?? ctx.config.timeout_ms,
+            }),
+          front([{ ...ingressRoute(id, provLink, config), pathPrefix: '/', host: undefined, stripPrefix: false }]),
         );
         dedicated.set(id, { listener, provLink, config });
         ctx.log.info({ target: provLink.link.target, address: config.address }, 'listener started');

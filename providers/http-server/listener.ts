@@ -1,20 +1,33 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { HttpIngress, IngressRoute } from '../sdk/types.js';
 import { splitAddress } from './config.js';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
+/** The host's ingress in front of a listener (ProviderContext.ingress), and the routes it serves. */
+export interface Front {
+  ingress: HttpIngress;
+  routes: IngressRoute[];
+}
+
 /**
  * One HTTP/1.1 listener with keep-alive. Its handler can be swapped (the shared listener's routing
  * table changes as links come and go) without closing connections.
+ *
+ * Fronted by the host's ingress, clients connect to the host's runtime threads, which serve
+ * routed components themselves and relay everything else here: this listener then binds a
+ * loopback port of its own and answers exactly as it would on the public address.
  */
 export class Listener {
   private constructor(
     readonly address: string,
     private readonly server: Server,
+    private readonly front: Front | undefined,
+    private readonly publicPort: number,
   ) {}
 
-  static async open(address: string, handler: RequestHandler): Promise<Listener> {
+  static async open(address: string, handler: RequestHandler, front?: Front): Promise<Listener> {
     const server = createServer({ keepAlive: true, requestTimeout: 0 }, (req, res) => {
       handler(req, res).catch((error: unknown) => {
         if (!res.headersSent) {
@@ -26,7 +39,7 @@ export class Listener {
       });
     });
     server.keepAliveTimeout = 5_000;
-    const { host, port } = splitAddress(address);
+    const { host, port } = front ? { host: '127.0.0.1', port: 0 } : splitAddress(address);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -34,15 +47,29 @@ export class Listener {
         resolve();
       });
     });
-    return new Listener(address, server);
+    const bound = (server.address() as AddressInfo).port;
+    if (!front) return new Listener(address, server, undefined, bound);
+    try {
+      const publicPort = await front.ingress.open({ address, relayTo: `127.0.0.1:${bound}`, routes: front.routes });
+      return new Listener(address, server, front, publicPort);
+    } catch (error) {
+      server.close();
+      throw error;
+    }
   }
 
-  /** The bound port (useful when the address asked for port 0). */
+  /** The bound public port (useful when the address asked for port 0). */
   get port(): number {
-    return (this.server.address() as AddressInfo).port;
+    return this.publicPort;
+  }
+
+  /** The routes the host's ingress serves (no-op without one). */
+  setRoutes(routes: IngressRoute[]): void {
+    this.front?.ingress.routes(this.address, routes);
   }
 
   async close(): Promise<void> {
+    await this.front?.ingress.close(this.address);
     this.server.closeIdleConnections();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {

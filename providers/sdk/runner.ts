@@ -14,7 +14,7 @@ import {
 import { mergeConfigs, type ConfigSource } from './config.js';
 import { resolveSecrets, type SecretSource } from './secrets.js';
 import { ProviderStartError, UnknownFunctionError } from './errors.js';
-import type { CallOptions, Health, ProviderDefinition, ProviderInstance, ProviderLink } from './types.js';
+import type { CallOptions, Health, HttpIngress, ProviderDefinition, ProviderInstance, ProviderLink } from './types.js';
 import { Attr, SpanKind, startSpan, tracing, type Attributes } from '../../lib/telemetry/mod.js';
 
 /** Where a runner learns about links: a snapshot plus change notifications. */
@@ -46,6 +46,8 @@ export interface RunnerDeps {
   /** Reads stored secrets; absent when the host has none to give. */
   secrets?: { get: SecretSource; onChange(listener: (change: { key: string }) => void): () => void };
   call(link: Link, iface: string, fn: string, args: unknown[], opts?: CallOptions): Promise<unknown>;
+  /** See ProviderContext.ingress (builtin providers in a host with a runtime). */
+  ingress?: HttpIngress;
   /** Attributes every provider-operation span carries (lattice, host). */
   spanAttributes?: Attributes;
 }
@@ -87,6 +89,7 @@ export class ProviderRunner {
         nc: deps.nc,
         dataDir: deps.dataDir,
         call: deps.call,
+        ingress: deps.ingress,
       });
     } catch (error) {
       throw new ProviderStartError(deps.providerId, (error as Error).message, { cause: error });

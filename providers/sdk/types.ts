@@ -64,6 +64,42 @@ export interface ProviderContext<Config> {
    * WitError for the target's WIT error, typed transport errors otherwise.
    */
   call(link: Link, iface: string, fn: string, args: unknown[], opts?: CallOptions): Promise<unknown>;
+  /**
+   * Offered to a builtin http-server by a host that runs components: the runtime's threads accept
+   * the provider's connections and run routed components where the request was parsed. Absent
+   * in a provider process, and when the host runs no components.
+   */
+  ingress?: HttpIngress;
+}
+
+/** One route of an HTTP listener fronted by the host (see ProviderContext.ingress). */
+export interface IngressRoute {
+  /** The link's id: routes are replaced by id. */
+  id: string;
+  /** The component that serves the route. */
+  target: string;
+  pathPrefix: string;
+  host?: string;
+  /** Hand the component the path below the prefix. */
+  stripPrefix: boolean;
+  maxBodyBytes: number;
+  timeoutMs: number;
+}
+
+/** A public address the host listens on for a provider. */
+export interface IngressSpec {
+  /** `HOST:PORT` clients connect to. */
+  address: string;
+  /** `HOST:PORT` of the provider's own listener: where what the host does not serve goes. */
+  relayTo: string;
+  routes: IngressRoute[];
+}
+
+export interface HttpIngress {
+  /** Listens on `spec.address`; resolves the bound port. Rejects like a listen would (in use...). */
+  open(spec: IngressSpec): Promise<number>;
+  routes(address: string, routes: IngressRoute[]): void;
+  close(address: string): Promise<void>;
 }
 
 export interface CallOptions {

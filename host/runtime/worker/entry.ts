@@ -9,6 +9,8 @@ import type { MainToWorker, WorkerToMain } from '../worker-messages.js';
 import { RecordKind, RecordReader, RecordWriter, type ChannelMemory } from '../channel/records.js';
 import { BridgeClient } from './bridge-client.js';
 import { InstanceManager, InvocationFailure } from './instances.js';
+import type { WorkerIngress } from './ingress.js';
+import { WATCH_DEADLINE_OFFSET } from '../ingress/types.js';
 
 // Node 20 has no JSPI; the glue probes WebAssembly.promising several times per instantiation,
 // each failure costing ~9 ms (docs/architecture.md, "jco on Node 20"). The identity function
@@ -18,6 +20,10 @@ Wasm.promising ??= (f) => f;
 export interface WorkerInit {
   replyPort: MessagePort;
   channel: ChannelMemory;
+  /** Admission counters shared by the pool (ingress/types.ts). */
+  admission: SharedArrayBuffer;
+  /** This worker's watch words (ingress/types.ts). */
+  watch: SharedArrayBuffer;
   bridgeTimeoutMs: number;
   bridgeSpinUs: number;
 }
@@ -73,6 +79,27 @@ async function handle(message: MainToWorker): Promise<void> {
       invocations.awake();
       pump();
       return;
+    case 'ingress-open':
+      try {
+        const port = await (await ingress()).open(message.spec, message.port, message.reusePort);
+        post({ type: 'ingress-opened', address: message.spec.address, port });
+      } catch (error) {
+        post({ type: 'ingress-opened', address: message.spec.address, error: error instanceof Error ? error.message : String(error) });
+      }
+      return;
+    case 'ingress-routes':
+      (await ingress()).routes(message.address, message.routes);
+      return;
+    case 'ingress-close':
+      await (await ingress()).close(message.address);
+      post({ type: 'ingress-closed', address: message.address });
+      return;
+    case 'ingress-targets':
+      (await ingress()).setTargets(message.targets);
+      return;
+    case 'ingress-metrics':
+      (await ingress()).countFor(message.bounds);
+      return;
     case 'invoke':
       deliver(run(message), false);
       // Replace or reset the instance just used while the worker would otherwise be idle.
@@ -114,6 +141,37 @@ function deliver(result: Result, ringAllowed: boolean): void {
     const message = result.ok ? 'the result' : result.failure.message;
     post({ type: 'result', id, ok: false, failure: { kind: 'trap', message: `${message} is not transferable: ${String(cloneError)}` } });
   }
+}
+
+let ingressModule: Promise<WorkerIngress> | undefined;
+
+/** The HTTP listeners of this worker, loaded with the first one (most workers never listen). */
+function ingress(): Promise<WorkerIngress> {
+  ingressModule ??= import('./ingress.js').then(
+    ({ WorkerIngress }) =>
+      new WorkerIngress({
+        instances,
+        admission: new Int32Array(init.admission),
+        watch: new Int32Array(init.watch, 0, 6),
+        deadline: new Float64Array(init.watch, WATCH_DEADLINE_OFFSET, 1),
+        released: (slot) => post({ type: 'released', slot }),
+        refillSoon,
+        report: (entries) => post({ type: 'ingress-stats', entries }),
+      }),
+  );
+  return ingressModule;
+}
+
+let refillScheduled = false;
+
+/** Resets the instances used since the last time once the worker has nothing else to do. */
+function refillSoon(): void {
+  if (refillScheduled) return;
+  refillScheduled = true;
+  setImmediate(() => {
+    refillScheduled = false;
+    refill();
+  });
 }
 
 function refill(): void {

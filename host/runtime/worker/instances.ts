@@ -82,6 +82,11 @@ export class InstanceManager {
     this.loaded.delete(key);
   }
 
+  /** Whether version `key` is loaded in this worker. */
+  has(key: string): boolean {
+    return this.loaded.has(key);
+  }
+
   private create(entry: Loaded): Instance {
     const { settings } = entry;
     // One import object per component version: the host functions keep no per-instance state

@@ -1,0 +1,326 @@
+/**
+ * The worker side of the worker ingress (ingress/types.ts): HTTP listeners in this worker, the
+ * route tables of the http-server links behind them, and per request the choice between running
+ * the route's component right here and relaying the request to the provider's own listener.
+ */
+import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { splitAddress } from '../../../providers/http-server/config.js';
+import { createRouteTable, type RouteTable } from '../../../providers/http-server/router.js';
+import { statusFor } from '../../../providers/http-server/status.js';
+import { failureError } from '../errors.js';
+import type { HttpRequest, HttpResponse } from '../worker-messages.js';
+import {
+  ADMISSION_WORDS,
+  MAX,
+  RUNNING,
+  W_FD,
+  W_HEAD_SENT,
+  W_RELAYS,
+  W_SLOT,
+  W_STATE,
+  WAITING,
+  WATCH_IDLE,
+  WATCH_RUNNING,
+  WORKER_BODY_LIMIT,
+  type IngressRoute,
+  type IngressSpec,
+  type IngressTarget,
+  type WorkerStats,
+} from '../ingress/types.js';
+import { InvocationFailure, type InstanceManager, type ResponseSink } from './instances.js';
+
+interface Fronted {
+  spec: IngressSpec;
+  server: Server;
+  table: RouteTable;
+  routes: Map<string, IngressRoute>;
+  relay: { host: string; port: number };
+}
+
+/** Hop-by-hop headers: each side of the relay speaks for its own connection. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer']);
+
+export interface IngressDeps {
+  instances: InstanceManager;
+  /** Shared with the main thread: per component [running, max, waiting]. */
+  admission: Int32Array;
+  /** This worker's watch words (ingress/types.ts). */
+  watch: Int32Array;
+  deadline: Float64Array;
+  /** Says a component slot was freed while invocations wait for one on the main thread. */
+  released(slot: number): void;
+  /** Resets the instance just used once the worker is idle. */
+  refillSoon(): void;
+  /** Sends what this worker served itself (countFor) to the main thread. */
+  report(entries: Array<[number, WorkerStats]>): void;
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+function headerPairs(req: IncomingMessage): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) pairs.push([req.rawHeaders[i]!.toLowerCase(), req.rawHeaders[i + 1]!]);
+  return pairs;
+}
+
+function plain(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(message) + 1 });
+  res.end(`${message}\n`);
+}
+
+function writeWhole(res: ServerResponse, response: HttpResponse): void {
+  const flat: string[] = [];
+  for (const [name, value] of response.headers) if (name.toLowerCase() !== 'content-length') flat.push(name, value);
+  flat.push('content-length', String(response.body.length));
+  res.writeHead(response.status, flat);
+  res.end(response.body);
+}
+
+/** The socket's file descriptor (Linux, macOS), so the watchdog can answer on it; -1 if unknown. */
+function socketFd(req: IncomingMessage): number {
+  const fd = (req.socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : -1;
+}
+
+function readWhole(req: IncomingMessage, length: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const body = new Uint8Array(length);
+    let at = 0;
+    req.on('data', (chunk: Buffer) => {
+      if (at + chunk.length > length) {
+        reject(new Error('the request body is longer than its Content-Length'));
+        req.destroy();
+        return;
+      }
+      body.set(chunk, at);
+      at += chunk.length;
+    });
+    req.once('end', () => (at === length ? resolve(body) : reject(new Error('the request body ended early'))));
+    req.once('error', reject);
+  });
+}
+
+/** How often a worker reports what it served itself, when the host keeps metrics. */
+const STATS_INTERVAL_MS = 1_000;
+
+export class WorkerIngress {
+  private readonly fronted = new Map<string, Fronted>();
+  private readonly targets = new Map<string, IngressTarget>();
+  /** Connections to the provider's listener, kept alive between relayed requests. */
+  private readonly agent = new Agent({ keepAlive: true });
+  /** Histogram bounds when the host keeps metrics; null: nothing is counted. */
+  private bounds: number[] | null = null;
+  private readonly stats = new Map<number, WorkerStats>();
+  private reporter: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: IngressDeps) {}
+
+  /** Counts what this worker serves itself per component, reported about once a second. */
+  countFor(bounds: number[]): void {
+    this.bounds = bounds;
+    this.reporter ??= setInterval(() => this.report(), STATS_INTERVAL_MS);
+    this.reporter.unref();
+  }
+
+  private count(slot: number, seconds: number, failed: boolean): void {
+    const bounds = this.bounds!;
+    let stats = this.stats.get(slot);
+    if (!stats) this.stats.set(slot, (stats = { calls: 0, errors: 0, buckets: new Array<number>(bounds.length + 1).fill(0), sum: 0 }));
+    stats.calls++;
+    if (failed) stats.errors++;
+    let i = 0;
+    while (i < bounds.length && seconds > bounds[i]!) i++;
+    stats.buckets[i]!++;
+    stats.sum += seconds;
+  }
+
+  private report(): void {
+    if (this.stats.size === 0) return;
+    this.deps.report([...this.stats]);
+    this.stats.clear();
+  }
+
+  /** Listens on `spec.address` (on `port` when the first worker chose it); resolves the bound port. */
+  async open(spec: IngressSpec, port: number, reusePort: boolean): Promise<number> {
+    await this.close(spec.address);
+    const { host } = splitAddress(spec.address);
+    const fronted: Fronted = {
+      spec,
+      server: createServer({ keepAlive: true, requestTimeout: 0 }, (req, res) => this.onRequest(fronted, req, res)),
+      table: createRouteTable(),
+      routes: new Map(),
+      relay: splitAddress(spec.relayTo),
+    };
+    fronted.server.keepAliveTimeout = 5_000;
+    this.setRoutes(fronted, spec.routes);
+    await new Promise<void>((resolve, reject) => {
+      fronted.server.once('error', reject);
+      fronted.server.listen({ host, port, ...(reusePort ? { reusePort: true } : {}) }, () => {
+        fronted.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.fronted.set(spec.address, fronted);
+    return (fronted.server.address() as AddressInfo).port;
+  }
+
+  routes(address: string, routes: IngressRoute[]): void {
+    const fronted = this.fronted.get(address);
+    if (fronted) this.setRoutes(fronted, routes);
+  }
+
+  private setRoutes(fronted: Fronted, routes: IngressRoute[]): void {
+    const table = createRouteTable();
+    const byId = new Map<string, IngressRoute>();
+    for (const route of routes) {
+      // The provider already refused conflicting routes; a refusal here would only be a race.
+      if (table.add({ id: route.id, target: route.target, pathPrefix: route.pathPrefix, host: route.host }).ok) byId.set(route.id, route);
+    }
+    fronted.table = table;
+    fronted.routes = byId;
+  }
+
+  async close(address: string): Promise<void> {
+    const fronted = this.fronted.get(address);
+    if (!fronted) return;
+    this.fronted.delete(address);
+    fronted.server.closeIdleConnections();
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => fronted.server.closeAllConnections(), 2_000);
+      fronted.server.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  setTargets(targets: Array<[string, IngressTarget | null]>): void {
+    for (const [componentId, target] of targets) {
+      if (target) this.targets.set(componentId, target);
+      else this.targets.delete(componentId);
+    }
+  }
+
+  private onRequest(fronted: Fronted, req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/';
+    const match = fronted.table.match(req.headers.host, url);
+    const route = match ? fronted.routes.get(match.route.id) : undefined;
+    if (!match || !route || !this.servable(route)) return this.relay(fronted, req, res);
+    const path = route.stripPrefix ? match.remainder + (url.includes('?') ? url.slice(url.indexOf('?')) : '') : url;
+    if (!hasBody(req)) return this.serve(fronted, req, res, route, path, undefined);
+    const length = Number(req.headers['content-length']);
+    if (req.headers['transfer-encoding'] !== undefined || !Number.isInteger(length) || length > WORKER_BODY_LIMIT || length > route.maxBodyBytes) {
+      return this.relay(fronted, req, res);
+    }
+    readWhole(req, length).then(
+      (body) => (this.servable(route) ? this.serve(fronted, req, res, route, path, body) : this.relay(fronted, req, res, body)),
+      (error: Error) => res.destroy(error),
+    );
+  }
+
+  private servable(route: IngressRoute): boolean {
+    const target = this.targets.get(route.target);
+    return target !== undefined && !target.relayOnly && this.deps.instances.has(target.key);
+  }
+
+  /** Runs the route's component here, if it has an instance slot free; relays otherwise. */
+  private serve(fronted: Fronted, req: IncomingMessage, res: ServerResponse, route: IngressRoute, path: string, body: Uint8Array | undefined): void {
+    const target = this.targets.get(route.target)!;
+    const { admission, watch, deadline } = this.deps;
+    const base = target.slot * ADMISSION_WORDS;
+    if (Atomics.add(admission, base + RUNNING, 1) >= Atomics.load(admission, base + MAX)) {
+      this.release(target.slot);
+      return this.relay(fronted, req, res, body);
+    }
+    const request: HttpRequest = { method: req.method ?? 'GET', pathWithQuery: path, scheme: 'http', authority: req.headers.host, headers: headerPairs(req) };
+    if (body) request.body = body;
+    let streamed = false;
+    const sink: ResponseSink = {
+      head: (status, headers) => {
+        streamed = true;
+        Atomics.store(watch, W_HEAD_SENT, 1);
+        const flat: string[] = [];
+        for (const [name, value] of headers) if (!['content-length', 'transfer-encoding'].includes(name.toLowerCase())) flat.push(name, value);
+        res.writeHead(status, flat);
+        res.flushHeaders();
+      },
+      chunk: (bytes) => void res.write(bytes),
+    };
+    Atomics.store(watch, W_FD, socketFd(req));
+    Atomics.store(watch, W_HEAD_SENT, 0);
+    Atomics.store(watch, W_SLOT, target.slot);
+    deadline[0] = Date.now() + route.timeoutMs;
+    Atomics.store(watch, W_STATE, WATCH_RUNNING);
+    const started = this.bounds ? performance.now() : 0;
+    let response: HttpResponse | null = null;
+    let failure: unknown = null;
+    try {
+      response = this.deps.instances.http(target.key, request, { sink });
+    } catch (error) {
+      failure = error;
+    }
+    if (this.bounds) this.count(target.slot, (performance.now() - started) / 1000, response === null);
+    // The watchdog may have taken the request at its deadline (and answered it): then it ends
+    // this worker; nothing more is written here.
+    if (Atomics.compareExchange(watch, W_STATE, WATCH_RUNNING, WATCH_IDLE) !== WATCH_RUNNING) return;
+    this.release(target.slot);
+    this.deps.refillSoon();
+    if (response) {
+      if (streamed) res.end();
+      else writeWhole(res, response);
+      return;
+    }
+    if (streamed) {
+      res.destroy();
+      return;
+    }
+    const why = failure instanceof InvocationFailure ? failure.failure : { kind: 'trap' as const, message: String(failure) };
+    const { status, message } = statusFor(failureError(route.target, 'wasi:http/incoming-handler', 'handle', why));
+    plain(res, status, message);
+  }
+
+  private release(slot: number): void {
+    const base = slot * ADMISSION_WORDS;
+    Atomics.sub(this.deps.admission, base + RUNNING, 1);
+    if (Atomics.load(this.deps.admission, base + WAITING) > 0) this.deps.released(slot);
+  }
+
+  /** Hands the request to the provider's own listener and relays its answer. */
+  private relay(fronted: Fronted, req: IncomingMessage, res: ServerResponse, body?: Uint8Array): void {
+    const { watch } = this.deps;
+    Atomics.add(watch, W_RELAYS, 1);
+    res.once('close', () => Atomics.sub(watch, W_RELAYS, 1));
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(req.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
+    if (body) headers['content-length'] = String(body.length);
+    else if (req.headers['transfer-encoding'] !== undefined) headers['transfer-encoding'] = 'chunked';
+    const upstream = httpRequest({ ...fronted.relay, method: req.method, path: req.url, headers, agent: this.agent }, (answer) => {
+      const flat: string[] = [];
+      for (let i = 0; i < answer.rawHeaders.length; i += 2) {
+        if (!HOP_BY_HOP.has(answer.rawHeaders[i]!.toLowerCase())) flat.push(answer.rawHeaders[i]!, answer.rawHeaders[i + 1]!);
+      }
+      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, flat);
+      answer.pipe(res);
+      answer.once('error', () => res.destroy());
+    });
+    upstream.once('error', () => {
+      if (res.headersSent) res.destroy();
+      else plain(res, 502, 'the http-server is not reachable');
+    });
+    res.once('close', () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
+    if (body) upstream.end(body);
+    else req.pipe(upstream);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.reporter);
+    await Promise.all([...this.fronted.keys()].map((address) => this.close(address)));
+    this.agent.destroy();
+  }
+}
