@@ -4,6 +4,7 @@ import { StreamBrokenError } from '../invocation-errors.js';
 import { StreamHeader } from '../invocation.js';
 import { invocation } from '../subjects.js';
 import { maxChunkSize, splitChunks } from './chunks.js';
+import { Connectivity } from '../../lib/connectivity.js';
 
 /**
  * Byte streams inside invocation values. An AsyncIterable<Uint8Array> in the arguments or the
@@ -46,6 +47,8 @@ interface Outgoing {
   closed: boolean;
   /** Fires when the consumer has been silent for idleMs (never pulled, or stopped granting). */
   idle: NodeJS.Timeout;
+  /** Called once when the stream is over (ended, failed, cancelled, dropped or given up). */
+  onDone: (() => void) | undefined;
 }
 
 /**
@@ -63,8 +66,11 @@ export class StreamExporter {
     private readonly log?: Logger,
   ) {}
 
-  /** Exports BODY and returns the reference to send in its place. */
-  export(body: AsyncIterable<Uint8Array>, idleMs: number): StreamRef {
+  /**
+   * Exports BODY and returns the reference to send in its place. `onDone` runs once the stream
+   * is over, however it ends (a server stopping gracefully waits for its response bodies).
+   */
+  export(body: AsyncIterable<Uint8Array>, idleMs: number, onDone?: () => void): StreamRef {
     // Subscribing before the invocation that carries the reference is published is enough: the
     // server handles one connection's operations in order.
     this.sub ??= this.nc.subscribe(invocation.streamWildcard(this.lattice, this.id), {
@@ -83,6 +89,7 @@ export class StreamExporter {
       pumping: false,
       closed: false,
       idle: setTimeout(() => this.close(id, stream.inbox ? 'the reader went silent' : 'no reader came'), idle).unref(),
+      onDone,
     };
     this.streams.set(id, stream);
     return new StreamRef(subject, idle);
@@ -186,6 +193,9 @@ export class StreamExporter {
     stream.closed = true;
     clearTimeout(stream.idle);
     this.streams.delete(id);
+    const done = stream.onDone;
+    stream.onDone = undefined;
+    done?.();
   }
 }
 
@@ -242,6 +252,9 @@ async function* pull(nc: NatsConnection, ref: StreamRef): AsyncGenerator<Uint8Ar
   const inbox = createInbox();
   const sub = nc.subscribe(inbox);
   const messages = sub[Symbol.asyncIterator]();
+  // Nothing more can arrive through a dropped connection: end the read now (it fails as `gone`)
+  // rather than after idle_ms of silence.
+  const unwatch = Connectivity.of(nc).onDown(() => sub.unsubscribe());
   const grant = (credit: number): void => {
     const h = headers();
     h.set(StreamHeader.credit, String(credit));
@@ -282,6 +295,7 @@ async function* pull(nc: NatsConnection, ref: StreamRef): AsyncGenerator<Uint8Ar
       }
     }
   } finally {
+    unwatch();
     clearInterval(keepAlive);
     if (!finished) cancel(nc, ref);
     sub.unsubscribe();
