@@ -71,6 +71,8 @@ export async function assembleHost(options: HostOptions): Promise<Host> {
     if (options.providers !== false) {
       host.plugins.providers = ProviderPlugin.attach(host, targets, router, { ...options.providers, oci: { client: registry, cacheDir: ociCacheDir } });
     }
+    // Registered last, so it runs first: new calls go to other hosts before anything here stops.
+    host.onStop(() => targets.quiesce());
     return host;
   } catch (error) {
     await host.stop({ reason: 'start failed' });
