@@ -60,8 +60,17 @@ export async function startWadm(options: WadmOptions): Promise<Wadm> {
   ]);
 
   let reconciler: Reconciler | null = null;
+  let lease: LeaderLease | null = null;
   const observer = await LatticeObserver.start({ nc, ctl, logger: logger.child({ part: 'observer' }), onChange: (why) => reconciler?.kick(why) });
-  reconciler = new Reconciler({ store, statuses, ctl, observer, logger: logger.child({ part: 'reconciler' }), tickMs: options.tickMs });
+  reconciler = new Reconciler({
+    store,
+    statuses,
+    ctl,
+    observer,
+    logger: logger.child({ part: 'reconciler' }),
+    tickMs: options.tickMs,
+    mayAct: () => lease?.current ?? false,
+  });
   const rec = reconciler;
   const api = await startWadmApi({
     nc,
@@ -75,7 +84,7 @@ export async function startWadm(options: WadmOptions): Promise<Wadm> {
     },
   });
   await rec.start();
-  const lease = await LeaderLease.start({
+  lease = await LeaderLease.start({
     domain,
     nc,
     lattice,
@@ -84,8 +93,10 @@ export async function startWadm(options: WadmOptions): Promise<Wadm> {
     ttlMs: options.leaseTtlMs,
     renewMs: options.leaseRenewMs,
     onChange: (leader) => rec.setActive(leader),
+    onConfirmed: () => rec.kick('leader lease confirmed', 0),
   });
   if (lease.leader) rec.setActive(true);
+  const held = lease;
   logger.info({ leader: lease.leader }, 'wadm started');
 
   return {
@@ -93,10 +104,10 @@ export async function startWadm(options: WadmOptions): Promise<Wadm> {
     api,
     stats: rec.stats,
     get leader() {
-      return lease.leader;
+      return held.leader;
     },
     async stop() {
-      await lease.stop();
+      await held.stop();
       rec.setActive(false);
       await rec.stop();
       observer.stop();

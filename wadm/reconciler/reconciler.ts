@@ -26,6 +26,11 @@ export interface ReconcilerOptions {
   logger: Logger;
   tickMs?: number;
   debounceMs?: number;
+  /**
+   * Besides being the leader with a ready picture: may commands go out now (the leader lease was
+   * confirmed since the connection last came back)? Default: yes.
+   */
+  mayAct?: () => boolean;
 }
 
 export interface ReconcilerStats {
@@ -97,24 +102,34 @@ export class Reconciler {
     await this.idle();
   }
 
+  /** Leader, not stopped, seeing the lattice (see LatticeObserver.ready) and allowed to act. */
+  private get canAct(): boolean {
+    return this.active && !this.stopped && this.options.observer.ready && (this.options.mayAct?.() ?? true);
+  }
+
   private async all(why: string): Promise<void> {
-    if (!this.options.observer.ready) return;
+    if (!this.canAct) return;
     try {
       const apps = await this.options.store.list({ all: true });
       for (const app of apps) this.schedule(app.name);
     } catch (error) {
-      this.options.logger.warn({ err: error, why }, 'cannot list applications');
+      // Lost sight meanwhile: the round after the connection is back lists again.
+      if (!this.options.observer.ready) this.options.logger.debug({ err: error, why }, 'listing applications interrupted');
+      else this.options.logger.warn({ err: error, why }, 'cannot list applications');
     }
   }
 
   private schedule(name: string): void {
-    if (!this.active || this.stopped || !this.options.observer.ready) return;
+    if (!this.canAct) return;
     if (this.running.has(name)) {
       this.again.add(name);
       return;
     }
     const round = this.round(name)
-      .catch((error: unknown) => this.options.logger.error({ app: name, err: error }, 'reconcile round failed'))
+      .catch((error: unknown) => {
+        if (!this.options.observer.ready) this.options.logger.debug({ app: name, err: error }, 'reconcile round interrupted (NATS unreachable)');
+        else this.options.logger.error({ app: name, err: error }, 'reconcile round failed');
+      })
       .finally(() => {
         this.running.delete(name);
         if (this.again.delete(name)) this.schedule(name);
@@ -157,7 +172,11 @@ export class Reconciler {
       await executeCommands(ctl, sendable, (o) => {
         this.stats.commandsSent++;
         if (o.ok) expected.succeeded(o.command, Date.now());
-        else {
+        else if (!observer.ready) {
+          // Lost our connection meanwhile: no verdict on the command (it may have run); the
+          // next plan, once the picture is whole again, says whether it is still needed.
+          logger.debug({ app: name, command: o.command, error: o.error }, 'command outcome unknown (NATS unreachable)');
+        } else {
           this.stats.commandsFailed++;
           const f = expected.failed(o.command, o.error, Date.now());
           logger.warn({ app: name, command: o.command, error: o.error, attempt: f.count }, 'command failed; backing off');
