@@ -35,6 +35,11 @@ function kvReadSubjects(bucket: string): string[] {
   ];
 }
 
+/** Calls, chunk transfers, call replies (several messages per call) and byte streams. */
+function invocationSubjects(lattice: string): string[] {
+  return [`wrpc.v1.${lattice}.>`, `wrpc.xfer.v1.${lattice}.>`, `wrpc.reply.v1.${lattice}.>`, `wrpc.stream.v1.${lattice}.>`];
+}
+
 export function rolePermissions(role: Role, lattice: string): Permissions {
   switch (role) {
     case 'host':
@@ -50,9 +55,9 @@ export function rolePermissions(role: Role, lattice: string): Permissions {
     case 'provider':
       return {
         publish: {
-          allow: [`wrpc.v1.${lattice}.>`, `wrpc.xfer.v1.${lattice}.>`, `wrpc.stream.v1.${lattice}.>`, '$JS.API.INFO', ...[buckets.links(lattice), buckets.config(lattice), buckets.secrets(lattice)].flatMap(kvReadSubjects)],
+          allow: [...invocationSubjects(lattice), '$JS.API.INFO', ...[buckets.links(lattice), buckets.config(lattice), buckets.secrets(lattice)].flatMap(kvReadSubjects)],
         },
-        subscribe: { allow: [`wrpc.v1.${lattice}.>`, `wrpc.xfer.v1.${lattice}.>`, `wrpc.stream.v1.${lattice}.>`, '_INBOX.>'] },
+        subscribe: { allow: [...invocationSubjects(lattice), '_INBOX.>'] },
         allowResponses: true,
       };
   }

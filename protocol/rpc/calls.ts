@@ -1,5 +1,6 @@
-import { createInbox, nuid, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from 'nats';
+import { nuid, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from 'nats';
 import { InvocationHeader } from '../invocation.js';
+import { invocation } from '../subjects.js';
 import { Connectivity } from '../../lib/connectivity.js';
 
 /** Why a request of an invocation got no reply; the client maps each to its typed error. */
@@ -14,7 +15,7 @@ export type CallFailure =
 
 export class CallFailed extends Error {
   constructor(readonly failure: CallFailure, options?: { cause?: unknown }) {
-    super(failure.kind, options);
+    super(`invocation request failed: ${failure.kind}`, options);
   }
 }
 
@@ -40,8 +41,9 @@ interface Pending {
 }
 
 /**
- * The replies of every invocation made on one connection, on one wildcard inbox subscription
- * (as nats.js's own request multiplexing does), with the liveness nats.js's request lacks: a
+ * The replies of every invocation made on one connection in one lattice, on one wildcard
+ * subscription (as nats.js's own request multiplexing does with its inbox), with the liveness
+ * nats.js's request lacks: a
  * serving instance acknowledges a call when it receives it and beats while the call runs
  * (`Lattice-Alive`), so silence means the instance is gone, and the call fails then instead of
  * at its deadline. One timer per call, re-armed only when it fires; beats just note the time.
@@ -52,8 +54,15 @@ export class CallMux {
   private readonly link: Connectivity;
   private sub: Subscription | null = null;
 
-  private constructor(private readonly nc: NatsConnection) {
-    this.prefix = `${createInbox()}.`;
+  private readonly wildcard: string;
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    lattice: string,
+  ) {
+    const id = nuid.next();
+    this.wildcard = invocation.replyWildcard(lattice, id);
+    this.prefix = this.wildcard.slice(0, -1);
     this.link = Connectivity.of(nc);
     // Replies cannot come back through a dropped connection (nats.js resubscribes after a
     // reconnect, but what was sent meanwhile is gone): every call in flight fails now.
@@ -62,9 +71,11 @@ export class CallMux {
     });
   }
 
-  static of(nc: NatsConnection): CallMux {
-    let mux = muxes.get(nc);
-    if (!mux) muxes.set(nc, (mux = new CallMux(nc)));
+  static of(nc: NatsConnection, lattice: string): CallMux {
+    let byLattice = muxes.get(nc);
+    if (!byLattice) muxes.set(nc, (byLattice = new Map()));
+    let mux = byLattice.get(lattice);
+    if (!mux) byLattice.set(lattice, (mux = new CallMux(nc, lattice)));
     return mux;
   }
 
@@ -75,7 +86,7 @@ export class CallMux {
   /** Sends one request and resolves with its reply (acknowledgements and beats are consumed here). */
   request(req: CallRequest): Promise<Msg> {
     if (!this.link.connected) return Promise.reject(new CallFailed({ kind: 'unavailable', detail: 'not connected to NATS' }));
-    this.sub ??= this.nc.subscribe(`${this.prefix}*`, {
+    this.sub ??= this.nc.subscribe(this.wildcard, {
       callback: (err, msg) => {
         if (!err) this.onMessage(msg);
       },
@@ -141,4 +152,4 @@ export class CallMux {
   }
 }
 
-const muxes = new WeakMap<NatsConnection, CallMux>();
+const muxes = new WeakMap<NatsConnection, Map<string, CallMux>>();

@@ -67,7 +67,7 @@ export async function invoke(nc: NatsConnection, lattice: string, input: InvokeI
     throw new TypeError(`invocation arguments for ${subject} cannot be encoded: ${String(cause)}`, { cause });
   }
 
-  const mux = CallMux.of(nc);
+  const mux = CallMux.of(nc, lattice);
   try {
     try {
       return await send(new Caller(nc, mux, subject, opts, deadline), nc, subject, body, opts);

@@ -16,8 +16,8 @@ import { waitFor } from '../kit/wait.js';
 import { connect, type NatsConnection } from 'nats';
 import { e2eFixture } from './fixtures.js';
 
-/** Concurrent HTTP requests: each takes the component 200 ms, so ~10 are in flight per host. */
-const CONNECTIONS = 20;
+/** Concurrent GET requests: each takes the component 200 ms, so ~8 are in flight per host. */
+const CONNECTIONS = 16;
 const COMPONENT = 'slow';
 
 function log(t: TestContext, line: string): void {
@@ -61,43 +61,55 @@ describe('HTTP load while a host of one of two instances goes away', { timeout: 
     await server?.dispose();
   });
 
-  /** Runs the load, does `event` once both instances have served, and reports what followed it. */
-  async function underLoad(t: TestContext, what: string, event: () => Promise<void>): Promise<LoadReport> {
+  /**
+   * Runs GET load (and POST load with a body, when asked), does `event` once both instances have
+   * served, and reports what followed it.
+   */
+  async function underLoad(t: TestContext, what: string, event: () => Promise<void>, posts = 0): Promise<{ gets: LoadReport; posts: LoadReport | null }> {
     await waitFor('the component to serve', async () => (await fetch(url).catch(() => null))?.status === 200, { timeoutMs: 30_000 });
     const load = HttpLoad.start({ url, connections: CONNECTIONS });
-    await load.successes(200);
+    const postLoad = posts > 0 ? HttpLoad.start({ url, connections: posts, method: 'POST', body: new TextEncoder().encode('order=42') }) : null;
+    await load.successes(100);
     const at = Date.now();
     await event();
     // Long enough for the lost host's calls to be noticed (3 missed beats) and answered again.
-    await load.successes(200);
+    await load.successes(100);
     await new Promise((r) => setTimeout(r, 4_000));
     await load.successes(50);
-    const total = await load.stop();
-    log(t, `${what}: whole run ${describeLoad(total)}`);
-    const report = load.since(at);
-    log(t, `${what}: sent from the event on: ${describeLoad(report)}`);
-    return total;
+    const [gets, postReport] = await Promise.all([load.stop(), postLoad?.stop() ?? null]);
+    log(t, `${what}: GET, whole run: ${describeLoad(gets)}`);
+    log(t, `${what}: GET, sent from the event on: ${describeLoad(load.since(at))}`);
+    if (postReport) log(t, `${what}: POST with a body, whole run: ${describeLoad(postReport)}`);
+    return { gets, posts: postReport };
   }
 
-  it('a SIGKILLed host fails no request: calls it held are answered by the other instance', async (t) => {
+  it('a SIGKILLed host fails no safe request: calls it held are answered by the other instance', async (t) => {
     const [a] = await Promise.all([worker('worker-a'), worker('worker-b')]);
-    const report = await underLoad(t, 'SIGKILL of 1 of 2 hosts', async () => {
+    const { gets, posts } = await underLoad(t, 'SIGKILL of 1 of 2 hosts', async () => {
       a!.kill('SIGKILL');
       await a!.waitForExit();
-    });
-    assert.equal(report.clientTimeouts, 0, describeLoad(report));
-    assert.deepEqual(report.failures, [], describeLoad(report));
+    }, 4);
+    assert.equal(gets.clientTimeouts, 0, describeLoad(gets));
+    assert.deepEqual(gets.failures, [], describeLoad(gets));
+    // A POST that had started on the lost host is not sent again: it gets a 502 that says so,
+    // once the loss is known, and never waits for its deadline.
+    assert.equal(posts!.clientTimeouts, 0, describeLoad(posts!));
+    for (const f of posts!.failures) {
+      assert.equal(f.status, 502, `${f.status} ${f.detail}`);
+      assert.match(f.detail, /went away during the request; (a POST that had started is not sent again|the request body was already read)/);
+    }
   });
 
   it('a host stopped with SIGTERM drains: no request fails', async (t) => {
     const c = await worker('worker-c');
     const survivors = processes.filter((p) => p.running);
     assert.equal(survivors.length, 2);
-    const report = await underLoad(t, 'SIGTERM of 1 of 2 hosts', async () => {
+    const { gets, posts } = await underLoad(t, 'SIGTERM of 1 of 2 hosts', async () => {
       c.kill('SIGTERM');
       const exit = await c.waitForExit(30_000);
       assert.equal(exit.code, 0, c.stderr());
-    });
-    assert.deepEqual(report.failures, [], describeLoad(report));
+    }, 4);
+    assert.deepEqual(gets.failures, [], describeLoad(gets));
+    assert.deepEqual(posts!.failures, [], `a drain loses nothing, whatever the method: ${describeLoad(posts!)}`);
   });
 });
