@@ -109,6 +109,14 @@ export class LatticeObserver {
     return this.regainedAt === null || Date.now() - this.regainedAt >= heartbeatWindow(this.obs);
   }
 
+  /**
+   * Whether sight was lost at some point since `since` (epoch ms), or is not back yet: then a
+   * request that failed meanwhile failed for that, and says nothing about the lattice.
+   */
+  interruptedSince(since: number): boolean {
+    return !this.ready || this.link.changedAt >= since;
+  }
+
   /** The scalers' input; hosts whose inventory has not arrived yet are left out. */
   state(): LatticeState {
     return snapshot(this.obs);

@@ -109,12 +109,13 @@ export class Reconciler {
 
   private async all(why: string): Promise<void> {
     if (!this.canAct) return;
+    const started = Date.now();
     try {
       const apps = await this.options.store.list({ all: true });
       for (const app of apps) this.schedule(app.name);
     } catch (error) {
       // Lost sight meanwhile: the round after the connection is back lists again.
-      if (!this.options.observer.ready) this.options.logger.debug({ err: error, why }, 'listing applications interrupted');
+      if (this.options.observer.interruptedSince(started)) this.options.logger.debug({ err: error, why }, 'listing applications interrupted');
       else this.options.logger.warn({ err: error, why }, 'cannot list applications');
     }
   }
@@ -125,9 +126,10 @@ export class Reconciler {
       this.again.add(name);
       return;
     }
+    const started = Date.now();
     const round = this.round(name)
       .catch((error: unknown) => {
-        if (!this.options.observer.ready) this.options.logger.debug({ app: name, err: error }, 'reconcile round interrupted (NATS unreachable)');
+        if (this.options.observer.interruptedSince(started)) this.options.logger.debug({ app: name, err: error }, 'reconcile round interrupted (NATS unreachable)');
         else this.options.logger.error({ app: name, err: error }, 'reconcile round failed');
       })
       .finally(() => {
@@ -167,12 +169,13 @@ export class Reconciler {
     logger.debug({ app: name, state: plan.state, commands: plan.commands.length }, 'planned');
 
     const sendable = plan.commands.filter((c) => expected.allowed(c, now));
+    const sentAt = Date.now();
     if (sendable.length) {
       logger.info({ app: name, commands: sendable.length, held_back: plan.commands.length - sendable.length }, 'sending commands');
       await executeCommands(ctl, sendable, (o) => {
         this.stats.commandsSent++;
         if (o.ok) expected.succeeded(o.command, Date.now());
-        else if (!observer.ready) {
+        else if (observer.interruptedSince(sentAt)) {
           // Lost our connection meanwhile: no verdict on the command (it may have run); the
           // next plan, once the picture is whole again, says whether it is still needed.
           logger.debug({ app: name, command: o.command, error: o.error }, 'command outcome unknown (NATS unreachable)');
@@ -195,7 +198,7 @@ export class Reconciler {
         return;
       }
     }
-    await this.report(describeStatus({ name, version: desired.deployedVersion, manifest, plan, failures }));
+    await this.report(describeStatus({ name, version: desired.deployedVersion, manifest, plan, failures }), sentAt);
   }
 
   private retryLater(name: string, retryAts: number[]): void {
@@ -214,7 +217,7 @@ export class Reconciler {
    * Writes a status only when it differs from the stored one (no KV churn on every tick). The
    * stored one, not a cached copy: the API writes statuses too (at deploy), possibly after ours.
    */
-  private async report(status: Omit<AppStatus, 'updated_at'>): Promise<void> {
+  private async report(status: Omit<AppStatus, 'updated_at'>, since: number): Promise<void> {
     const key = JSON.stringify(status);
     try {
       const stored = await this.options.statuses.get(status.name);
@@ -224,7 +227,8 @@ export class Reconciler {
       }
       await this.options.statuses.put({ ...status, updated_at: new Date().toISOString() });
     } catch (error) {
-      this.options.logger.warn({ app: status.name, err: error }, 'cannot write status');
+      if (this.options.observer.interruptedSince(since)) this.options.logger.debug({ app: status.name, err: error }, 'status not written (NATS unreachable)');
+      else this.options.logger.warn({ app: status.name, err: error }, 'cannot write status');
     }
   }
 }
