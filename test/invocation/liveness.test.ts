@@ -60,6 +60,7 @@ describe('invocation liveness', { timeout: 120_000 }, () => {
     victim.kill('SIGKILL');
     const killedAt = Date.now();
     const noticed: Promise<number> = pending.then(() => 0, () => Date.now());
+    const exited = victim.exited.then(() => Date.now());
     await assert.rejects(pending, (error: unknown) => {
       assert.ok(error instanceof TargetGoneError, String(error));
       assert.equal(error.started, true);
@@ -69,9 +70,11 @@ describe('invocation liveness', { timeout: 120_000 }, () => {
       return true;
     });
     // nats-server dropped the dead process's queue subscription with its connection.
-    await victim.exited;
+    const exitedAt = await exited;
     await assert.rejects(call(caller, 'victim', 'echo'), TargetNotRunningError);
-    const line = `SIGKILL -> TargetGoneError after ${(await noticed) - killedAt} ms (deadline ${LONG} ms)`;
+    const line =
+      `SIGKILL -> process exit seen after ${exitedAt - killedAt} ms, no responders for the next call; ` +
+      `the call in flight -> TargetGoneError after ${(await noticed) - killedAt} ms (deadline ${LONG} ms)`;
     t.diagnostic(line);
     process.stderr.write(`# liveness: ${line}\n`);
   });
