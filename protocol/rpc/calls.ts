@@ -43,18 +43,17 @@ interface Pending {
 /**
  * The replies of every invocation made on one connection in one lattice, on one wildcard
  * subscription (as nats.js's own request multiplexing does with its inbox), with the liveness
- * nats.js's request lacks: a
- * serving instance acknowledges a call when it receives it and beats while the call runs
- * (`Lattice-Alive`), so silence means the instance is gone, and the call fails then instead of
- * at its deadline. One timer per call, re-armed only when it fires; beats just note the time.
+ * nats.js's request lacks: a serving instance acknowledges a call when it receives it and beats
+ * while the call runs (`Lattice-Alive`), so silence means the instance is gone, and the call
+ * fails then instead of at its deadline. One timer per call, re-armed only when it fires; beats
+ * just note the time.
  */
 export class CallMux {
+  private readonly wildcard: string;
   private readonly prefix: string;
   private readonly pending = new Map<string, Pending>();
   private readonly link: Connectivity;
   private sub: Subscription | null = null;
-
-  private readonly wildcard: string;
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -77,10 +76,6 @@ export class CallMux {
     let mux = byLattice.get(lattice);
     if (!mux) byLattice.set(lattice, (mux = new CallMux(nc, lattice)));
     return mux;
-  }
-
-  get connected(): boolean {
-    return this.link.connected;
   }
 
   /** Sends one request and resolves with its reply (acknowledgements and beats are consumed here). */
@@ -132,13 +127,15 @@ export class CallMux {
     call.timer = setTimeout(() => this.check(token, call), Math.max(0, at - now));
   }
 
-  private check(token: string, call: Pending): void {
+  private check(token: string, call: Pending, confirmed = false): void {
     if (this.pending.get(token) !== call) return;
     const now = Date.now();
     if (now >= call.deadline) this.fail(token, call, { kind: 'deadline' });
-    else if (now - call.heardAt >= call.goneAfterMs) {
-      this.fail(token, call, { kind: 'silent', acknowledged: call.instance !== null, instance: call.instance, silentMs: now - call.heardAt });
-    } else this.arm(token, call, now);
+    else if (now - call.heardAt < call.goneAfterMs) this.arm(token, call, now);
+    // After a long block of this event loop, timers run before the socket is read: a beat may
+    // be waiting there. Look once more after the I/O phase before calling the instance gone.
+    else if (!confirmed) setImmediate(() => this.check(token, call, true));
+    else this.fail(token, call, { kind: 'silent', acknowledged: call.instance !== null, instance: call.instance, silentMs: now - call.heardAt });
   }
 
   private fail(token: string, call: Pending, failure: CallFailure, cause?: unknown): void {
