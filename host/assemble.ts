@@ -122,6 +122,8 @@ export async function assembleHost(options: HostOptions): Promise<Host> {
       runtime: host.plugins.components ? () => host.plugins.components!.runtime.stats() : undefined,
       providers: host.plugins.providers ? () => host.plugins.providers!.health() : undefined,
     });
+    // Registered last, so it runs first: new calls go to other hosts before anything here stops.
+    host.onStop(() => targets.quiesce());
     return host;
   } catch (error) {
     await host.stop({ reason: 'start failed' });

@@ -35,6 +35,11 @@ function kvReadSubjects(bucket: string): string[] {
   ];
 }
 
+/** Calls, chunk transfers, call replies (several messages per call) and byte streams. */
+function invocationSubjects(lattice: string): string[] {
+  return [`wrpc.v1.${lattice}.>`, `wrpc.xfer.v1.${lattice}.>`, `wrpc.reply.v1.${lattice}.>`, `wrpc.stream.v1.${lattice}.>`];
+}
+
 export function rolePermissions(role: Role, lattice: string): Permissions {
   switch (role) {
     case 'host':
@@ -45,15 +50,16 @@ export function rolePermissions(role: Role, lattice: string): Permissions {
           // Invocation subjects for `lattice call`, spy interest for `lattice spy`.
           allow: [`${ctlPrefix(lattice)}.>`, `wadm.api.${lattice}.>`, `wrpc.v1.${lattice}.>`, spy.interest(lattice), '$JS.API.>', '$JS.ACK.>', '$JS.FC.>', `$KV.${buckets.config(lattice)}.>`, `$KV.${buckets.secrets(lattice)}.>`, `$O.${buckets.artifacts(lattice)}.>`],
         },
-        subscribe: { allow: ['_INBOX.>', allEvents(lattice), `wadm.status.${lattice}.>`, `wasmbus.spy.v1.${lattice}.rec.>`] },
+        // Call replies for `lattice call` (acknowledgement, beats, the reply).
+        subscribe: { allow: ['_INBOX.>', allEvents(lattice), `wadm.status.${lattice}.>`, `wasmbus.spy.v1.${lattice}.rec.>`, `wrpc.reply.v1.${lattice}.>`] },
         allowResponses: false,
       };
     case 'provider':
       return {
         publish: {
-          allow: [`wrpc.v1.${lattice}.>`, `wrpc.xfer.v1.${lattice}.>`, `wrpc.stream.v1.${lattice}.>`, `wasmbus.spy.v1.${lattice}.rec.>`, '$JS.API.INFO', ...[buckets.links(lattice), buckets.config(lattice), buckets.secrets(lattice)].flatMap(kvReadSubjects)],
+          allow: [...invocationSubjects(lattice), `wasmbus.spy.v1.${lattice}.rec.>`, '$JS.API.INFO', ...[buckets.links(lattice), buckets.config(lattice), buckets.secrets(lattice)].flatMap(kvReadSubjects)],
         },
-        subscribe: { allow: [`wrpc.v1.${lattice}.>`, `wrpc.xfer.v1.${lattice}.>`, `wrpc.stream.v1.${lattice}.>`, spy.interest(lattice), '_INBOX.>'] },
+        subscribe: { allow: [...invocationSubjects(lattice), spy.interest(lattice), '_INBOX.>'] },
         allowResponses: true,
       };
   }

@@ -8,9 +8,61 @@ import { LatticeError, NoRespondersError, TimeoutError } from './errors.js';
 
 /** No server subscribes to the target's subject: the target is not running anywhere. */
 export class TargetNotRunningError extends NoRespondersError {
-  constructor(subject: string, readonly target: string, options?: { cause?: unknown }) {
+  /** The call's deadline (epoch ms), so a caller may try again within it. */
+  readonly deadline: number | undefined;
+
+  constructor(subject: string, readonly target: string, options?: { cause?: unknown; deadline?: number }) {
     super(subject, options);
+    this.deadline = options?.deadline;
     this.message = `target ${target} is not running (no responders on ${subject})`;
+  }
+}
+
+/**
+ * The serving instance stopped answering the keep-alive of a call in flight: it sent nothing
+ * (acknowledgement, beat or reply) for `silentMs`, i.e. it missed 3 of its beats. The cause of a
+ * TargetGoneError.
+ */
+export class KeepaliveLostError extends LatticeError {
+  constructor(readonly instance: string | null, readonly silentMs: number) {
+    super(`${instance ? `instance ${instance}` : 'no instance'} ${instance ? 'went silent' : 'acknowledged the call'} for ${silentMs} ms`);
+  }
+}
+
+/**
+ * The host serving a call went away while the call was in flight: the serving instance missed
+ * its keep-alives (cause: KeepaliveLostError) or left during a chunked transfer (cause: the
+ * no-responders answer), long before the call's deadline. `started` says whether the serving
+ * instance had acknowledged the call, i.e. whether its handler may have run, partly or wholly.
+ * `invoke` re-sends a call that never started once before raising this; whether a started call
+ * may be tried again is the caller's decision (an HTTP GET may, a counter increment may not).
+ */
+export class TargetGoneError extends LatticeError {
+  /** The serving instance (its id from the acknowledgement), when one had acknowledged. */
+  readonly instance: string | null;
+
+  constructor(
+    readonly subject: string,
+    readonly target: string,
+    readonly started: boolean,
+    /** The call's deadline (epoch ms), so a caller may try again within it. */
+    readonly deadline: number,
+    options: { cause: unknown; instance?: string | null },
+  ) {
+    const cause = options.cause instanceof Error ? options.cause.message : String(options.cause);
+    super(`target ${target} went away during the call on ${subject} (${cause}); the call ${started ? 'had started' : 'never started'}`, options);
+    this.instance = options.instance ?? null;
+  }
+}
+
+/**
+ * This process has no NATS connection right now (it is reconnecting, or closed): a call that
+ * needs another host cannot be sent, and one in flight has lost its way back. Raised at once
+ * instead of waiting for a deadline; calls to targets in the same process are not affected.
+ */
+export class LatticeUnavailableError extends LatticeError {
+  constructor(readonly subject: string, detail: string, options?: { cause?: unknown }) {
+    super(`lattice unavailable: ${detail} (${subject})`, options);
   }
 }
 

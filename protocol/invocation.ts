@@ -91,6 +91,13 @@ export const InvocationHeader = {
   chunk: 'Lattice-Chunk',
   /** Subject the peer sends the remaining chunks to (upload) or fetches them from (download). */
   transfer: 'Lattice-Transfer',
+  /**
+   * Request: the caller wants the call's liveness, a beat every this many ms while it runs.
+   * The server then acknowledges the call on receipt, before its handler starts, and beats.
+   */
+  keepalive: 'Lattice-Keepalive-Ms',
+  /** Acknowledgement and beats (empty bodies, before the reply): the serving instance's id. */
+  alive: 'Lattice-Alive',
 } as const;
 
 /** Headers of byte-stream messages (protocol/rpc/streams.ts, docs/protocol.md#byte-streams). */
@@ -132,6 +139,17 @@ export type InvocationFailure = z.infer<typeof InvocationFailure>;
  */
 export const DEFAULT_INVOCATION_DEADLINE_MS = 10_000;
 
+/**
+ * How often a serving instance beats a call it runs, and how many beats a caller may miss
+ * before it declares the instance gone: the same 1 s x 3 as host heartbeats, so a caller learns
+ * of a lost host about when wadm does, and a call that is slow but alive is never cut off.
+ */
+export const DEFAULT_KEEPALIVE_MS = 1_000;
+export const KEEPALIVE_MISSES = 3;
+/** Bounds of a requested keep-alive interval (a server clamps what a caller asks for). */
+export const MIN_KEEPALIVE_MS = 100;
+export const MAX_KEEPALIVE_MS = 60_000;
+
 /** What a caller passes to `invoke`. Validated before anything is sent. */
 export const InvokeOptions = z.strictObject({
   target: Identifier,
@@ -142,6 +160,8 @@ export const InvokeOptions = z.strictObject({
   source: Identifier,
   linkName: Identifier.default('default'),
   deadlineMs: z.number().int().positive().max(3_600_000).default(DEFAULT_INVOCATION_DEADLINE_MS),
+  /** Beat interval the serving instance is asked for; KEEPALIVE_MISSES missed beats: TargetGoneError. */
+  keepaliveMs: z.number().int().min(MIN_KEEPALIVE_MS).max(MAX_KEEPALIVE_MS).default(DEFAULT_KEEPALIVE_MS),
   traceparent: z
     .string()
     .regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/, 'is not a W3C traceparent')

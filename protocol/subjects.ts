@@ -168,6 +168,15 @@ export const invocation = {
     assertToken('transfer id', transferId),
   transferWildcard: (lattice: string, instanceId: string) =>
     `wrpc.xfer.${INVOCATION_VERSION}.${assertToken('lattice', lattice)}.${assertToken('instance id', instanceId)}.*`,
+  /**
+   * Replies of one caller's invocations (acknowledgement, beats, the reply): one per call, under
+   * the caller's id (one per connection and lattice). Not `_INBOX`: a server answers a call with
+   * several messages, which a permission of `allow_responses` (one response) would cut short.
+   */
+  reply: (lattice: string, callerId: string, token: string) =>
+    `wrpc.reply.${INVOCATION_VERSION}.${assertToken('lattice', lattice)}.${assertToken('caller id', callerId)}.${assertToken('reply token', token)}`,
+  replyWildcard: (lattice: string, callerId: string) =>
+    `wrpc.reply.${INVOCATION_VERSION}.${assertToken('lattice', lattice)}.${assertToken('caller id', callerId)}.*`,
   /** A byte stream (an HTTP body...) one connection exports; consumers pull it here. */
   stream: (lattice: string, exporterId: string, streamId: string) =>
     `wrpc.stream.${INVOCATION_VERSION}.${assertToken('lattice', lattice)}.${assertToken('exporter id', exporterId)}.` +

@@ -63,6 +63,7 @@ export async function startWadm(options: WadmOptions): Promise<Wadm> {
   ]);
 
   let reconciler: Reconciler | null = null;
+  let lease: LeaderLease | null = null;
   const observer = await LatticeObserver.start({ nc, ctl, logger: logger.child({ part: 'observer' }), onChange: (why) => reconciler?.kick(why) });
   reconciler = new Reconciler({
     store,
@@ -73,6 +74,7 @@ export async function startWadm(options: WadmOptions): Promise<Wadm> {
     tickMs: options.tickMs,
     meter: options.meter,
     spanAttributes: { [Attr.lattice]: lattice, 'wadm.id': id },
+    mayAct: () => lease?.current ?? false,
   });
   const rec = reconciler;
   const api = await startWadmApi({
@@ -87,7 +89,7 @@ export async function startWadm(options: WadmOptions): Promise<Wadm> {
     },
   });
   await rec.start();
-  const lease = await LeaderLease.start({
+  lease = await LeaderLease.start({
     domain,
     nc,
     lattice,
@@ -96,8 +98,10 @@ export async function startWadm(options: WadmOptions): Promise<Wadm> {
     ttlMs: options.leaseTtlMs,
     renewMs: options.leaseRenewMs,
     onChange: (leader) => rec.setActive(leader),
+    onConfirmed: () => rec.kick('leader lease confirmed', 0),
   });
   if (lease.leader) rec.setActive(true);
+  const held = lease;
   logger.info({ leader: lease.leader }, 'wadm started');
 
   return {
@@ -105,10 +109,10 @@ export async function startWadm(options: WadmOptions): Promise<Wadm> {
     api,
     stats: rec.stats,
     get leader() {
-      return lease.leader;
+      return held.leader;
     },
     async stop() {
-      await lease.stop();
+      await held.stop();
       rec.setActive(false);
       await rec.stop();
       observer.stop();

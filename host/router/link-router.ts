@@ -7,6 +7,8 @@ import {
   invoke,
   parseInterfaceName,
   DeadlineExceededError,
+  LatticeUnavailableError,
+  TargetGoneError,
   TargetNotRunningError,
   WitError,
   describePayload,
@@ -139,8 +141,9 @@ export class LinkRouter {
   /**
    * Calls the target of one given link (a provider that is the source of several links, like the
    * http-server in front of many components, picks the link itself). Transport failures stay
-   * typed errors here (TargetNotRunningError, DeadlineExceededError): a provider maps them to its
-   * own protocol, e.g. 503 and 504.
+   * typed errors here (TargetNotRunningError, TargetGoneError, LatticeUnavailableError,
+   * DeadlineExceededError): a provider maps them to its own protocol, e.g. 503 and 504, and
+   * decides whether a call may be tried again.
    */
   async callTarget(
     sourceId: string,
@@ -270,7 +273,13 @@ export class LinkRouter {
         traceparent,
       });
     } catch (error) {
-      if (asWitError && (error instanceof TargetNotRunningError || error instanceof DeadlineExceededError)) {
+      if (
+        asWitError &&
+        (error instanceof TargetNotRunningError ||
+          error instanceof TargetGoneError ||
+          error instanceof LatticeUnavailableError ||
+          error instanceof DeadlineExceededError)
+      ) {
         this.log.debug({ source: sourceId, target: link.target, iface, fn, err: error }, 'link target unavailable');
         throw unavailable(ref, error.message);
       }

@@ -122,6 +122,15 @@ export class LocalTargets {
     return toOutcome(() => entry.handler(new LocalIncomingCall(this.lattice, call)));
   }
 
+  /**
+   * The first step of a graceful stop: every target stops taking calls from other hosts (NATS
+   * routes them to the targets' other instances from now on) and the calls already taken finish,
+   * response bodies included. Calls from this process still work until the targets stop.
+   */
+  async quiesce(): Promise<void> {
+    await Promise.all([...this.entries.values()].map((entry) => entry.server?.stop()));
+  }
+
   async stop(): Promise<void> {
     await Promise.all([...this.entries.keys()].map((id) => this.unregister(id)));
   }

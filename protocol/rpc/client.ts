@@ -1,10 +1,13 @@
-import { ErrorCode, headers, type Msg, type MsgHdrs, type NatsConnection, type NatsError } from 'nats';
+import { headers, type Msg, type MsgHdrs, type NatsConnection } from 'nats';
 import { describeIssues } from '../envelope.js';
 import {
   DeadlineExceededError,
   InvocationProtocolError,
+  KeepaliveLostError,
+  LatticeUnavailableError,
   RemoteApplicationError,
   RemoteCrashError,
+  TargetGoneError,
   TargetNotRunningError,
 } from '../invocation-errors.js';
 import {
@@ -12,27 +15,30 @@ import {
   InvocationFailureKind,
   InvocationHeader,
   InvokeOptions,
+  KEEPALIVE_MISSES,
   interfaceKey,
   parseInterfaceName,
   type InvokeInput,
 } from '../invocation.js';
 import { invocation } from '../subjects.js';
+import { CallFailed, CallMux } from './calls.js';
 import { intHeader, joinChunks, maxChunkSize, splitChunks } from './chunks.js';
 import { decodeValue, encodeValue } from './codec.js';
 import { exporterFor, importStream, type StreamRef } from './streams.js';
-
-function isNatsError(error: unknown): error is NatsError {
-  return error instanceof Error && typeof (error as Partial<NatsError>).code === 'string';
-}
 
 /**
  * Calls one function of one interface on a target and returns its result value (a WIT `result`
  * comes back as `{tag: 'ok' | 'err', val}`: application failures are values).
  *
- * Throws TypeError for a malformed request, TargetNotRunningError when no server serves the
- * target, DeadlineExceededError when no answer came in time, RemoteApplicationError when the
- * handler refused the call, RemoteCrashError when it failed, InvocationProtocolError on a
- * malformed reply.
+ * Throws TypeError for a malformed request, LatticeUnavailableError at once while the connection
+ * is down, TargetNotRunningError when no server serves the target, TargetGoneError when the
+ * serving instance went away during the call (missed keep-alives), DeadlineExceededError when no
+ * answer came in time, RemoteApplicationError when the handler refused the call,
+ * RemoteCrashError when it failed, InvocationProtocolError on a malformed reply.
+ *
+ * A call whose serving instance went away before acknowledging it never started, and is sent
+ * once more within the deadline: through the target's queue group, which NATS routes to a live
+ * instance once the lost one's subscription is gone (at once when its process died).
  *
  * @example
  * const value = await invoke(nc, 'default', {
@@ -52,7 +58,7 @@ export async function invoke(nc: NatsConnection, lattice: string, input: InvokeI
   let body: Uint8Array;
   try {
     body = encodeValue(opts.args, (stream) => {
-      const ref = exporter.export(stream, opts.deadlineMs, opts.traceparent);
+      const ref = exporter.export(stream, opts.deadlineMs, { traceparent: opts.traceparent });
       exported.push(ref);
       return ref;
     });
@@ -61,9 +67,16 @@ export async function invoke(nc: NatsConnection, lattice: string, input: InvokeI
     throw new TypeError(`invocation arguments for ${subject} cannot be encoded: ${String(cause)}`, { cause });
   }
 
-  const call = new Caller(nc, subject, opts.target, opts.deadlineMs, deadline, opts.traceparent);
+  const mux = CallMux.of(nc, lattice);
   try {
-    return await send(call, nc, subject, body, opts);
+    try {
+      return await send(new Caller(nc, mux, subject, opts, deadline), nc, subject, body, opts);
+    } catch (error) {
+      // Not acknowledged: the handler never ran and nothing read the streams, so the same call
+      // can go again, and NATS hands it to another member of the queue group.
+      if (!(error instanceof TargetGoneError) || error.started || Date.now() >= deadline) throw error;
+      return await send(new Caller(nc, mux, subject, opts, deadline), nc, subject, body, opts);
+    }
   } catch (error) {
     // Nobody will read the streams of a call that failed (a callee that did read them has
     // already taken them off this list).
@@ -79,6 +92,7 @@ async function send(call: Caller, nc: NatsConnection, subject: string, body: Uin
   h.set(InvocationHeader.source, opts.source);
   h.set(InvocationHeader.link, opts.linkName);
   h.set(InvocationHeader.timeout, String(opts.deadlineMs));
+  h.set(InvocationHeader.keepalive, String(opts.keepaliveMs));
   if (opts.traceparent) h.set(InvocationHeader.traceparent, opts.traceparent);
 
   const size = maxChunkSize(nc);
@@ -108,29 +122,47 @@ async function send(call: Caller, nc: NatsConnection, subject: string, body: Uin
 
 /** One invocation's state: its subject, target and deadline, shared by its several requests. */
 class Caller {
+  /** The serving instance acknowledged the call (its handler may have run). */
+  private started = false;
+  private readonly goneAfterMs: number;
+
   constructor(
     private readonly nc: NatsConnection,
+    private readonly mux: CallMux,
     private readonly subject: string,
-    private readonly target: string,
-    private readonly deadlineMs: number,
+    private readonly opts: InvokeOptions,
     private readonly deadline: number,
-    private readonly traceparent: string | undefined,
-  ) {}
+  ) {
+    this.goneAfterMs = opts.keepaliveMs * KEEPALIVE_MISSES;
+  }
+
+  private get target(): string {
+    return this.opts.target;
+  }
 
   async request(to: string, data: Uint8Array, h?: MsgHdrs): Promise<Msg> {
-    const remaining = this.deadline - Date.now();
-    if (remaining <= 0) throw new DeadlineExceededError(this.subject, this.deadlineMs);
+    if (this.deadline - Date.now() <= 0) throw new DeadlineExceededError(this.subject, this.opts.deadlineMs);
     try {
-      return await this.nc.request(to, data, { timeout: remaining, headers: h });
+      return await this.mux.request({ to, data, headers: h, deadline: this.deadline, goneAfterMs: this.goneAfterMs });
     } catch (error) {
-      if (isNatsError(error) && error.code === ErrorCode.NoResponders) {
-        if (to === this.subject) throw new TargetNotRunningError(this.subject, this.target, { cause: error });
-        throw new RemoteCrashError(this.subject, 'the serving instance went away during a chunked transfer');
+      if (!(error instanceof CallFailed)) throw error;
+      const failure = error.failure;
+      switch (failure.kind) {
+        case 'no-responders':
+          if (to === this.subject) throw new TargetNotRunningError(this.subject, this.target, { cause: error, deadline: this.deadline });
+          // The instance named in a transfer subject left mid-transfer.
+          throw new TargetGoneError(this.subject, this.target, this.started, this.deadline, { cause: error });
+        case 'silent':
+          if (failure.acknowledged) this.started = true;
+          throw new TargetGoneError(this.subject, this.target, this.started, this.deadline, {
+            cause: new KeepaliveLostError(failure.instance, failure.silentMs),
+            instance: failure.instance,
+          });
+        case 'deadline':
+          throw new DeadlineExceededError(this.subject, this.opts.deadlineMs, { cause: error });
+        case 'unavailable':
+          throw new LatticeUnavailableError(this.subject, failure.detail, { cause: error });
       }
-      if (isNatsError(error) && error.code === ErrorCode.Timeout) {
-        throw new DeadlineExceededError(this.subject, this.deadlineMs, { cause: error });
-      }
-      throw error;
     }
   }
 
@@ -150,7 +182,7 @@ class Caller {
       case InvocationFailureKind.crash:
         throw new RemoteCrashError(this.subject, failure.message);
       case InvocationFailureKind.deadline:
-        throw new DeadlineExceededError(this.subject, this.deadlineMs);
+        throw new DeadlineExceededError(this.subject, this.opts.deadlineMs);
       default:
         throw new InvocationProtocolError(this.subject, `${failure.code}: ${failure.message}`);
     }
@@ -158,6 +190,8 @@ class Caller {
 
   /** Checks the reply for a failure, downloads the remaining chunks if any, decodes the value. */
   async readReply(reply: Msg): Promise<unknown> {
+    // The handler has answered: whatever fails from here on, the call ran.
+    this.started = true;
     this.throwIfFailed(reply);
     let bytes = reply.data;
     const chunks = intHeader(reply.headers?.get(InvocationHeader.chunks));
@@ -175,7 +209,7 @@ class Caller {
       bytes = joinChunks(parts);
     }
     try {
-      return decodeValue(bytes, (ref) => importStream(this.nc, ref, this.traceparent));
+      return decodeValue(bytes, (ref) => importStream(this.nc, ref, this.opts.traceparent));
     } catch (cause) {
       throw new InvocationProtocolError(this.subject, 'reply body is not valid msgpack', { cause });
     }

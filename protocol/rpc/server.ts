@@ -5,6 +5,8 @@ import {
   DEFAULT_INVOCATION_DEADLINE_MS,
   InvocationFailureKind,
   InvocationHeader,
+  MAX_KEEPALIVE_MS,
+  MIN_KEEPALIVE_MS,
   parseInterfaceName,
   type IncomingCall,
   type InterfaceRef,
@@ -15,6 +17,9 @@ import { decodeValue, encodeValue } from './codec.js';
 import { exporterFor, importStream } from './streams.js';
 
 const ABORTED: unique symbol = Symbol('aborted');
+const EMPTY = new Uint8Array(0);
+/** Beats are sent from one timer per server, this often, to the calls that are due one. */
+const BEAT_TICK_MS = 100;
 
 export type CallHandler = (call: IncomingCall) => unknown | Promise<unknown>;
 
@@ -26,7 +31,11 @@ export interface ServeOptions {
 export interface TargetServer {
   /** The subject it listens on (with wildcards). */
   readonly subject: string;
-  /** Stops taking calls, waits for the ones in flight, then releases its transfers. */
+  /**
+   * Stops taking calls: NATS stops routing new ones here (to the target's other instances) and
+   * the ones already on their way are still served; then waits for the calls in flight and the
+   * response streams they export, and releases its transfers.
+   */
   stop(): Promise<void>;
 }
 
@@ -43,6 +52,13 @@ interface CallMeta {
   /** The caller's budget when it sent the call; also how long a silent byte stream may last. */
   timeoutMs: number;
   deadline: number;
+  /** Beat interval the caller asked for; null: it wants no acknowledgement or beats. */
+  keepaliveMs: number | null;
+}
+
+interface Beating {
+  every: number;
+  next: number;
 }
 
 type Transfer =
@@ -72,6 +88,41 @@ export async function serveTarget(
   const transfers = new Map<string, Transfer>();
   const inFlight = new Set<Promise<void>>();
   const aborts = new Set<AbortController>();
+  /** Reply subjects of the calls being beaten, and when each is due its next beat. */
+  const beating = new Map<string, Beating>();
+  let beatTimer: NodeJS.Timeout | null = null;
+  const alive = headers();
+  alive.set(InvocationHeader.alive, instanceId);
+
+  const beat = () => {
+    const now = Date.now();
+    for (const [to, b] of beating) {
+      if (now < b.next) continue;
+      b.next = now + b.every;
+      try {
+        nc.publish(to, EMPTY, { headers: alive });
+      } catch {
+        // closed: the caller is failing the call on its side anyway
+      }
+    }
+  };
+
+  /** Acknowledges the call now, before its handler starts, and beats it until `unbeat`. */
+  const acknowledge = (msg: Msg, every: number) => {
+    if (!msg.reply) return;
+    msg.respond(EMPTY, { headers: alive });
+    beating.set(msg.reply, { every, next: Date.now() + every });
+    if (!beatTimer) {
+      beatTimer = setInterval(beat, BEAT_TICK_MS);
+      beatTimer.unref();
+    }
+  };
+
+  const unbeat = (msg: Msg) => {
+    if (!msg.reply || !beating.delete(msg.reply) || beating.size > 0 || !beatTimer) return;
+    clearInterval(beatTimer);
+    beatTimer = null;
+  };
 
   const fail = (msg: Msg, kind: InvocationFailureKind, code: string, message: string) => {
     const h = headers();
@@ -93,7 +144,12 @@ export async function serveTarget(
   const reply = (msg: Msg, meta: CallMeta, value: unknown) => {
     let bytes: Uint8Array;
     try {
-      bytes = encodeValue(value, (body) => streams.export(body, meta.timeoutMs, meta.traceparent));
+      // A response body is part of the call: a graceful stop waits for it to be read.
+      bytes = encodeValue(value, (body) => {
+        let done!: () => void;
+        track(new Promise<void>((resolve) => (done = resolve)));
+        return streams.export(body, meta.timeoutMs, { traceparent: meta.traceparent, onDone: done });
+      });
     } catch (error) {
       fail(msg, InvocationFailureKind.crash, 'unencodable-result', `result cannot be encoded: ${String(error)}`);
       return;
@@ -118,6 +174,18 @@ export async function serveTarget(
       fail(msg, InvocationFailureKind.deadline, 'deadline-exceeded', 'deadline passed before the call started');
       return;
     }
+    if (meta.keepaliveMs === null) return handle(msg, meta, body);
+    // Before anything is decoded: a caller that gets no acknowledgement knows nothing ran here
+    // (and that nothing pulled its streams), so it may send the call elsewhere.
+    acknowledge(msg, meta.keepaliveMs);
+    try {
+      await handle(msg, meta, body);
+    } finally {
+      unbeat(msg);
+    }
+  };
+
+  const handle = async (msg: Msg, meta: CallMeta, body: Uint8Array) => {
     let args: unknown;
     try {
       args = decodeValue(body, (ref) => importStream(nc, ref, meta.traceparent));
@@ -251,20 +319,27 @@ export async function serveTarget(
   });
   await nc.flush();
 
+  let stopping: Promise<void> | null = null;
+  const stop = async () => {
+    // drain, not unsubscribe: a call NATS routed here before it processed the unsubscribe
+    // is still delivered and served (an unsubscribed client would drop it, and its caller
+    // would wait for its deadline); calls sent after go to the other instances, or get no
+    // responders at once when there are none.
+    await calls.drain().catch(() => {
+      if (!calls.isClosed()) calls.unsubscribe();
+    });
+    // In-flight calls end by their deadlines at the latest (see dispatch); a call that
+    // finishes meanwhile may add its response stream.
+    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    xfers.unsubscribe();
+    for (const t of transfers.values()) clearTimeout(t.timer);
+    transfers.clear();
+    for (const a of aborts) a.abort(new Error('server stopped'));
+  };
+
   return {
     subject: invocation.targetWildcard(lattice, targetId),
-    async stop() {
-      calls.unsubscribe();
-      // Once stop() resolves the server has dropped our interest, so a new call gets no
-      // responders at once instead of reaching a dead subscription and timing out.
-      await nc.flush().catch(() => undefined);
-      // In-flight calls end by their deadlines at the latest (see dispatch).
-      await Promise.allSettled([...inFlight]);
-      xfers.unsubscribe();
-      for (const t of transfers.values()) clearTimeout(t.timer);
-      transfers.clear();
-      for (const a of aborts) a.abort(new Error('server stopped'));
-    },
+    stop: () => (stopping ??= stop()),
   };
 }
 
@@ -283,6 +358,7 @@ function readMeta(subject: string, h: MsgHdrs | undefined): CallMeta | string {
     return `interface header ${iface} does not match the subject's ${parts.iface}`;
   }
   const timeout = intHeader(h?.get(InvocationHeader.timeout)) ?? DEFAULT_INVOCATION_DEADLINE_MS;
+  const keepalive = intHeader(h?.get(InvocationHeader.keepalive));
   return {
     subject,
     target: parts.target,
@@ -294,5 +370,6 @@ function readMeta(subject: string, h: MsgHdrs | undefined): CallMeta | string {
     traceparent: h?.get(InvocationHeader.traceparent) || undefined,
     timeoutMs: timeout,
     deadline: Date.now() + timeout,
+    keepaliveMs: keepalive === null ? null : Math.min(MAX_KEEPALIVE_MS, Math.max(MIN_KEEPALIVE_MS, keepalive)),
   };
 }

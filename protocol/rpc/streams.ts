@@ -8,6 +8,7 @@ import { isByteStream, StreamRef } from './stream-ref.js';
 
 // Re-exported: the stream machinery's users get everything about streams from here.
 export { isByteStream, StreamRef };
+import { Connectivity } from '../../lib/connectivity.js';
 
 /**
  * Byte streams inside invocation values. An AsyncIterable<Uint8Array> in the arguments or the
@@ -40,6 +41,8 @@ interface Outgoing {
   idle: NodeJS.Timeout;
   /** The invocation's trace context, sent with every data and end message (only when traced). */
   traceparent: string | undefined;
+  /** Called once when the stream is over (ended, failed, cancelled, dropped or given up). */
+  onDone: (() => void) | undefined;
 }
 
 /**
@@ -59,9 +62,11 @@ export class StreamExporter {
 
   /**
    * Exports BODY and returns the reference to send in its place. TRACEPARENT (the invocation's,
-   * when it is traced) travels in the headers of the stream's messages.
+   * when it is traced) travels in the headers of the stream's messages; `onDone` runs once the
+   * stream is over, however it ends (a server stopping gracefully waits for its response bodies).
    */
-  export(body: AsyncIterable<Uint8Array>, idleMs: number, traceparent?: string): StreamRef {
+  export(body: AsyncIterable<Uint8Array>, idleMs: number, opts: { traceparent?: string; onDone?: () => void } = {}): StreamRef {
+    const { traceparent, onDone } = opts;
     // Subscribing before the invocation that carries the reference is published is enough: the
     // server handles one connection's operations in order.
     this.sub ??= this.nc.subscribe(invocation.streamWildcard(this.lattice, this.id), {
@@ -81,6 +86,7 @@ export class StreamExporter {
       closed: false,
       idle: setTimeout(() => this.close(id, stream.inbox ? 'the reader went silent' : 'no reader came'), idle).unref(),
       traceparent,
+      onDone,
     };
     this.streams.set(id, stream);
     return new StreamRef(subject, idle);
@@ -186,6 +192,9 @@ export class StreamExporter {
     stream.closed = true;
     clearTimeout(stream.idle);
     this.streams.delete(id);
+    const done = stream.onDone;
+    stream.onDone = undefined;
+    done?.();
   }
 }
 
@@ -243,6 +252,9 @@ async function* pull(nc: NatsConnection, ref: StreamRef, traceparent: string | u
   const inbox = createInbox();
   const sub = nc.subscribe(inbox);
   const messages = sub[Symbol.asyncIterator]();
+  // Nothing more can arrive through a dropped connection: end the read now (it fails as `gone`)
+  // rather than after idle_ms of silence.
+  const unwatch = Connectivity.of(nc).onDown(() => sub.unsubscribe());
   const grant = (credit: number): void => {
     const h = headers();
     h.set(StreamHeader.credit, String(credit));
@@ -284,6 +296,7 @@ async function* pull(nc: NatsConnection, ref: StreamRef, traceparent: string | u
       }
     }
   } finally {
+    unwatch();
     clearInterval(keepAlive);
     if (!finished) cancel(nc, ref);
     sub.unsubscribe();

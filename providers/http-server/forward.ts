@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Link } from '../../protocol/mod.js';
+import { TargetGoneError, type Link } from '../../protocol/mod.js';
 import { statusFor } from './status.js';
 import type { ProviderContext } from '../sdk/types.js';
 import { Attr, SpanKind, startSpan, tracing } from '../../lib/telemetry/mod.js';
+import { notRetriedBecause, retryOnce } from './retry.js';
 
 /** The interface every HTTP component exports; 0.2.0 is what Rust/Go/JS toolchains all accept. */
 export const INCOMING_HANDLER = 'wasi:http/incoming-handler@0.2.0';
@@ -37,6 +38,12 @@ interface WireResponse {
 }
 
 class BodyTooLargeError extends Error {}
+
+/** What became of the request body: over the limit, or read at all (then it cannot be resent). */
+interface BodyState {
+  tooLarge: boolean;
+  bodyRead: boolean;
+}
 
 function toPairs(req: IncomingMessage): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
@@ -78,7 +85,7 @@ function refuseTooLarge(res: ServerResponse, limit: number): void {
  * destroy the request, whose socket still carries the response: `return` only stops reading,
  * and Node discards the unread rest once the response ends.
  */
-function limited(req: IncomingMessage, limit: number, state: { tooLarge: boolean }): AsyncIterable<Uint8Array> {
+function limited(req: IncomingMessage, limit: number, state: BodyState): AsyncIterable<Uint8Array> {
   return {
     [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
       const source = (req as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
@@ -87,6 +94,7 @@ function limited(req: IncomingMessage, limit: number, state: { tooLarge: boolean
       return {
         async next(): Promise<IteratorResult<Uint8Array>> {
           if (done) return { done: true, value: undefined };
+          state.bodyRead = true;
           const next = await source.next();
           if (next.done) {
             done = true;
@@ -155,7 +163,7 @@ export function forward(ctx: ProviderContext<unknown>, req: IncomingMessage, res
 async function send(ctx: ProviderContext<unknown>, req: IncomingMessage, res: ServerResponse, opts: ForwardOptions, traceparent: string | undefined): Promise<void> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > opts.maxBodyBytes) return refuseTooLarge(res, opts.maxBodyBytes);
-  const state = { tooLarge: false };
+  const state: BodyState = { tooLarge: false, bodyRead: false };
   const request: WireRequest = {
     method: req.method ?? 'GET',
     pathWithQuery: opts.path ?? req.url ?? '/',
@@ -168,11 +176,22 @@ async function send(ctx: ProviderContext<unknown>, req: IncomingMessage, res: Se
   try {
     response = (await ctx.call(opts.link, INCOMING_HANDLER, 'handle', [request], { deadlineMs: opts.timeoutMs, traceparent })) as WireResponse;
   } catch (error) {
-    if (state.tooLarge) return refuseTooLarge(res, opts.maxBodyBytes);
-    const { status, message } = statusFor(error);
-    ctx.log.debug({ target: opts.link.target, status, err: error }, 'http request failed');
-    plain(res, status, message);
-    return;
+    const check = { method: request.method, bodyRead: state.bodyRead };
+    try {
+      // The instance was lost or absent: another one may answer (retry.ts says when that is safe).
+      const again = (deadlineMs: number) => ctx.call(opts.link, INCOMING_HANDLER, 'handle', [request], { deadlineMs });
+      response = (await retryOnce(error, check, again, ctx.log)) as WireResponse;
+    } catch (final) {
+      if (state.tooLarge) return refuseTooLarge(res, opts.maxBodyBytes);
+      const { status, message } = statusFor(final);
+      if (final instanceof TargetGoneError) {
+        ctx.log.warn({ target: opts.link.target, status, err: final }, 'http request lost with the host of its component');
+        return plain(res, status, `${message}; ${notRetriedBecause(final, check)}`);
+      }
+      ctx.log.debug({ target: opts.link.target, status, err: final }, 'http request failed');
+      plain(res, status, message);
+      return;
+    }
   }
   const body = response.body;
   if (body instanceof Uint8Array) return writeWhole(res, response.status, response.headers, body);

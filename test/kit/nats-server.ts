@@ -123,9 +123,10 @@ export class NatsServer {
     this.child = null;
   }
 
-  /** Starts the server again on the same port with the same data. */
-  async restart(): Promise<void> {
+  /** Starts the server again on the same port with the same data, after `downMs` without it. */
+  async restart(opts: { downMs?: number } = {}): Promise<void> {
     await this.stop();
+    if (opts.downMs) await new Promise((r) => setTimeout(r, opts.downMs));
     await this.launch();
   }
 

@@ -1,9 +1,11 @@
 /**
- * SIGKILL of a host that runs an application's component: wadm notices the missed heartbeats,
+ * SIGKILL of a host that runs an application's only instance, under HTTP load: requests fail at
+ * once with a clear 503 or 502 (none waits for a deadline), wadm notices the missed heartbeats,
  * re-places the share on the other matching host, and the app's HTTP endpoint answers again.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { describeLoad, HttpLoad } from '../kit/http-load.js';
 import { freePort } from '../kit/ports.js';
 import { waitFor } from '../kit/wait.js';
 import { fixture } from '../runtime/helpers.js';
@@ -61,12 +63,24 @@ describe('wadm re-places the share of a killed host', { timeout: 90_000 }, () =>
     const survivor = lattice.processes.find((p) => p.hostId !== victimId)!;
     assert.ok(victim, 'the component runs on one of the child-process hosts');
 
+    // Bounded load across the loss: what the users of the app see.
+    const load = HttpLoad.start({ url, connections: 8 });
+    await load.successes(50);
     victim.kill('SIGKILL');
     const killedAt = Date.now();
     await waitFor('the app to serve again', serving, { timeoutMs: 30_000, intervalMs: 50 });
     const servingAfterMs = Date.now() - killedAt;
-    t.diagnostic(`SIGKILL -> serving again: ${servingAfterMs} ms`);
-    process.stderr.write(`# wadm host-loss: SIGKILL at ${killedAt} -> serving again in ${servingAfterMs} ms\n`);
+    await load.successes(50);
+    const report = await load.stop();
+    const line = `SIGKILL of the only instance's host -> serving again: ${servingAfterMs} ms; load: ${describeLoad(report)}`;
+    t.diagnostic(line);
+    process.stderr.write(`# wadm host-loss: ${line}\n`);
+    // Nobody waits on the dead host: every request that could not be served got a clear answer.
+    assert.equal(report.clientTimeouts, 0, describeLoad(report));
+    for (const f of report.failures) {
+      assert.ok([502, 503].includes(f.status), `${f.status} ${f.detail}`);
+      assert.match(f.detail, /not running|went away/);
+    }
 
     const now = await lattice.placement('edge_hello-hello');
     assert.deepEqual([...now.entries()], [[survivor.hostId, 1]]);

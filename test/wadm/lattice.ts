@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 import type { Host } from '../../host/mod.js';
+import { createLogger } from '../../lib/logger.js';
+import { connectLongLived } from '../../lib/nats-connection.js';
 import { createControlClient, type ControlClient } from '../../protocol/mod.js';
 import type { HostInventory } from '../../protocol/schemas/host.js';
 import { createWadmClient, type WadmClient } from '../../protocol/wadm-client.js';
@@ -49,9 +51,9 @@ export class WadmLattice {
     return proc;
   }
 
-  /** A wadm instance on its own connection (as a separate process would have). */
+  /** A wadm instance on its own connection, with the reconnect policy of a `lattice wadm` process. */
   async wadm(opts: Partial<WadmOptions> = {}): Promise<{ wadm: Wadm; nc: NatsConnection }> {
-    const nc = await connect({ servers: this.server.url });
+    const nc = await connectLongLived({ url: this.server.url }, 'lattice-wadm-test', opts.logger ?? createLogger({ component: 'wadm-test' }));
     const wadm = await startWadm({ nc, lattice: LATTICE, tickMs: 1_000, ...opts });
     this.wadms.push(wadm);
     const stop = wadm.stop.bind(wadm);

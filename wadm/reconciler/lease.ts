@@ -1,4 +1,5 @@
 import type { KV, NatsConnection } from 'nats';
+import { Connectivity } from '../../lib/connectivity.js';
 import type { Logger } from '../../lib/logger.js';
 import { buckets } from '../../protocol/subjects.js';
 
@@ -18,6 +19,8 @@ export interface LeaseOptions {
   holder: string;
   logger: Logger;
   onChange: (leader: boolean) => void;
+  /** The lease was renewed for the first time after the connection came back (see `current`). */
+  onConfirmed?: () => void;
   ttlMs?: number;
   renewMs?: number;
   /** JetStream domain of the lease bucket (the lattice buckets' domain). */
@@ -29,17 +32,28 @@ export interface LeaseOptions {
  * `create` (fails while someone holds it), renewing is an `update` on the revision we wrote
  * (fails if someone else took over, and then we step down). Only the leader reconciles; every
  * instance serves the API and keeps observing, so a take-over starts from a warm picture.
+ *
+ * A NATS outage is ridden out, not acted on: nothing is tried while the connection is down
+ * (nats.js would drop the request and it would time out), a renewal that fails for want of an
+ * answer is tried again, and a lease that lapsed meanwhile is taken again at once if nobody else
+ * took it. Only a lease someone else holds makes us step down. Until a renewal succeeds after
+ * the connection came back, `current` is false: the reconciler waits for it.
  */
 export class LeaderLease {
   private revision = 0;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private busy = false;
+  /** When the lease was last written by us (acquired or renewed). */
+  private confirmedAt = 0;
+  private readonly link: Connectivity;
 
   private constructor(
     private readonly kv: KV,
     private readonly options: LeaseOptions,
-  ) {}
+  ) {
+    this.link = Connectivity.of(options.nc);
+  }
 
   static async start(options: LeaseOptions): Promise<LeaderLease> {
     const kv = await options.nc.jetstream(options.domain ? { domain: options.domain } : {}).views.kv(buckets.wadmLease(), { history: 1, ttl: options.ttlMs ?? LEASE_TTL_MS });
@@ -53,33 +67,76 @@ export class LeaderLease {
     return this.revision > 0;
   }
 
+  /** Leader, with a renewal since the connection was last (re)established: safe to act on. */
+  get current(): boolean {
+    return this.leader && this.link.connected && this.confirmedAt >= this.link.changedAt;
+  }
+
   private get key(): string {
     return this.options.lattice;
   }
 
   private async attempt(): Promise<void> {
-    if (this.busy || this.stopped) return;
+    if (this.busy || this.stopped || !this.link.connected) return;
     this.busy = true;
     const value = new TextEncoder().encode(this.options.holder);
     try {
-      if (this.leader) {
-        try {
-          this.revision = await this.kv.update(this.key, value, this.revision);
-        } catch (error) {
-          this.options.logger.warn({ err: error }, 'lost the wadm leader lease');
-          this.set(0);
-        }
-      } else {
+      if (this.leader) await this.renew(value);
+      else {
         try {
           this.set(await this.kv.create(this.key, value));
+          this.confirmed();
           this.options.logger.info({ holder: this.options.holder }, 'acquired the wadm leader lease');
         } catch {
-          // Someone else holds it; try again on the next round.
+          // Someone else holds it (or no answer); try again on the next round.
         }
       }
     } finally {
       this.busy = false;
     }
+  }
+
+  private async renew(value: Uint8Array): Promise<void> {
+    try {
+      this.revision = await this.kv.update(this.key, value, this.revision);
+      this.confirmed();
+      return;
+    } catch (error) {
+      if (!isWrongSequence(error)) {
+        // No answer (JetStream busy, the connection just dropped): the lease is not lost for that.
+        this.options.logger.debug({ err: error }, 'lease renewal got no answer; trying again');
+        return;
+      }
+    }
+    // Our revision is not the last: the lease lapsed (TTL) or someone else wrote it.
+    try {
+      const entry = await this.kv.get(this.key);
+      if (entry && entry.operation === 'PUT') {
+        const holder = new TextDecoder().decode(entry.value);
+        if (holder === this.options.holder) {
+          // Our own renewal went through but its answer was lost: carry on from its revision.
+          this.revision = entry.revision;
+          return;
+        }
+        this.options.logger.warn({ holder }, 'lost the wadm leader lease');
+        this.set(0);
+        return;
+      }
+      this.revision = await this.kv.create(this.key, value);
+      this.confirmed();
+      this.options.logger.info('the wadm leader lease had lapsed (NATS unreachable for longer than its TTL); taken again');
+    } catch (error) {
+      if (isWrongSequence(error)) {
+        this.options.logger.warn({ err: error }, 'lost the wadm leader lease');
+        this.set(0);
+      } else this.options.logger.debug({ err: error }, 'lease check got no answer; trying again');
+    }
+  }
+
+  private confirmed(): void {
+    const first = this.confirmedAt < this.link.changedAt;
+    this.confirmedAt = Date.now();
+    if (first && this.leader) this.options.onConfirmed?.();
   }
 
   private set(revision: number): void {
@@ -98,4 +155,9 @@ export class LeaderLease {
       this.revision = 0;
     }
   }
+}
+
+/** JetStream's refusal of a compare-and-set: the key's last revision is not the one expected. */
+function isWrongSequence(error: unknown): boolean {
+  return error instanceof Error && /wrong last sequence|key exists/i.test(error.message);
 }

@@ -1,8 +1,18 @@
 import type { NatsConnection, Subscription } from 'nats';
+import { Connectivity } from '../../lib/connectivity.js';
 import type { Logger } from '../../lib/logger.js';
 import { allEvents, decodeEvent, type DecodedEvent } from '../../protocol/mod.js';
 import type { ControlClient } from '../../protocol/control-client.js';
-import { applyEvent, emptyObserved, expireHosts, snapshot, type Followups, type ObservedLattice } from '../scalers/observed-state.js';
+import {
+  applyEvent,
+  emptyObserved,
+  expireHosts,
+  forgiveSilence,
+  heartbeatWindow,
+  snapshot,
+  type Followups,
+  type ObservedLattice,
+} from '../scalers/observed-state.js';
 import type { LatticeState } from '../scalers/types.js';
 
 /** How often silent hosts are looked for: well under one heartbeat, so loss is noticed within ~3.25 beats. */
@@ -46,6 +56,11 @@ export interface ObserverOptions {
  * inventories fetched when a host is new or its heartbeat shows a newer revision than we hold,
  * plus the values of configs someone asked for (events only carry a config's name). Hosts that
  * miss 3 heartbeats (each host's own interval) are dropped; `host_stopped` drops one at once.
+ *
+ * Its own disconnection is "I cannot see", not "every host went silent": while the connection is
+ * down no host expires, and once it is back every host gets a full 3 beats again; the picture
+ * counts as `ready` (fit to plan on) only after one heartbeat window connected, by when every
+ * live host has beaten and what changed meanwhile has been fetched.
  */
 export class LatticeObserver {
   readonly obs: ObservedLattice = emptyObserved();
@@ -55,9 +70,16 @@ export class LatticeObserver {
   private sub: Subscription | null = null;
   private timer: NodeJS.Timeout | null = null;
   private linkTimer: NodeJS.Timeout | null = null;
+  private sightTimer: NodeJS.Timeout | null = null;
   private synced = false;
+  /** When the connection last came back (null: never lost since the start). */
+  private regainedAt: number | null = null;
+  private readonly link: Connectivity;
+  private readonly unwatch: Array<() => void> = [];
 
-  private constructor(private readonly options: ObserverOptions) {}
+  private constructor(private readonly options: ObserverOptions) {
+    this.link = Connectivity.of(options.nc);
+  }
 
   /**
    * Subscribes first (so nothing between the sync and the subscription is missed), then asks
@@ -71,14 +93,28 @@ export class LatticeObserver {
         if (event) observer.handle(event);
       },
     });
+    observer.unwatch.push(
+      observer.link.onDown(() => observer.blind()),
+      observer.link.onUp(() => observer.regainSight()),
+    );
     await observer.sync();
     observer.timer = setInterval(() => observer.expire(), EXPIRY_CHECK_MS);
     observer.linkTimer = setInterval(() => void observer.refreshLinks(), LINK_REFRESH_MS);
     return observer;
   }
 
+  /** Whether the picture is fit to plan on: synced, connected, and not just back from blindness. */
   get ready(): boolean {
-    return this.synced;
+    if (!this.synced || !this.link.connected) return false;
+    return this.regainedAt === null || Date.now() - this.regainedAt >= heartbeatWindow(this.obs);
+  }
+
+  /**
+   * Whether sight was lost at some point since `since` (epoch ms), or is not back yet: then a
+   * request that failed meanwhile failed for that, and says nothing about the lattice.
+   */
+  interruptedSince(since: number): boolean {
+    return !this.ready || this.link.changedAt >= since;
   }
 
   /** The scalers' input; hosts whose inventory has not arrived yet are left out. */
@@ -97,8 +133,32 @@ export class LatticeObserver {
     this.sub = null;
     if (this.timer) clearInterval(this.timer);
     if (this.linkTimer) clearInterval(this.linkTimer);
+    if (this.sightTimer) clearTimeout(this.sightTimer);
+    for (const fn of this.unwatch.splice(0)) fn();
     this.timer = null;
     this.linkTimer = null;
+    this.sightTimer = null;
+  }
+
+  private blind(): void {
+    if (this.sightTimer) clearTimeout(this.sightTimer);
+    this.sightTimer = null;
+    this.options.logger.info('NATS connection lost: the lattice is not observed, nothing is judged or sent until it is back');
+  }
+
+  private regainSight(): void {
+    const now = Date.now();
+    this.regainedAt = now;
+    forgiveSilence(this.obs, now);
+    // Link events published meanwhile are gone; inventories catch up through heartbeat revisions.
+    void this.refreshLinks();
+    const window = heartbeatWindow(this.obs);
+    this.options.logger.info({ window_ms: window }, 'NATS connection back: observing again; planning after one heartbeat window');
+    if (this.sightTimer) clearTimeout(this.sightTimer);
+    this.sightTimer = setTimeout(() => {
+      this.sightTimer = null;
+      this.options.onChange('connected again for a heartbeat window');
+    }, window + 10);
   }
 
   private async sync(): Promise<void> {
@@ -165,6 +225,8 @@ export class LatticeObserver {
   }
 
   private expire(): void {
+    // Silence heard while disconnected is our own (see regainSight).
+    if (!this.link.connected) return;
     const gone = expireHosts(this.obs, Date.now());
     if (gone.length) {
       this.options.logger.warn({ hosts: gone }, 'hosts missed 3 heartbeats; re-placing their share');

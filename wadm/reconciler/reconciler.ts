@@ -37,6 +37,11 @@ export interface ReconcilerOptions {
   logger: Logger;
   tickMs?: number;
   debounceMs?: number;
+  /**
+   * Besides being the leader with a ready picture: may commands go out now (the leader lease was
+   * confirmed since the connection last came back)? Default: yes.
+   */
+  mayAct?: () => boolean;
 }
 
 export interface ReconcilerStats {
@@ -110,25 +115,37 @@ export class Reconciler {
     await this.idle();
   }
 
+  /** Leader, not stopped, seeing the lattice (see LatticeObserver.ready) and allowed to act. */
+  private get canAct(): boolean {
+    return this.active && !this.stopped && this.options.observer.ready && (this.options.mayAct?.() ?? true);
+  }
+
   private async all(why: string): Promise<void> {
-    if (!this.options.observer.ready) return;
+    if (!this.canAct) return;
+    const started = Date.now();
     try {
       const apps = await this.options.store.list({ all: true });
       for (const app of apps) this.schedule(app.name);
     } catch (error) {
-      this.options.logger.warn({ err: error, why }, 'cannot list applications');
+      // Lost sight meanwhile: the round after the connection is back lists again.
+      if (this.options.observer.interruptedSince(started)) this.options.logger.debug({ err: error, why }, 'listing applications interrupted');
+      else this.options.logger.warn({ err: error, why }, 'cannot list applications');
     }
   }
 
   private schedule(name: string): void {
-    if (!this.active || this.stopped || !this.options.observer.ready) return;
+    if (!this.canAct) return;
     if (!this.pendingSince.has(name)) this.pendingSince.set(name, Date.now());
     if (this.running.has(name)) {
       this.again.add(name);
       return;
     }
+    const started = Date.now();
     const round = this.round(name)
-      .catch((error: unknown) => this.options.logger.error({ app: name, err: error }, 'reconcile round failed'))
+      .catch((error: unknown) => {
+        if (this.options.observer.interruptedSince(started)) this.options.logger.debug({ app: name, err: error }, 'reconcile round interrupted (NATS unreachable)');
+        else this.options.logger.error({ app: name, err: error }, 'reconcile round failed');
+      })
       .finally(() => {
         this.running.delete(name);
         if (this.again.delete(name)) this.schedule(name);
@@ -187,6 +204,7 @@ export class Reconciler {
     logger.debug({ app: name, state: plan.state, commands: plan.commands.length }, 'planned');
 
     const sendable = plan.commands.filter((c) => expected.allowed(c, now));
+    const sentAt = Date.now();
     if (sendable.length) {
       const span = tracing.on ? traceRound() : undefined;
       span?.setAttribute('wadm.plan.state', plan.state);
@@ -196,7 +214,11 @@ export class Reconciler {
         this.stats.commandsSent++;
         this.options.meter?.command(o.command.type, o.ok);
         if (o.ok) expected.succeeded(o.command, Date.now());
-        else {
+        else if (observer.interruptedSince(sentAt)) {
+          // Lost our connection meanwhile: no verdict on the command (it may have run); the
+          // next plan, once the picture is whole again, says whether it is still needed.
+          logger.debug({ app: name, command: o.command, error: o.error }, 'command outcome unknown (NATS unreachable)');
+        } else {
           this.stats.commandsFailed++;
           const f = expected.failed(o.command, o.error, Date.now());
           logger.warn({ app: name, command: o.command, error: o.error, attempt: f.count }, 'command failed; backing off');
@@ -215,7 +237,7 @@ export class Reconciler {
         return;
       }
     }
-    await this.report(describeStatus({ name, version: desired.deployedVersion, manifest, plan, failures }));
+    await this.report(describeStatus({ name, version: desired.deployedVersion, manifest, plan, failures }), sentAt);
   }
 
   private retryLater(name: string, retryAts: number[]): void {
@@ -234,7 +256,7 @@ export class Reconciler {
    * Writes a status only when it differs from the stored one (no KV churn on every tick). The
    * stored one, not a cached copy: the API writes statuses too (at deploy), possibly after ours.
    */
-  private async report(status: Omit<AppStatus, 'updated_at'>): Promise<void> {
+  private async report(status: Omit<AppStatus, 'updated_at'>, since: number): Promise<void> {
     this.options.meter?.status(status.name, status.state);
     const key = JSON.stringify(status);
     try {
@@ -245,7 +267,8 @@ export class Reconciler {
       }
       await this.options.statuses.put({ ...status, updated_at: new Date().toISOString() });
     } catch (error) {
-      this.options.logger.warn({ app: status.name, err: error }, 'cannot write status');
+      if (this.options.observer.interruptedSince(since)) this.options.logger.debug({ app: status.name, err: error }, 'status not written (NATS unreachable)');
+      else this.options.logger.warn({ app: status.name, err: error }, 'cannot write status');
     }
   }
 }

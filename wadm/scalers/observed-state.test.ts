@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DecodedEvent } from '../../protocol/mod.js';
-import { applyEvent, emptyObserved, expireHosts, snapshot } from './observed-state.js';
+import { applyEvent, emptyObserved, expireHosts, forgiveSilence, heartbeatWindow, snapshot } from './observed-state.js';
 
 const meta = { source: 'test', time: '2026-01-01T00:00:00Z', id: 'x' };
 const heartbeat = (id: string, revision: number): DecodedEvent => ({
@@ -46,6 +46,17 @@ describe('observed lattice from events', () => {
     assert.deepEqual(expireHosts(obs, 3900), []);
     assert.deepEqual(expireHosts(obs, 4001), ['h1']);
     assert.deepEqual(snapshot(obs).hosts, []);
+  });
+
+  it("forgives the silence of the observer's own outage: every host gets a full window again", () => {
+    const obs = emptyObserved();
+    applyEvent(obs, inventory('h1', 1, []), 0);
+    applyEvent(obs, heartbeat('h1', 1), 1000);
+    assert.equal(heartbeatWindow(obs), 1000);
+    // Disconnected from 1500 to 9000: nothing was heard, and nothing is concluded from it.
+    forgiveSilence(obs, 9000);
+    assert.deepEqual(expireHosts(obs, 9000 + 2900), []);
+    assert.deepEqual(expireHosts(obs, 9000 + 3001), ['h1']);
   });
 
   it('tracks links and config', () => {

@@ -122,6 +122,21 @@ export function applyEvent(obs: ObservedLattice, event: DecodedEvent, now: numbe
   return follow;
 }
 
+/**
+ * The observer could not see the lattice (its own connection was down): the silence it heard
+ * says nothing about the hosts, so each starts a full window of MISSED_HEARTBEATS again from now.
+ */
+export function forgiveSilence(obs: ObservedLattice, now: number): void {
+  for (const h of obs.hosts.values()) h.lastSeen = Math.max(h.lastSeen, now);
+}
+
+/** The longest heartbeat interval of the hosts known (the default when none is). */
+export function heartbeatWindow(obs: ObservedLattice): number {
+  let window = DEFAULT_INTERVAL_MS;
+  for (const h of obs.hosts.values()) window = Math.max(window, h.intervalMs);
+  return window;
+}
+
 /** Drops hosts silent for MISSED_HEARTBEATS intervals; returns their ids (their share is re-placed). */
 export function expireHosts(obs: ObservedLattice, now: number): string[] {
   const gone: string[] = [];
