@@ -405,14 +405,7 @@ export class ComponentRuntime {
    * (ingress/types.ts), with its current version.
    */
   private publishTarget(component: Component): void {
-    const { exports, imports } = component.version.image.transpiled;
-    if (kindOf(exports) !== 'http') return;
-    // A component that makes outgoing HTTP requests may call this very host's listener, which a
-    // worker blocked in its invocation could not accept: such components run in the pool.
-    if (imports.some((name) => name.startsWith('wasi:http/outgoing-handler'))) {
-      this.pool.ingress.setTarget(component.id, null);
-      return;
-    }
+    if (kindOf(component.version.image.transpiled.exports) !== 'http') return;
     this.pool.ingress.setTarget(component.id, { key: component.version.spec.key, slot: component.admission.slot, relayOnly: false });
   }
 

@@ -90,6 +90,8 @@ export type WorkerToMain =
   | { type: 'ingress-closed'; address: string }
   /** A worker freed an instance slot of the component at admission `slot` while others queue. */
   | { type: 'released'; slot: number }
+  /** The component at admission `slot` should be relayed from now on (it makes outgoing HTTP requests). */
+  | { type: 'ingress-relay'; slot: number }
   /** What the worker served itself since its last report, by admission slot. */
   | { type: 'ingress-stats'; entries: Array<[number, WorkerStats]> }
   | { type: 'loaded'; key: string; error?: string }

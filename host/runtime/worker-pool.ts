@@ -191,6 +191,7 @@ class WorkerSlot implements IngressWorker {
       case 'ingress-opened':
       case 'ingress-closed':
       case 'ingress-stats':
+      case 'ingress-relay':
         this.pool.ingress.onMessage(this, message);
         return;
       case 'released':
@@ -464,7 +465,7 @@ export class WorkerPool {
    */
   private grow(): void {
     if (this.stopped) return;
-    const blocked = this.slots.filter((s) => (s.current || s.serving) && s.hostCallsInFlight > 0).length;
+    const blocked = this.slots.filter((s) => (s.current && s.hostCallsInFlight > 0) || s.unavailable).length;
     if (this.slots.length - blocked >= this.size) return;
     if (this.slots.length >= this.maxSize && (blocked < this.slots.length || this.slots.length >= HARD_MAX_WORKERS)) return;
     this.spawn(true);

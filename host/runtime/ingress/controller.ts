@@ -166,6 +166,17 @@ export class IngressController {
   }
 
   onMessage(worker: IngressWorker, message: WorkerToMain): void {
+    if (message.type === 'ingress-relay') {
+      // It made an outgoing HTTP request: it may call this host's own listener, which a worker
+      // blocked in its invocation could not accept.
+      const componentId = this.componentAt(message.slot);
+      const target = componentId ? this.targets.get(componentId) : undefined;
+      if (componentId && target && !target.relayOnly) {
+        this.logger.info({ component_id: componentId }, 'component makes outgoing HTTP requests: its requests are relayed to the runtime pool from now on');
+        this.setTarget(componentId, { ...target, relayOnly: true });
+      }
+      return;
+    }
     if (message.type === 'ingress-stats') {
       for (const [slot, stats] of message.entries) {
         const componentId = this.componentAt(slot);

@@ -157,6 +157,7 @@ function ingress(): Promise<WorkerIngress> {
         released: (slot) => post({ type: 'released', slot }),
         refillSoon,
         report: (entries) => post({ type: 'ingress-stats', entries }),
+        relayFromNowOn: (slot) => post({ type: 'ingress-relay', slot }),
       }),
   );
   return ingressModule;

@@ -125,6 +125,13 @@ function forwarder(iface: string, call: Call, drop: Call, registry: ClassRegistr
   );
 }
 
+/**
+ * Set when a guest of this worker starts an outgoing HTTP request; the worker ingress clears it
+ * before an invocation and reads it after (such a component may call this host's own listener,
+ * which its worker, blocked in the invocation, could not accept: it is relayed from then on).
+ */
+export const outgoingHttp = { sent: false };
+
 /** Builds the import object for a new instance of a component. */
 export function buildImports(settings: InstanceSettings, bridge: BridgeClient, ctx: CliContext): ImportObject {
   const { componentId } = settings;
@@ -133,6 +140,7 @@ export function buildImports(settings: InstanceSettings, bridge: BridgeClient, c
   const unsynced = new Map<number, number>();
   const outgoing: OutgoingTransport = {
     start: (head) => {
+      outgoingHttp.sent = true;
       const iface = settings.importNames['wasi:http/outgoing-handler'] ?? 'wasi:http/outgoing-handler';
       return bodyCall('send', [iface, linkNameFor('wasi:http/outgoing-handler'), head]) as number;
     },

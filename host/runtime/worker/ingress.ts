@@ -29,6 +29,7 @@ import {
   type WorkerStats,
 } from '../ingress/types.js';
 import { InvocationFailure, type InstanceManager, type ResponseSink } from './instances.js';
+import { outgoingHttp } from './imports.js';
 
 interface Fronted {
   spec: IngressSpec;
@@ -54,6 +55,8 @@ export interface IngressDeps {
   refillSoon(): void;
   /** Sends what this worker served itself (countFor) to the main thread. */
   report(entries: Array<[number, WorkerStats]>): void;
+  /** Asks that the component at `slot` be relayed from now on (it makes outgoing HTTP requests). */
+  relayFromNowOn(slot: number): void;
 }
 
 function hasBody(req: IncomingMessage): boolean {
@@ -256,6 +259,7 @@ export class WorkerIngress {
     deadline[0] = Date.now() + route.timeoutMs;
     Atomics.store(watch, W_STATE, WATCH_RUNNING);
     const started = this.bounds ? performance.now() : 0;
+    outgoingHttp.sent = false;
     let response: HttpResponse | null = null;
     let failure: unknown = null;
     try {
@@ -268,6 +272,7 @@ export class WorkerIngress {
     // this worker; nothing more is written here.
     if (Atomics.compareExchange(watch, W_STATE, WATCH_RUNNING, WATCH_IDLE) !== WATCH_RUNNING) return;
     this.release(target.slot);
+    if (outgoingHttp.sent) this.deps.relayFromNowOn(target.slot);
     this.deps.refillSoon();
     if (response) {
       if (streamed) res.end();
