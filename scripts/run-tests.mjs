@@ -39,12 +39,19 @@ if (files.length === 0) {
 }
 
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
+// Nothing may hang a run: a test (or hook) gets at most TEST_TIMEOUT_S, a file whose tests are
+// done exits even if a handle leaked (the file still fails where its after() did not finish), and
+// the whole run is stopped after TEST_BUDGET_S with the files that were running reported by node.
+const testTimeoutMs = Number(process.env.TEST_TIMEOUT_S ?? 600) * 1000;
+const budgetMs = Number(process.env.TEST_BUDGET_S ?? 3000) * 1000;
 const result = spawnSync(
   process.execPath,
-  ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+  ['--test', `--test-concurrency=${concurrency}`, `--test-timeout=${testTimeoutMs}`, '--test-force-exit', '--test-reporter=spec', ...files],
   {
     stdio: 'inherit',
     cwd: root,
+    timeout: budgetMs,
+    killSignal: 'SIGINT',
     // LATTICE_EDGE_SUITE: tests too slow for every `npm test` (an npm install under qemu) run in
     // `npm run test:edge` only, and say so when skipped. LATTICE_TEST_UNIT: test/kit refuses servers.
     env: {
@@ -55,4 +62,5 @@ const result = spawnSync(
     },
   },
 );
+if (result.error?.code === 'ETIMEDOUT') console.error(`tests: stopped after the run's budget of ${budgetMs / 1000} s (TEST_BUDGET_S)`);
 process.exit(result.status ?? 1);

@@ -7,7 +7,8 @@ import { Listener } from './listener.js';
 import { createRouteTable } from './router.js';
 
 interface Dedicated {
-  listener: Listener;
+  /** Pending while it opens: the address is claimed from the moment the link is taken. */
+  listener: Promise<Listener>;
   provLink: ProviderLink;
   config: HttpLinkConfig;
 }
@@ -28,7 +29,15 @@ export default defineProvider({
     const routes = createRouteTable();
     const routed = new Map<string, { provLink: ProviderLink; config: HttpLinkConfig }>();
     const dedicated = new Map<string, Dedicated>();
-    let shared: Listener | null = null;
+    let shared: Promise<Listener> | null = null;
+    // Link changes arrive concurrently (a burst of puts); applied one at a time, two of them can
+    // never both open the shared listener, or race a removal against an opening listener.
+    let changes: Promise<unknown> = Promise.resolve();
+    const serially = <T>(change: () => Promise<T>): Promise<T> => {
+      const run = changes.then(change, change);
+      changes = run.catch(() => undefined);
+      return run;
+    };
 
     const serveShared = async (req: IncomingMessage, res: ServerResponse) => {
       const match = routes.match(req.headers.host, req.url ?? '/');
@@ -59,10 +68,19 @@ export default defineProvider({
     const sharedRoutes = () => [...routed].map(([id, { provLink, config }]) => ingressRoute(id, provLink, config));
     const front = (list: IngressRoute[]) => (ctx.ingress ? { ingress: ctx.ingress, routes: list } : undefined);
 
-    const ensureShared = async () => {
-      if (shared) shared.setRoutes(sharedRoutes());
-      else shared = await Listener.open(ctx.config.address, serveShared, front(sharedRoutes()));
-      return shared;
+    const ensureShared = async (): Promise<void> => {
+      if (shared) {
+        (await shared).setRoutes(sharedRoutes());
+        return;
+      }
+      const opening = Listener.open(ctx.config.address, serveShared, front(sharedRoutes()));
+      shared = opening;
+      try {
+        await opening;
+      } catch (error) {
+        if (shared === opening) shared = null;
+        throw error;
+      }
     };
 
     const parseLinkConfig = (provLink: ProviderLink): HttpLinkConfig => {
@@ -105,13 +123,54 @@ export default defineProvider({
     const remove = async (id: string) => {
       if (routed.delete(id)) {
         routes.remove(id);
-        shared?.setRoutes(sharedRoutes());
+        (await shared?.catch(() => null))?.setRoutes(sharedRoutes());
       }
       const own = dedicated.get(id);
       if (own) {
         dedicated.delete(id);
-        await own.listener.close();
+        await (await own.listener.catch(() => null))?.close();
       }
+    };
+
+    const add = async (provLink: ProviderLink): Promise<void> => {
+      const id = linkId(provLink);
+      await remove(id);
+      const config = parseLinkConfig(provLink);
+      const refused = conflict(provLink);
+      if (refused) throw new Error(refused);
+      if (wantsRoute(config)) {
+        const result = routes.add({ id, target: provLink.link.target, pathPrefix: config.path ?? '/', host: config.host });
+        if (!result.ok) throw new Error(result.error);
+        routed.set(id, { provLink, config });
+        try {
+          await ensureShared();
+        } catch (error) {
+          routed.delete(id);
+          routes.remove(id);
+          throw error;
+        }
+        ctx.log.info({ target: provLink.link.target, path: config.path ?? '/', host: config.host }, 'route added');
+        return;
+      }
+      const listener = Listener.open(
+        config.address!,
+        (req, res) =>
+          forward(ctx, req, res, {
+            link: provLink.link,
+            maxBodyBytes: config.max_body_bytes ?? ctx.config.max_body_bytes,
+            timeoutMs: config.timeout_ms ?? ctx.config.timeout_ms,
+          }),
+        front([{ ...ingressRoute(id, provLink, config), pathPrefix: '/', host: undefined, stripPrefix: false }]),
+      );
+      const entry: Dedicated = { listener, provLink, config };
+      dedicated.set(id, entry);
+      try {
+        await listener;
+      } catch (error) {
+        if (dedicated.get(id) === entry) dedicated.delete(id);
+        throw error;
+      }
+      ctx.log.info({ target: provLink.link.target, address: config.address }, 'listener started');
     };
 
     return {
@@ -128,35 +187,11 @@ export default defineProvider({
 
       async linkAdded(provLink) {
         if (!isHttpSource(provLink)) return;
-        const id = linkId(provLink);
-        await remove(id);
-        const config = parseLinkConfig(provLink);
-        const refused = conflict(provLink);
-        if (refused) throw new Error(refused);
-        if (wantsRoute(config)) {
-          const result = routes.add({ id, target: provLink.link.target, pathPrefix: config.path ?? '/', host: config.host });
-          if (!result.ok) throw new Error(result.error);
-          routed.set(id, { provLink, config });
-          await ensureShared();
-          ctx.log.info({ target: provLink.link.target, path: config.path ?? '/', host: config.host }, 'route added');
-          return;
-        }
-        const listener = await Listener.open(
-          config.address!,
-          (req, res) =>
-            forward(ctx, req, res, {
-              link: provLink.link,
-              maxBodyBytes: config.max_body_bytes ?? ctx.config.max_body_bytes,
-              timeoutMs: config.timeout_ms ?? ctx.config.timeout_ms,
-            }),
-          front([{ ...ingressRoute(id, provLink, config), pathPrefix: '/', host: undefined, stripPrefix: false }]),
-        );
-        dedicated.set(id, { listener, provLink, config });
-        ctx.log.info({ target: provLink.link.target, address: config.address }, 'listener started');
+        await serially(() => add(provLink));
       },
 
       async linkRemoved(provLink) {
-        await remove(linkId(provLink));
+        await serially(() => remove(linkId(provLink)));
       },
 
       healthCheck() {
@@ -164,10 +199,14 @@ export default defineProvider({
       },
 
       async shutdown() {
-        for (const id of [...dedicated.keys()]) await remove(id);
-        await (shared as Listener | null)?.close();
-        shared = null;
+        await serially(async () => {
+          for (const id of [...dedicated.keys()]) await remove(id);
+          const closing = shared;
+          shared = null;
+          await (await closing?.catch(() => null))?.close();
+        });
       },
     };
+
   },
 });

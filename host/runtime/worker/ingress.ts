@@ -83,6 +83,18 @@ function writeWhole(res: ServerResponse, response: HttpResponse): void {
   res.end(response.body);
 }
 
+/**
+ * The guest runs synchronously on this thread, and Node's http holds a response's writes (corked;
+ * Node 22+ also keeps chunked pieces in the response itself) until the next tick, which comes
+ * only after the guest returns. Uncorked by hand, each piece leaves at once (libuv writes straight
+ * to the socket when nothing is queued), so a component that streams is seen streaming.
+ */
+function sendNow(res: ServerResponse): void {
+  while (res.writableCorked > 0) res.uncork();
+  const socket = res.socket;
+  while (socket && socket.writableCorked > 0) socket.uncork();
+}
+
 /** The socket's file descriptor (Linux, macOS), so the watchdog can answer on it; -1 if unknown. */
 function socketFd(req: IncomingMessage): number {
   const fd = (req.socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
@@ -250,8 +262,12 @@ export class WorkerIngress {
         for (const [name, value] of headers) if (!['content-length', 'transfer-encoding'].includes(name.toLowerCase())) flat.push(name, value);
         res.writeHead(status, flat);
         res.flushHeaders();
+        sendNow(res);
       },
-      chunk: (bytes) => void res.write(bytes),
+      chunk: (bytes) => {
+        res.write(bytes);
+        sendNow(res);
+      },
     };
     Atomics.store(watch, W_FD, socketFd(req));
     Atomics.store(watch, W_HEAD_SENT, 0);
