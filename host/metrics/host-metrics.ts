@@ -31,6 +31,7 @@ export class HostMetrics {
   private readonly linkErrors: Counter;
   private readonly linkDuration: Histogram;
   private readonly hostCallDuration: Histogram;
+  private readonly workerServed: Counter;
   readonly natsReconnects: CounterSeries;
   private readonly components = new Map<string, CallSeries>();
   private readonly links = new Map<string, CallSeries>();
@@ -50,6 +51,11 @@ export class HostMetrics {
     this.linkCalls = r.counter('lattice_link_invocations_total', 'Calls made from this host through a link.', linkLabels);
     this.linkErrors = r.counter('lattice_link_invocation_errors_total', 'Calls through a link that failed or answered a WIT error.', linkLabels);
     this.linkDuration = r.histogram('lattice_link_invocation_duration_seconds', 'Round trip of a call through a link, in process or over NATS.', linkLabels);
+    this.workerServed = r.counter(
+      'lattice_worker_ingress_requests_total',
+      'HTTP requests a runtime worker accepted and served itself (worker ingress), by component; also counted in the component and link series.',
+      ['component'],
+    );
     this.hostCallDuration = r.histogram('lattice_host_call_duration_seconds', 'Round trip of a host call from a guest (an import served by the host), by interface.', ['interface']);
     this.natsReconnects = r.counter('lattice_nats_reconnects_total', 'Times the host reconnected to NATS.').labels();
     r.gauge('lattice_nats_connected', 'Whether the host is connected to NATS (1) or reconnecting (0).', [], () => (this.state ? [[[], this.state.connected() ? 1 : 0]] : []));
@@ -85,14 +91,17 @@ export class HostMetrics {
   }
 
   /**
-   * Adds what a runtime worker served itself (worker ingress: those requests do not pass the
-   * host's own counting) to a component's series.
+   * Adds what a runtime worker served itself on an http-server route (worker ingress: those
+   * requests pass neither the link router nor the runtime's own counting) to the series of the
+   * component and of the link.
    */
-  addWorkerStats(id: string, stats: { calls: number; errors: number; buckets: number[]; sum: number }): void {
-    const series = this.component(id);
-    series.calls.inc(stats.calls);
-    series.errors.inc(stats.errors);
-    series.duration.merge(stats.buckets, stats.sum, stats.calls);
+  addWorkerStats(route: { target: string; link: Link }, stats: { calls: number; errors: number; buckets: number[]; sum: number }): void {
+    this.workerServed.labels(route.target).inc(stats.calls);
+    for (const series of [this.component(route.target), this.link(route.link)]) {
+      series.calls.inc(stats.calls);
+      series.errors.inc(stats.errors);
+      series.duration.merge(stats.buckets, stats.sum, stats.calls);
+    }
   }
 
   /** Drops a stopped component's series. */

@@ -56,7 +56,7 @@ export class ComponentPlugin {
     const runtime = new ComponentRuntime({ logger: host.log.child({ component: 'runtime' }), ...options });
     const plugin = new ComponentPlugin(host, runtime, targets, builtins, gate, stopped);
     const metrics = host.metrics;
-    if (metrics) runtime.ingress.reportTo((id, stats) => metrics.addWorkerStats(id, stats), LATENCY_BUCKETS);
+    if (metrics) runtime.ingress.reportTo((route, stats) => metrics.addWorkerStats(route, stats), LATENCY_BUCKETS);
     host.control.register('component.scale', (req) => plugin.scale(req));
     host.control.register('component.update', async (req) => {
       const existing = runtime.get(req.component_id);

@@ -93,7 +93,7 @@ export type WorkerToMain =
   /** The component at admission `slot` should be relayed from now on (it makes outgoing HTTP requests). */
   | { type: 'ingress-relay'; slot: number }
   /** What the worker served itself since its last report, by admission slot. */
-  | { type: 'ingress-stats'; entries: Array<[number, WorkerStats]> }
+  | { type: 'ingress-stats'; entries: Array<[string, WorkerStats]> }
   | { type: 'loaded'; key: string; error?: string }
   | { type: 'result'; id: number; ok: true; value: unknown }
   | { type: 'result'; id: number; ok: false; failure: Failure }

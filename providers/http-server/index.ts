@@ -64,6 +64,7 @@ export default defineProvider({
       stripPrefix: config.strip_prefix === 'true',
       maxBodyBytes: config.max_body_bytes ?? ctx.config.max_body_bytes,
       timeoutMs: config.timeout_ms ?? ctx.config.timeout_ms,
+      link: provLink.link,
     });
     const sharedRoutes = () => [...routed].map(([id, { provLink, config }]) => ingressRoute(id, provLink, config));
     const front = (list: IngressRoute[]) => (ctx.ingress ? { ingress: ctx.ingress, routes: list } : undefined);

@@ -84,6 +84,8 @@ export interface IngressRoute {
   stripPrefix: boolean;
   maxBodyBytes: number;
   timeoutMs: number;
+  /** The link itself: what the host serves on the route is counted in its metrics as well. */
+  link: Link;
 }
 
 /** A public address the host listens on for a provider. */

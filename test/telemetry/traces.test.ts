@@ -131,7 +131,11 @@ describe('traces across three host processes', () => {
         const spans = receiver.trace(traceId);
         const ingress = spans.find((s) => s.kind === 2 && s.name === 'GET /visits' && s.attributes['http.response.status_code'] === 200);
         const provider = spans.find((s) => s.name.startsWith('traced-kv wasi:keyvalue/atomics/increment'));
-        return ingress && provider ? spans : null;
+        // Each process exports its own batches: the trace is complete when every span's parent
+        // has arrived too (the client's span is the only one outside it).
+        const ids = new Set(spans.map((s) => s.spanId));
+        const whole = spans.every((s) => s.parentSpanId === clientSpan || ids.has(s.parentSpanId));
+        return ingress && provider && whole ? spans : null;
       },
       { timeoutMs: 20_000, intervalMs: 100 },
     ).catch((error: Error) => {

@@ -62,7 +62,7 @@ export class IngressController {
   private watchdog: NodeJS.Timeout | undefined;
   readonly sharedPort = reusePortSupported();
   private paused = false;
-  private statsSink: ((componentId: string, stats: WorkerStats) => void) | null = null;
+  private statsSink: ((route: IngressRoute, stats: WorkerStats) => void) | null = null;
   private statsBounds: readonly number[] | null = null;
 
   constructor(
@@ -126,10 +126,10 @@ export class IngressController {
   }
 
   /**
-   * Counts of what the workers serve themselves go to `sink` (per component, about once a
-   * second), so that the host's metrics include them; off until called.
+   * Counts of what the workers serve themselves go to `sink` (per route, about once a second),
+   * so that the host's metrics include them; off until called.
    */
-  reportTo(sink: (componentId: string, stats: WorkerStats) => void, bounds: readonly number[]): void {
+  reportTo(sink: (route: IngressRoute, stats: WorkerStats) => void, bounds: readonly number[]): void {
     this.statsSink = sink;
     this.statsBounds = bounds;
     for (const worker of this.workers) worker.post({ type: 'ingress-metrics', bounds: [...bounds] });
@@ -178,15 +178,20 @@ export class IngressController {
       return;
     }
     if (message.type === 'ingress-stats') {
-      for (const [slot, stats] of message.entries) {
-        const componentId = this.componentAt(slot);
-        if (componentId) this.statsSink?.(componentId, stats);
+      for (const [routeId, stats] of message.entries) {
+        const route = this.routeById(routeId);
+        if (route) this.statsSink?.(route, stats);
       }
       return;
     }
     if (message.type !== 'ingress-opened' && message.type !== 'ingress-closed') return;
     const waiting = this.replies.get(worker)?.get(`${message.type}:${message.address}`);
     waiting?.shift()?.resolve(message);
+  }
+
+  private routeById(id: string): IngressRoute | undefined {
+    for (const { spec } of this.specs.values()) for (const route of spec.routes) if (route.id === id) return route;
+    return undefined;
   }
 
   private componentAt(slot: number): string | undefined {

@@ -68,7 +68,7 @@ export const W_RELAYS = 4;
 export const WATCH_DEADLINE_OFFSET = 24;
 
 /**
- * What a worker served itself for one component since its last report: invocations, failed
+ * What a worker served itself on one route since its last report: invocations, failed
  * ones, and their durations (seconds) as a histogram over the bounds the host's metrics use.
  */
 export interface WorkerStats {

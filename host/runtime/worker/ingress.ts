@@ -54,7 +54,7 @@ export interface IngressDeps {
   /** Resets the instance just used once the worker is idle. */
   refillSoon(): void;
   /** Sends what this worker served itself (countFor) to the main thread. */
-  report(entries: Array<[number, WorkerStats]>): void;
+  report(entries: Array<[string, WorkerStats]>): void;
   /** Asks that the component at `slot` be relayed from now on (it makes outgoing HTTP requests). */
   relayFromNowOn(slot: number): void;
 }
@@ -129,22 +129,23 @@ export class WorkerIngress {
   private readonly agent = new Agent({ keepAlive: true });
   /** Histogram bounds when the host keeps metrics; null: nothing is counted. */
   private bounds: number[] | null = null;
-  private readonly stats = new Map<number, WorkerStats>();
+  /** By route (link) id. */
+  private readonly stats = new Map<string, WorkerStats>();
   private reporter: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: IngressDeps) {}
 
-  /** Counts what this worker serves itself per component, reported about once a second. */
+  /** Counts what this worker serves itself per route, reported about once a second. */
   countFor(bounds: number[]): void {
     this.bounds = bounds;
     this.reporter ??= setInterval(() => this.report(), STATS_INTERVAL_MS);
     this.reporter.unref();
   }
 
-  private count(slot: number, seconds: number, failed: boolean): void {
+  private count(routeId: string, seconds: number, failed: boolean): void {
     const bounds = this.bounds!;
-    let stats = this.stats.get(slot);
-    if (!stats) this.stats.set(slot, (stats = { calls: 0, errors: 0, buckets: new Array<number>(bounds.length + 1).fill(0), sum: 0 }));
+    let stats = this.stats.get(routeId);
+    if (!stats) this.stats.set(routeId, (stats = { calls: 0, errors: 0, buckets: new Array<number>(bounds.length + 1).fill(0), sum: 0 }));
     stats.calls++;
     if (failed) stats.errors++;
     let i = 0;
@@ -283,7 +284,7 @@ export class WorkerIngress {
     } catch (error) {
       failure = error;
     }
-    if (this.bounds) this.count(target.slot, (performance.now() - started) / 1000, response === null);
+    if (this.bounds) this.count(route.id, (performance.now() - started) / 1000, response === null);
     // The watchdog may have taken the request at its deadline (and answered it): then it ends
     // this worker; nothing more is written here.
     if (Atomics.compareExchange(watch, W_STATE, WATCH_RUNNING, WATCH_IDLE) !== WATCH_RUNNING) return;
