@@ -56,7 +56,7 @@ export const httpHello: Benchmark = {
         }),
         notes: [
           `Baseline: ${BASELINE}, ${body.length}-byte body, in the same process as the host; autocannon runs as a separate process. Latency resolution is 1 ms.`,
-          'Every lattice request crosses: http-server builtin (main thread) -> link router -> runtime -> worker thread -> a fresh pre-instantiated component instance (unless instance reuse) -> back.',
+          'Every lattice request: a runtime worker accepts the connection and runs the component itself (worker ingress; docs/architecture.md, "The request path inside a host"), on an instance put back to its post-instantiation state after each request (re-instantiated where it cannot be reset; kept as is with instance reuse). What a worker cannot serve goes through the http-server builtin on the main thread.',
         ],
       };
       return [section];

@@ -101,7 +101,7 @@ export const kvCounter: Benchmark = {
           }),
           notes: [
             'WAT: bench/fixtures/kv-counter.wat (open + increment + decimal answer), with instance reuse so the keyvalue path is what differs between rows. JS: the kv-counter example (componentize-js, fetch-event style: one fresh StarlingMonkey instance per request, from the pre-instantiated pool).',
-            'Each request: http-server -> worker -> guest -> wasi:keyvalue open + increment (2 host calls over the Atomics bridge, each answered by the provider; over NATS for the remote host) -> response with the count.',
+            'Each request: worker ingress -> guest -> wasi:keyvalue open + increment: 2 host calls through the shared-memory rings to the host\'s main thread (open answered from the link router\'s handle cache after the first; increment by the provider, over NATS for the remote host) -> response with the count.',
           ],
         },
       ];
