@@ -165,7 +165,10 @@ export class ProviderRunner {
       linkName: call.linkName,
       link: this.linkFor(call),
       deadline: call.deadline,
-      signal: call.signal,
+      // Read only if the handler asks: an abort signal is a timer, measurable per call.
+      get signal() {
+        return call.signal;
+      },
       traceparent: call.traceparent,
     });
   }
