@@ -79,7 +79,10 @@ export async function assembleHost(options: HostOptions): Promise<Host> {
     const spyRecorder = new SpyRecorder(host.nc, host.lattice, host.id, host.log.child({ component: 'spy' }));
     router.observer = spyRecorder;
     // What runtime workers serve themselves does not pass the router: while someone spies, they relay.
-    spyRecorder.onActive = (active) => host.plugins.components?.runtime.ingress.pause(active);
+    spyRecorder.onActive = (active) => {
+      host.plugins.components?.runtime.ingress.pause(active);
+      host.plugins.components?.runtime.handles.spying(active);
+    };
     host.onStop(() => spyRecorder.stop());
     // Stop hooks run newest first: targets stop after the runtime and providers released theirs.
     host.onStop(() => targets.stop());
@@ -112,6 +115,11 @@ export async function assembleHost(options: HostOptions): Promise<Host> {
       const gate = new ImageGate(runtimeOptions.loaders, host.trustedIssuers);
       runtimeOptions.loaders = gate.loaders();
       host.plugins.components = ComponentPlugin.attach(host, targets, runtimeOptions, builtins, gate, (id) => router.handles.forget(id));
+      // The router keeps the handles components open; the workers may answer opens from copies,
+      // dropped whenever the router lets a handle go.
+      const workerHandles = host.plugins.components.runtime.handles;
+      router.handles.onEvict = () => workerHandles.invalidate();
+      workerHandles.enable();
     }
     if (options.providers !== false) {
       host.plugins.providers = ProviderPlugin.attach(host, targets, router, { ...options.providers, oci: { client: registry, cacheDir: ociCacheDir } });

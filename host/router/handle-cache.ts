@@ -54,6 +54,12 @@ export class HandleCache {
   /** Per component: entries by the handle they hold (`bucket#3`). */
   private readonly byRef = new Map<string, Map<string, Entry>>();
 
+  /**
+   * Told whenever a handle is let go: copies kept elsewhere (the runtime's workers keep the
+   * answers to opens) must go too.
+   */
+  onEvict: (() => void) | null = null;
+
   /** @param release sends the drop of a handle the cache lets go of (as a component import). */
   constructor(private readonly release: Release) {}
 
@@ -117,6 +123,7 @@ export class HandleCache {
   }
 
   private evict(componentId: string, entry: Entry, release: boolean): void {
+    this.onEvict?.();
     this.components.get(componentId)?.delete(entry.key);
     if (entry.resolved) this.byRef.get(componentId)?.delete(refKey(entry.resolved));
     if (release && entry.resolved) {

@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../../lib/logger.js';
 import { ComponentNotFoundError, failureError, InvalidSettingError, RuntimeStoppedError } from './errors.js';
 import { Admission, AdmissionSlots } from './admission.js';
 import type { IngressController } from './ingress/controller.js';
+import type { HandleControl } from './worker/handle-cache.js';
 import { noImportHandler, type ImportHandler } from './host-calls.js';
 import { defaultLoaders, type ImageLoader } from './image-loader.js';
 import { defaultCanSatisfy, type CanSatisfy } from './imports.js';
@@ -407,6 +408,14 @@ export class ComponentRuntime {
   private publishTarget(component: Component): void {
     if (kindOf(component.version.image.transpiled.exports) !== 'http') return;
     this.pool.ingress.setTarget(component.id, { key: component.version.spec.key, slot: component.admission.slot, relayOnly: false });
+  }
+
+  /**
+   * The workers' copies of open handles (worker/handle-cache.ts): off until the import handler
+   * says it keeps handles (`enable`), then told of every handle it lets go.
+   */
+  get handles(): HandleControl {
+    return this.pool.handles;
   }
 
   /** Listeners of the http-server provider in the runtime's workers (ingress/controller.ts). */

@@ -11,6 +11,7 @@ import { serveHostCall, type ImportHandler } from './host-calls.js';
 import type { WorkerInit } from './worker/entry.js';
 import { BODY_IFACE, HttpStreams } from './http-streams.js';
 import { createChannelMemory, RecordKind, RecordReader, RecordWriter } from './channel/records.js';
+import { createHandleControl, HandleControl } from './worker/handle-cache.js';
 import { IngressController, type IngressWorker } from './ingress/controller.js';
 import { ADMISSION_SLOTS, ADMISSION_WORDS, W_RELAYS, W_STATE, WATCH_BYTES, WATCH_DEADLINE_OFFSET, WATCH_RUNNING } from './ingress/types.js';
 import type { Failure, HostCallReply, HttpRequest, HttpStreaming, InstanceSettings, MainToWorker, WorkerToMain } from './worker-messages.js';
@@ -84,6 +85,7 @@ class WorkerSlot implements IngressWorker {
         channel: this.channel,
         admission: pool.admissionMemory,
         watch: this.watchMemory,
+        handles: pool.handles.memory,
         bridgeTimeoutMs: pool.bridgeTimeoutMs,
         bridgeSpinUs: pool.bridgeSpinUs,
       } satisfies Omit<WorkerInit, 'replyPort'> & { replyPort: MessagePort },
@@ -317,6 +319,8 @@ export class WorkerPool {
   /** Per component [running, max, waiting], shared with every worker (ingress/types.ts). */
   readonly admissionMemory = new SharedArrayBuffer(ADMISSION_SLOTS * ADMISSION_WORDS * 4);
   readonly admission = new Int32Array(this.admissionMemory);
+  /** The workers' copies of the host's open handles (worker/handle-cache.ts). */
+  readonly handles = new HandleControl(createHandleControl());
   /** The http-server's listeners in the workers. */
   readonly ingress: IngressController;
   /** A worker freed an instance slot while invocations wait for one (the runtime wakes them). */

@@ -11,6 +11,7 @@ import { BridgeClient } from './bridge-client.js';
 import { InstanceManager, InvocationFailure } from './instances.js';
 import type { WorkerIngress } from './ingress.js';
 import { WATCH_DEADLINE_OFFSET } from '../ingress/types.js';
+import { workerHandles } from './handle-cache.js';
 
 // Node 20 has no JSPI; the glue probes WebAssembly.promising several times per instantiation,
 // each failure costing ~9 ms (docs/architecture.md, "jco on Node 20"). The identity function
@@ -24,6 +25,8 @@ export interface WorkerInit {
   admission: SharedArrayBuffer;
   /** This worker's watch words (ingress/types.ts). */
   watch: SharedArrayBuffer;
+  /** The handle cache's control words, shared by the pool (worker/handle-cache.ts). */
+  handles: SharedArrayBuffer;
   bridgeTimeoutMs: number;
   bridgeSpinUs: number;
 }
@@ -32,6 +35,7 @@ type Invoke = Extract<MainToWorker, { type: 'invoke' }>;
 type Result = Extract<WorkerToMain, { type: 'result' }>;
 
 const init = workerData as WorkerInit;
+workerHandles.attach(init.handles);
 const port = parentPort!;
 const post = (message: WorkerToMain): void => port.postMessage(message);
 const invocations = new RecordReader(init.channel.toWorker);

@@ -11,6 +11,7 @@ import { BODY_IFACE, HIGH_WATER } from '../http-streams.js';
 import { HostBodyStream, httpImports, IncomingResponse, type OutgoingTransport } from './wasi/http.js';
 import { ioImports, RemoteInputStream, RemoteOutputStream, type StreamRef } from './wasi/io.js';
 import { latticeBusImports, linkNameFor } from './link-names.js';
+import { workerHandles } from './handle-cache.js';
 import type { HttpResponse } from '../worker-messages.js';
 
 type ImportObject = Record<string, Record<string, unknown>>;
@@ -181,7 +182,7 @@ export function buildImports(settings: InstanceSettings, bridge: BridgeClient, c
     } else {
       imports[key] = forwarder(
         versioned,
-        (fn, args) => bridge.call(componentId, versioned, fn, args, linkNameFor(key)),
+        (fn, args) => workerHandles.call(componentId, versioned, linkNameFor(key), fn, args, (f, a) => bridge.call(componentId, versioned, f, a, linkNameFor(key))),
         (fn, args) => bridge.notify(componentId, versioned, fn, args, linkNameFor(key)),
         registry,
       );
