@@ -13,13 +13,9 @@
  */
 import { interfaceKey, parseInterfaceName, WitError } from '../../protocol/mod.js';
 import { isResourceRef, type ResourceRef } from '../runtime/mod.js';
+import { HANDLE_OPENERS } from '../runtime/handle-openers.js';
 import { unknownHandleMessage } from '../../providers/shared/handle-table.js';
 
-/** Functions that open a handle, by versionless interface: the resource they answer. */
-const OPENERS: Record<string, { fn: string; resource: string }> = {
-  'wasi:keyvalue/store': { fn: 'open', resource: 'bucket' },
-  'wasi:blobstore/blobstore': { fn: 'get-container', resource: 'container' },
-};
 
 /** Identifiers a component keeps open on this host; more are evicted, least recently used first. */
 const MAX_PER_COMPONENT = 64;
@@ -66,7 +62,7 @@ export class HandleCache {
   /** Serves `fn` of `iface` for `componentId` (a component import), through the cache where it applies. */
   async call(componentId: string, iface: string, fn: string, args: unknown[], linkName: string, send: Send): Promise<unknown> {
     const unversioned = interfaceKey(parseInterfaceName(iface));
-    const opener = OPENERS[unversioned];
+    const opener = HANDLE_OPENERS[unversioned];
     if (opener?.fn === fn && typeof args[0] === 'string') return { ...(await this.open(componentId, iface, unversioned, args[0], linkName, send)) };
     const held = this.find(componentId, args[0]);
     if (!held) return send(iface, fn, args);
@@ -95,8 +91,8 @@ export class HandleCache {
     }
     const entry: Entry = { key, iface, linkName, resolved: null, ref: null as unknown as Promise<ResourceRef> };
     entry.ref = (async () => {
-      const ref = await send(iface, OPENERS[unversioned]!.fn, [identifier]);
-      if (!isResourceRef(ref)) throw new TypeError(`${iface} ${OPENERS[unversioned]!.fn} answered no resource`);
+      const ref = await send(iface, HANDLE_OPENERS[unversioned]!.fn, [identifier]);
+      if (!isResourceRef(ref)) throw new TypeError(`${iface} ${HANDLE_OPENERS[unversioned]!.fn} answered no resource`);
       entry.resolved = ref;
       if (entries.get(key) === entry) {
         let refs = this.byRef.get(componentId);

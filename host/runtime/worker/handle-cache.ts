@@ -12,13 +12,8 @@
  * look-up. While someone spies on calls every `open` is a host call again, so `lattice spy` sees
  * each one. Off unless the host turns it on: a bare runtime's import handler may not keep handles.
  */
+import { HANDLE_OPENERS } from '../handle-openers.js';
 import { isResourceRef, type ResourceRef } from '../worker-messages.js';
-
-/** Versionless interface -> the function that opens its handle. Mirrors the host's cache. */
-const OPENERS: Record<string, string> = {
-  'wasi:keyvalue/store': 'open',
-  'wasi:blobstore/blobstore': 'get-container',
-};
 
 /** Int32 words of the shared control memory. */
 const EPOCH = 0;
@@ -75,7 +70,7 @@ export class WorkerHandleCache {
   call(componentId: string, versioned: string, linkName: string, fn: string, args: unknown[], send: Call): unknown {
     const words = this.words;
     const at = versioned.indexOf('@');
-    const opener = OPENERS[at < 0 ? versioned : versioned.slice(0, at)];
+    const opener = HANDLE_OPENERS[at < 0 ? versioned : versioned.slice(0, at)]?.fn;
     if (!words || opener !== fn || typeof args[0] !== 'string' || Atomics.load(words, ENABLED) === 0 || Atomics.load(words, SPYING) !== 0) {
       return send(fn, args);
     }
