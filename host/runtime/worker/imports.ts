@@ -180,9 +180,13 @@ export function buildImports(settings: InstanceSettings, bridge: BridgeClient, c
     if (settings.builtins.includes(key) && builtin[key]) {
       imports[key] = builtin[key];
     } else {
+      // The link name is chosen per invocation (wasmcloud:bus/lattice): read at each call.
       imports[key] = forwarder(
         versioned,
-        (fn, args) => workerHandles.call(componentId, versioned, linkNameFor(key), fn, args, (f, a) => bridge.call(componentId, versioned, f, a, linkNameFor(key))),
+        (fn, args) => {
+          const linkName = linkNameFor(key);
+          return workerHandles.call(componentId, versioned, linkName, fn, args, (f, a) => bridge.call(componentId, versioned, f, a, linkName));
+        },
         (fn, args) => bridge.notify(componentId, versioned, fn, args, linkNameFor(key)),
         registry,
       );
