@@ -1,6 +1,5 @@
 import { createRequire } from 'node:module';
 import Table from 'cli-table3';
-import type { GlobalOptions } from './context.js';
 import { UsageError } from './errors.js';
 
 export const OUTPUT_FORMATS = ['table', 'json', 'yaml'] as const;
@@ -10,7 +9,7 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
  * Writes command output: a table for people, or the same data as JSON or YAML for scripts
  * (`-o json`, `-o yaml`, as wash offers them).
  */
-export function emit(opts: GlobalOptions, data: unknown, table: () => string): void {
+export function emit(opts: { output?: OutputFormat }, data: unknown, table: () => string): void {
   if (opts.output === 'json') process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
   else if (opts.output === 'yaml') process.stdout.write(toYaml(data));
   else process.stdout.write(`${table()}\n`);

@@ -122,7 +122,11 @@ export async function assembleHost(options: HostOptions): Promise<Host> {
       workerHandles.enable();
     }
     if (options.providers !== false) {
-      host.plugins.providers = ProviderPlugin.attach(host, targets, router, { ...options.providers, oci: { client: registry, cacheDir: ociCacheDir } });
+      host.plugins.providers = ProviderPlugin.attach(host, targets, router, {
+        ...options.providers,
+        oci: { client: registry, cacheDir: ociCacheDir },
+        ingress: () => host.plugins.components?.runtime.ingress,
+      });
     }
     host.metrics?.attach({
       info: () => ({ hostId: host.id, name: host.friendlyName, lattice: host.lattice, version: host.version }),

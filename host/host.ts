@@ -19,6 +19,7 @@ import { latticeJsDomain } from './stores/kv.js';
 import { WorkTracker } from './work-tracker.js';
 import { PolicyClient } from './admission/policy.js';
 import type { HostPlugins } from './plugins/types.js';
+import type { HostServices } from './services.js';
 import { watchConnection } from './reconnect.js';
 import { HostMetrics, serveMetrics, type MetricsServer } from './metrics/mod.js';
 import { flushTracing, initTracing } from '../lib/telemetry/mod.js';
@@ -40,7 +41,7 @@ const STOP_HOOK_MIN_MS = 1_000;
  * A lattice host: identity and labels, heartbeats and events, the control-interface server, and
  * the extension points the component runtime and providers plug into. Create with `startHost`.
  */
-export class Host {
+export class Host implements HostServices {
   readonly id: string;
   readonly friendlyName: string;
   readonly version: string;

@@ -105,5 +105,4 @@ export interface StopResult {
   abandoned: number;
 }
 
-/** Called during a stop after in-flight work drained, newest first; `deadline` is an epoch ms. */
-export type StopHook = (ctx: { deadline: number; reason: string }) => Promise<void> | void;
+export type { StopHook } from './services.js';

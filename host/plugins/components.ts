@@ -11,7 +11,7 @@ import {
   type ComponentDescription,
   type ScaleComponentRequest,
 } from '../../protocol/mod.js';
-import type { Host } from '../host.js';
+import type { HostServices } from '../services.js';
 import { LATENCY_BUCKETS } from '../metrics/registry.js';
 import type { LocalTargets } from '../router/local-targets.js';
 import { ComponentRuntime, type ComponentInfo, type RuntimeOptions, type StreamingHttpRequest } from '../runtime/mod.js';
@@ -36,7 +36,7 @@ function describe(info: ComponentInfo): ComponentDescription {
  */
 export class ComponentPlugin {
   private constructor(
-    private readonly host: Host,
+    private readonly host: HostServices,
     readonly runtime: ComponentRuntime,
     private readonly targets: LocalTargets,
     private readonly builtins: BuiltinInterfaces,
@@ -46,7 +46,7 @@ export class ComponentPlugin {
 
   /** `stopped` runs after a component was scaled to zero (its host-side state can go). */
   static attach(
-    host: Host,
+    host: HostServices,
     targets: LocalTargets,
     options: RuntimeOptions,
     builtins: BuiltinInterfaces,

@@ -6,7 +6,7 @@ import type { StartProviderRequest } from '../../protocol/mod.js';
 import { ChildMessage, PROVIDER_SETTINGS_ENV, type ParentMessage, type ProcessSettings } from '../../providers/sdk/process-protocol.js';
 import type { Health } from '../../providers/sdk/types.js';
 import { SECRETS_KEY_ENV } from '../../lib/secrets-key.js';
-import type { Host } from '../host.js';
+import type { HostServices } from '../services.js';
 
 const ENTRY = fileURLToPath(new URL('../../providers/sdk/process-main.js', import.meta.url));
 
@@ -35,11 +35,11 @@ export class ProcessProvider {
   private readonly healthWaiters = new Map<number, (h: Health) => void>();
 
   private constructor(
-    private readonly host: Host,
+    private readonly host: HostServices,
     private readonly settings: ProcessSettings,
   ) {}
 
-  static async start(host: Host, req: StartProviderRequest): Promise<ProcessProvider> {
+  static async start(host: HostServices, req: StartProviderRequest): Promise<ProcessProvider> {
     const provider = new ProcessProvider(host, {
       providerId: req.provider_id,
       providerRef: req.provider_ref,

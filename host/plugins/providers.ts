@@ -4,8 +4,8 @@ import { fail, ok, type Link, type StartProviderRequest } from '../../protocol/m
 import { loadProvider, resolveAlias, UnknownProviderImageError } from '../../providers/registry.js';
 import { describeArtifact, looksLikeOciRef, OciCache, OciError, OciRefError, parseOciRef, type RegistryClient } from '../../lib/oci/mod.js';
 import { ProviderRunner } from '../../providers/sdk/runner.js';
-import type { Health } from '../../providers/sdk/types.js';
-import type { Host } from '../host.js';
+import type { Health, HttpIngress } from '../../providers/sdk/types.js';
+import type { HostServices } from '../services.js';
 import type { LinkRouter } from '../router/link-router.js';
 import type { LocalTargets } from '../router/local-targets.js';
 import { ProcessProvider } from './provider-process.js';
@@ -29,6 +29,8 @@ export interface ProviderPluginOptions {
   defaultMode?: 'builtin' | 'process';
   /** Registry access, to say what an OCI image that is not a known provider holds. */
   oci?: { client: RegistryClient; cacheDir: string };
+  /** The runtime's HTTP ingress, when this host runs components (host/runtime/ingress/). */
+  ingress?: () => HttpIngress | undefined;
 }
 
 /**
@@ -42,7 +44,7 @@ export class ProviderPlugin {
   private readonly timer: NodeJS.Timeout;
 
   private constructor(
-    private readonly host: Host,
+    private readonly host: HostServices,
     private readonly targets: LocalTargets,
     private readonly router: LinkRouter,
     private readonly options: ProviderPluginOptions,
@@ -51,7 +53,7 @@ export class ProviderPlugin {
     this.timer.unref();
   }
 
-  static attach(host: Host, targets: LocalTargets, router: LinkRouter, options: ProviderPluginOptions = {}): ProviderPlugin {
+  static attach(host: HostServices, targets: LocalTargets, router: LinkRouter, options: ProviderPluginOptions = {}): ProviderPlugin {
     const plugin = new ProviderPlugin(host, targets, router, options);
     host.control.register('provider.start', (req) => plugin.start(req));
     host.control.register('provider.stop', async (req) => {
@@ -176,7 +178,7 @@ export class ProviderPlugin {
         this.router.callTarget(req.provider_id, link, iface, fn, args, opts?.deadlineMs, opts?.traceparent),
       // LATTICE_WORKER_INGRESS=off keeps every request on the provider's own listener (A/B runs,
       // diagnosis); so does tracing, whose spans follow the provider's path.
-      ingress: process.env.LATTICE_WORKER_INGRESS === 'off' || tracing.on ? undefined : this.host.plugins.components?.runtime.ingress,
+      ingress: process.env.LATTICE_WORKER_INGRESS === 'off' || tracing.on ? undefined : this.options.ingress?.(),
     });
     try {
       await this.targets.register(req.provider_id, (call) => runner.handle(call));
