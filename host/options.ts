@@ -80,7 +80,7 @@ export interface HostOptions {
   policy?: PolicyOptions;
   oci?: OciOptions;
   /**
-   * Serve Prometheus metrics at `HOST:PORT/metrics` (docs/metrics.md); off when absent. Port 0
+   * Serve Prometheus metrics at `HOST:PORT/metrics` (docs/observability.md); off when absent. Port 0
    * picks a free port (`host.metricsAddress` says which).
    */
   metricsAddress?: string;

@@ -106,7 +106,7 @@ export const coldStart: Benchmark = {
   summary: 'image to first response (cold and cached transpile) and its steps, vs a bare Node process start',
   timeoutS: 300,
   async run(ctx) {
-    Wasm.promising ??= (f) => f; // as in the worker (design.md, jco fact 1)
+    Wasm.promising ??= (f) => f; // as in the worker (docs/architecture.md, fact 1)
     const kinds: Array<[string, string]> = [
       ['WAT hello', await watPath('http-hello')],
       ['JS http-hello', await examplePath('http-hello')],

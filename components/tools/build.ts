@@ -2,7 +2,7 @@
  * The TypeScript component toolchain behind `lattice build`: for each component of a project
  * (lattice.json), stage its WIT with the platform packages, generate TypeScript declarations
  * for the world, type-check, bundle with esbuild, and build the component with componentize-js's
- * `componentize()` API (not the nested CLI: design.md fact 7). Writes OUT/NAME.wasm plus a
+ * `componentize()` API (not the nested CLI: docs/architecture.md, fact 7). Writes OUT/NAME.wasm plus a
  * content-hash stamp; a build whose inputs are unchanged is skipped.
  *
  *   const results = await buildProject('components/examples/http-hello', { onProgress: print });

@@ -7,7 +7,7 @@
  *   node dist/components/tools/wat.js [OUT_DIR]      # builds every fixture into OUT_DIR
  *
  * Build-time only: jco's wasm-tools read WIT files through preview2-shim's filesystem, which
- * exposes nothing until `_addPreopen('/', '/')` (design.md fact 7). The host never does this.
+ * exposes nothing until `_addPreopen('/', '/')` (docs/architecture.md, fact 7). The host never does this.
  */
 import { componentEmbed, componentNew, parse } from '@bytecodealliance/jco';
 import { createHash } from 'node:crypto';

@@ -2,7 +2,7 @@ let preopened = false;
 
 /**
  * jco's wasm-tools (types, embed) and componentize-js's splicer read WIT through preview2-shim's
- * filesystem, which exposes nothing until a preopen is added (design.md fact 7). Build-time
+ * filesystem, which exposes nothing until a preopen is added (docs/architecture.md, fact 7). Build-time
  * tools only: the host never calls this.
  */
 export async function allowWitReads(): Promise<void> {

@@ -17,7 +17,7 @@ export interface HostState {
 }
 
 /**
- * Every metric a host serves at `--metrics-address` (docs/metrics.md lists them). Names follow
+ * Every metric a host serves at `--metrics-address` (docs/observability.md lists them). Names follow
  * Prometheus conventions: `lattice_` prefix, base units (seconds), `_total` for counters. Host
  * identity is one `lattice_host_info` series rather than labels on every series: join on the
  * scrape target's labels, as Prometheus' own exporters do.

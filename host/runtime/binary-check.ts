@@ -7,7 +7,7 @@ const COMPONENT_LAYER = 0x01;
 
 /**
  * Checks that `bytes` are a complete component in the 1.0 encoding before anything else looks at
- * them. A core module passes `jco wit` with an empty world (design.md fact 9), so the header is
+ * them. A core module passes `jco wit` with an empty world (docs/architecture.md, fact 9), so the header is
  * checked here; the section walk catches truncated files, which jco reports confusingly.
  * Corruption inside sections surfaces when jco transpiles and is reported as `corrupt` then.
  */

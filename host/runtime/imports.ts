@@ -66,7 +66,7 @@ export const BUILTIN_WASI: ReadonlyMap<string, string> = new Map(
 
 /**
  * Platform interfaces served by capability providers through the import handler. Listed with
- * the versions components built by other toolchains import (design.md section 3).
+ * the versions components built by other toolchains import (docs/architecture.md, fact 10).
  */
 export const PLATFORM_INTERFACES: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['wasi:keyvalue/store', ['0.2.0-draft']],

@@ -21,8 +21,8 @@ import { ImageLoadError } from './errors.js';
 import type { ImageLoader, ResolveOptions } from './image-loader.js';
 
 /**
- * Object-store reads can hang while a stream leader fails over or a leaf is cut off (design.md
- * section 5): each read gets this long before the loader falls back to its disk cache. Generous
+ * Object-store reads can hang while a stream leader fails over or a leaf is cut off (docs/architecture.md,
+ * fact 11): each read gets this long before the loader falls back to its disk cache. Generous
  * because a slow edge link moves a few hundred KB per second.
  */
 export const DEFAULT_FETCH_TIMEOUT_MS = 30_000;

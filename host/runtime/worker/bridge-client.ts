@@ -11,7 +11,7 @@ export class HostCallFailure extends Error {
   override name = 'HostCallFailure';
 }
 
-/** Thrown into a `result<_, E>` import so that the guest sees `err(payload)` (design.md fact 4). */
+/** Thrown into a `result<_, E>` import so that the guest sees `err(payload)` (docs/architecture.md, fact 4). */
 export class WitPayload {
   constructor(readonly payload: unknown) {}
 

@@ -14,7 +14,7 @@ import { WATCH_DEADLINE_OFFSET } from '../ingress/types.js';
 import { workerHandles } from './handle-cache.js';
 
 // Node 20 has no JSPI; the glue probes WebAssembly.promising several times per instantiation,
-// each failure costing ~9 ms (docs/architecture.md, "jco on Node 20"). The identity function
+// each failure costing ~9 ms (docs/architecture.md, fact 1). The identity function
 // keeps sync behaviour.
 Wasm.promising ??= (f) => f;
 

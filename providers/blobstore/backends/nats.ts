@@ -19,7 +19,7 @@ export interface NatsBlobBackendOptions {
   replicas?: number;
   /**
    * Limit on each object-store read step. `get` can hang during a stream-leader failover (measured,
-   * design.md section 5); a read that stalls this long fails with an error value instead.
+   * docs/architecture.md, fact 11); a read that stalls this long fails with an error value instead.
    */
   readTimeoutMs?: number;
 }

@@ -1,6 +1,6 @@
 /**
  * In-process `wasi:http/types` (preview2-shim keeps its request/response constructors private,
- * design.md fact 5) and `wasi:http/outgoing-handler`, which sends the guest's request to the
+ * docs/architecture.md, fact 5) and `wasi:http/outgoing-handler`, which sends the guest's request to the
  * host's import handler (the http-client provider) over the bridge: the head at `handle`, the
  * body as the guest writes it (see OutgoingTransport).
  */
