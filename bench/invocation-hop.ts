@@ -57,7 +57,7 @@ async function main() {
     raw.unsubscribe();
     await target.stop();
     process.stdout.write(
-      JSON.stringify(
+      `${JSON.stringify(
         {
           n: N,
           node: process.version,
@@ -70,7 +70,7 @@ async function main() {
         },
         null,
         2,
-      ) + '\n',
+      )}\n`,
     );
   } finally {
     await Promise.all([caller.close(), host.close()]);

@@ -51,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
     ...machineLines(),
     '',
   ];
-  process.stdout.write(out.join('\n') + '\n');
+  process.stdout.write(`${out.join('\n')}\n`);
   const failed: string[] = [];
   for (const bench of selected) {
     const t0 = performance.now();
@@ -66,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
       sections = [{ title: bench.name, columns: ['error'], rows: [[String((error as Error).message ?? error).split('\n')[0]!]], notes: [] }];
     }
     const seconds = ((performance.now() - t0) / 1000).toFixed(1);
-    for (const section of sections) process.stdout.write(renderSection(section, `${seconds} s, load average after: ${loadAverage()}`) + '\n');
+    for (const section of sections) process.stdout.write(`${renderSection(section, `${seconds} s, load average after: ${loadAverage()}`)}\n`);
     log(`bench ${bench.name}: done in ${seconds} s`);
   }
   if (failed.length) log(`failed: ${failed.join(', ')}`);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { CloudEvent, EVENT_TYPE_PREFIX, eventData, isEventType, type EventData, type EventType } from './schemas/events.js';
 
 const encoder = new TextEncoder();

@@ -1,5 +1,5 @@
 import { ErrorCode, RequestStrategy, type NatsConnection, type NatsError } from 'nats';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { CtlEnvelope, describeIssues } from './envelope.js';
 import { ControlError, DecodeError, NoRespondersError, TimeoutError } from './errors.js';
 import { decodeJson, encodeJson } from './codec.js';

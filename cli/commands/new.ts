@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { ScaffoldError } from '../../components/tools/errors.js';
 import { TEMPLATE_NAMES, newComponentProject, type TemplateName } from '../../components/tools/scaffold.js';
 import { CliError, UsageError, globalOptions } from '../context.js';

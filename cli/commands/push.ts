@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ArtifactRefError, openArtifactStore, parseNameTag, pushArtifact } from '../../protocol/artifacts.js';
+import { type ArtifactRefError, openArtifactStore, parseNameTag, pushArtifact } from '../../protocol/artifacts.js';
 import { checkComponentBytes } from '../../host/runtime/binary-check.js';
 import { latticeJsDomain } from '../../host/stores/kv.js';
 import { formatOciRef, pushComponent } from '../../lib/oci/mod.js';

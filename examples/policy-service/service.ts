@@ -43,7 +43,7 @@ export function decide(request: PolicyRequest, options: EdgePolicyOptions): { pe
   const issuers = options.trustedIssuers ?? [];
   if (request.kind === 'startComponent' && issuers.length > 0) {
     const claims = request.request.claims;
-    if (!claims || !claims.valid || !issuers.includes(claims.issuer)) {
+    if (!claims?.valid || !issuers.includes(claims.issuer)) {
       return { permitted: false, message: `${edge.key}=${edge.value} hosts run only components validly signed by ${issuers.join(', ')}` };
     }
   }

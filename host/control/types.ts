@@ -65,5 +65,5 @@ export type ExtensionHandler<K extends ExtensionOp> = K extends AuctionOp
     : never;
 
 export function isExtensionOp(op: string): op is ExtensionOp {
-  return Object.prototype.hasOwnProperty.call(EXTENSION_SCHEMAS, op);
+  return  Object.hasOwn(EXTENSION_SCHEMAS, op);
 }

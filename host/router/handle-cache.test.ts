@@ -13,7 +13,7 @@ class Provider {
   private next = 1;
   readonly open = new Map<number, string>();
 
-  forward = async (componentId: string, iface: string, fn: string, args: unknown[], linkName: string): Promise<unknown> => {
+  forward = async (componentId: string, _iface: string, fn: string, args: unknown[], linkName: string): Promise<unknown> => {
     this.calls.push(`${componentId} ${linkName} ${fn} ${JSON.stringify(args, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`);
     if (fn === 'open') {
       if (args[0] === 'missing') throw new WitError({ tag: 'no-such-store' });
@@ -48,7 +48,7 @@ function cached(provider: Provider): { cache: HandleCache; call(componentId: str
 describe('HandleCache', () => {
   it('opens a bucket once per component, link name and identifier; drops of it are absorbed', async () => {
     const provider = new Provider();
-    const { cache, call } = cached(provider);
+    const { call } = cached(provider);
     for (let i = 0; i < 5; i++) {
       const bucket = await call('counter', STORE, 'open', ['hits'], 'default');
       assert.equal(await call('counter', ATOMICS, 'increment', [bucket, 'k', 1n], 'default'), 'increment on hits');
@@ -61,7 +61,7 @@ describe('HandleCache', () => {
 
   it('keeps components, link names and identifiers apart', async () => {
     const provider = new Provider();
-    const { cache, call } = cached(provider);
+    const { call } = cached(provider);
     const refs = await Promise.all([
       call('a', STORE, 'open', ['x'], 'default'),
       call('b', STORE, 'open', ['x'], 'default'),
@@ -75,7 +75,7 @@ describe('HandleCache', () => {
 
   it('opens again and retries once when the provider no longer knows the handle', async () => {
     const provider = new Provider();
-    const { cache, call } = cached(provider);
+    const { call } = cached(provider);
     const bucket = (await call('c', STORE, 'open', ['hits'], 'default')) as { id: number };
     provider.open.clear(); // the provider restarted
     assert.equal(await call('c', STORE, '[method]bucket.get', [bucket, 'k'], 'default'), '[method]bucket.get on hits');
@@ -84,7 +84,7 @@ describe('HandleCache', () => {
 
   it('does not keep a failed open', async () => {
     const provider = new Provider();
-    const { cache, call } = cached(provider);
+    const { call } = cached(provider);
     for (let i = 0; i < 2; i++) await assert.rejects(call('c', STORE, 'open', ['missing'], 'default'), WitError);
     assert.equal(provider.count('open'), 2);
   });
@@ -103,7 +103,7 @@ describe('HandleCache', () => {
 
   it('passes every other call through unchanged', async () => {
     const provider = new Provider();
-    const { cache, call } = cached(provider);
+    const { call } = cached(provider);
     await assert.rejects(call('c', ATOMICS, 'increment', [{ $resource: 'bucket', id: 99 }, 'k', 1n], 'default'), WitError);
     assert.equal(await call('c', 'lattice:demo/echo@0.1.0', 'echo', ['hi'], 'default').catch(() => 'forwarded'), 'forwarded');
     assert.equal(provider.calls.length, 2);

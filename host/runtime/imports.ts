@@ -95,7 +95,7 @@ export const defaultCanSatisfy: CanSatisfy = (name) => {
   if (builtin !== undefined) return versionCompatible(name.version, builtin);
   if (name.unversioned === 'wasi:logging/logging' && name.version === null) return true;
   const platform = PLATFORM_INTERFACES.find(([n]) => n === name.unversioned);
-  return platform !== undefined && platform[1].some((v) => versionCompatible(name.version, v));
+  return platform?.[1].some((v) => versionCompatible(name.version, v)) ?? false;
 };
 
 /** True when the runtime itself implements the interface (the rest goes to the import handler). */

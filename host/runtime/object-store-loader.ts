@@ -9,7 +9,7 @@ import type { NatsConnection, ObjectStore } from 'nats';
 import type { Logger } from '../../lib/logger.js';
 import {
   ARTIFACT_SCHEME,
-  ArtifactRefError,
+  type ArtifactRefError,
   artifactDigest,
   blobObjectName,
   isDigest,

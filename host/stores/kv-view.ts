@@ -1,5 +1,5 @@
 import { Events, type KV, type KvEntry, type NatsConnection } from 'nats';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Logger } from '../../lib/logger.js';
 import { decodeStored } from './kv.js';
 

@@ -1,5 +1,5 @@
 import type { KV, NatsConnection } from 'nats';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { decodeJson, describeIssues, encodeJson } from '../../protocol/mod.js';
 
 export interface BucketOptions {
@@ -64,7 +64,7 @@ export function encodeStored(value: unknown): Uint8Array {
 /** The current value of `key`, or null when it is absent or deleted. */
 export async function getStored<T>(kv: KV, bucket: string, key: string, schema: z.ZodType<T>): Promise<T | null> {
   const entry = await kv.get(key);
-  if (!entry || entry.operation !== 'PUT' || entry.value.length === 0) return null;
+  if (entry?.operation !== 'PUT' || entry.value.length === 0) return null;
   return decodeStored(bucket, key, entry.value, schema);
 }
 

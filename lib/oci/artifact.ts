@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
-import { OciCache } from './cache.js';
+import type { OciCache } from './cache.js';
 import { failure, RegistryClient, sha256Digest } from './client.js';
 import { OciError } from './errors.js';
 import { MANIFEST_ACCEPT, MEDIA, WASM_LAYER_TYPES } from './media-types.js';

@@ -21,7 +21,7 @@ describe('OCI references', () => {
   });
 
   it('tells registry images from paths and other schemes', () => {
-    for (const ref of ['ghcr.io/a/b:1', 'localhost:5000/x', 'oci://x.io/y', '127.0.0.1:5000/a/b@sha256:' + '0'.repeat(64)]) assert.ok(looksLikeOciRef(ref), ref);
+    for (const ref of ['ghcr.io/a/b:1', 'localhost:5000/x', 'oci://x.io/y', `127.0.0.1:5000/a/b@sha256:${'0'.repeat(64)}`]) assert.ok(looksLikeOciRef(ref), ref);
     for (const ref of ['file:///a.wasm', 'nats://hello:v1', './build/x.wasm', '/abs/x.wasm', 'build/x.wasm', 'x.wasm', 'lattice://keyvalue']) assert.ok(!looksLikeOciRef(ref), ref);
   });
 

@@ -137,7 +137,6 @@ export function parseWit(text: string, file = 'wit', into = new Map<string, WitI
         body(inner, '}');
         p.expect('}');
       } else if (tok === ';') {
-        continue;
       } else {
         throw new WitParseError(`${file}: unexpected "${tok}" at the top level`);
       }

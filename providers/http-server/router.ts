@@ -141,7 +141,7 @@ export function createRouteTable() {
     match(hostHeader: string | undefined, requestPath: string): RouteMatch | null {
       const host = hostHeader ? normalizeHost(hostHeader) : null;
       const path = canonicalPath(requestPath);
-      for (const tier of tiers(host && host.ok ? host.value : null)) {
+      for (const tier of tiers(host?.ok ? host.value : null)) {
         let best: Route | null = null;
         for (const r of tier) {
           if (prefixMatches(r.prefixKey, path) && (!best || r.prefixKey.length > best.prefixKey.length)) best = r;

@@ -12,7 +12,7 @@ import { SecretStore } from '../../host/stores/secret-store.js';
 import { loadSecretsKey } from '../../lib/secrets-key.js';
 import { LinkStore } from '../../host/stores/link-store.js';
 import { loadProvider } from '../registry.js';
-import { ChildMessage, ParentMessage, PROVIDER_SETTINGS_ENV, ProcessSettings } from './process-protocol.js';
+import { type ChildMessage, ParentMessage, PROVIDER_SETTINGS_ENV, ProcessSettings } from './process-protocol.js';
 import { ProviderRunner } from './runner.js';
 import { SpyRecorder } from '../../host/spy/recorder.js';
 

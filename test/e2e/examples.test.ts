@@ -95,12 +95,12 @@ describe('examples on a host', () => {
     await nc.flush();
     await ctl.scaleComponent(
       host.id,
-      { component_id: 'ticker', image_ref: images['service']!, count: 1, config: ['ticker-settings'] },
+      { component_id: 'ticker', image_ref: images.service!, count: 1, config: ['ticker-settings'] },
       { timeoutMs: 60_000 },
     );
     await waitFor('three ticks on the configured subject', () => ticks.length >= 3, { timeoutMs: 30_000 });
     assert.deepEqual(ticks.slice(0, 3), [1, 2, 3]);
-    await ctl.scaleComponent(host.id, { component_id: 'ticker', image_ref: images['service']!, count: 0 });
+    await ctl.scaleComponent(host.id, { component_id: 'ticker', image_ref: images.service!, count: 0 });
     const stoppedAt = ticks.length;
     await new Promise((r) => setTimeout(r, 500));
     assert.ok(ticks.length <= stoppedAt + 1, `ticks kept coming after scale 0 (${stoppedAt} -> ${ticks.length})`);

@@ -3,7 +3,6 @@ import { after, before, describe, it } from 'node:test';
 import { request } from 'node:http';
 import type { ControlClient, LinkInput } from '../../protocol/mod.js';
 import type { Host } from '../../host/mod.js';
-import type { NatsConnection } from 'nats';
 import { startTestLattice, type TestLattice } from '../kit/lattice.js';
 import { freePort } from '../kit/ports.js';
 import { waitFor } from '../kit/wait.js';
@@ -43,14 +42,13 @@ const httpLink = (target: string, config: string): LinkInput => ({
 
 describe('http-server provider', () => {
   let t: TestLattice;
-  let nc: NatsConnection;
   let ctl: ControlClient;
   let host: Host;
   let shared: number;
 
   before(async () => {
     t = await startTestLattice({ perHost: () => ({ runtime: { poolSize: 2 } }) });
-    ({ nc, ctl } = t);
+    ({ ctl } = t);
     host = t.hosts[0]!;
     shared = await freePort();
     await ctl.putConfig('http-provider', { address: `127.0.0.1:${shared}`, timeout_ms: '1000' });

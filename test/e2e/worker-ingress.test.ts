@@ -29,7 +29,7 @@ function get(port: number, path: string, method = 'GET', body?: Buffer): Promise
   });
 }
 
-const route = (target: string, path: string): LinkInput => ({
+const route = (target: string, _path: string): LinkInput => ({
   source_id: 'http',
   target,
   name: target,

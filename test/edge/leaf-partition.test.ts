@@ -82,7 +82,7 @@ describe('an edge site whose leaf is cut off from the hub', { skip: unavailable 
       `leafnodes { remotes: [ { url: "nats-leaf://${uplink.a.ip}:${HUB_LEAF_PORT}" } ], reconnect: 1 }`,
     ].join('\n'));
     leaf = spawn('ip', ['netns', 'exec', site, NATS_SERVER_BIN, '-c', conf], { stdio: 'ignore' });
-    const ns = lab.command(site);
+    const _ns = lab.command(site);
     const probe = `require('net').connect(${LEAF_PORT}, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))`;
     await waitFor('the site leaf to listen', () => lab.exec(site, [process.execPath, '-e', probe]).then(() => true), { timeoutMs: 20_000, intervalMs: 200 });
     edge = await spawnEdgeHost(lab.command(site), {

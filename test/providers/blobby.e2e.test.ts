@@ -43,8 +43,8 @@ describe('blobby example end to end', { timeout: 240_000 }, () => {
     assert.equal((await fetch(`${base}/hello.txt`, { method: 'DELETE' })).status, 200);
     assert.equal((await fetch(`${base}/hello.txt`)).status, 404);
     // An object name that leaves the root is refused by the provider: the component answers its error.
-    const escape = await fetch(`${base}/..%2Fescape`, { method: 'PUT', body: 'x' });
-    assert.equal(escape.status, 500);
-    assert.match(await escape.text(), /blobstore error: .*\.\./);
+    const escaped = await fetch(`${base}/..%2Fescape`, { method: 'PUT', body: 'x' });
+    assert.equal(escaped.status, 500);
+    assert.match(await escaped.text(), /blobstore error: .*\.\./);
   });
 });

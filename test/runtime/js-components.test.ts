@@ -111,7 +111,7 @@ describe('JS components', { timeout: 300_000 }, () => {
       poolSize: 2,
       maxPoolSize: 2,
       bridgeTimeoutMs: 60_000,
-      importHandler: async (componentId, iface, fn, args) =>
+      importHandler: async (_componentId, iface, fn, args) =>
         iface.startsWith('lattice:pipeline/transform') ? tight.runtime.invoke('shout', iface, fn, args) : undefined,
     });
     try {

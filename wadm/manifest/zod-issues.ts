@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ProblemList, type PathPart } from './problems.js';
+import type { ProblemList, PathPart } from './problems.js';
 
 /** Reads the value at `path` in the raw input (undefined when any step is missing). */
 export function valueAt(root: unknown, path: readonly PathPart[]): unknown {

@@ -173,7 +173,7 @@ export class ManifestStore {
     } catch (cause) {
       throw new StoreError(`cannot read application ${name}: ${(cause as Error).message}`, { cause });
     }
-    if (!entry || entry.operation !== 'PUT') return null;
+    if (entry?.operation !== 'PUT') return null;
     const parsed = StoredApp.safeParse(decodeJson(entry.value));
     if (!parsed.success) throw new StoreError(`stored record of ${name} is malformed`);
     return { record: parsed.data, revision: entry.revision };

@@ -26,7 +26,7 @@ export class StatusStore {
 
   async get(name: string): Promise<AppStatus | null> {
     const entry = await this.kv.get(name);
-    if (!entry || entry.operation !== 'PUT') return null;
+    if (entry?.operation !== 'PUT') return null;
     const parsed = AppStatus.safeParse(decodeJson(entry.value));
     return parsed.success ? parsed.data : null;
   }

@@ -50,7 +50,7 @@ export function readGlue(source: string): Glue {
   const genDeclaration = intrinsics.get('gen');
   const init = (genDeclaration?.declarations as Array<AstNode & { init: AstNode }> | undefined)?.[0]?.init;
   const callee = init?.type === 'CallExpression' ? (init.callee as AstNode) : undefined;
-  if (!callee || callee.type !== 'FunctionExpression' || !callee.generator) throw new GlueShapeError('no _initGenerator');
+  if (callee?.type !== 'FunctionExpression' || !callee.generator) throw new GlueShapeError('no _initGenerator');
   const generatorBody = (callee.body as AstNode & { body: AstNode[] }).body;
   const last = generatorBody.at(-1);
   if (last?.type !== 'ReturnStatement' || (last.argument as AstNode | null)?.type !== 'ObjectExpression') {
