@@ -42,7 +42,11 @@ async function main() {
     const hop = stats(
       await measure(() =>
         invoke(caller, 'bench', {
-          target: 'empty', interface: 'lattice:bench/empty@1.0.0', function: 'noop', args: [], source: 'bench',
+          target: 'empty',
+          interface: 'lattice:bench/empty@1.0.0',
+          function: 'noop',
+          args: [],
+          source: 'bench',
         }),
       ),
     );
@@ -50,7 +54,11 @@ async function main() {
     const hop64k = stats(
       await measure(() =>
         invoke(caller, 'bench', {
-          target: 'empty', interface: 'lattice:bench/empty@1.0.0', function: 'noop', args: [payload], source: 'bench',
+          target: 'empty',
+          interface: 'lattice:bench/empty@1.0.0',
+          function: 'noop',
+          args: [payload],
+          source: 'bench',
         }),
       ),
     );

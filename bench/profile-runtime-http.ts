@@ -29,7 +29,9 @@ async function main(): Promise<void> {
     t0 = performance.now();
     for (let r = 0; r < N / 50; r++) await Promise.all(Array.from({ length: 50 }, () => runtime.handleHttp('hello', request)));
     const rps = N / ((performance.now() - t0) / 1000);
-    process.stdout.write(`${reuse ? 'instance reuse' : 'fresh instance'}: ${sequentialUs.toFixed(0)} us per sequential request, ${Math.round(rps)} req/s at 50 concurrent\n`);
+    process.stdout.write(
+      `${reuse ? 'instance reuse' : 'fresh instance'}: ${sequentialUs.toFixed(0)} us per sequential request, ${Math.round(rps)} req/s at 50 concurrent\n`,
+    );
   } finally {
     await runtime.stop();
     await rm(cacheDir, { recursive: true, force: true });

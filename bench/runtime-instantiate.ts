@@ -31,7 +31,11 @@ async function main(): Promise<void> {
   const cacheDir = await mkdtemp(join(tmpdir(), 'lattice-bench-'));
   const logger = pino({ level: 'silent' });
   const cache = new TranspileCache(cacheDir, logger);
-  const compiler = new ImageCompiler({ cache, loaders: [await import('../host/runtime/image-loader.js').then((m) => new m.FileImageLoader())], canSatisfy: defaultCanSatisfy });
+  const compiler = new ImageCompiler({
+    cache,
+    loaders: [await import('../host/runtime/image-loader.js').then((m) => new m.FileImageLoader())],
+    canSatisfy: defaultCanSatisfy,
+  });
   const bridge = BridgeClient.unconnected(1_000);
   const kinds: Array<[string, string]> = [
     ['http (wasi:http incoming-handler, WAT)', 'http-hello'],
@@ -57,8 +61,14 @@ async function main(): Promise<void> {
         instantiate(get: (n: string) => WebAssembly.Module, imports: unknown): unknown;
       };
       const settings = {
-        componentId: name, env: [], args: [], reuse: false, reset: image.reset, maxResponseBytes: 1 << 20,
-        importNames: image.importNames, builtins: image.builtins,
+        componentId: name,
+        env: [],
+        args: [],
+        reuse: false,
+        reset: image.reset,
+        maxResponseBytes: 1 << 20,
+        importNames: image.importNames,
+        builtins: image.builtins,
       };
       // As in the worker: one import object per component version.
       const imports = buildImports(settings, bridge, { env: [], args: [], log: () => undefined });

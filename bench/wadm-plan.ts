@@ -38,7 +38,17 @@ function manifest(components: number, instances: number): AppManifest {
         image: `file://c${i}.wasm`,
         config: [{ name: `cfg${i}`, properties: { k: String(i) } }],
         secrets: [],
-        links: [{ name: 'default', namespace: 'wasi', package: 'keyvalue', interfaces: ['store'], target: 'kv', source_config: { config: [], secrets: [] }, target_config: { config: [], secrets: [] } }],
+        links: [
+          {
+            name: 'default',
+            namespace: 'wasi',
+            package: 'keyvalue',
+            interfaces: ['store'],
+            target: 'kv',
+            source_config: { config: [], secrets: [] },
+            target_config: { config: [], secrets: [] },
+          },
+        ],
         scaler: {
           type: 'spreadscaler' as const,
           instances,
@@ -48,7 +58,16 @@ function manifest(components: number, instances: number): AppManifest {
           ],
         },
       })),
-      { name: 'kv', kind: 'capability' as const, id: 'bench-kv', image: 'builtin://kv', config: [], secrets: [], links: [], scaler: { type: 'daemonscaler' as const, instances: 1, spread: [] } },
+      {
+        name: 'kv',
+        kind: 'capability' as const,
+        id: 'bench-kv',
+        image: 'builtin://kv',
+        config: [],
+        secrets: [],
+        links: [],
+        scaler: { type: 'daemonscaler' as const, instances: 1, spread: [] },
+      },
     ],
   };
 }
@@ -75,9 +94,7 @@ for (const [hosts, components, instances] of [
   time(`deploy plan: ${components} comp x ${instances} inst, ${hosts} hosts (${plan.commands.length} cmds)`, runs, () =>
     planApp({ app: 'bench', manifest: m, state: empty }),
   );
-  time(`converged plan: ${components} comp x ${instances} inst, ${hosts} hosts`, runs, () =>
-    planApp({ app: 'bench', manifest: m, state: converged }),
-  );
+  time(`converged plan: ${components} comp x ${instances} inst, ${hosts} hosts`, runs, () => planApp({ app: 'bench', manifest: m, state: converged }));
 }
 
 const fixture = fixtureText('valid', 'http-counter.yaml');

@@ -6,13 +6,7 @@ import { parsePairs } from './output.js';
  * Runs an auction and picks one of the bidding hosts at random (spreading manual placements).
  * Not a command: shared by `scale component` and `start provider`.
  */
-export async function pickHost(
-  ctl: ControlClient,
-  kind: 'component' | 'provider',
-  id: string,
-  imageRef: string,
-  constraints: string[] = [],
-): Promise<string> {
+export async function pickHost(ctl: ControlClient, kind: 'component' | 'provider', id: string, imageRef: string, constraints: string[] = []): Promise<string> {
   const wanted = parsePairs(constraints, 'constraint');
   const req = { id, image_ref: imageRef, constraints: wanted };
   const bids = kind === 'component' ? await ctl.auctionComponent(req) : await ctl.auctionProvider(req);

@@ -5,8 +5,20 @@ import type { Command } from 'commander';
  * same list as main.ts declares (cli/command-name.test.ts compares them).
  */
 export const VALUE_OPTIONS: ReadonlySet<string> = new Set([
-  '--nats-url', '--lattice', '--nats-user', '--nats-password', '--nats-token', '--nats-nkey',
-  '--nats-creds', '--tls-ca', '--tls-cert', '--tls-key', '--timeout', '--context', '-o', '--output',
+  '--nats-url',
+  '--lattice',
+  '--nats-user',
+  '--nats-password',
+  '--nats-token',
+  '--nats-nkey',
+  '--nats-creds',
+  '--tls-ca',
+  '--tls-cert',
+  '--tls-key',
+  '--timeout',
+  '--context',
+  '-o',
+  '--output',
 ]);
 
 /**

@@ -73,7 +73,9 @@ export function selectedContext(name: string | undefined, env: NodeJS.ProcessEnv
   if (!context) {
     if (wanted !== undefined) {
       const from = name !== undefined ? '--context' : 'LATTICE_CONTEXT';
-      throw new ContextError(`no context named "${chosen}" (from ${from}; known: ${Object.keys(file.contexts).sort().join(', ') || 'none'}; \`lattice ctx list\` shows them)`);
+      throw new ContextError(
+        `no context named "${chosen}" (from ${from}; known: ${Object.keys(file.contexts).sort().join(', ') || 'none'}; \`lattice ctx list\` shows them)`,
+      );
     }
     return null; // a current context that was deleted by hand: no context
   }

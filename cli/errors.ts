@@ -56,7 +56,12 @@ export function formatIssue(issue: core.$ZodIssue): string {
 }
 
 function firstLine(text: string): string {
-  return text.split('\n').find((l) => l.trim() !== '')?.trim() ?? text.trim();
+  return (
+    text
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? text.trim()
+  );
 }
 
 /** Every cause below `error`, one line each, for --verbose. */
@@ -78,7 +83,10 @@ function commanderFailure(error: CommanderError, helpCommand: string, subcommand
     const choices = subcommands.length ? ` (${subcommands.join(', ')})` : '';
     return { line: `\`${helpCommand}\` needs a command${choices}; see \`${helpCommand} --help\``, detail: [], exitCode: EXIT_USAGE };
   }
-  const message = error.message.replace(/^error:\s*/, '').split('\n')[0]!.replace(/\.$/, '');
+  const message = error.message
+    .replace(/^error:\s*/, '')
+    .split('\n')[0]!
+    .replace(/\.$/, '');
   return { line: `${message}; see \`${helpCommand} --help\``, detail: [], exitCode: EXIT_USAGE };
 }
 
@@ -90,7 +98,10 @@ export function describeFailure(error: unknown, helpCommand = 'lattice', subcomm
   if (error instanceof CommanderError) return commanderFailure(error, helpCommand, subcommands);
   const stack = error instanceof Error && error.stack ? [error.stack] : [];
   if (error instanceof CliError) {
-    const rest = error.message.split('\n').slice(1).filter((l) => l.trim() !== '');
+    const rest = error.message
+      .split('\n')
+      .slice(1)
+      .filter((l) => l.trim() !== '');
     return { line: firstLine(error.message), detail: [...rest, ...error.detail, ...stack, ...causeChain(error)], exitCode: error.exitCode };
   }
   if (error instanceof ZodError) {
@@ -114,7 +125,11 @@ export function describeFailure(error: unknown, helpCommand = 'lattice', subcomm
     return { line: `${error.message} (\`lattice get hosts\` lists the hosts that answer)`, detail: [...stack, ...causeChain(error)], exitCode: EXIT_FAILURE };
   }
   if (error instanceof TimeoutError) {
-    return { line: `${error.message}: is the host or wadm busy or gone? (\`lattice get hosts\`; --timeout MS waits longer)`, detail: [...stack], exitCode: EXIT_FAILURE };
+    return {
+      line: `${error.message}: is the host or wadm busy or gone? (\`lattice get hosts\`; --timeout MS waits longer)`,
+      detail: [...stack],
+      exitCode: EXIT_FAILURE,
+    };
   }
   if (error instanceof TypeError && /is not a valid NATS subject token/.test(error.message)) {
     // A name from the command line that cannot be part of a subject (protocol/subjects.ts).
@@ -123,7 +138,12 @@ export function describeFailure(error: unknown, helpCommand = 'lattice', subcomm
   if (error instanceof ControlError) return { line: firstLine(error.message), detail: [...stack], exitCode: EXIT_FAILURE };
   const errno = error as NodeJS.ErrnoException;
   if (errno?.code === 'ENOENT' && errno.path) return { line: `no such file or directory: ${errno.path}`, detail: stack, exitCode: EXIT_FAILURE };
-  if (errno?.code === 'EACCES' && errno.path) return { line: `permission denied: ${errno.path} (run as a user who may write it, or choose another path)`, detail: stack, exitCode: EXIT_FAILURE };
+  if (errno?.code === 'EACCES' && errno.path)
+    return { line: `permission denied: ${errno.path} (run as a user who may write it, or choose another path)`, detail: stack, exitCode: EXIT_FAILURE };
   const message = error instanceof Error ? error.message : String(error);
-  return { line: firstLine(message) || (error instanceof Error ? error.name : 'unknown error'), detail: [...message.split('\n').slice(1), ...stack, ...causeChain(error)], exitCode: EXIT_FAILURE };
+  return {
+    line: firstLine(message) || (error instanceof Error ? error.name : 'unknown error'),
+    detail: [...message.split('\n').slice(1), ...stack, ...causeChain(error)],
+    exitCode: EXIT_FAILURE,
+  };
 }

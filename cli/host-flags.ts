@@ -32,7 +32,10 @@ export interface HostFlags {
 }
 
 export function splitList(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export function positiveInt(flag: string, value: string | undefined): number | undefined {
@@ -47,7 +50,10 @@ export function trustedIssuers(flag: string | undefined, env: NodeJS.ProcessEnv 
   const source = flag !== undefined ? '--trusted-issuers' : 'LATTICE_TRUSTED_ISSUERS';
   const keys = splitList(flag ?? env.LATTICE_TRUSTED_ISSUERS);
   const bad = keys.find((k) => !/^A[A-Z2-7]{55}$/.test(k));
-  if (bad) throw new UsageError(`${source}: ${JSON.stringify(bad)} is not an account public key (A..., 56 characters; comma-separated, the public half of \`lattice keys gen account\`)`);
+  if (bad)
+    throw new UsageError(
+      `${source}: ${JSON.stringify(bad)} is not an account public key (A..., 56 characters; comma-separated, the public half of \`lattice keys gen account\`)`,
+    );
   return keys;
 }
 
@@ -58,6 +64,9 @@ export function policySubject(flag: string | undefined, env: NodeJS.ProcessEnv =
   try {
     return policy.check(subject);
   } catch (error) {
-    throw new UsageError(`${flag !== undefined ? '--policy-subject' : 'LATTICE_POLICY_SUBJECT'}: ${(error as Error).message} (a NATS subject without wildcards, e.g. wasmbus.policy.default)`, { cause: error });
+    throw new UsageError(
+      `${flag !== undefined ? '--policy-subject' : 'LATTICE_POLICY_SUBJECT'}: ${(error as Error).message} (a NATS subject without wildcards, e.g. wasmbus.policy.default)`,
+      { cause: error },
+    );
   }
 }

@@ -31,5 +31,7 @@ export function unreadableReason(cause: unknown, directoryHint?: string): string
 export async function readStdinValue(): Promise<string> {
   const parts: Buffer[] = [];
   for await (const chunk of process.stdin as AsyncIterable<Buffer>) parts.push(chunk);
-  return Buffer.concat(parts).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(parts)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }

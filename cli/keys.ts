@@ -9,7 +9,8 @@ const KEY_FIX: Record<string, string> = { SA: '`lattice keys gen account` makes 
 export function readSeedArg(value: string, prefix: string, what: string): string {
   const inline = value.trim();
   const seed = /^S[A-Z]/.test(inline) && !existsSync(inline) ? inline : readKeyFile(value, what);
-  if (!seed.startsWith(prefix)) throw new UsageError(`${what} must be a seed starting with ${prefix} (got ${seed.slice(0, 2)}...)${KEY_FIX[prefix] ? `; ${KEY_FIX[prefix]}` : ''}`);
+  if (!seed.startsWith(prefix))
+    throw new UsageError(`${what} must be a seed starting with ${prefix} (got ${seed.slice(0, 2)}...)${KEY_FIX[prefix] ? `; ${KEY_FIX[prefix]}` : ''}`);
   return seed;
 }
 

@@ -5,14 +5,15 @@ import './memory-tuning.js';
 
 /** The CLI entry point: the only place in the project that calls process.exit. */
 async function main(argv: string[]): Promise<number> {
-  const [{ Command, Option }, { registerCommands }, { describeFailure }, { OUTPUT_FORMATS }, { LATTICE_VERSION }, { commandFor: helpCommandFor }] = await Promise.all([
-    import('commander'),
-    import('./commands/index.js'),
-    import('./errors.js'),
-    import('./output.js'),
-    import('../lib/version.js'),
-    import('./command-name.js'),
-  ]);
+  const [{ Command, Option }, { registerCommands }, { describeFailure }, { OUTPUT_FORMATS }, { LATTICE_VERSION }, { commandFor: helpCommandFor }] =
+    await Promise.all([
+      import('commander'),
+      import('./commands/index.js'),
+      import('./errors.js'),
+      import('./output.js'),
+      import('../lib/version.js'),
+      import('./command-name.js'),
+    ]);
   const program = new Command('lattice')
     .description('Run and manage a lattice of WebAssembly hosts over NATS')
     .version(LATTICE_VERSION)

@@ -56,9 +56,7 @@ export function tuneStart(argv: readonly string[], execArgv: readonly string[], 
   const userChosen: string[] = [];
   const pending: Tweak[] = [];
   if (commandName(argv) === 'host' && env[OPT_OUT] !== 'off') {
-    const userFlags = [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)]
-      .filter((f) => f.startsWith('-'))
-      .map((f) => f.replaceAll('_', '-')); // V8 reads --max_semi_space_size as --max-semi-space-size
+    const userFlags = [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)].filter((f) => f.startsWith('-')).map((f) => f.replaceAll('_', '-')); // V8 reads --max_semi_space_size as --max-semi-space-size
     for (const tweak of TWEAKS) {
       if (userFlags.some((f) => tweak.userSet.test(f))) {
         userChosen.push(tweak.during);

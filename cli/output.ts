@@ -57,7 +57,13 @@ export function parsePairs(pairs: string[], what = 'argument'): Record<string, s
  * means what `--interface store --interface atomics` does (wash accepts both).
  */
 export function collectList(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((v) => v.trim()).filter((v) => v !== '')];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== ''),
+  ];
 }
 
 /** Collects a repeatable option as given (values that may hold commas: `k=v` pairs). */

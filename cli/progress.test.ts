@@ -3,7 +3,15 @@ import { describe, it } from 'node:test';
 import { progress, progressWanted } from './progress.js';
 
 function fakeStream(isTTY: boolean): NodeJS.WriteStream & { written: string } {
-  const s = { isTTY, columns: 60, written: '', write(chunk: string) { s.written += chunk; return true; } };
+  const s = {
+    isTTY,
+    columns: 60,
+    written: '',
+    write(chunk: string) {
+      s.written += chunk;
+      return true;
+    },
+  };
   return s as unknown as NodeJS.WriteStream & { written: string };
 }
 
@@ -38,7 +46,11 @@ describe('progress output', () => {
       process.env.CI = 'true';
       assert.equal(progressWanted(tty), false, 'CI logs are not terminals');
     } finally {
-      for (const [k, v] of [['LATTICE_PROGRESS', saved.p], ['CI', saved.ci], ['TERM', saved.term]] as const) {
+      for (const [k, v] of [
+        ['LATTICE_PROGRESS', saved.p],
+        ['CI', saved.ci],
+        ['TERM', saved.term],
+      ] as const) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }

@@ -33,16 +33,17 @@ function hostCalls(host: Host, builtins: BuiltinInterfaces, router: LinkRouter):
   if (!metrics && !tracing.on) return serve;
   return async (componentId, iface, fn, args, context) => {
     // Builtins (logging, config) are not host calls worth a span each: a log line carries the trace.
-    const span = tracing.on && !builtins.serves(iface)
-      ? startSpan(`host call ${iface}#${fn}`, SpanKind.internal, context?.traceparent, {
-          [Attr.lattice]: host.lattice,
-          [Attr.host]: host.id,
-          [Attr.component]: componentId,
-          [Attr.link]: context?.linkName ?? 'default',
-          [Attr.interface]: iface,
-          [Attr.function]: fn,
-        })
-      : undefined;
+    const span =
+      tracing.on && !builtins.serves(iface)
+        ? startSpan(`host call ${iface}#${fn}`, SpanKind.internal, context?.traceparent, {
+            [Attr.lattice]: host.lattice,
+            [Attr.host]: host.id,
+            [Attr.component]: componentId,
+            [Attr.link]: context?.linkName ?? 'default',
+            [Attr.interface]: iface,
+            [Attr.function]: fn,
+          })
+        : undefined;
     const started = metrics ? performance.now() : 0;
     try {
       const value = await serve(componentId, iface, fn, args, span ? { linkName: context?.linkName ?? 'default', traceparent: span.traceparent } : context);
@@ -91,7 +92,10 @@ export async function assembleHost(options: HostOptions): Promise<Host> {
 
     if (options.runtime !== false) {
       // The secrets view starts with the first component granted a secret, not with every host.
-      const secrets = new ComponentSecrets(() => host.secrets.reader(), (name) => configs.get(name));
+      const secrets = new ComponentSecrets(
+        () => host.secrets.reader(),
+        (name) => configs.get(name),
+      );
       const builtins = new BuiltinInterfaces(configs, host.log.child({ component: 'guest-log' }), secrets);
       const runtimeOptions: RuntimeOptions = {
         cacheDir: options.dataDir ? join(options.dataDir, 'cache') : undefined,

@@ -23,14 +23,7 @@ import type { HostServices } from './services.js';
 import { watchConnection } from './reconnect.js';
 import { HostMetrics, serveMetrics, type MetricsServer } from './metrics/mod.js';
 import { flushTracing, initTracing } from '../lib/telemetry/mod.js';
-import {
-  DEFAULT_STOP_TIMEOUT_MS,
-  INVENTORY_PUBLISH_DELAY_MS,
-  type HostOptions,
-  type StopHook,
-  type StopOptions,
-  type StopResult,
-} from './options.js';
+import { DEFAULT_STOP_TIMEOUT_MS, INVENTORY_PUBLISH_DELAY_MS, type HostOptions, type StopHook, type StopOptions, type StopResult } from './options.js';
 
 export type HostState = 'running' | 'stopping' | 'stopped';
 
@@ -85,7 +78,13 @@ export class Host implements HostServices {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.metrics = options.metricsAddress === undefined ? null : new HostMetrics();
     this.events = new EventPublisher(nc, lattice, identity.id, log);
-    this.policy = new PolicyClient(nc, { id: identity.id, lattice, labels: () => labels.all() }, this.events, log.child({ component: 'policy' }), options.policy);
+    this.policy = new PolicyClient(
+      nc,
+      { id: identity.id, lattice, labels: () => labels.all() },
+      this.events,
+      log.child({ component: 'policy' }),
+      options.policy,
+    );
     this.control = new ExtensionRegistry(identity.id, labels);
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
     this.heartbeat = new Heartbeat(this.heartbeatIntervalMs, () => this.beat());
@@ -152,10 +151,12 @@ export class Host implements HostServices {
     const labels = new HostLabels({ ...envLabels, ...options.labels });
     const log = (options.logger ?? createLogger({ component: 'host' })).child({ host_id: identity.id, lattice });
     // Only with an OTLP endpoint in the environment; the first host of a process names the service.
-    await initTracing('lattice-host', { 'service.instance.id': identity.id, 'lattice.host.id': identity.id, 'lattice.name': lattice, 'lattice.host.name': identity.friendlyName }, log);
-    const nc =
-      options.nats ??
-      (await connectLongLived(options.natsSettings ?? natsSettingsFromEnv(), `lattice-host-${identity.friendlyName}`, log));
+    await initTracing(
+      'lattice-host',
+      { 'service.instance.id': identity.id, 'lattice.host.id': identity.id, 'lattice.name': lattice, 'lattice.host.name': identity.friendlyName },
+      log,
+    );
+    const nc = options.nats ?? (await connectLongLived(options.natsSettings ?? natsSettingsFromEnv(), `lattice-host-${identity.friendlyName}`, log));
     const owns = options.nats === undefined;
     let links: LinkStore | undefined;
     let config: ConfigStore | undefined;

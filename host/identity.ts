@@ -22,16 +22,79 @@ export interface IdentityOptions {
 }
 
 const ADJECTIVES = [
-  'amber', 'bold', 'brisk', 'calm', 'clever', 'crimson', 'dusty', 'eager', 'fancy', 'gentle',
-  'golden', 'hidden', 'icy', 'jolly', 'keen', 'lively', 'lucky', 'mellow', 'misty', 'nimble',
-  'noble', 'odd', 'polished', 'proud', 'quiet', 'rapid', 'rusty', 'silent', 'sunny', 'swift',
-  'tidy', 'vivid', 'wild', 'witty', 'young', 'zesty',
+  'amber',
+  'bold',
+  'brisk',
+  'calm',
+  'clever',
+  'crimson',
+  'dusty',
+  'eager',
+  'fancy',
+  'gentle',
+  'golden',
+  'hidden',
+  'icy',
+  'jolly',
+  'keen',
+  'lively',
+  'lucky',
+  'mellow',
+  'misty',
+  'nimble',
+  'noble',
+  'odd',
+  'polished',
+  'proud',
+  'quiet',
+  'rapid',
+  'rusty',
+  'silent',
+  'sunny',
+  'swift',
+  'tidy',
+  'vivid',
+  'wild',
+  'witty',
+  'young',
+  'zesty',
 ];
 const NOUNS = [
-  'badger', 'brook', 'canyon', 'cedar', 'comet', 'delta', 'ember', 'falcon', 'fjord', 'forest',
-  'glacier', 'harbor', 'heron', 'island', 'lagoon', 'lynx', 'meadow', 'mesa', 'moon', 'otter',
-  'pebble', 'pine', 'prairie', 'quartz', 'raven', 'reef', 'river', 'sparrow', 'summit', 'tundra',
-  'valley', 'willow', 'wolf', 'yak', 'zephyr',
+  'badger',
+  'brook',
+  'canyon',
+  'cedar',
+  'comet',
+  'delta',
+  'ember',
+  'falcon',
+  'fjord',
+  'forest',
+  'glacier',
+  'harbor',
+  'heron',
+  'island',
+  'lagoon',
+  'lynx',
+  'meadow',
+  'mesa',
+  'moon',
+  'otter',
+  'pebble',
+  'pine',
+  'prairie',
+  'quartz',
+  'raven',
+  'reef',
+  'river',
+  'sparrow',
+  'summit',
+  'tundra',
+  'valley',
+  'willow',
+  'wolf',
+  'yak',
+  'zephyr',
 ];
 
 function pick<T>(list: readonly T[]): T {
@@ -44,10 +107,7 @@ export function generateFriendlyName(): string {
 }
 
 export function createIdentity(options: IdentityOptions = {}): HostIdentity {
-  const pair =
-    options.seed === undefined
-      ? createServer()
-      : fromSeed(typeof options.seed === 'string' ? new TextEncoder().encode(options.seed) : options.seed);
+  const pair = options.seed === undefined ? createServer() : fromSeed(typeof options.seed === 'string' ? new TextEncoder().encode(options.seed) : options.seed);
   const id = pair.getPublicKey();
   if (!id.startsWith('N')) throw new TypeError('host seed must be a server nkey seed (SN...)');
   const name = options.name?.trim();

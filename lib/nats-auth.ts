@@ -48,7 +48,18 @@ export function rolePermissions(role: Role, lattice: string): Permissions {
       return {
         publish: {
           // Invocation subjects for `lattice call`, spy interest for `lattice spy`.
-          allow: [`${ctlPrefix(lattice)}.>`, `wadm.api.${lattice}.>`, `wrpc.v1.${lattice}.>`, spy.interest(lattice), '$JS.API.>', '$JS.ACK.>', '$JS.FC.>', `$KV.${buckets.config(lattice)}.>`, `$KV.${buckets.secrets(lattice)}.>`, `$O.${buckets.artifacts(lattice)}.>`],
+          allow: [
+            `${ctlPrefix(lattice)}.>`,
+            `wadm.api.${lattice}.>`,
+            `wrpc.v1.${lattice}.>`,
+            spy.interest(lattice),
+            '$JS.API.>',
+            '$JS.ACK.>',
+            '$JS.FC.>',
+            `$KV.${buckets.config(lattice)}.>`,
+            `$KV.${buckets.secrets(lattice)}.>`,
+            `$O.${buckets.artifacts(lattice)}.>`,
+          ],
         },
         // Call replies for `lattice call` (acknowledgement, beats, the reply).
         subscribe: { allow: ['_INBOX.>', allEvents(lattice), `wadm.status.${lattice}.>`, `wasmbus.spy.v1.${lattice}.rec.>`, `wrpc.reply.v1.${lattice}.>`] },
@@ -57,7 +68,12 @@ export function rolePermissions(role: Role, lattice: string): Permissions {
     case 'provider':
       return {
         publish: {
-          allow: [...invocationSubjects(lattice), `wasmbus.spy.v1.${lattice}.rec.>`, '$JS.API.INFO', ...[buckets.links(lattice), buckets.config(lattice), buckets.secrets(lattice)].flatMap(kvReadSubjects)],
+          allow: [
+            ...invocationSubjects(lattice),
+            `wasmbus.spy.v1.${lattice}.rec.>`,
+            '$JS.API.INFO',
+            ...[buckets.links(lattice), buckets.config(lattice), buckets.secrets(lattice)].flatMap(kvReadSubjects),
+          ],
         },
         subscribe: { allow: [...invocationSubjects(lattice), spy.interest(lattice), '_INBOX.>'] },
         allowResponses: true,

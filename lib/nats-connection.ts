@@ -1,12 +1,5 @@
 import { readFileSync } from 'node:fs';
-import {
-  connect,
-  credsAuthenticator,
-  nkeyAuthenticator,
-  type Authenticator,
-  type ConnectionOptions,
-  type NatsConnection,
-} from 'nats';
+import { connect, credsAuthenticator, nkeyAuthenticator, type Authenticator, type ConnectionOptions, type NatsConnection } from 'nats';
 import type { Logger } from './logger.js';
 
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
@@ -51,10 +44,7 @@ export function connectionOptions(settings: NatsSettings, name: string): Connect
   const authenticators: Authenticator[] = [];
   if (settings.nkeySeed) authenticators.push(nkeyAuthenticator(readSeed(settings.nkeySeed)));
   if (settings.credsFile) authenticators.push(credsAuthenticator(readFileSync(settings.credsFile)));
-  const tls =
-    settings.tlsCa || settings.tlsCert
-      ? { caFile: settings.tlsCa, certFile: settings.tlsCert, keyFile: settings.tlsKey }
-      : undefined;
+  const tls = settings.tlsCa || settings.tlsCert ? { caFile: settings.tlsCa, certFile: settings.tlsCert, keyFile: settings.tlsKey } : undefined;
   return {
     servers: settings.url.split(',').map((s) => s.trim()),
     name,
@@ -70,11 +60,7 @@ export function connectionOptions(settings: NatsSettings, name: string): Connect
  * Connects for a long-lived process (host, wadm, provider): reconnects forever, with a capped
  * backoff between attempts, and logs every status change so an operator sees outages.
  */
-export async function connectLongLived(
-  settings: NatsSettings,
-  name: string,
-  log: Logger,
-): Promise<NatsConnection> {
+export async function connectLongLived(settings: NatsSettings, name: string, log: Logger): Promise<NatsConnection> {
   const nc = await connect({
     ...connectionOptions(settings, name),
     maxReconnectAttempts: -1,

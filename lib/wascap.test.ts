@@ -77,18 +77,31 @@ describe('wascap claims', () => {
     assert.equal(second.bytes.length - first.bytes.length, second.jwt.length - first.jwt.length);
   });
 
-  it('reads a token written by another signer from the documented fields (wash\'s shape), in either section name', () => {
+  it("reads a token written by another signer from the documented fields (wash's shape), in either section name", () => {
     // Built here field by field, not by signComponent: the reader must not only understand itself.
     const issuer = createAccount();
     const subject = createModuleKey().publicKey;
     const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
     const token = (wascap: Record<string, unknown>, revision?: number) => {
       const head = b64({ typ: 'jwt', alg: 'Ed25519' });
-      const body = b64({ jti: 'Zx3', iat: 1_700_000_000, iss: issuer.getPublicKey(), sub: subject, wascap, ...(revision === undefined ? {} : { wascap_revision: revision }) });
+      const body = b64({
+        jti: 'Zx3',
+        iat: 1_700_000_000,
+        iss: issuer.getPublicKey(),
+        sub: subject,
+        wascap,
+        ...(revision === undefined ? {} : { wascap_revision: revision }),
+      });
       return `${head}.${body}.${Buffer.from(issuer.sign(new TextEncoder().encode(`${head}.${body}`))).toString('base64url')}`;
     };
     const hash = moduleHash(component);
-    const current = readClaims(withCustomSection(component, 'wasmcloud_jwt', new TextEncoder().encode(token({ name: 'hello', hash, tags: ['edge'], rev: 4, ver: '1.2.0', prov: false }, 3))))!;
+    const current = readClaims(
+      withCustomSection(
+        component,
+        'wasmcloud_jwt',
+        new TextEncoder().encode(token({ name: 'hello', hash, tags: ['edge'], rev: 4, ver: '1.2.0', prov: false }, 3)),
+      ),
+    )!;
     assert.equal(current.signatureValid, true);
     assert.equal(current.hashValid, true);
     assert.equal(current.claims.iss, issuer.getPublicKey());
@@ -102,7 +115,10 @@ describe('wascap claims', () => {
   });
 
   it('names what is wrong with a damaged token', () => {
-    assert.throws(() => decodeToken('abc'), (e: unknown) => e instanceof WascapError && /has 1 segments, expected 3/.test(e.message));
+    assert.throws(
+      () => decodeToken('abc'),
+      (e: unknown) => e instanceof WascapError && /has 1 segments, expected 3/.test(e.message),
+    );
     assert.throws(() => decodeToken('!!.e30.x'), /token header is not base64url/);
     const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.e30.`;
     assert.throws(() => decodeToken(none), /algorithm is "none", expected "Ed25519"/);

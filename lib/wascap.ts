@@ -193,7 +193,8 @@ export function decodeToken(jwt: string): { claims: ComponentClaims; signatureVa
   const h = header as { alg?: unknown; typ?: unknown };
   if (h?.alg !== HEADER.alg) throw new WascapError(`claims token algorithm is ${JSON.stringify(h?.alg)}, expected "Ed25519"`);
   const parsed = ComponentClaims.safeParse(raw);
-  if (!parsed.success) throw new WascapError(`claims token fields are invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new WascapError(`claims token fields are invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   let signatureValid = false;
   try {
     signatureValid = fromPublic(parsed.data.iss).verify(new TextEncoder().encode(`${head}.${body}`), fromBase64url(sig, 'token signature'));

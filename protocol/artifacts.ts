@@ -21,9 +21,7 @@ const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const NAME = /^[a-z0-9][a-z0-9._/-]{0,127}$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 
-export type ArtifactRef =
-  | { kind: 'tag'; name: string; tag: string }
-  | { kind: 'digest'; digest: string; name?: string };
+export type ArtifactRef = { kind: 'tag'; name: string; tag: string } | { kind: 'digest'; digest: string; name?: string };
 
 export class ArtifactRefError extends Error {
   constructor(
@@ -100,11 +98,7 @@ export interface PushResult {
  * @example
  *   const { ref } = await pushArtifact(os, bytes, { name: 'hello', tag: 'v1' }); // nats://hello:v1
  */
-export async function pushArtifact(
-  store: ObjectStore,
-  bytes: Uint8Array,
-  target?: { name: string; tag: string },
-): Promise<PushResult> {
+export async function pushArtifact(store: ObjectStore, bytes: Uint8Array, target?: { name: string; tag: string }): Promise<PushResult> {
   const digest = artifactDigest(bytes);
   const existing = await store.info(blobObjectName(digest));
   const uploaded = existing === null || existing.deleted || existing.size !== bytes.length;

@@ -44,9 +44,7 @@ export function decodeEvent(bytes: Uint8Array): DecodedEvent | null {
   }
   const envelope = CloudEvent.safeParse(raw);
   if (!envelope.success) return null;
-  const short = envelope.data.type.startsWith(EVENT_TYPE_PREFIX)
-    ? envelope.data.type.slice(EVENT_TYPE_PREFIX.length)
-    : envelope.data.type;
+  const short = envelope.data.type.startsWith(EVENT_TYPE_PREFIX) ? envelope.data.type.slice(EVENT_TYPE_PREFIX.length) : envelope.data.type;
   if (!isEventType(short)) return null;
   const schema: z.ZodType = eventData[short];
   const data = schema.safeParse(envelope.data.data);

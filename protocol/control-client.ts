@@ -37,28 +37,19 @@ export function createControlClient(nc: NatsConnection, lattice: string, options
   return {
     lattice,
 
-    pingHosts: (opts: { timeoutMs?: number } = {}) =>
-      ctlGather(nc, ctl.hostPing(lattice), {}, HostInfo, { timeoutMs: opts.timeoutMs ?? gather }),
+    pingHosts: (opts: { timeoutMs?: number } = {}) => ctlGather(nc, ctl.hostPing(lattice), {}, HostInfo, { timeoutMs: opts.timeoutMs ?? gather }),
 
     getInventory: (hostId: string) => ctlRequest(nc, ctl.hostInventory(lattice, hostId), {}, HostInventory, timeout),
 
     putLabel: (hostId: string, key: string, value: string) =>
       ctlRequest(nc, ctl.labelPut(lattice, hostId), LabelPutRequest.parse({ key, value }), Empty, timeout),
 
-    deleteLabel: (hostId: string, key: string) =>
-      ctlRequest(nc, ctl.labelDel(lattice, hostId), LabelDelRequest.parse({ key }), Empty, timeout),
+    deleteLabel: (hostId: string, key: string) => ctlRequest(nc, ctl.labelDel(lattice, hostId), LabelDelRequest.parse({ key }), Empty, timeout),
 
     stopHost: (hostId: string, opts: { timeoutMs?: number } = {}) =>
-      ctlRequest(
-        nc,
-        ctl.hostStop(lattice, hostId),
-        StopHostRequest.parse({ timeout_ms: opts.timeoutMs }),
-        Empty,
-        timeout,
-      ),
+      ctlRequest(nc, ctl.hostStop(lattice, hostId), StopHostRequest.parse({ timeout_ms: opts.timeoutMs }), Empty, timeout),
 
-    putConfig: (name: string, values: ConfigValues) =>
-      ctlRequest(nc, ctl.configPut(lattice, name), ConfigPutRequest.parse(values), Empty, timeout),
+    putConfig: (name: string, values: ConfigValues) => ctlRequest(nc, ctl.configPut(lattice, name), ConfigPutRequest.parse(values), Empty, timeout),
 
     getConfig: (name: string) => ctlRequest(nc, ctl.configGet(lattice, name), {}, ConfigGetResponse, timeout),
 
@@ -66,28 +57,15 @@ export function createControlClient(nc: NatsConnection, lattice: string, options
 
     putLink: (link: LinkInput) => ctlRequest(nc, ctl.linkPut(lattice), Link.parse(link), Empty, timeout),
 
-    deleteLink: (req: LinkDelInput) =>
-      ctlRequest(nc, ctl.linkDel(lattice), LinkDelRequest.parse(req), Empty, timeout),
+    deleteLink: (req: LinkDelInput) => ctlRequest(nc, ctl.linkDel(lattice), LinkDelRequest.parse(req), Empty, timeout),
 
     getLinks: () => ctlRequest(nc, ctl.linkGet(lattice), {}, LinkGetResponse, timeout),
 
     scaleComponent: (hostId: string, req: ScaleComponentInput, opts: { timeoutMs?: number } = {}) =>
-      ctlRequest(
-        nc,
-        ctl.componentScale(lattice, hostId),
-        ScaleComponentRequest.parse(req),
-        Empty,
-        opts.timeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS,
-      ),
+      ctlRequest(nc, ctl.componentScale(lattice, hostId), ScaleComponentRequest.parse(req), Empty, opts.timeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS),
 
     updateComponent: (hostId: string, req: z.input<typeof UpdateComponentRequest>, opts: { timeoutMs?: number } = {}) =>
-      ctlRequest(
-        nc,
-        ctl.componentUpdate(lattice, hostId),
-        UpdateComponentRequest.parse(req),
-        Empty,
-        opts.timeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS,
-      ),
+      ctlRequest(nc, ctl.componentUpdate(lattice, hostId), UpdateComponentRequest.parse(req), Empty, opts.timeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS),
 
     auctionComponent: (req: AuctionInput, opts: { timeoutMs?: number } = {}) =>
       ctlGather(nc, ctl.componentAuction(lattice), AuctionRequest.parse(req), AuctionBid, {
@@ -95,22 +73,10 @@ export function createControlClient(nc: NatsConnection, lattice: string, options
       }),
 
     startProvider: (hostId: string, req: StartProviderInput, opts: { timeoutMs?: number } = {}) =>
-      ctlRequest(
-        nc,
-        ctl.providerStart(lattice, hostId),
-        StartProviderRequest.parse(req),
-        Empty,
-        opts.timeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS,
-      ),
+      ctlRequest(nc, ctl.providerStart(lattice, hostId), StartProviderRequest.parse(req), Empty, opts.timeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS),
 
     stopProvider: (hostId: string, providerId: string) =>
-      ctlRequest(
-        nc,
-        ctl.providerStop(lattice, hostId),
-        StopProviderRequest.parse({ provider_id: providerId }),
-        Empty,
-        timeout,
-      ),
+      ctlRequest(nc, ctl.providerStop(lattice, hostId), StopProviderRequest.parse({ provider_id: providerId }), Empty, timeout),
 
     auctionProvider: (req: AuctionInput, opts: { timeoutMs?: number } = {}) =>
       ctlGather(nc, ctl.providerAuction(lattice), AuctionRequest.parse(req), AuctionBid, {

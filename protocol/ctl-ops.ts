@@ -42,14 +42,7 @@ export const HOST_SCOPED_OPS: readonly CtlOp[] = [
 export const BROADCAST_OPS: readonly CtlOp[] = ['host.ping', 'component.auction', 'provider.auction'];
 
 /** Lattice-wide operations on KV data, answered by one host of the queue group. */
-export const LATTICE_OPS: readonly CtlOp[] = [
-  'link.put',
-  'link.del',
-  'link.get',
-  'config.put',
-  'config.get',
-  'config.del',
-];
+export const LATTICE_OPS: readonly CtlOp[] = ['link.put', 'link.del', 'link.get', 'config.put', 'config.get', 'config.del'];
 
 export function isCtlOp(value: string): value is CtlOp {
   return (CTL_OPS as readonly string[]).includes(value);

@@ -11,28 +11,42 @@ export class LatticeError extends Error {
 
 /** Nobody answered within the deadline. */
 export class TimeoutError extends LatticeError {
-  constructor(readonly subject: string, readonly timeoutMs: number, options?: { cause?: unknown }) {
+  constructor(
+    readonly subject: string,
+    readonly timeoutMs: number,
+    options?: { cause?: unknown },
+  ) {
     super(`no reply on ${subject} within ${timeoutMs} ms`, options);
   }
 }
 
 /** NATS knows that nothing subscribes to the subject (the host or service is not running). */
 export class NoRespondersError extends LatticeError {
-  constructor(readonly subject: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly subject: string,
+    options?: { cause?: unknown },
+  ) {
     super(`no responders on ${subject}: is the host or service running?`, options);
   }
 }
 
 /** A reply arrived but is not what the protocol says it must be. */
 export class DecodeError extends LatticeError {
-  constructor(readonly subject: string, detail: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly subject: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
     super(`malformed reply on ${subject}: ${detail}`, options);
   }
 }
 
 /** The peer answered `success: false`. */
 export class ControlError extends LatticeError {
-  constructor(readonly subject: string, readonly reason: string) {
+  constructor(
+    readonly subject: string,
+    readonly reason: string,
+  ) {
     super(reason);
   }
 }

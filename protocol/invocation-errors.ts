@@ -11,7 +11,11 @@ export class TargetNotRunningError extends NoRespondersError {
   /** The call's deadline (epoch ms), so a caller may try again within it. */
   readonly deadline: number | undefined;
 
-  constructor(subject: string, readonly target: string, options?: { cause?: unknown; deadline?: number }) {
+  constructor(
+    subject: string,
+    readonly target: string,
+    options?: { cause?: unknown; deadline?: number },
+  ) {
     super(subject, options);
     this.deadline = options?.deadline;
     this.message = `target ${target} is not running (no responders on ${subject})`;
@@ -24,7 +28,10 @@ export class TargetNotRunningError extends NoRespondersError {
  * TargetGoneError.
  */
 export class KeepaliveLostError extends LatticeError {
-  constructor(readonly instance: string | null, readonly silentMs: number) {
+  constructor(
+    readonly instance: string | null,
+    readonly silentMs: number,
+  ) {
     super(`${instance ? `instance ${instance}` : 'no instance'} ${instance ? 'went silent' : 'acknowledged the call'} for ${silentMs} ms`);
   }
 }
@@ -61,7 +68,11 @@ export class TargetGoneError extends LatticeError {
  * instead of waiting for a deadline; calls to targets in the same process are not affected.
  */
 export class LatticeUnavailableError extends LatticeError {
-  constructor(readonly subject: string, detail: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly subject: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
     super(`lattice unavailable: ${detail} (${subject})`, options);
   }
 }
@@ -76,21 +87,32 @@ export class DeadlineExceededError extends TimeoutError {
 
 /** The handler refused the call on purpose; `code` says why (e.g. `unknown-function`). */
 export class RemoteApplicationError extends LatticeError {
-  constructor(readonly subject: string, readonly code: string, message: string) {
+  constructor(
+    readonly subject: string,
+    readonly code: string,
+    message: string,
+  ) {
     super(`${subject}: ${code}: ${message}`);
   }
 }
 
 /** The handler threw unexpectedly or the component trapped. */
 export class RemoteCrashError extends LatticeError {
-  constructor(readonly subject: string, readonly remoteMessage: string) {
+  constructor(
+    readonly subject: string,
+    readonly remoteMessage: string,
+  ) {
     super(`${subject}: remote crashed: ${remoteMessage}`);
   }
 }
 
 /** The peer broke the protocol (undecodable body, missing chunk...). */
 export class InvocationProtocolError extends LatticeError {
-  constructor(readonly subject: string, detail: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly subject: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
     super(`${subject}: protocol error: ${detail}`, options);
   }
 }
@@ -100,7 +122,10 @@ export class InvocationProtocolError extends LatticeError {
  * the same code and message; anything else a handler throws becomes a RemoteCrashError.
  */
 export class ApplicationError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'ApplicationError';
   }

@@ -6,10 +6,16 @@ import { functionFromToken, functionToken, invocation, parseInvocationSubject } 
 describe('invocation names and subjects', () => {
   it('parses interface names with and without versions', () => {
     assert.deepEqual(parseInterfaceName('wasi:keyvalue/store@0.2.0-draft'), {
-      namespace: 'wasi', package: 'keyvalue', interface: 'store', version: '0.2.0-draft',
+      namespace: 'wasi',
+      package: 'keyvalue',
+      interface: 'store',
+      version: '0.2.0-draft',
     });
     assert.deepEqual(parseInterfaceName('wasi:logging/logging'), {
-      namespace: 'wasi', package: 'logging', interface: 'logging', version: null,
+      namespace: 'wasi',
+      package: 'logging',
+      interface: 'logging',
+      version: null,
     });
     for (const bad of ['keyvalue/store', 'wasi:keyvalue', 'wasi:key value/store', 'wasi:kv/store@']) {
       assert.throws(() => parseInterfaceName(bad), TypeError, bad);
@@ -32,7 +38,10 @@ describe('invocation names and subjects', () => {
     const subject = invocation.target('default', 'kv-redis', 'wasi:keyvalue/store', '[method]bucket.get');
     assert.equal(subject, 'wrpc.v1.default.kv-redis.wasi:keyvalue/store.[method]bucket:get');
     assert.deepEqual(parseInvocationSubject(subject), {
-      lattice: 'default', target: 'kv-redis', iface: 'wasi:keyvalue/store', fn: '[method]bucket.get',
+      lattice: 'default',
+      target: 'kv-redis',
+      iface: 'wasi:keyvalue/store',
+      fn: '[method]bucket.get',
     });
     assert.equal(functionFromToken(functionToken('[static]a.b')), '[static]a.b');
     assert.equal(parseInvocationSubject('wasmbus.ctl.v1.default.host.ping'), null);

@@ -25,26 +25,18 @@ export function ctlPrefix(lattice: string): string {
 export const ctl = {
   /** Scatter-gather: every host answers. */
   hostPing: (lattice: string) => `${ctlPrefix(lattice)}.host.ping`,
-  hostInventory: (lattice: string, hostId: string) =>
-    `${ctlPrefix(lattice)}.host.get.${assertToken('host id', hostId)}`,
-  hostStop: (lattice: string, hostId: string) =>
-    `${ctlPrefix(lattice)}.host.stop.${assertToken('host id', hostId)}`,
-  labelPut: (lattice: string, hostId: string) =>
-    `${ctlPrefix(lattice)}.label.put.${assertToken('host id', hostId)}`,
-  labelDel: (lattice: string, hostId: string) =>
-    `${ctlPrefix(lattice)}.label.del.${assertToken('host id', hostId)}`,
+  hostInventory: (lattice: string, hostId: string) => `${ctlPrefix(lattice)}.host.get.${assertToken('host id', hostId)}`,
+  hostStop: (lattice: string, hostId: string) => `${ctlPrefix(lattice)}.host.stop.${assertToken('host id', hostId)}`,
+  labelPut: (lattice: string, hostId: string) => `${ctlPrefix(lattice)}.label.put.${assertToken('host id', hostId)}`,
+  labelDel: (lattice: string, hostId: string) => `${ctlPrefix(lattice)}.label.del.${assertToken('host id', hostId)}`,
 
-  componentScale: (lattice: string, hostId: string) =>
-    `${ctlPrefix(lattice)}.component.scale.${assertToken('host id', hostId)}`,
-  componentUpdate: (lattice: string, hostId: string) =>
-    `${ctlPrefix(lattice)}.component.update.${assertToken('host id', hostId)}`,
+  componentScale: (lattice: string, hostId: string) => `${ctlPrefix(lattice)}.component.scale.${assertToken('host id', hostId)}`,
+  componentUpdate: (lattice: string, hostId: string) => `${ctlPrefix(lattice)}.component.update.${assertToken('host id', hostId)}`,
   /** Scatter-gather: hosts whose labels match the constraints answer. */
   componentAuction: (lattice: string) => `${ctlPrefix(lattice)}.component.auction`,
 
-  providerStart: (lattice: string, hostId: string) =>
-    `${ctlPrefix(lattice)}.provider.start.${assertToken('host id', hostId)}`,
-  providerStop: (lattice: string, hostId: string) =>
-    `${ctlPrefix(lattice)}.provider.stop.${assertToken('host id', hostId)}`,
+  providerStart: (lattice: string, hostId: string) => `${ctlPrefix(lattice)}.provider.start.${assertToken('host id', hostId)}`,
+  providerStop: (lattice: string, hostId: string) => `${ctlPrefix(lattice)}.provider.stop.${assertToken('host id', hostId)}`,
   providerAuction: (lattice: string) => `${ctlPrefix(lattice)}.provider.auction`,
 
   /** Lattice-wide: links live in KV, so any one host (queue group) serves these. */
@@ -52,19 +44,13 @@ export const ctl = {
   linkDel: (lattice: string) => `${ctlPrefix(lattice)}.link.del`,
   linkGet: (lattice: string) => `${ctlPrefix(lattice)}.link.get`,
 
-  configPut: (lattice: string, name: string) =>
-    `${ctlPrefix(lattice)}.config.put.${assertToken('config name', name)}`,
-  configGet: (lattice: string, name: string) =>
-    `${ctlPrefix(lattice)}.config.get.${assertToken('config name', name)}`,
-  configDel: (lattice: string, name: string) =>
-    `${ctlPrefix(lattice)}.config.del.${assertToken('config name', name)}`,
+  configPut: (lattice: string, name: string) => `${ctlPrefix(lattice)}.config.put.${assertToken('config name', name)}`,
+  configGet: (lattice: string, name: string) => `${ctlPrefix(lattice)}.config.get.${assertToken('config name', name)}`,
+  configDel: (lattice: string, name: string) => `${ctlPrefix(lattice)}.config.del.${assertToken('config name', name)}`,
 
   /** Wildcards the host subscribes to. */
   hostScoped: (lattice: string, hostId: string) => `${ctlPrefix(lattice)}.*.*.${hostId}`,
-  latticeScoped: (lattice: string) => [
-    `${ctlPrefix(lattice)}.link.*`,
-    `${ctlPrefix(lattice)}.config.*.*`,
-  ],
+  latticeScoped: (lattice: string) => [`${ctlPrefix(lattice)}.link.*`, `${ctlPrefix(lattice)}.config.*.*`],
 } as const;
 
 /**
@@ -112,8 +98,7 @@ export const wadm = {
   model: (lattice: string, op: string, name?: string) =>
     `wadm.api.${assertToken('lattice', lattice)}.model.${assertToken('operation', op)}` +
     (name === undefined ? '' : `.${assertToken('application name', name)}`),
-  status: (lattice: string, app: string) =>
-    `wadm.status.${assertToken('lattice', lattice)}.${assertToken('application name', app)}`,
+  status: (lattice: string, app: string) => `wadm.status.${assertToken('lattice', lattice)}.${assertToken('application name', app)}`,
   /** Every application's status updates (the dashboard follows them all). */
   statusAll: (lattice: string) => `wadm.status.${assertToken('lattice', lattice)}.*`,
   /** What a wadm API server subscribes to. */
@@ -160,12 +145,10 @@ export const invocation = {
   targetWildcard: (lattice: string, targetId: string) =>
     `wrpc.${INVOCATION_VERSION}.${assertToken('lattice', lattice)}.${assertToken('target id', targetId)}.*.*`,
   /** Every server of the same target joins this queue group, so hosts share the load. */
-  queueGroup: (lattice: string, targetId: string) =>
-    `wrpc.${assertToken('lattice', lattice)}.${assertToken('target id', targetId)}`,
+  queueGroup: (lattice: string, targetId: string) => `wrpc.${assertToken('lattice', lattice)}.${assertToken('target id', targetId)}`,
   /** Chunk transfers of one serving or calling instance; the last token is the transfer id. */
   transfer: (lattice: string, instanceId: string, transferId: string) =>
-    `wrpc.xfer.${INVOCATION_VERSION}.${assertToken('lattice', lattice)}.${assertToken('instance id', instanceId)}.` +
-    assertToken('transfer id', transferId),
+    `wrpc.xfer.${INVOCATION_VERSION}.${assertToken('lattice', lattice)}.${assertToken('instance id', instanceId)}.${assertToken('transfer id', transferId)}`,
   transferWildcard: (lattice: string, instanceId: string) =>
     `wrpc.xfer.${INVOCATION_VERSION}.${assertToken('lattice', lattice)}.${assertToken('instance id', instanceId)}.*`,
   /**
@@ -179,16 +162,13 @@ export const invocation = {
     `wrpc.reply.${INVOCATION_VERSION}.${assertToken('lattice', lattice)}.${assertToken('caller id', callerId)}.*`,
   /** A byte stream (an HTTP body...) one connection exports; consumers pull it here. */
   stream: (lattice: string, exporterId: string, streamId: string) =>
-    `wrpc.stream.${INVOCATION_VERSION}.${assertToken('lattice', lattice)}.${assertToken('exporter id', exporterId)}.` +
-    assertToken('stream id', streamId),
+    `wrpc.stream.${INVOCATION_VERSION}.${assertToken('lattice', lattice)}.${assertToken('exporter id', exporterId)}.${assertToken('stream id', streamId)}`,
   streamWildcard: (lattice: string, exporterId: string) =>
     `wrpc.stream.${INVOCATION_VERSION}.${assertToken('lattice', lattice)}.${assertToken('exporter id', exporterId)}.*`,
 } as const;
 
 /** Splits an invocation subject into its parts; null when it is not one. */
-export function parseInvocationSubject(
-  subject: string,
-): { lattice: string; target: string; iface: string; fn: string } | null {
+export function parseInvocationSubject(subject: string): { lattice: string; target: string; iface: string; fn: string } | null {
   const parts = subject.split('.');
   if (parts.length !== 6 || parts[0] !== 'wrpc' || parts[1] !== INVOCATION_VERSION) return null;
   return { lattice: parts[2], target: parts[3], iface: parts[4], fn: functionFromToken(parts[5]) };
@@ -201,6 +181,5 @@ export function parseInvocationSubject(
  */
 export const spy = {
   interest: (lattice: string) => `wasmbus.spy.v1.${assertToken('lattice', lattice)}.interest`,
-  records: (lattice: string, session: string) =>
-    `wasmbus.spy.v1.${assertToken('lattice', lattice)}.rec.${assertToken('spy session', session)}`,
+  records: (lattice: string, session: string) => `wasmbus.spy.v1.${assertToken('lattice', lattice)}.rec.${assertToken('spy session', session)}`,
 } as const;

@@ -1,16 +1,7 @@
 import type { NatsConnection } from 'nats';
 import { decodeJson } from './codec.js';
 import { ctlRequest, DEFAULT_REQUEST_TIMEOUT_MS } from './request.js';
-import {
-  AppStatus,
-  DeleteReply,
-  DeployReply,
-  GetReply,
-  ListReply,
-  PutReply,
-  UndeployReply,
-  VersionsReply,
-} from './schemas/wadm.js';
+import { AppStatus, DeleteReply, DeployReply, GetReply, ListReply, PutReply, UndeployReply, VersionsReply } from './schemas/wadm.js';
 import { wadm } from './subjects.js';
 
 export interface WadmClientOptions {
@@ -31,15 +22,12 @@ export function createWadmClient(nc: NatsConnection, lattice: string, options: W
     lattice,
     /** Stores a manifest (parsed YAML/JSON) as a new version. */
     put: (manifest: unknown) => ctlRequest(nc, wadm.model(lattice, 'put'), { manifest }, PutReply, timeout),
-    get: (name: string, version?: string) =>
-      ctlRequest(nc, wadm.model(lattice, 'get', name), withVersion(version), GetReply, timeout),
+    get: (name: string, version?: string) => ctlRequest(nc, wadm.model(lattice, 'get', name), withVersion(version), GetReply, timeout),
     list: () => ctlRequest(nc, wadm.model(lattice, 'list'), {}, ListReply, timeout),
     versions: (name: string) => ctlRequest(nc, wadm.model(lattice, 'versions', name), {}, VersionsReply, timeout),
     /** Deletes one version, or the whole application (undeploying it first). */
-    del: (name: string, version?: string) =>
-      ctlRequest(nc, wadm.model(lattice, 'del', name), withVersion(version), DeleteReply, timeout),
-    deploy: (name: string, version?: string) =>
-      ctlRequest(nc, wadm.model(lattice, 'deploy', name), withVersion(version), DeployReply, timeout),
+    del: (name: string, version?: string) => ctlRequest(nc, wadm.model(lattice, 'del', name), withVersion(version), DeleteReply, timeout),
+    deploy: (name: string, version?: string) => ctlRequest(nc, wadm.model(lattice, 'deploy', name), withVersion(version), DeployReply, timeout),
     undeploy: (name: string) => ctlRequest(nc, wadm.model(lattice, 'undeploy', name), {}, UndeployReply, timeout),
     status: (name: string) => ctlRequest(nc, wadm.model(lattice, 'status', name), {}, AppStatus, timeout),
     /** Status updates as wadm publishes them; stop with `return()` on the iterator or `unsubscribe()`. */

@@ -27,12 +27,7 @@ export function describePayload(payload: unknown): string {
 export type CallOutcome = { tag: 'ok'; val: unknown } | { tag: 'err'; val: unknown };
 
 export function isCallOutcome(value: unknown): value is CallOutcome {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    ((value as CallOutcome).tag === 'ok' || (value as CallOutcome).tag === 'err') &&
-    'val' in value
-  );
+  return typeof value === 'object' && value !== null && ((value as CallOutcome).tag === 'ok' || (value as CallOutcome).tag === 'err') && 'val' in value;
 }
 
 /** Runs `fn`, turning a thrown WitError into `{ tag: 'err' }`; other errors propagate. */

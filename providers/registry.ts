@@ -58,9 +58,7 @@ export const PROVIDER_MODULES: Record<string, () => Promise<ProviderDefinition>>
 
 export class UnknownProviderImageError extends Error {
   constructor(readonly ref: string) {
-    super(
-      `no provider for image ${JSON.stringify(ref)}; known images: ${PROVIDER_ALIASES.map((a) => a.pattern).join(', ')}`,
-    );
+    super(`no provider for image ${JSON.stringify(ref)}; known images: ${PROVIDER_ALIASES.map((a) => a.pattern).join(', ')}`);
     this.name = 'UnknownProviderImageError';
   }
 }

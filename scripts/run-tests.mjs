@@ -29,7 +29,10 @@ function walk(dir, out = []) {
 // A compiled test whose source is gone (deleted or renamed since the last build) is not run: tsc
 // does not remove its output, and it would test code that no longer exists.
 const hasSource = (f) => existsSync(join(root, f.replace(/^dist\//, '').replace(/\.js$/, '.ts')));
-let files = walk(dist).map((f) => relative(root, f)).filter(hasSource).sort();
+let files = walk(dist)
+  .map((f) => relative(root, f))
+  .filter(hasSource)
+  .sort();
 if (edgeOnly) files = files.filter((f) => f.startsWith('dist/test/edge/'));
 if (unitOnly) files = files.filter((f) => !f.startsWith('dist/test/'));
 if (filters.length) files = files.filter((f) => filters.some((s) => f.includes(s)));

@@ -45,8 +45,7 @@ async function imageToFirstResponse(path: string, cacheDir: string): Promise<num
 
 /** ms from spawning `node` to the first response of a bare http server in it. */
 function bareNodeFirstResponse(): Promise<number> {
-  const script =
-    "const s=require('http').createServer((q,r)=>r.end('hello')).listen(0,'127.0.0.1',()=>console.log(s.address().port))";
+  const script = "const s=require('http').createServer((q,r)=>r.end('hello')).listen(0,'127.0.0.1',()=>console.log(s.address().port))";
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -90,8 +89,14 @@ async function steps(path: string, n: number) {
     };
     const bridge = BridgeClient.unconnected(1_000);
     const settings = {
-      componentId: 'bench', env: [], args: [], reuse: false, reset: image.reset, maxResponseBytes: 1 << 20,
-      importNames: image.importNames, builtins: image.builtins,
+      componentId: 'bench',
+      env: [],
+      args: [],
+      reuse: false,
+      reset: image.reset,
+      maxResponseBytes: 1 << 20,
+      importNames: image.importNames,
+      builtins: image.builtins,
     };
     const imports = buildImports(settings, bridge, { env: [], args: [], log: () => undefined });
     const inst = summarize(await sample(n, Math.min(50, n), () => glue.instantiate((name) => image.modules[name]!, imports)));
@@ -139,18 +144,30 @@ export const coldStart: Benchmark = {
         }),
         ['baseline: bare Node process to first HTTP response', fmt(bareMs), fmt(bareMs), 'baseline'],
       ],
-      notes: ['Lattice figures include starting the worker thread, reading and checking the image, transpile (jco) or cache read, compile, pre-instantiation of one spare instance, and the first request.'],
+      notes: [
+        'Lattice figures include starting the worker thread, reading and checking the image, transpile (jco) or cache read, compile, pre-instantiation of one spare instance, and the first request.',
+      ],
     };
     const n = ctx.smoke ? 20 : 2_000;
     const split: Section = {
       title: 'cold start: the steps (once per image and process, except instantiate)',
       columns: ['component', 'read + check ms', 'transpile cold ms', 'transpile cached ms', 'compile ms', 'instantiate p50 us', 'instantiate p99 us'],
       rows: [],
-      notes: [`Instantiate: ${n} sequential instantiations from the cached glue with precompiled modules and the worker's WASI imports, as the pool makes its spare instances. Wasmtime anchor: ~5 us.`],
+      notes: [
+        `Instantiate: ${n} sequential instantiations from the cached glue with precompiled modules and the worker's WASI imports, as the pool makes its spare instances. Wasmtime anchor: ~5 us.`,
+      ],
     };
     for (const [kind, path] of kinds) {
       const s = await steps(path, kind.startsWith('JS') ? Math.max(10, n / 10) : n);
-      split.rows.push([kind, fmt(s.readMs, 1), fmt(s.transpileColdMs), fmt(s.transpileCachedMs, 1), fmt(s.compileMs, 1), fmt(s.instantiateP50Us, 1), fmt(s.instantiateP99Us, 1)]);
+      split.rows.push([
+        kind,
+        fmt(s.readMs, 1),
+        fmt(s.transpileColdMs),
+        fmt(s.transpileCachedMs, 1),
+        fmt(s.compileMs, 1),
+        fmt(s.instantiateP50Us, 1),
+        fmt(s.instantiateP99Us, 1),
+      ]);
     }
     return [first, split];
   },

@@ -43,7 +43,9 @@ async function scaleMany(lattice: BenchLattice, n: number, image: string, log: (
     const running = inventory.components.length;
     await sleep(1_000);
     const loaded = await rssMiB(host.pid);
-    log(`  ${n} components: ${running} running, ${Math.round(readyMs)} ms (first ${Math.round(firstMs)} ms), RSS ${idle.toFixed(0)} -> ${first.toFixed(0)} -> ${loaded.toFixed(0)} MiB`);
+    log(
+      `  ${n} components: ${running} running, ${Math.round(readyMs)} ms (first ${Math.round(firstMs)} ms), RSS ${idle.toFixed(0)} -> ${first.toFixed(0)} -> ${loaded.toFixed(0)} MiB`,
+    );
     return { n, running, failures, readyMs, firstMs, idle, first, loaded };
   } finally {
     await host.dispose();
@@ -62,7 +64,17 @@ export const density: Benchmark = {
       const sizes = ctx.smoke ? [10] : [100, 1_000];
       const section: Section = {
         title: 'density: small WAT components on one `lattice host` process',
-        columns: ['components', 'running', 'time to all ready ms', 'first component ms', 'per further component ms', 'RSS idle MiB (baseline)', 'RSS after first MiB', 'RSS after all MiB', 'per further component MiB'],
+        columns: [
+          'components',
+          'running',
+          'time to all ready ms',
+          'first component ms',
+          'per further component ms',
+          'RSS idle MiB (baseline)',
+          'RSS after first MiB',
+          'RSS after all MiB',
+          'per further component MiB',
+        ],
         rows: [],
         notes: [
           `Each component is the http-hello WAT fixture under its own id, count 1, scaled through the control interface with ${IN_FLIGHT} requests in flight; "ready" = every scale acknowledged (the runtime acknowledges after pre-instantiating a spare instance).`,
@@ -72,8 +84,15 @@ export const density: Benchmark = {
       for (const n of sizes) {
         const r = await scaleMany(lattice, n, image, ctx.log);
         section.rows.push([
-          n, r.running + (r.failures ? ` (${r.failures} failed)` : ''), fmt(r.readyMs), fmt(r.firstMs), fmt((r.readyMs - r.firstMs) / Math.max(1, n - 1), 2),
-          fmt(r.idle), fmt(r.first), fmt(r.loaded), fmt((r.loaded - r.first) / Math.max(1, n - 1), 3),
+          n,
+          r.running + (r.failures ? ` (${r.failures} failed)` : ''),
+          fmt(r.readyMs),
+          fmt(r.firstMs),
+          fmt((r.readyMs - r.firstMs) / Math.max(1, n - 1), 2),
+          fmt(r.idle),
+          fmt(r.first),
+          fmt(r.loaded),
+          fmt((r.loaded - r.first) / Math.max(1, n - 1), 3),
         ]);
       }
       return [section];

@@ -32,9 +32,7 @@ export async function exampleImage(project: string): Promise<string> {
 
 /** Load settings: the full run, or the smoke run that only proves the benchmark executes. */
 export function loadSettings(smoke: boolean, log: (m: string) => void) {
-  return smoke
-    ? { connections: 5, seconds: 1, rounds: 1, warmupSeconds: 0, log }
-    : { connections: 50, seconds: 5, rounds: 3, warmupSeconds: 2, log };
+  return smoke ? { connections: 5, seconds: 1, rounds: 1, warmupSeconds: 0, log } : { connections: 50, seconds: 5, rounds: 3, warmupSeconds: 2, log };
 }
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');

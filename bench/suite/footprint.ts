@@ -46,7 +46,9 @@ export const footprint: Benchmark = {
         } finally {
           node.child.kill('SIGKILL');
         }
-        ctx.log(`  round ${r + 1}/${rounds}: host beat ${host.beat.at(-1)} ms, RSS ${host.rss.at(-1)?.toFixed(0)} MiB; bare node ${bare.ready.at(-1)} ms, ${bare.rss.at(-1)?.toFixed(0)} MiB`);
+        ctx.log(
+          `  round ${r + 1}/${rounds}: host beat ${host.beat.at(-1)} ms, RSS ${host.rss.at(-1)?.toFixed(0)} MiB; bare node ${bare.ready.at(-1)} ms, ${bare.rss.at(-1)?.toFixed(0)} MiB`,
+        );
       }
       return [
         {
@@ -56,7 +58,9 @@ export const footprint: Benchmark = {
             ['lattice host (runtime + builtin providers, no components)', fmt(median(host.joined)), fmt(median(host.beat)), fmt(median(host.rss))],
             ['baseline: bare node (setInterval)', fmt(median(bare.ready)), '', fmt(median(bare.rss))],
           ],
-          notes: ['"joined" = the host printed its id (connected, buckets opened, host_started published); heartbeat = first host_heartbeat received by an observer on the lattice.'],
+          notes: [
+            '"joined" = the host printed its id (connected, buckets opened, host_started published); heartbeat = first host_heartbeat received by an observer on the lattice.',
+          ],
         },
       ];
     } finally {

@@ -59,14 +59,18 @@ export const httpStream: Benchmark = {
       const limits = { max_body_bytes: String(size * 2), timeout_ms: '120000' };
       await lattice.ctl.putConfig('http-a', { ...limits, address: `127.0.0.1:${await freePort()}` });
       await lattice.ctl.putConfig('http-b', { ...limits, address: `127.0.0.1:${await freePort()}` });
-      await lattice.ctl.startProvider(a.id, { provider_id: 'http', provider_ref: 'wasmcloud+builtin://http-server', config: ['http-a'] }, { timeoutMs: 30_000 });
+      await lattice.ctl.startProvider(
+        a.id,
+        { provider_id: 'http', provider_ref: 'wasmcloud+builtin://http-server', config: ['http-a'] },
+        { timeoutMs: 30_000 },
+      );
       await lattice.ctl.startProvider(
         b.id,
         { provider_id: 'http-proc', provider_ref: 'wasmcloud+builtin://http-server', config: ['http-b'], mode: 'process' },
         { timeoutMs: 30_000 },
       );
       // A response of `size` bytes is over the default per-invocation cap (32 MiB).
-      const annotations = { 'lattice.dev/max-response-mib': String(2 * size / 2 ** 20), 'lattice.dev/deadline-ms': '120000' };
+      const annotations = { 'lattice.dev/max-response-mib': String((2 * size) / 2 ** 20), 'lattice.dev/deadline-ms': '120000' };
       await lattice.ctl.scaleComponent(a.id, { component_id: 'echo-here', image_ref: echo, count: 4, annotations }, { timeoutMs: 60_000 });
       await lattice.ctl.scaleComponent(b.id, { component_id: 'echo-there', image_ref: echo, count: 4, annotations }, { timeoutMs: 60_000 });
       const targets = [
@@ -91,7 +95,12 @@ export const httpStream: Benchmark = {
       const section: Section = {
         title: `http-stream (${size / 2 ** 20} MiB upload echoed while it streams, ${rounds} alternating rounds, median)`,
         columns: ['path', 'ms per echo', 'MiB/s', 'vs baseline'],
-        rows: targets.map((t) => [t.label, fmt(median(times.get(t.label)!)), fmt(mibPerS(t.label), 1), t.label === BASELINE ? 'baseline' : pct(mibPerS(t.label), base)]),
+        rows: targets.map((t) => [
+          t.label,
+          fmt(median(times.get(t.label)!)),
+          fmt(mibPerS(t.label), 1),
+          t.label === BASELINE ? 'baseline' : pct(mibPerS(t.label), base),
+        ]),
         notes: [
           `Baseline: ${BASELINE} in the benchmark process. The client writes ${PIECE / 1024} KiB pieces and reads the echo concurrently.`,
           'Lattice paths: http-server -> runtime -> worker -> WAT echo (64 KiB blocking reads and writes) -> back; across hosts both bodies are byte streams of the invocation protocol (16-message credit window).',

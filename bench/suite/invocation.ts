@@ -26,7 +26,9 @@ export const invocation: Benchmark = {
   async run(ctx) {
     const cacheDir = await mkdtemp(join(tmpdir(), 'lattice-bench-inv-'));
     const runtime = new ComponentRuntime({
-      cacheDir, poolSize: 2, logger: pino({ level: 'silent' }),
+      cacheDir,
+      poolSize: 2,
+      logger: pino({ level: 'silent' }),
       importHandler: async (_id, _iface, _fn, args) => args[0],
     });
     const server = await NatsServer.start();
@@ -46,7 +48,10 @@ export const invocation: Benchmark = {
         ['export call via worker bridge (instance reuse)', () => runtime.invoke('echo-reuse', 'lattice:fixtures/echo', 'echo', [''])],
         ['export call + 1 host import (instance reuse)', () => runtime.invoke('echo-reuse', 'lattice:fixtures/echo', 'relay', [''])],
         ['baseline: bare NATS request/reply', () => caller.request('bench.raw', new Uint8Array(0), { timeout: 5_000 })],
-        ['NATS hop: lattice invocation protocol', () => invoke(caller, 'bench', { target: 'empty', interface: EMPTY, function: 'noop', args: [], source: 'bench' })],
+        [
+          'NATS hop: lattice invocation protocol',
+          () => invoke(caller, 'bench', { target: 'empty', interface: EMPTY, function: 'noop', args: [], source: 'bench' }),
+        ],
       ];
       const rounds = ctx.smoke ? 1 : 5;
       const perBlock = ctx.smoke ? 20 : 1_000;

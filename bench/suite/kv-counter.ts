@@ -48,8 +48,12 @@ export const kvCounter: Benchmark = {
         const annotations: Record<string, string> = reuse ? { 'lattice.dev/instance-reuse': 'true' } : {};
         await ctl.scaleComponent(host.id, { component_id: id, image_ref: image, count: 100, annotations }, { timeoutMs: 120_000 });
         await ctl.putLink({
-          source_id: id, target: provider, wit_namespace: 'wasi', wit_package: 'keyvalue',
-          interfaces: ['store', 'atomics'], target_config: targetConfig,
+          source_id: id,
+          target: provider,
+          wit_namespace: 'wasi',
+          wit_package: 'keyvalue',
+          interfaces: ['store', 'atomics'],
+          target_config: targetConfig,
         });
         targets.push({ label, url: await lattice.route('http', id, '/visits') });
       }
@@ -101,7 +105,7 @@ export const kvCounter: Benchmark = {
           }),
           notes: [
             'WAT: bench/fixtures/kv-counter.wat (open + increment + decimal answer), with instance reuse so the keyvalue path is what differs between rows. JS: the kv-counter example (componentize-js, fetch-event style: one fresh StarlingMonkey instance per request, from the pre-instantiated pool).',
-            'Each request: worker ingress -> guest -> wasi:keyvalue open + increment: 2 host calls through the shared-memory rings to the host\'s main thread (open answered from the link router\'s handle cache after the first; increment by the provider, over NATS for the remote host) -> response with the count.',
+            "Each request: worker ingress -> guest -> wasi:keyvalue open + increment: 2 host calls through the shared-memory rings to the host's main thread (open answered from the link router's handle cache after the first; increment by the provider, over NATS for the remote host) -> response with the count.",
           ],
         },
       ];

@@ -80,7 +80,9 @@ export async function alternate(targets: Target[], opts: AlternatingOptions): Pr
     for (let i = 0; i < targets.length; i++) {
       const t = targets[(i + round) % targets.length]!;
       const r = await autocannon(t.url, opts.connections, opts.seconds);
-      opts.log(`  round ${round + 1}/${opts.rounds} ${t.label}: ${Math.round(r.rps)} req/s p50 ${r.p50Ms} ms p99 ${r.p99Ms} ms${r.failures ? ` failures ${r.failures}` : ''}`);
+      opts.log(
+        `  round ${round + 1}/${opts.rounds} ${t.label}: ${Math.round(r.rps)} req/s p50 ${r.p50Ms} ms p99 ${r.p99Ms} ms${r.failures ? ` failures ${r.failures}` : ''}`,
+      );
       runs.get(t.label)!.push(r);
     }
   }

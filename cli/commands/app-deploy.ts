@@ -66,7 +66,9 @@ export async function deployTarget(arg: string): Promise<{ file: string } | { na
     throw new UsageError(`${arg} is a directory${hint}`);
   }
   if (looksLikePath(arg)) {
-    throw new CliError(`no such file: ${arg} (looked for a manifest file because of the path; a stored application is given by its name, \`lattice app list\`)`);
+    throw new CliError(
+      `no such file: ${arg} (looked for a manifest file because of the path; a stored application is given by its name, \`lattice app list\`)`,
+    );
   }
   return { name: arg };
 }
@@ -108,7 +110,9 @@ async function waitForOutcome(client: WadmClient, name: string, waitMs: number):
     shown.done();
     watch.unsubscribe();
   }
-  throw new CliError(`${name} is not deployed after ${Math.round(waitMs / 1000)} s${last ? ` (last: ${(last as AppStatus).state} ${(last as AppStatus).message})` : ''}`);
+  throw new CliError(
+    `${name} is not deployed after ${Math.round(waitMs / 1000)} s${last ? ` (last: ${(last as AppStatus).state} ${(last as AppStatus).message})` : ''}`,
+  );
 }
 
 function describeDeploy(r: DeployReply): string {
@@ -130,7 +134,8 @@ export function registerDeploy(app: Command): void {
       withLattice(command, async ({ nc, lattice, opts }) => {
         const client = createWadmClient(nc, lattice, { timeoutMs: timeoutMs(opts) ?? 10_000 });
         const waitSeconds = Number(cmdOpts.waitTimeout);
-        if (!Number.isFinite(waitSeconds) || waitSeconds <= 0) throw new UsageError(`--wait-timeout must be a positive number of seconds, got "${cmdOpts.waitTimeout}"`);
+        if (!Number.isFinite(waitSeconds) || waitSeconds <= 0)
+          throw new UsageError(`--wait-timeout must be a positive number of seconds, got "${cmdOpts.waitTimeout}"`);
         const what = await deployTarget(target);
         let name: string;
         let version = cmdOpts.version;
@@ -147,7 +152,10 @@ export function registerDeploy(app: Command): void {
           reply = await client.deploy(name, version);
         } catch (error) {
           if (error instanceof ControlError && 'name' in what && /not found/.test(error.message)) {
-            throw new CliError(`no stored application "${name}" and no file ${name} here (\`lattice app list\` shows stored applications; give a manifest path to deploy a file)`, { cause: error });
+            throw new CliError(
+              `no stored application "${name}" and no file ${name} here (\`lattice app list\` shows stored applications; give a manifest path to deploy a file)`,
+              { cause: error },
+            );
           }
           throw error;
         }

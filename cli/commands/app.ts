@@ -86,7 +86,10 @@ export function register(program: Command): void {
         emit(opts, s, () =>
           [
             `${s.name} ${s.version ?? '(not deployed)'}: ${s.state}${s.message ? ` - ${s.message}` : ''}`,
-            renderTable(['Scaler', 'Component', 'State', 'Message'], s.scalers.map((x) => [x.kind, x.component, x.state, x.message])),
+            renderTable(
+              ['Scaler', 'Component', 'State', 'Message'],
+              s.scalers.map((x) => [x.kind, x.component, x.state, x.message]),
+            ),
           ].join('\n'),
         );
       }),
@@ -112,7 +115,10 @@ export function register(program: Command): void {
       withLattice(command, async ({ nc, lattice, opts }) => {
         const versions = await wadmClient(nc, lattice, opts).versions(name);
         emit(opts, versions, () =>
-          renderTable(['Version', 'Created', 'Deployed'], versions.map((v) => [v.version, v.created_at, v.deployed ? 'yes' : ''])),
+          renderTable(
+            ['Version', 'Created', 'Deployed'],
+            versions.map((v) => [v.version, v.created_at, v.deployed ? 'yes' : '']),
+          ),
         );
       }),
     );

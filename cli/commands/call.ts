@@ -6,7 +6,10 @@ import { witLibrary } from './spy.js';
 
 /** `ns:pkg/iface[@version].func` -> interface and function. */
 export function parseCallTarget(spec: string): { iface: string; fn: string } {
-  const m = /^([A-Za-z][\w-]*(?::[A-Za-z][\w-]*)*:[A-Za-z][\w-]*\/[A-Za-z][\w-]*(?:@[0-9A-Za-z.+-]*?)?)\.((?:\[(?:method|static)\])?[A-Za-z][\w-]*(?:\.[A-Za-z][\w-]*)?)$/.exec(spec);
+  const m =
+    /^([A-Za-z][\w-]*(?::[A-Za-z][\w-]*)*:[A-Za-z][\w-]*\/[A-Za-z][\w-]*(?:@[0-9A-Za-z.+-]*?)?)\.((?:\[(?:method|static)\])?[A-Za-z][\w-]*(?:\.[A-Za-z][\w-]*)?)$/.exec(
+      spec,
+    );
   if (!m) throw new CliError(`"${spec}" is not NAMESPACE:PACKAGE/INTERFACE.FUNCTION (e.g. lattice:pipeline/transform.apply)`);
   return { iface: m[1]!, fn: m[2]! };
 }
@@ -27,7 +30,11 @@ export function register(program: Command): void {
     .argument('<component>', 'component id')
     .argument('<function>', 'NAMESPACE:PACKAGE/INTERFACE.FUNCTION, e.g. lattice:pipeline/transform.apply')
     .argument('[args...]', 'one JSON value per WIT parameter: "text", 42, null (none), {"ok": 1}, {"case": payload}, ["flag"]')
-    .option('--wit <dir>', 'WIT of the interface (repeatable; default ./wit when present; wasi and wasmcloud packages are built in)', (v: string, prev: string[] = []) => [...prev, v])
+    .option(
+      '--wit <dir>',
+      'WIT of the interface (repeatable; default ./wit when present; wasi and wasmcloud packages are built in)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .action(async (component: string, spec: string, rawArgs: string[], flags: { wit?: string[] }, command: Command) => {
       const { iface, fn } = parseCallTarget(spec);
       const lib = await witLibrary(flags.wit);
@@ -37,7 +44,9 @@ export function register(program: Command): void {
       let versioned = iface;
       if (found) {
         if (json.length !== found.fn.params.length) {
-          throw new CliError(`${iface}.${fn} takes ${found.fn.params.length} argument(s) (${found.fn.params.map((p) => p.name).join(', ')}), got ${json.length}`);
+          throw new CliError(
+            `${iface}.${fn} takes ${found.fn.params.length} argument(s) (${found.fn.params.map((p) => p.name).join(', ')}), got ${json.length}`,
+          );
         }
         try {
           args = found.fn.params.map((p, i) => fromJson(lib, found.iface, p.type, json[i]!, p.name));
@@ -55,10 +64,22 @@ export function register(program: Command): void {
         let failed = false;
         try {
           const value = fromOutcome(
-            await invoke(nc, lattice, { target: component, interface: versioned, function: fn, args, source: 'lattice-cli', deadlineMs: timeoutMs(opts) ?? 10_000 }),
+            await invoke(nc, lattice, {
+              target: component,
+              interface: versioned,
+              function: fn,
+              args,
+              source: 'lattice-cli',
+              deadlineMs: timeoutMs(opts) ?? 10_000,
+            }),
           );
           const type = found?.fn.result ?? null;
-          outcome = found && type ? (type.kind === 'result' ? { ok: readable(lib, found.iface, type.ok, value) } : readable(lib, found.iface, type, value)) : untyped(value);
+          outcome =
+            found && type
+              ? type.kind === 'result'
+                ? { ok: readable(lib, found.iface, type.ok, value) }
+                : readable(lib, found.iface, type, value)
+              : untyped(value);
         } catch (error) {
           if (!(error instanceof WitError)) throw new CliError(`call failed: ${(error as Error).message}`, { cause: error });
           const type = found?.fn.result;

@@ -38,7 +38,10 @@ async function moduleKeyFor(file: string, subject: string | undefined): Promise<
     try {
       return parseModuleKey(existsSync(subject) ? await readFile(subject, 'utf8') : subject);
     } catch (cause) {
-      throw new UsageError(`--subject: ${(cause as Error).message} (give a module key, M... or SM..., or a file holding one; \`lattice keys gen module\` makes one)`, { cause });
+      throw new UsageError(
+        `--subject: ${(cause as Error).message} (give a module key, M... or SM..., or a file holding one; \`lattice keys gen module\` makes one)`,
+        { cause },
+      );
     }
   }
   const path = join(latticeHome(), 'keys', `${basename(file, extname(file))}_module.nk`);
@@ -88,8 +91,10 @@ export function register(program: Command): void {
       }
       const destination = flags.destination ?? join(dirname(file), `${basename(file, extname(file))}_s.wasm`);
       await writeFile(destination, signed.bytes);
-      emit(globalOptions(command), { file: destination, issuer: signed.claims.iss, subject: signed.claims.sub, hash: signed.claims.wascap?.hash }, () =>
-        `signed ${destination}\n  issuer  ${signed.claims.iss}\n  subject ${signed.claims.sub}`,
+      emit(
+        globalOptions(command),
+        { file: destination, issuer: signed.claims.iss, subject: signed.claims.sub, hash: signed.claims.wascap?.hash },
+        () => `signed ${destination}\n  issuer  ${signed.claims.iss}\n  subject ${signed.claims.sub}`,
       );
     });
 
@@ -108,9 +113,13 @@ export function register(program: Command): void {
       if (report === null) throw new CliError(`${file} carries no claims (not signed; sign it with lattice claims sign)`);
       const info = claimsSummary(report);
       emit(globalOptions(command), info, () =>
-        renderTable(['field', 'value'], Object.entries(info).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)])),
+        renderTable(
+          ['field', 'value'],
+          Object.entries(info).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]),
+        ),
       );
       if (!report.signatureValid) throw new CliError(`${file}: the claims signature does not verify against issuer ${report.claims.iss}`);
-      if (report.hashValid === false) throw new CliError(`${file}: the bytes were changed after signing (module hash ${report.moduleHash}, signed ${info.signed_hash})`);
+      if (report.hashValid === false)
+        throw new CliError(`${file}: the bytes were changed after signing (module hash ${report.moduleHash}, signed ${info.signed_hash})`);
     });
 }

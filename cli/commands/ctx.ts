@@ -36,7 +36,9 @@ function shown(ctx: CliContext): Record<string, string> {
       ctx.nats_nkey && 'nkey',
       ctx.nats_creds && `creds ${ctx.nats_creds}`,
       ctx.tls_ca && 'tls',
-    ].filter(Boolean).join(', '),
+    ]
+      .filter(Boolean)
+      .join(', '),
   };
 }
 
@@ -70,7 +72,11 @@ export function register(program: Command): void {
       file.contexts[checkName(name)] = context;
       if (flags.use || file.current === undefined) file.current = name;
       await writeContexts(file);
-      emit(opts, { name, current: file.current === name, ...shown(context) }, () => `saved context ${name}${file.current === name ? ' (current)' : ''} in ${contextsPath()}`);
+      emit(
+        opts,
+        { name, current: file.current === name, ...shown(context) },
+        () => `saved context ${name}${file.current === name ? ' (current)' : ''} in ${contextsPath()}`,
+      );
     });
   ctx
     .command('use')
@@ -92,10 +98,14 @@ export function register(program: Command): void {
       emit(
         globalOptions(command),
         rows.map(([name, c]) => ({ name, current: name === file.current, ...shown(c) })),
-        () => renderTable(['', 'name', 'nats url', 'lattice', 'credentials'], rows.map(([name, c]) => {
-          const s = shown(c);
-          return [name === file.current ? '*' : '', name, s.nats_url, s.lattice, s.credentials];
-        })),
+        () =>
+          renderTable(
+            ['', 'name', 'nats url', 'lattice', 'credentials'],
+            rows.map(([name, c]) => {
+              const s = shown(c);
+              return [name === file.current ? '*' : '', name, s.nats_url, s.lattice, s.credentials];
+            }),
+          ),
       );
     });
   ctx

@@ -25,7 +25,12 @@ interface DevFlags {
   keep?: boolean;
 }
 
-type Manifest = { apiVersion?: string; kind?: string; metadata: { name: string; annotations?: Record<string, string> }; spec: { components: Array<{ name: string; type: string; properties: Record<string, unknown>; traits?: unknown[] }> } };
+type Manifest = {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { name: string; annotations?: Record<string, string> };
+  spec: { components: Array<{ name: string; type: string; properties: Record<string, unknown>; traits?: unknown[] }> };
+};
 
 /** A default application for a project without wadm.yaml: its components behind one HTTP listener. */
 function defaultManifest(name: string, components: string[], address: string): Manifest {
@@ -35,7 +40,12 @@ function defaultManifest(name: string, components: string[], address: string): M
     metadata: { name },
     spec: {
       components: [
-        ...components.map((c) => ({ name: c, type: 'component', properties: { image: `file://./build/${c}.wasm` }, traits: [{ type: 'spreadscaler', properties: { instances: 1 } }] })),
+        ...components.map((c) => ({
+          name: c,
+          type: 'component',
+          properties: { image: `file://./build/${c}.wasm` },
+          traits: [{ type: 'spreadscaler', properties: { instances: 1 } }],
+        })),
         {
           name: 'httpserver',
           type: 'capability',
@@ -43,7 +53,13 @@ function defaultManifest(name: string, components: string[], address: string): M
           traits: [
             {
               type: 'link',
-              properties: { target: { name: components[0]! }, namespace: 'wasi', package: 'http', interfaces: ['incoming-handler'], source: { config: [{ name: `${name}-dev-http`, properties: { address } }] } },
+              properties: {
+                target: { name: components[0]! },
+                namespace: 'wasi',
+                package: 'http',
+                interfaces: ['incoming-handler'],
+                source: { config: [{ name: `${name}-dev-http`, properties: { address } }] },
+              },
             },
           ],
         },
@@ -67,7 +83,10 @@ async function pinImages(manifest: Manifest, dir: string, built: Map<string, str
     const m = /^file:\/\/(?:\.\/)?build\/([a-z][a-z0-9-]*)\.wasm$/.exec(image);
     const wasm = m ? built.get(m[1]!) : undefined;
     if (!wasm) continue;
-    const digest = createHash('sha256').update(await readFile(wasm)).digest('hex').slice(0, 12);
+    const digest = createHash('sha256')
+      .update(await readFile(wasm))
+      .digest('hex')
+      .slice(0, 12);
     const pinned = join(devDir, `${basename(wasm, '.wasm')}-${digest}.wasm`);
     await copyFile(wasm, pinned);
     c.properties.image = pathToFileURL(pinned).href;
@@ -85,7 +104,9 @@ async function pruneCopies(dir: string, keep: Set<string>): Promise<void> {
 }
 
 async function latticeAnswers(nc: NatsConnection, lattice: string): Promise<boolean> {
-  const hosts = await createControlClient(nc, lattice).pingHosts({ timeoutMs: 800 }).catch(() => []);
+  const hosts = await createControlClient(nc, lattice)
+    .pingHosts({ timeoutMs: 800 })
+    .catch(() => []);
   return hosts.length > 0;
 }
 
@@ -146,7 +167,9 @@ export function register(program: Command): void {
         await nc?.close();
         say('no lattice answers: starting one (lattice up)');
         const dataDir = join(dir, '.lattice', 'lattice');
-        up = spawn(process.execPath, [CLI_ENTRY, '--nats-url', settings.url, '--lattice', lattice, 'up', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+        up = spawn(process.execPath, [CLI_ENTRY, '--nats-url', settings.url, '--lattice', lattice, 'up', '--data-dir', dataDir], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
         await new Promise<void>((ready, failed) => {
           let out = '';
           up!.stdout!.on('data', (c: Buffer) => {
@@ -159,10 +182,19 @@ export function register(program: Command): void {
       }
 
       const manifestFile = join(dir, 'wadm.yaml');
-      const hasManifest = await stat(manifestFile).then(() => true, () => false);
+      const hasManifest = await stat(manifestFile).then(
+        () => true,
+        () => false,
+      );
       const base: Manifest = hasManifest
         ? (parseYaml(await readFile(manifestFile, 'utf8')) as Manifest)
-        : defaultManifest(basename(dir).replace(/[^a-z0-9-]/gi, '-').toLowerCase(), project.components.map((c) => c.name), flags.address ?? '127.0.0.1:8000');
+        : defaultManifest(
+            basename(dir)
+              .replace(/[^a-z0-9-]/gi, '-')
+              .toLowerCase(),
+            project.components.map((c) => c.name),
+            flags.address ?? '127.0.0.1:8000',
+          );
       const name = base.metadata.name;
       const wadm = createWadmClient(nc, lattice, { timeoutMs: 15_000 });
       let round = 0;
@@ -181,7 +213,12 @@ export function register(program: Command): void {
           say(`deploy refused: ${reply.problems.map((p) => p.message).join('; ')}`);
           return;
         }
-        const images = new Set(manifest.spec.components.map((c) => c.properties.image).filter((i): i is string => typeof i === 'string' && i.startsWith('file://')).map((i) => fileURLToPath(i)));
+        const images = new Set(
+          manifest.spec.components
+            .map((c) => c.properties.image)
+            .filter((i): i is string => typeof i === 'string' && i.startsWith('file://'))
+            .map((i) => fileURLToPath(i)),
+        );
         const previous = current;
         current = images;
         await pruneCopies(dir, new Set([...previous, ...current]));

@@ -13,7 +13,11 @@ export function register(program: Command): void {
       const dirs = layout(dataDir(flags.dataDir));
       let stopped = 0;
       // nats-server exits 0 on SIGINT (SIGTERM makes it exit 1).
-      for (const [name, signal] of [['wadm', 'SIGTERM'], ['host', 'SIGTERM'], ['nats', 'SIGINT']] as const) {
+      for (const [name, signal] of [
+        ['wadm', 'SIGTERM'],
+        ['host', 'SIGTERM'],
+        ['nats', 'SIGINT'],
+      ] as const) {
         const pid = runningPid(dirs, name);
         if (pid === null) continue;
         const how = await stopPid(pid, signal);

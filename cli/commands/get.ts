@@ -50,13 +50,14 @@ export function register(program: Command): void {
       withLattice(command, async ({ ctl, opts }) => {
         const ids = hostId ? [hostId] : (await ctl.pingHosts()).map((h) => h.id);
         const inventories = await Promise.all(ids.map((id) => ctl.getInventory(id)));
-        emit(opts, hostId ? inventories[0] : inventories, () =>
-          inventories.length ? inventories.map(inventoryTable).join('\n\n') : '(no hosts)',
-        );
+        emit(opts, hostId ? inventories[0] : inventories, () => (inventories.length ? inventories.map(inventoryTable).join('\n\n') : '(no hosts)'));
       }),
     );
 
-  get.command('links').description('list the links in the lattice').action(async (_opts, command: Command) => showLinks(command));
+  get
+    .command('links')
+    .description('list the links in the lattice')
+    .action(async (_opts, command: Command) => showLinks(command));
 }
 
 /** Prints every link; also behind `link get`. */

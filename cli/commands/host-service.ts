@@ -52,7 +52,10 @@ async function writeOrExplain(path: string, text: string, mode: number, user: bo
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === 'EACCES' || code === 'EPERM') {
-      throw new CliError(`cannot write ${path}: permission denied (${user ? 'check the folder\'s owner' : 'run it with sudo, or add --user for a per-user service'})`, { cause });
+      throw new CliError(
+        `cannot write ${path}: permission denied (${user ? "check the folder's owner" : 'run it with sudo, or add --user for a per-user service'})`,
+        { cause },
+      );
     }
     throw new CliError(`cannot write ${path}: ${(cause as Error).message}`, { cause });
   }
@@ -63,7 +66,10 @@ export function registerInstallService(host: Command): void {
     .command('install-service')
     .description('write a systemd unit that runs this host (restart on failure, drain on stop) and print how to enable it')
     .option('--user', 'a per-user unit (systemctl --user) instead of a system one')
-    .option('--env-file <file>', 'environment file with NATS_* and LATTICE* settings (default /etc/lattice/host.env, --user: $XDG_CONFIG_HOME/lattice/host.env)')
+    .option(
+      '--env-file <file>',
+      'environment file with NATS_* and LATTICE* settings (default /etc/lattice/host.env, --user: $XDG_CONFIG_HOME/lattice/host.env)',
+    )
     .option('--run-as <user>', 'system unit: run as this existing user instead of a dynamic one')
     .option('--unit-name <name>', 'unit name', 'lattice-host')
     .option('--dry-run', 'print the unit; write nothing')
@@ -71,14 +77,15 @@ export function registerInstallService(host: Command): void {
       'after',
       '\nAny `lattice host` option given too (--label k=v, --max-memory MB, --stop-timeout MS, --wadm, --data-dir DIR,\n' +
         '--js-domain D, --name N, --trusted-issuers K, --policy-subject S, --allow-insecure-registry R ...) goes into the\n' +
-        'unit\'s command line; --provider-nkey and --provider-creds go into the environment file. TimeoutStopSec follows\n' +
+        "unit's command line; --provider-nkey and --provider-creds go into the environment file. TimeoutStopSec follows\n" +
         '--stop-timeout and MemoryHigh follows --max-memory. The data directory defaults to /var/lib/lattice (--user: ~/.lattice).',
     )
     .action(async (flags: ServiceFlags, command: Command) => {
       const hostFlags = (command.parent?.opts() ?? {}) as HostFlags;
       const { renderEnvFile, renderUnit, isServiceVariable } = await import('../local/systemd-unit.js');
       const opts = globalOptions(command);
-      if (!/^[A-Za-z0-9@_.:-]+$/.test(flags.unitName)) throw new UsageError(`--unit-name "${flags.unitName}" is not a systemd unit name (letters, digits, "-", "_", ".", "@", ":")`);
+      if (!/^[A-Za-z0-9@_.:-]+$/.test(flags.unitName))
+        throw new UsageError(`--unit-name "${flags.unitName}" is not a systemd unit name (letters, digits, "-", "_", ".", "@", ":")`);
       if (flags.user && flags.runAs) throw new UsageError('--run-as is for system units; a --user unit runs as you');
       const user = flags.user === true;
       const labels = parsePairs(hostFlags.label ?? [], 'label');
@@ -115,7 +122,8 @@ export function registerInstallService(host: Command): void {
       const unitDir = user ? join(configHome, 'systemd', 'user') : '/etc/systemd/system';
       const unitPath = join(unitDir, `${flags.unitName}.service`);
       const values = serviceEnvironment(opts, isServiceVariable);
-      if (hostFlags.providerNkey) values.LATTICE_PROVIDER_NKEY = /^S[A-Z]/.test(hostFlags.providerNkey) ? hostFlags.providerNkey : resolve(hostFlags.providerNkey);
+      if (hostFlags.providerNkey)
+        values.LATTICE_PROVIDER_NKEY = /^S[A-Z]/.test(hostFlags.providerNkey) ? hostFlags.providerNkey : resolve(hostFlags.providerNkey);
       if (hostFlags.providerCreds) values.LATTICE_PROVIDER_CREDS = resolve(hostFlags.providerCreds);
 
       if (flags.dryRun) {

@@ -78,10 +78,10 @@ export function register(program: Command): void {
     .option('--policy-subject <subject>', 'ask this policy service before starts and link puts (env LATTICE_POLICY_SUBJECT; e.g. wasmbus.policy.<lattice>)')
     .option('--policy-timeout <ms>', 'how long to wait for a policy decision before denying (default 2000)')
     .option('--allow-insecure-registry <host:port>', 'registry this host may pull from over plain HTTP (repeatable; env LATTICE_INSECURE_REGISTRIES)', collect)
-    .option('--provider-nkey <seed-or-file>', 'NATS nkey for provider processes instead of the host\'s (env LATTICE_PROVIDER_NKEY)')
-    .option('--provider-creds <file>', 'NATS creds file for provider processes instead of the host\'s (env LATTICE_PROVIDER_CREDS)')
+    .option('--provider-nkey <seed-or-file>', "NATS nkey for provider processes instead of the host's (env LATTICE_PROVIDER_NKEY)")
+    .option('--provider-creds <file>', "NATS creds file for provider processes instead of the host's (env LATTICE_PROVIDER_CREDS)")
     .option('--oci-cache-dir <dir>', 'shared cache of pulled OCI artifacts (default <lattice home>/cache/oci)')
-    .option('--wadm', 'also run wadm (scheduler and API) in this process, on the host\'s connection')
+    .option('--wadm', "also run wadm (scheduler and API) in this process, on the host's connection")
     .option('--metrics-address <host:port>', 'serve Prometheus metrics at http://HOST:PORT/metrics (env LATTICE_METRICS_ADDRESS; off by default)')
     .option('--ui-address <host:port>', 'serve the web dashboard at http://HOST:PORT/ from this host (env LATTICE_UI_ADDRESS; off by default)')
     .action(async (flags: HostFlags, command: Command) => {

@@ -23,7 +23,7 @@ interface InspectFlags {
 
 function formatSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} bytes`;
-  const unit = bytes < 1024 * 1024 ? ['KiB', 1024] as const : ['MiB', 1024 * 1024] as const;
+  const unit = bytes < 1024 * 1024 ? (['KiB', 1024] as const) : (['MiB', 1024 * 1024] as const);
   return `${(bytes / unit[1]).toFixed(1)} ${unit[0]} (${bytes} bytes)`;
 }
 
@@ -46,7 +46,10 @@ function claimsLines(s: ClaimsSummary): string[] {
 }
 
 function items(list: WorldItem[]): string {
-  return renderTable(['Name', 'Version'], list.map((i) => [i.name, i.version ?? '']));
+  return renderTable(
+    ['Name', 'Version'],
+    list.map((i) => [i.name, i.version ?? '']),
+  );
 }
 
 function describe(ref: string, r: Inspection, claims: ClaimsSummary | null, note: string | null): string {
@@ -121,10 +124,10 @@ export function register(program: Command): void {
   program
     .command('inspect')
     .argument('<file-or-image>', 'a .wasm file, file:// URL, registry image (REGISTRY/REPO:TAG, oci://...) or nats://NAME:TAG pushed with `lattice push`')
-    .option('--wit', 'print the component\'s world as WIT instead')
+    .option('--wit', "print the component's world as WIT instead")
     .option('--js-domain <domain>', 'JetStream domain of the artifact store for nats:// (env LATTICE_JS_DOMAIN)')
     .option('--insecure', 'registry image: allow plain HTTP to its registry (env LATTICE_INSECURE_REGISTRIES lists more)')
-    .description('show a component\'s WIT world (imports, exports, versions), size, digest, producers and signature claims')
+    .description("show a component's WIT world (imports, exports, versions), size, digest, producers and signature claims")
     .action(async (ref: string, flags: InspectFlags, command: Command) => {
       const opts = globalOptions(command);
       const bytes = await readImage(ref, flags, command);
@@ -140,14 +143,16 @@ export function register(program: Command): void {
         checkComponentBytes(bytes);
       } catch (error) {
         if (!(error instanceof InvalidComponentError)) throw error;
-        if (error.problem !== BinaryProblem.CoreModule) throw new CliError(`${ref} is ${error.message.replace(/^not a runnable component \([a-z-]+\): /, 'not a component: ')}`, { cause: error });
+        if (error.problem !== BinaryProblem.CoreModule)
+          throw new CliError(`${ref} is ${error.message.replace(/^not a runnable component \([a-z-]+\): /, 'not a component: ')}`, { cause: error });
         note = 'not a component: hosts cannot run it; wrap it with `wasm-tools component new`';
       }
       let report: Inspection;
       try {
         report = await inspectWasm(bytes);
       } catch (cause) {
-        if (cause instanceof WascapError) throw new CliError(`${ref}: its signature claims cannot be read: ${cause.message} (sign it again with \`lattice claims sign\`)`, { cause });
+        if (cause instanceof WascapError)
+          throw new CliError(`${ref}: its signature claims cannot be read: ${cause.message} (sign it again with \`lattice claims sign\`)`, { cause });
         throw new CliError(`${ref} cannot be read as a component: ${(cause as Error).message.split('\n')[0]} (the file is damaged; rebuild it)`, { cause });
       }
       if (flags.wit) {

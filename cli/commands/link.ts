@@ -46,18 +46,22 @@ export function register(program: Command): void {
         command: Command,
       ) =>
         withLattice(command, async ({ ctl, opts }) => {
-          const def = checkArguments(Link, {
-            source_id: source,
-            target,
-            wit_namespace: namespace,
-            wit_package: pkg,
-            interfaces: flags.interface,
-            name: flags.name,
-            source_config: flags.sourceConfig ?? [],
-            target_config: flags.targetConfig ?? [],
-            source_secrets: flags.sourceSecret ?? [],
-            target_secrets: flags.targetSecret ?? [],
-          }, LINK_ARGUMENTS);
+          const def = checkArguments(
+            Link,
+            {
+              source_id: source,
+              target,
+              wit_namespace: namespace,
+              wit_package: pkg,
+              interfaces: flags.interface,
+              name: flags.name,
+              source_config: flags.sourceConfig ?? [],
+              target_config: flags.targetConfig ?? [],
+              source_secrets: flags.sourceSecret ?? [],
+              target_secrets: flags.targetSecret ?? [],
+            },
+            LINK_ARGUMENTS,
+          );
           await ctl.putLink(def);
           emit(opts, def, () => `link ${source} -> ${target} (${namespace}:${pkg}, name ${flags.name}) put`);
         }),

@@ -19,7 +19,8 @@ export function register(program: Command): void {
         result = await newComponentProject({ name, template: flags.template, parentDir: flags.dir });
       } catch (error) {
         // A bad name or template is the command line's fault; an existing folder is not.
-        if (error instanceof ScaffoldError && /^(invalid component name|unknown template)/.test(error.message)) throw new UsageError(error.message, { cause: error });
+        if (error instanceof ScaffoldError && /^(invalid component name|unknown template)/.test(error.message))
+          throw new UsageError(error.message, { cause: error });
         if (error instanceof ScaffoldError) throw new CliError(error.message, { cause: error });
         throw error;
       }

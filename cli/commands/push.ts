@@ -39,8 +39,11 @@ async function pushOci(target: string, file: string, flags: PushFlags, command: 
   shown.update(`pushing ${bytes.length} bytes to ${formatOciRef(ref)}`);
   try {
     const result = await pushComponent(client, ref, bytes, world, annotations).finally(() => shown.done());
-    emit(globalOptions(command), { ref: result.ref, manifest_digest: result.manifestDigest, digest: result.digest, size: result.size }, () =>
-      `pushed ${result.ref} (manifest ${result.manifestDigest}, component ${result.digest}, ${result.size} bytes)\n  pinned: ${formatOciRef({ ...ref, tag: undefined, digest: result.manifestDigest })}`,
+    emit(
+      globalOptions(command),
+      { ref: result.ref, manifest_digest: result.manifestDigest, digest: result.digest, size: result.size },
+      () =>
+        `pushed ${result.ref} (manifest ${result.manifestDigest}, component ${result.digest}, ${result.size} bytes)\n  pinned: ${formatOciRef({ ...ref, tag: undefined, digest: result.manifestDigest })}`,
     );
   } catch (error) {
     registryFailure(`push to ${formatOciRef(ref)}`, error);
@@ -68,7 +71,10 @@ export function register(program: Command): void {
         await pushOci(first, second, flags, command);
         return;
       }
-      if (second !== undefined) throw new UsageError(`two arguments push to a registry, and its target starts with oci:// (got ${JSON.stringify(first)}); to store ${first} in the lattice give it alone`);
+      if (second !== undefined)
+        throw new UsageError(
+          `two arguments push to a registry, and its target starts with oci:// (got ${JSON.stringify(first)}); to store ${first} in the lattice give it alone`,
+        );
       const file = first;
       let target;
       try {

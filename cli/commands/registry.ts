@@ -24,7 +24,8 @@ export function register(program: Command): void {
     .option('--password-stdin', 'read the password from standard input')
     .description('store credentials for a registry')
     .action(async (host: string, flags: LoginFlags, command: Command) => {
-      if (!/^[A-Za-z0-9.-]+(?::\d+)?$/.test(host)) throw new UsageError(`"${host}" is not a registry host[:port] (give the registry alone, e.g. ghcr.io or localhost:5000)`);
+      if (!/^[A-Za-z0-9.-]+(?::\d+)?$/.test(host))
+        throw new UsageError(`"${host}" is not a registry host[:port] (give the registry alone, e.g. ghcr.io or localhost:5000)`);
       const password = flags.passwordStdin ? await readStdinValue() : flags.password;
       if (password === undefined || password === '') throw new UsageError('give the password with --password-stdin (or --password)');
       await saveLogin(host, { username: flags.username!, password });

@@ -45,9 +45,7 @@ async function keyOrFail<T>(load: () => Promise<T>): Promise<T> {
 }
 
 export function register(program: Command): void {
-  const secret = program
-    .command('secret')
-    .description('manage secrets (sealed with the lattice secrets key; given to providers and links by name)');
+  const secret = program.command('secret').description('manage secrets (sealed with the lattice secrets key; given to providers and links by name)');
 
   secret
     .command('put')
@@ -77,14 +75,19 @@ export function register(program: Command): void {
       withLattice(command, async ({ nc, lattice, opts }) => {
         const store = await SecretStore.open(nc, lattice, null, createLogger({ component: 'cli' }));
         const names = (await store.names()).sort();
-        emit(opts, names, () => renderTable(['Name'], names.map((n) => [n])));
+        emit(opts, names, () =>
+          renderTable(
+            ['Name'],
+            names.map((n) => [n]),
+          ),
+        );
       }),
     );
 
   secret
     .command('check')
     .argument('<name>', 'secret name')
-    .description('check that a secret exists and opens with this machine\'s key (prints its length, not its value)')
+    .description("check that a secret exists and opens with this machine's key (prints its length, not its value)")
     .action(async (name: string, _opts, command: Command) => {
       checkName(name);
       const key = await keyOrFail(() => loadSecretsKey());

@@ -36,8 +36,10 @@ export function register(program: Command): void {
       const root = dataDir(flags.dataDir);
       const seed = await guarded(() => addHostUser(root, name));
       const reloaded = reloadNats(root);
-      emit(globalOptions(command), { name, seed_file: seed, reloaded }, () =>
-        `host user ${name}: lattice --nats-nkey ${seed} host${reloaded ? '' : '\n(nats-server is not running; the user is active from its next start)'}`,
+      emit(
+        globalOptions(command),
+        { name, seed_file: seed, reloaded },
+        () => `host user ${name}: lattice --nats-nkey ${seed} host${reloaded ? '' : '\n(nats-server is not running; the user is active from its next start)'}`,
       );
     });
   secure

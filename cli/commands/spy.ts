@@ -27,7 +27,11 @@ export function register(program: Command): void {
     .command('spy')
     .description('stream live calls from and to a component (or through one of its links), decoded against their WIT types; read-only')
     .argument('<component-or-link>', 'COMPONENT, or COMPONENT/NAMESPACE:PACKAGE[/LINK_NAME] for the calls through one link')
-    .option('--wit <dir>', 'WIT of custom interfaces (repeatable; default ./wit when present; wasi and wasmcloud packages are built in)', (v: string, prev: string[] = []) => [...prev, v])
+    .option(
+      '--wit <dir>',
+      'WIT of custom interfaces (repeatable; default ./wit when present; wasi and wasmcloud packages are built in)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option('-n, --count <n>', 'stop after N calls')
     .action(async (target: string, flags: { wit?: string[]; count?: string }, command: Command) => {
       const watch = parseSpyTarget(target);

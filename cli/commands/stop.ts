@@ -47,7 +47,8 @@ export function register(program: Command): void {
     .action(async (hostId: string, flags: { drainTimeout: string }, command: Command) =>
       withLattice(command, async ({ ctl, opts }) => {
         const drainMs = Number(flags.drainTimeout);
-        if (!Number.isInteger(drainMs) || drainMs <= 0) throw new UsageError(`--drain-timeout must be a positive number of milliseconds, got "${flags.drainTimeout}"`);
+        if (!Number.isInteger(drainMs) || drainMs <= 0)
+          throw new UsageError(`--drain-timeout must be a positive number of milliseconds, got "${flags.drainTimeout}"`);
         await ctl.stopHost(hostId, { timeoutMs: drainMs });
         emit(opts, { host_id: hostId, stopping: true }, () => `host ${hostId} is stopping`);
       }),

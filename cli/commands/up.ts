@@ -70,10 +70,18 @@ function listening(host: string, port: number): Promise<boolean> {
  * host on the host user, provider processes on the provider user, and a CLI context `local` on
  * the CLI user, made current so that the next commands reach the lattice.
  */
-async function startSecureNats(settings: NatsSettings, lattice: string, dirs: Layout, detach: boolean): Promise<{ proc: Started; setup: SecureSetup; cli: NatsSettings }> {
+async function startSecureNats(
+  settings: NatsSettings,
+  lattice: string,
+  dirs: Layout,
+  detach: boolean,
+): Promise<{ proc: Started; setup: SecureSetup; cli: NatsSettings }> {
   const url = new URL(settings.url.split(',')[0]!.replace(/^nats:/, 'http:'));
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) throw new CliError(`--secure starts a local NATS server; ${settings.url} is not local (leave out --nats-url, or give a loopback one such as nats://127.0.0.1:4222)`);
+  if (!['127.0.0.1', 'localhost', '::1'].includes(host))
+    throw new CliError(
+      `--secure starts a local NATS server; ${settings.url} is not local (leave out --nats-url, or give a loopback one such as nats://127.0.0.1:4222)`,
+    );
   const port = url.port || '4222';
   if (await listening(host, Number(port))) {
     throw new CliError(`something already listens at ${settings.url}; --secure starts its own NATS server (stop that one, or give another --nats-url)`);
@@ -133,7 +141,7 @@ export function register(program: Command): void {
     .option('--no-wadm', 'do not run wadm in the host process (run `lattice wadm` elsewhere)')
     .option('--secure', 'start NATS with nkey users and permissions (host, CLI, providers) and save a CLI context "local" for them')
     .option('--ui [host:port]', 'serve the web dashboard from the host (default 127.0.0.1:3030)')
-    .option('--metrics-address <host:port>', 'serve the host\'s Prometheus metrics at http://HOST:PORT/metrics')
+    .option('--metrics-address <host:port>', "serve the host's Prometheus metrics at http://HOST:PORT/metrics")
     .action(async (flags: UpFlags, command: Command) => {
       const opts = globalOptions(command);
       const settings = natsSettings(opts);
@@ -155,7 +163,9 @@ export function register(program: Command): void {
           started.push(secure.proc);
           clientSettings = secure.cli;
           process.stdout.write(`started nats-server (pid ${secure.proc.pid}) at ${settings.url} with nkey users (${secure.setup.dir})\n`);
-          const forwarded = forwardedFlags(command).filter((f, i, all) => !/^--nats-(user|password|token|nkey|creds)$/.test(f) && !/^--nats-(user|password|token|nkey|creds)$/.test(all[i - 1] ?? ''));
+          const forwarded = forwardedFlags(command).filter(
+            (f, i, all) => !/^--nats-(user|password|token|nkey|creds)$/.test(f) && !/^--nats-(user|password|token|nkey|creds)$/.test(all[i - 1] ?? ''),
+          );
           hostArgs.push(...forwarded, '--nats-nkey', secure.setup.seeds.host, 'host', '--data-dir', dirs.root, '--provider-nkey', secure.setup.seeds.provider);
         } else {
           const nats = await ensureNats(settings, dirs, detach);

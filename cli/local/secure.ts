@@ -48,7 +48,10 @@ const hostsDir = (root: string) => join(secureDir(root), 'hosts');
 /** Names of the extra host users. */
 export function hostUsers(root: string): string[] {
   if (!existsSync(hostsDir(root))) return [];
-  return readdirSync(hostsDir(root)).filter((f) => f.endsWith('.nk')).map((f) => basename(f, '.nk')).sort();
+  return readdirSync(hostsDir(root))
+    .filter((f) => f.endsWith('.nk'))
+    .map((f) => basename(f, '.nk'))
+    .sort();
 }
 
 async function writeConfig(root: string, settings: Settings): Promise<SecureSetup> {
@@ -98,7 +101,8 @@ export async function addHostUser(root: string, name: string): Promise<string> {
   if (!HOST_NAME.test(name)) throw new SecureSetupError(`host name "${name}" may contain only letters, digits, '-' and '_'`);
   const settings = savedSettings(root);
   const path = join(hostsDir(root), `${name}.nk`);
-  if (existsSync(path)) throw new SecureSetupError(`host user ${name} exists (${path}); \`lattice secure remove-host ${name}\` revokes it, or choose another name`);
+  if (existsSync(path))
+    throw new SecureSetupError(`host user ${name} exists (${path}); \`lattice secure remove-host ${name}\` revokes it, or choose another name`);
   await seedFile(path);
   await writeConfig(root, settings);
   return path;

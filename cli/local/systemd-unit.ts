@@ -62,7 +62,13 @@ export function renderUnit(o: UnitOptions): string {
     ...(o.user ? [] : o.runAs ? [`User=${o.runAs}`] : ['DynamicUser=yes']),
     // Read by systemd (as root for a system unit) before the host starts: the file can stay 0600 root.
     `EnvironmentFile=${o.envFile}`,
-    ...(o.dataDir ? (o.user ? [] : [`ReadWritePaths=${o.dataDir}`]) : o.user ? ['Environment=LATTICE_DATA_DIR=%h/.lattice'] : ['StateDirectory=lattice', 'Environment=LATTICE_DATA_DIR=%S/lattice']),
+    ...(o.dataDir
+      ? o.user
+        ? []
+        : [`ReadWritePaths=${o.dataDir}`]
+      : o.user
+        ? ['Environment=LATTICE_DATA_DIR=%h/.lattice']
+        : ['StateDirectory=lattice', 'Environment=LATTICE_DATA_DIR=%S/lattice']),
     `ExecStart=${exec}`,
     'Restart=on-failure',
     'RestartSec=2',

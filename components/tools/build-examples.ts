@@ -44,7 +44,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     (results) => {
       for (const r of results) {
         const size = `${(r.bytes / (1024 * 1024)).toFixed(2)} MiB`;
-        process.stdout.write(`${r.name.padEnd(16)} ${r.skipped ? 'unchanged' : 'built    '} ${size.padStart(10)} ${(r.durationMs / 1000).toFixed(1).padStart(6)} s  ${r.wasmPath}\n`);
+        process.stdout.write(
+          `${r.name.padEnd(16)} ${r.skipped ? 'unchanged' : 'built    '} ${size.padStart(10)} ${(r.durationMs / 1000).toFixed(1).padStart(6)} s  ${r.wasmPath}\n`,
+        );
       }
     },
     (error: unknown) => {

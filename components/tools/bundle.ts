@@ -16,9 +16,7 @@ const witImportsExternal: Plugin = {
 };
 
 function formatMessages(messages: Message[]): string {
-  return messages
-    .map((m) => (m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ${m.text}` : m.text))
-    .join('\n');
+  return messages.map((m) => (m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ${m.text}` : m.text)).join('\n');
 }
 
 /** Bundles ENTRY and everything it imports into one ES module at OUTFILE (esbuild). */

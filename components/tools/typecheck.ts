@@ -54,7 +54,9 @@ export async function typeCheck(projectDir: string, rootFiles: string[]): Promis
   try {
     ts = (await import('typescript')).default;
   } catch (cause) {
-    throw new ComponentBuildError('typecheck', 'lattice build type-checks with the `typescript` package, which is not installed (npm install typescript)', { cause });
+    throw new ComponentBuildError('typecheck', 'lattice build type-checks with the `typescript` package, which is not installed (npm install typescript)', {
+      cause,
+    });
   }
   const program = ts.createProgram([...rootFiles, GUEST_GLOBALS_DTS], compilerOptions(ts));
   const diagnostics = ts.getPreEmitDiagnostics(program);

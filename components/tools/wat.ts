@@ -24,7 +24,11 @@ export const FIXTURES_SRC = join(repoRoot, 'components', 'fixtures');
 export const FIXTURES_OUT = join(repoRoot, 'build', 'fixtures');
 
 export class WatBuildError extends Error {
-  constructor(readonly source: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly source: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(`${source}: ${message}`, options);
     this.name = 'WatBuildError';
   }

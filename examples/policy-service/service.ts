@@ -38,7 +38,10 @@ export function decide(request: PolicyRequest, options: EdgePolicyOptions): { pe
   // wasmCloud's own provider names start builtin providers: nothing is pulled for them.
   const origin = request.kind === 'startProvider' && resolveAlias(image) && !looksLikeOciRef(image) ? 'builtin' : imageOrigin(image);
   if (!options.allowedRegistries.includes(origin)) {
-    return { permitted: false, message: `${edge.key}=${edge.value} hosts run only images from ${options.allowedRegistries.join(', ')}; ${image} comes from ${origin}` };
+    return {
+      permitted: false,
+      message: `${edge.key}=${edge.value} hosts run only images from ${options.allowedRegistries.join(', ')}; ${image} comes from ${origin}`,
+    };
   }
   const issuers = options.trustedIssuers ?? [];
   if (request.kind === 'startComponent' && issuers.length > 0) {

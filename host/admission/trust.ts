@@ -32,9 +32,13 @@ export function checkTrust(imageRef: string, bytes: Uint8Array, trustedIssuers: 
   const { claims } = report;
   if (!trustedIssuers.includes(claims.iss)) throw new UntrustedComponentError(imageRef, `it is signed by ${claims.iss}, which is not one of the ${trusted}`);
   if (!report.signatureValid) throw new UntrustedComponentError(imageRef, `its claims signature does not verify against issuer ${claims.iss}`);
-  if (report.hashValid === null) throw new UntrustedComponentError(imageRef, `its claims (wascap revision ${claims.wascap_revision ?? 0}) do not bind the module hash; sign it again`);
+  if (report.hashValid === null)
+    throw new UntrustedComponentError(imageRef, `its claims (wascap revision ${claims.wascap_revision ?? 0}) do not bind the module hash; sign it again`);
   if (!report.hashValid) {
-    throw new UntrustedComponentError(imageRef, `its bytes do not match the signed hash (signed ${claims.wascap?.hash}, actual ${report.moduleHash}): it was changed after signing`);
+    throw new UntrustedComponentError(
+      imageRef,
+      `its bytes do not match the signed hash (signed ${claims.wascap?.hash}, actual ${report.moduleHash}): it was changed after signing`,
+    );
   }
   if (report.expired) throw new UntrustedComponentError(imageRef, `its claims expired at ${new Date(claims.exp! * 1000).toISOString()}`);
   if (report.notYetValid) throw new UntrustedComponentError(imageRef, `its claims are valid only from ${new Date(claims.nbf! * 1000).toISOString()}`);

@@ -1,13 +1,4 @@
-import {
-  ConfigPutRequest,
-  Identifier,
-  Link,
-  LinkDelRequest,
-  askEndpoint,
-  fail,
-  ok,
-  type CtlOp,
-} from '../../protocol/mod.js';
+import { ConfigPutRequest, Identifier, Link, LinkDelRequest, askEndpoint, fail, ok, type CtlOp } from '../../protocol/mod.js';
 import type { NatsConnection } from 'nats';
 import type { EventPublisher } from '../events.js';
 import type { PolicyClient } from '../admission/policy.js';
@@ -79,9 +70,7 @@ export function dataHandlers({ nc, lattice, config, links, secrets, events, poli
         return fail(`link refers to secrets that do not exist: ${unknownSecrets.join(', ')} (store them with lattice secret put first)`);
       }
       // Providers at either end may refuse a link they cannot honour (an address already in use).
-      const refusals = await Promise.all(
-        [...new Set([link.source_id, link.target])].map((end) => askEndpoint(nc, lattice, end, link)),
-      );
+      const refusals = await Promise.all([...new Set([link.source_id, link.target])].map((end) => askEndpoint(nc, lattice, end, link)));
       const refusal = refusals.find((r): r is string => r !== null);
       if (refusal) return fail(`link refused: ${refusal}`);
       const decision = await policy?.evaluate('putLink', { link }, { id: link.source_id });

@@ -1,13 +1,4 @@
-import {
-  LabelDelRequest,
-  LabelPutRequest,
-  StopHostRequest,
-  fail,
-  ok,
-  type CtlOp,
-  type HostInfo,
-  type HostInventory,
-} from '../../protocol/mod.js';
+import { LabelDelRequest, LabelPutRequest, StopHostRequest, fail, ok, type CtlOp, type HostInfo, type HostInventory } from '../../protocol/mod.js';
 import type { HostLabels } from '../labels.js';
 import type { BuiltinHandler } from './types.js';
 import { parseRequest } from './validate.js';

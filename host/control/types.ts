@@ -53,10 +53,7 @@ export type AuctionOp = 'component.auction' | 'provider.auction';
 export type AuctionHandler<K extends AuctionOp> = (req: ExtensionRequest<K>, ctx: RequestContext) => Promise<boolean> | boolean;
 
 /** Other extension handlers answer with an envelope (use `ok()` / `fail()` from the protocol). */
-export type CommandHandler<K extends Exclude<ExtensionOp, AuctionOp>> = (
-  req: ExtensionRequest<K>,
-  ctx: RequestContext,
-) => Promise<CtlEnvelope> | CtlEnvelope;
+export type CommandHandler<K extends Exclude<ExtensionOp, AuctionOp>> = (req: ExtensionRequest<K>, ctx: RequestContext) => Promise<CtlEnvelope> | CtlEnvelope;
 
 export type ExtensionHandler<K extends ExtensionOp> = K extends AuctionOp
   ? AuctionHandler<K>
@@ -65,5 +62,5 @@ export type ExtensionHandler<K extends ExtensionOp> = K extends AuctionOp
     : never;
 
 export function isExtensionOp(op: string): op is ExtensionOp {
-  return  Object.hasOwn(EXTENSION_SCHEMAS, op);
+  return Object.hasOwn(EXTENSION_SCHEMAS, op);
 }

@@ -45,8 +45,14 @@ export class HostMetrics {
       return s ? [[[s.hostId, s.name, s.lattice, s.version], 1]] : [];
     });
     this.componentCalls = r.counter('lattice_component_invocations_total', 'Invocations of a component on this host.', ['component']);
-    this.componentErrors = r.counter('lattice_component_invocation_errors_total', 'Invocations of a component that failed (trap, deadline, busy, WIT error).', ['component']);
-    this.componentDuration = r.histogram('lattice_component_invocation_duration_seconds', 'Time from an invocation reaching the component to its answer (head of a streamed HTTP answer).', ['component']);
+    this.componentErrors = r.counter('lattice_component_invocation_errors_total', 'Invocations of a component that failed (trap, deadline, busy, WIT error).', [
+      'component',
+    ]);
+    this.componentDuration = r.histogram(
+      'lattice_component_invocation_duration_seconds',
+      'Time from an invocation reaching the component to its answer (head of a streamed HTTP answer).',
+      ['component'],
+    );
     const linkLabels = ['source', 'target', 'namespace', 'package', 'link'];
     this.linkCalls = r.counter('lattice_link_invocations_total', 'Calls made from this host through a link.', linkLabels);
     this.linkErrors = r.counter('lattice_link_invocation_errors_total', 'Calls through a link that failed or answered a WIT error.', linkLabels);
@@ -56,24 +62,41 @@ export class HostMetrics {
       'HTTP requests a runtime worker accepted and served itself (worker ingress), by component; also counted in the component and link series.',
       ['component'],
     );
-    this.hostCallDuration = r.histogram('lattice_host_call_duration_seconds', 'Round trip of a host call from a guest (an import served by the host), by interface.', ['interface']);
+    this.hostCallDuration = r.histogram(
+      'lattice_host_call_duration_seconds',
+      'Round trip of a host call from a guest (an import served by the host), by interface.',
+      ['interface'],
+    );
     this.natsReconnects = r.counter('lattice_nats_reconnects_total', 'Times the host reconnected to NATS.').labels();
-    r.gauge('lattice_nats_connected', 'Whether the host is connected to NATS (1) or reconnecting (0).', [], () => (this.state ? [[[], this.state.connected() ? 1 : 0]] : []));
+    r.gauge('lattice_nats_connected', 'Whether the host is connected to NATS (1) or reconnecting (0).', [], () =>
+      this.state ? [[[], this.state.connected() ? 1 : 0]] : [],
+    );
     const runtime = () => this.state?.runtime?.();
     r.gauge('lattice_component_max_instances', 'Max concurrent instances of a component on this host.', ['component'], () =>
-      (runtime()?.components ?? []).map((c): [LabelValues, number] => [[c.id], c.maxInstances]));
+      (runtime()?.components ?? []).map((c): [LabelValues, number] => [[c.id], c.maxInstances]),
+    );
     r.gauge('lattice_component_active_instances', 'Instances of a component running an invocation now.', ['component'], () =>
-      (runtime()?.components ?? []).map((c): [LabelValues, number] => [[c.id], c.running]));
+      (runtime()?.components ?? []).map((c): [LabelValues, number] => [[c.id], c.running]),
+    );
     r.gauge('lattice_component_queued_invocations', 'Invocations waiting for a free instance of a component.', ['component'], () =>
-      (runtime()?.components ?? []).map((c): [LabelValues, number] => [[c.id], c.queued]));
+      (runtime()?.components ?? []).map((c): [LabelValues, number] => [[c.id], c.queued]),
+    );
     r.gauge('lattice_runtime_spare_instances', 'Pre-instantiated instances ready in idle workers, per component.', ['component'], () =>
-      (runtime()?.components ?? []).map((c): [LabelValues, number] => [[c.id], c.spares]));
+      (runtime()?.components ?? []).map((c): [LabelValues, number] => [[c.id], c.spares]),
+    );
     r.gauge('lattice_runtime_workers', 'Worker threads by state: idle, busy (running a guest), blocked (a guest waiting on a host call).', ['state'], () => {
       const w = runtime()?.workers;
-      return w ? [[['idle'], w.idle], [['busy'], w.busy], [['blocked'], w.blocked]] : [];
+      return w
+        ? [
+            [['idle'], w.idle],
+            [['busy'], w.busy],
+            [['blocked'], w.blocked],
+          ]
+        : [];
     });
     r.gauge('lattice_provider_healthy', 'Last health check of a provider: 1 healthy, 0 unhealthy (absent before the first check).', ['provider'], () =>
-      (this.state?.providers?.() ?? []).filter((p) => p.healthy !== null).map((p): [LabelValues, number] => [[p.id], p.healthy ? 1 : 0]));
+      (this.state?.providers?.() ?? []).filter((p) => p.healthy !== null).map((p): [LabelValues, number] => [[p.id], p.healthy ? 1 : 0]),
+    );
   }
 
   /** Connects the scrape-time gauges to the host. */

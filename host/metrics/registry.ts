@@ -122,7 +122,12 @@ export class Histogram extends Metric {
   readonly type = 'histogram';
   private readonly series = new Map<string, { labels: LabelValues; series: HistogramSeries }>();
 
-  constructor(name: string, help: string, labelNames: readonly string[], readonly bounds: readonly number[] = LATENCY_BUCKETS) {
+  constructor(
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    readonly bounds: readonly number[] = LATENCY_BUCKETS,
+  ) {
     super(name, help, labelNames);
   }
 

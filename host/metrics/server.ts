@@ -51,9 +51,10 @@ export async function serveMetrics(address: string, render: () => string, log: L
   log.info({ address: actual }, 'serving Prometheus metrics at /metrics');
   return {
     address: actual,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -9,7 +9,9 @@ import type { Registry } from './registry.js';
 export function wadmMeter(registry: Registry): ReconcileMeter {
   const rounds = registry.counter('lattice_wadm_reconcile_rounds_total', 'Reconcile rounds run (one application each).').labels();
   const commands = registry.counter('lattice_wadm_commands_total', 'Commands wadm sent, by type and outcome.', ['command', 'outcome']);
-  const lag = registry.histogram('lattice_wadm_reconcile_lag_seconds', 'Time from a change asking for a round (event, manifest, tick) to the round starting.').labels();
+  const lag = registry
+    .histogram('lattice_wadm_reconcile_lag_seconds', 'Time from a change asking for a round (event, manifest, tick) to the round starting.')
+    .labels();
   const duration = registry.histogram('lattice_wadm_reconcile_duration_seconds', 'Time a reconcile round took (planning, commands, status).').labels();
   const states = new Map<string, string>();
   registry.gauge('lattice_wadm_applications', 'Applications by the state wadm last reported.', ['state'], () => {

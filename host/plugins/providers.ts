@@ -138,7 +138,8 @@ export class ProviderPlugin {
     if (!this.options.oci || !looksLikeOciRef(ref)) return unknown;
     try {
       const { kind } = await describeArtifact({ client: this.options.oci.client, cache: new OciCache(this.options.oci.cacheDir) }, parseOciRef(ref));
-      if (kind === 'provider-archive') return `${ref} is a wasmCloud provider archive (native binaries for wasmCloud's host), which this host cannot run; ${unknown}`;
+      if (kind === 'provider-archive')
+        return `${ref} is a wasmCloud provider archive (native binaries for wasmCloud's host), which this host cannot run; ${unknown}`;
       if (kind === 'component') return `${ref} is a Wasm component, not a provider: scale it as a component; ${unknown}`;
       return `${ref} is neither a provider this host knows nor a Wasm artifact; ${unknown}`;
     } catch (error) {
@@ -174,8 +175,7 @@ export class ProviderPlugin {
       configs: { get: (name) => configs.get(name), onChange: (fn) => configs.onChange(fn) },
       secretNames: req.secrets,
       secrets: { get: (name) => secrets.reveal(name), onChange: (fn) => secrets.onChange(fn) },
-      call: (link: Link, iface, fn, args, opts) =>
-        this.router.callTarget(req.provider_id, link, iface, fn, args, opts?.deadlineMs, opts?.traceparent),
+      call: (link: Link, iface, fn, args, opts) => this.router.callTarget(req.provider_id, link, iface, fn, args, opts?.deadlineMs, opts?.traceparent),
       // LATTICE_WORKER_INGRESS=off keeps every request on the provider's own listener (A/B runs,
       // diagnosis); so does tracing, whose spans follow the provider's path.
       ingress: process.env.LATTICE_WORKER_INGRESS === 'off' || tracing.on ? undefined : this.options.ingress?.(),

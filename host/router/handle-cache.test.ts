@@ -36,7 +36,10 @@ class Provider {
 }
 
 /** A cache in front of `provider`, and a call through it as the router makes one. */
-function cached(provider: Provider): { cache: HandleCache; call(componentId: string, iface: string, fn: string, args: unknown[], linkName: string): Promise<unknown> } {
+function cached(provider: Provider): {
+  cache: HandleCache;
+  call(componentId: string, iface: string, fn: string, args: unknown[], linkName: string): Promise<unknown>;
+} {
   const cache = new HandleCache(provider.forward);
   return {
     cache,

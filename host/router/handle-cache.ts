@@ -16,7 +16,6 @@ import { isResourceRef, type ResourceRef } from '../runtime/mod.js';
 import { HANDLE_OPENERS } from '../runtime/handle-openers.js';
 import { unknownHandleMessage } from '../../providers/shared/handle-table.js';
 
-
 /** Identifiers a component keeps open on this host; more are evicted, least recently used first. */
 const MAX_PER_COMPONENT = 64;
 

@@ -51,7 +51,6 @@ export interface RouteOptions {
   traceparent?: string;
 }
 
-
 /**
  * Resolves an import of a source (component or provider) through the link table and calls the
  * target: in-process when the target runs in this host, over NATS otherwise. The same link works
@@ -107,11 +106,7 @@ export class LinkRouter {
    */
   resolve(sourceId: string, ref: InterfaceRef, linkName = 'default'): Link | null {
     const links = this.linksFrom(sourceId).filter(
-      (l) =>
-        l.wit_namespace === ref.namespace &&
-        l.wit_package === ref.package &&
-        l.name === linkName &&
-        l.interfaces.includes(ref.interface),
+      (l) => l.wit_namespace === ref.namespace && l.wit_package === ref.package && l.name === linkName && l.interfaces.includes(ref.interface),
     );
     if (links.length > 1) {
       throw unavailable(
@@ -145,15 +140,7 @@ export class LinkRouter {
    * DeadlineExceededError): a provider maps them to its own protocol, e.g. 503 and 504, and
    * decides whether a call may be tried again.
    */
-  async callTarget(
-    sourceId: string,
-    link: Link,
-    iface: string,
-    fn: string,
-    args: unknown[],
-    deadlineMs?: number,
-    traceparent?: string,
-  ): Promise<unknown> {
+  async callTarget(sourceId: string, link: Link, iface: string, fn: string, args: unknown[], deadlineMs?: number, traceparent?: string): Promise<unknown> {
     const deadline = Date.now() + (deadlineMs ?? DEFAULT_INVOCATION_DEADLINE_MS);
     return this.dispatch(sourceId, link, parseInterfaceName(iface), iface, fn, args, link.name, deadline, traceparent, false);
   }
@@ -170,7 +157,8 @@ export class LinkRouter {
     traceparent: string | undefined,
     asWitError: boolean,
   ): Promise<unknown> {
-    if (!tracing.on && this.metrics === null && !this.observer?.active) return this.send(sourceId, link, ref, iface, fn, args, linkName, deadline, traceparent, asWitError);
+    if (!tracing.on && this.metrics === null && !this.observer?.active)
+      return this.send(sourceId, link, ref, iface, fn, args, linkName, deadline, traceparent, asWitError);
     return this.observed(sourceId, link, ref, iface, fn, args, linkName, deadline, traceparent, asWitError);
   }
 

@@ -1,13 +1,6 @@
 import type { NatsConnection } from 'nats';
 import type { Logger } from '../../lib/logger.js';
-import {
-  parseInterfaceName,
-  serveTarget,
-  toOutcome,
-  type CallOutcome,
-  type IncomingCall,
-  type TargetServer,
-} from '../../protocol/mod.js';
+import { parseInterfaceName, serveTarget, toOutcome, type CallOutcome, type IncomingCall, type TargetServer } from '../../protocol/mod.js';
 
 /**
  * What a target running in this process does with a call: answer the function's value or throw
@@ -49,7 +42,10 @@ class LocalIncomingCall implements IncomingCall {
   readonly deadline: number;
   private abort: AbortSignal | undefined;
 
-  constructor(readonly lattice: string, call: LocalCall) {
+  constructor(
+    readonly lattice: string,
+    call: LocalCall,
+  ) {
     this.target = call.target;
     this.interface = call.interface;
     this.ref = parseInterfaceName(call.interface);

@@ -12,7 +12,11 @@ export class RuntimeError extends Error {
 
 /** The image reference cannot be read (unknown scheme, missing file, unreadable). */
 export class ImageLoadError extends RuntimeError {
-  constructor(readonly imageRef: string, detail: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly imageRef: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
     super(`cannot load image ${imageRef}: ${detail}`, options);
   }
 }
@@ -28,14 +32,21 @@ export type BinaryProblem = (typeof BinaryProblem)[keyof typeof BinaryProblem];
 
 /** The bytes are not a component this runtime can run. */
 export class InvalidComponentError extends RuntimeError {
-  constructor(readonly problem: BinaryProblem, detail: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly problem: BinaryProblem,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
     super(`not a runnable component (${problem}): ${detail}`, options);
   }
 }
 
 /** The component imports interfaces that neither the host nor any link can provide. */
 export class UnsatisfiedImportsError extends RuntimeError {
-  constructor(readonly componentId: string, readonly missing: string[]) {
+  constructor(
+    readonly componentId: string,
+    readonly missing: string[],
+  ) {
     super(`component ${componentId} imports interfaces this host cannot satisfy: ${missing.join(', ')}`);
   }
 }
@@ -51,40 +62,54 @@ export class ComponentNotFoundError extends RuntimeError {
 
 /** max_instances invocations are running and the queue is full. */
 export class BusyError extends RuntimeError {
-  constructor(readonly componentId: string, readonly maxInstances: number, readonly queueLimit: number) {
-    super(
-      `component ${componentId} is busy: ${maxInstances} invocations running and ${queueLimit} queued (max_instances ${maxInstances})`,
-    );
+  constructor(
+    readonly componentId: string,
+    readonly maxInstances: number,
+    readonly queueLimit: number,
+  ) {
+    super(`component ${componentId} is busy: ${maxInstances} invocations running and ${queueLimit} queued (max_instances ${maxInstances})`);
   }
 }
 
 /** The invocation ran past its deadline; the guest was stopped. */
 export class InvocationTimeoutError extends RuntimeError {
-  constructor(readonly componentId: string, readonly deadlineMs: number) {
+  constructor(
+    readonly componentId: string,
+    readonly deadlineMs: number,
+  ) {
     super(`component ${componentId} did not finish within its ${deadlineMs} ms deadline; the guest was stopped`);
   }
 }
 
 /** The guest trapped (unreachable, out of bounds, memory exhausted, a failed host import). */
 export class GuestTrapError extends RuntimeError {
-  constructor(readonly componentId: string, readonly detail: string) {
+  constructor(
+    readonly componentId: string,
+    readonly detail: string,
+  ) {
     super(`component ${componentId} trapped: ${detail}`);
   }
 }
 
 /** The guest called wasi:cli/exit. Only that invocation ends. */
 export class GuestExitError extends RuntimeError {
-  constructor(readonly componentId: string, readonly status: number) {
+  constructor(
+    readonly componentId: string,
+    readonly status: number,
+  ) {
     super(`component ${componentId} called wasi:cli/exit with status ${status}; the invocation was ended`);
   }
 }
 
 /** The component does not export what was invoked. */
 export class ExportNotFoundError extends RuntimeError {
-  constructor(readonly componentId: string, readonly iface: string, readonly fn: string, available: string[]) {
-    super(
-      `component ${componentId} does not export ${iface}#${fn}; it exports ${available.length ? available.join(', ') : 'nothing invocable'}`,
-    );
+  constructor(
+    readonly componentId: string,
+    readonly iface: string,
+    readonly fn: string,
+    available: string[],
+  ) {
+    super(`component ${componentId} does not export ${iface}#${fn}; it exports ${available.length ? available.join(', ') : 'nothing invocable'}`);
   }
 }
 
@@ -110,7 +135,10 @@ export { WitError };
 
 /** The guest produced more response body than its limit allows. */
 export class ResponseTooLargeError extends RuntimeError {
-  constructor(readonly componentId: string, detail: string) {
+  constructor(
+    readonly componentId: string,
+    detail: string,
+  ) {
     super(`component ${componentId}: ${detail}`);
   }
 }

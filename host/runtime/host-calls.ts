@@ -17,13 +17,7 @@ import type { HostCallReply } from './worker-messages.js';
  *     throw new WitError({ tag: 'other', val: `no ${iface}#${fn}` });
  *   };
  */
-export type ImportHandler = (
-  componentId: string,
-  iface: string,
-  fn: string,
-  args: unknown[],
-  context?: HostCallContext,
-) => Promise<unknown>;
+export type ImportHandler = (componentId: string, iface: string, fn: string, args: unknown[], context?: HostCallContext) => Promise<unknown>;
 
 /** What the guest said about the call besides its arguments. */
 export interface HostCallContext {

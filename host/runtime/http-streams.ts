@@ -144,7 +144,10 @@ export class HttpStreams {
   removeSource(id: number): void {
     const source = this.sources.get(id);
     this.sources.delete(id);
-    if (source && !source.done) void Promise.resolve().then(() => source.iterator.return?.()).catch(() => undefined);
+    if (source && !source.done)
+      void Promise.resolve()
+        .then(() => source.iterator.return?.())
+        .catch(() => undefined);
   }
 
   /** Registers a response to stream; `onHead` runs when the guest sets it. */

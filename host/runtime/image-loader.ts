@@ -32,7 +32,8 @@ export class FileImageLoader implements ImageLoader {
       return new Uint8Array(await readFile(path));
     } catch (cause) {
       const code = (cause as NodeJS.ErrnoException).code;
-      const detail = code === 'ENOENT' ? `no such file ${path}` : code === 'EISDIR' ? `${path} is a directory` : `cannot read ${path} (${code ?? String(cause)})`;
+      const detail =
+        code === 'ENOENT' ? `no such file ${path}` : code === 'EISDIR' ? `${path} is a directory` : `cannot read ${path} (${code ?? String(cause)})`;
       throw new ImageLoadError(ref, detail, { cause });
     }
   }
@@ -59,15 +60,15 @@ export const defaultLoaders: readonly ImageLoader[] = [new FileImageLoader()];
  * @example
  *   const bytes = await resolveImage('file://./build/hello.wasm', { baseDir: manifestDir });
  */
-export async function resolveImage(
-  ref: string,
-  options: ResolveOptions & { loaders?: readonly ImageLoader[] } = {},
-): Promise<Uint8Array> {
+export async function resolveImage(ref: string, options: ResolveOptions & { loaders?: readonly ImageLoader[] } = {}): Promise<Uint8Array> {
   // `ghcr.io/org/app:1.0` has no scheme: a registry-qualified name is an OCI image, as in wasmCloud.
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(ref)?.[1]?.toLowerCase() ?? (looksLikeOciRef(ref) ? OCI_SCHEME : undefined);
   const loaders = options.loaders ?? defaultLoaders;
   if (!scheme) {
-    throw new ImageLoadError(ref, `not a URL with a scheme nor a registry image; use file:///absolute/path.wasm, file://relative/path.wasm or REGISTRY/REPO:TAG`);
+    throw new ImageLoadError(
+      ref,
+      `not a URL with a scheme nor a registry image; use file:///absolute/path.wasm, file://relative/path.wasm or REGISTRY/REPO:TAG`,
+    );
   }
   const loader = loaders.find((l) => l.schemes.includes(scheme));
   if (!loader) {

@@ -24,19 +24,30 @@ describe('interface names and versions', () => {
   it('default policy: builtin WASI 0.2.x, platform interfaces, non-wasi namespaces', () => {
     const ok = (n: string): boolean => defaultCanSatisfy(parseImportName(n)!);
     for (const n of [
-      'wasi:http/types@0.2.0', 'wasi:http/types@0.2.4', 'wasi:io/streams@0.2.6', 'wasi:cli/run@0.2.0'.replace('run', 'environment'),
-      'wasi:keyvalue/store@0.2.0-draft', 'wasi:blobstore/container@0.2.0-draft', 'wasi:config/store@0.2.0-rc.1',
-      'wasi:config/runtime@0.2.0-draft', 'wasi:logging/logging@0.1.0-draft', 'wasi:logging/logging',
-      'wasmcloud:messaging/consumer@0.2.0', 'wasi:http/outgoing-handler@0.2.2', 'acme:inventory/lookup@1.0.0',
-    ]) assert.ok(ok(n), n);
+      'wasi:http/types@0.2.0',
+      'wasi:http/types@0.2.4',
+      'wasi:io/streams@0.2.6',
+      'wasi:cli/run@0.2.0'.replace('run', 'environment'),
+      'wasi:keyvalue/store@0.2.0-draft',
+      'wasi:blobstore/container@0.2.0-draft',
+      'wasi:config/store@0.2.0-rc.1',
+      'wasi:config/runtime@0.2.0-draft',
+      'wasi:logging/logging@0.1.0-draft',
+      'wasi:logging/logging',
+      'wasmcloud:messaging/consumer@0.2.0',
+      'wasi:http/outgoing-handler@0.2.2',
+      'acme:inventory/lookup@1.0.0',
+    ])
+      assert.ok(ok(n), n);
     for (const n of ['wasi:http/types@0.3.0', 'wasi:nn/graph@0.2.0', 'wasi:keyvalue/store@0.2.0-draft2']) assert.ok(!ok(n), n);
   });
 
   it('lists every unsatisfied import', () => {
-    assert.deepEqual(
-      unsatisfiedImports(['wasi:io/error@0.2.0', 'wasi:nn/graph@0.2.0', 'bare-func', 'wasi:unknown/x@1.0.0'], defaultCanSatisfy),
-      ['wasi:nn/graph@0.2.0', 'bare-func', 'wasi:unknown/x@1.0.0'],
-    );
+    assert.deepEqual(unsatisfiedImports(['wasi:io/error@0.2.0', 'wasi:nn/graph@0.2.0', 'bare-func', 'wasi:unknown/x@1.0.0'], defaultCanSatisfy), [
+      'wasi:nn/graph@0.2.0',
+      'bare-func',
+      'wasi:unknown/x@1.0.0',
+    ]);
   });
 
   it('reads import and export names out of a world', () => {

@@ -179,12 +179,15 @@ export class ComponentRuntime {
     return this.serialised(componentId, async () => {
       const component = this.components.get(componentId);
       if (!component) throw new ComponentNotFoundError(componentId);
-      const info = await this.applyScale({
-        ...component.request,
-        imageRef,
-        count: component.maxInstances,
-        annotations: annotations ?? component.annotations,
-      }, true);
+      const info = await this.applyScale(
+        {
+          ...component.request,
+          imageRef,
+          count: component.maxInstances,
+          annotations: annotations ?? component.annotations,
+        },
+        true,
+      );
       return info!;
     });
   }
@@ -274,7 +277,10 @@ export class ComponentRuntime {
       },
     };
     if (!limits.reuse && !image.reset.resettable) {
-      this.logger.info({ component_id: request.componentId, reason: image.reset.reason }, 'instances cannot be reset: each invocation instantiates the component anew');
+      this.logger.info(
+        { component_id: request.componentId, reason: image.reset.reason },
+        'instances cannot be reset: each invocation instantiates the component anew',
+      );
     }
     if (kindOf(image.transpiled.exports) !== 'service') await this.pool.preload(spec);
     return { image, spec, inflight: 0 };

@@ -55,7 +55,10 @@ export class TranspileCache {
   transpileCount = 0;
   private readonly inflight = new Map<string, Promise<Transpiled>>();
 
-  constructor(readonly cacheDir: string, private readonly logger: Logger) {}
+  constructor(
+    readonly cacheDir: string,
+    private readonly logger: Logger,
+  ) {}
 
   get(bytes: Uint8Array): Promise<Transpiled> {
     const digest = digestOf(bytes);
@@ -115,14 +118,22 @@ export class TranspileCache {
       if (!['ENOTEMPTY', 'EEXIST'].includes((cause as NodeJS.ErrnoException).code ?? '')) throw cause;
       // Another host process cached the same digest first (its entry is identical), or a broken
       // entry is in the way (a crash mid-write by an older version): replace only the latter.
-      if (await this.read(dir).then(() => true, () => false)) {
+      if (
+        await this.read(dir).then(
+          () => true,
+          () => false,
+        )
+      ) {
         await rm(staging, { recursive: true, force: true });
       } else {
         await rm(dir, { recursive: true, force: true });
         await rename(staging, dir);
       }
     }
-    this.logger.info({ digest, ms: Math.round(performance.now() - started), lean_glue: glue.lean ?? 'yes', resettable_glue: glue.stateHook ?? 'yes' }, 'component transpiled');
+    this.logger.info(
+      { digest, ms: Math.round(performance.now() - started), lean_glue: glue.lean ?? 'yes', resettable_glue: glue.stateHook ?? 'yes' },
+      'component transpiled',
+    );
     return { ...meta, gluePath: join(dir, `${GLUE_NAME}.js`), coreModules, fromCache: false };
   }
 }

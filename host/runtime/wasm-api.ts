@@ -29,7 +29,9 @@ export interface WasmApi {
   Table: abstract new (...args: never[]) => WasmTable;
   RuntimeError: new (message?: string) => Error;
   /** JSPI (Node 24+): absent on Node 20. */
-  Suspending?: new (f: (...args: never[]) => unknown) => object;
+  Suspending?: new (
+    f: (...args: never[]) => unknown,
+  ) => object;
   promising?: (f: unknown) => unknown;
 }
 

@@ -76,7 +76,10 @@ class WorkerSlot implements IngressWorker {
   idleTimer: NodeJS.Timeout | undefined;
   readonly ready: Promise<void>;
 
-  constructor(private readonly pool: WorkerPool, readonly dedicated: boolean) {
+  constructor(
+    private readonly pool: WorkerPool,
+    readonly dedicated: boolean,
+  ) {
     const channel = new MessageChannel();
     this.replyPort = channel.port1;
     this.worker = new Worker(ENTRY, {
@@ -176,7 +179,9 @@ class WorkerSlot implements IngressWorker {
       case 'log': {
         const traceparent = this.current?.pending.traceparent;
         this.pool.logger.info(
-          traceparent ? { component_id: message.componentId, stream: message.stream, ...traceLogFields(traceparent) } : { component_id: message.componentId, stream: message.stream },
+          traceparent
+            ? { component_id: message.componentId, stream: message.stream, ...traceLogFields(traceparent) }
+            : { component_id: message.componentId, stream: message.stream },
           message.line,
         );
         return;
@@ -208,7 +213,13 @@ class WorkerSlot implements IngressWorker {
     // Streamed HTTP bodies are the runtime's own: they never reach the import handler.
     void serveHostCall(
       message.iface === BODY_IFACE ? this.pool.streams.handler : this.pool.importHandler,
-      this.pool.logger, message.seq, message.componentId, message.iface, message.fn, message.args, message.linkName,
+      this.pool.logger,
+      message.seq,
+      message.componentId,
+      message.iface,
+      message.fn,
+      message.args,
+      message.linkName,
       this.current?.pending.traceparent,
     ).then((reply) => {
       this.hostCallsInFlight--;
@@ -235,9 +246,9 @@ class WorkerSlot implements IngressWorker {
   }
 
   private hostDrop(message: HostDrop): void {
-    this.pool.importHandler(message.componentId, message.iface, message.fn, message.args, { linkName: message.linkName }).catch((error: unknown) =>
-      this.pool.logger.debug({ component_id: message.componentId, err: error }, 'resource drop failed'),
-    );
+    this.pool
+      .importHandler(message.componentId, message.iface, message.fn, message.args, { linkName: message.linkName })
+      .catch((error: unknown) => this.pool.logger.debug({ component_id: message.componentId, err: error }, 'resource drop failed'));
   }
 
   /** Outgoing HTTP requests the current invocation started; they end with it. */
@@ -526,7 +537,9 @@ export class WorkerPool {
     this.retire(slot, reason);
     if (current) {
       clearTimeout(current.pending.timer);
-      current.pending.reject(new WorkerCrashError(`the worker running component ${current.pending.componentId} was ended: ${reason.message}`, { cause: reason }));
+      current.pending.reject(
+        new WorkerCrashError(`the worker running component ${current.pending.componentId} was ended: ${reason.message}`, { cause: reason }),
+      );
     }
   }
 
@@ -616,7 +629,10 @@ export class ServiceWorker {
     await this.slot.ready;
     await this.slot.load({ ...spec, spares: 0 });
     return new Promise<Outcome>((resolve, reject) => {
-      this.slot.current = { id: 0, pending: { resolve, reject, timer: undefined, componentId: spec.settings.componentId, deadlineMs: 0, traceparent: undefined } };
+      this.slot.current = {
+        id: 0,
+        pending: { resolve, reject, timer: undefined, componentId: spec.settings.componentId, deadlineMs: 0, traceparent: undefined },
+      };
       this.slot.post({ type: 'invoke', id: 0, key: spec.key, kind: 'run' });
     });
   }

@@ -66,7 +66,8 @@ export class SpyRecorder implements CallObserver {
   private interest(interest: SpyInterest): void {
     if (interest.ttl_ms === 0) this.sessions.delete(interest.session);
     else {
-      if (!this.sessions.has(interest.session)) this.log.info({ session: interest.session, component: interest.component, link: interest.link }, 'spy session started');
+      if (!this.sessions.has(interest.session))
+        this.log.info({ session: interest.session, component: interest.component, link: interest.link }, 'spy session started');
       this.sessions.set(interest.session, { interest, expires: Date.now() + interest.ttl_ms });
     }
     this.update();

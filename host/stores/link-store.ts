@@ -18,9 +18,7 @@ export class LinkView extends KvView<Link> {
 
   /** The links of `sourceId` for `namespace:package` under `name` (one per target). */
   find(sourceId: string, witNamespace: string, witPackage: string, name = 'default'): Link[] {
-    return this.values().filter(
-      (l) => l.source_id === sourceId && l.wit_namespace === witNamespace && l.wit_package === witPackage && l.name === name,
-    );
+    return this.values().filter((l) => l.source_id === sourceId && l.wit_namespace === witNamespace && l.wit_package === witPackage && l.name === name);
   }
 }
 

@@ -23,7 +23,11 @@ export type SealedSecret = z.infer<typeof SealedSecret>;
 
 /** A secret could not be opened: no key configured, or not the key that sealed it. */
 export class SecretUnavailableError extends Error {
-  constructor(readonly secret: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly secret: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'SecretUnavailableError';
   }
@@ -39,7 +43,10 @@ export function sealSecret(key: Buffer, lattice: string, name: string, value: st
 
 export function openSecret(key: Buffer | null, lattice: string, name: string, sealed: SealedSecret): string {
   if (!key) {
-    throw new SecretUnavailableError(name, `secret "${name}" cannot be read: this process has no secrets key (set LATTICE_SECRETS_KEY or LATTICE_SECRETS_KEY_FILE)`);
+    throw new SecretUnavailableError(
+      name,
+      `secret "${name}" cannot be read: this process has no secrets key (set LATTICE_SECRETS_KEY or LATTICE_SECRETS_KEY_FILE)`,
+    );
   }
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64'));
@@ -103,7 +110,8 @@ export class SecretStore {
 
   async put(name: string, value: string): Promise<void> {
     await this.ensureKey();
-    if (!this.key) throw new SecretUnavailableError(name, `secret "${name}" cannot be stored: no secrets key (set LATTICE_SECRETS_KEY or LATTICE_SECRETS_KEY_FILE)`);
+    if (!this.key)
+      throw new SecretUnavailableError(name, `secret "${name}" cannot be stored: no secrets key (set LATTICE_SECRETS_KEY or LATTICE_SECRETS_KEY_FILE)`);
     await this.kv.put(name, encodeStored(sealSecret(this.key, this.lattice, name, value)));
   }
 

@@ -54,7 +54,8 @@ function decodeManifest(bytes: Uint8Array, where: string): Manifest {
     throw new OciError('protocol', `${where}: the manifest is not JSON`, { cause });
   }
   const parsed = Manifest.safeParse(json);
-  if (!parsed.success) throw new OciError('protocol', `${where}: not an OCI image manifest (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`);
+  if (!parsed.success)
+    throw new OciError('protocol', `${where}: not an OCI image manifest (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`);
   return parsed.data;
 }
 
@@ -64,7 +65,10 @@ async function fetchManifest(opts: ArtifactOptions, ref: OciRef, reference: stri
   const response = await opts.client.request(ref.registry, ref.repository, 'pull', `manifests/${reference}`, { headers: { accept: MANIFEST_ACCEPT } });
   if (response.status === 404) {
     await response.body?.cancel();
-    throw new OciError('not-found', `${where}: no manifest ${reference.startsWith('sha256:') ? 'with digest' : 'tagged'} ${reference} in ${ref.registry}/${ref.repository}`);
+    throw new OciError(
+      'not-found',
+      `${where}: no manifest ${reference.startsWith('sha256:') ? 'with digest' : 'tagged'} ${reference} in ${ref.registry}/${ref.repository}`,
+    );
   }
   if (!response.ok) throw await failure(response, `${where}: manifest`, ref.registry);
   const bytes = await RegistryClient.readBody(response, RegistryClient.MAX_MANIFEST_BYTES, `${where}: manifest`);
@@ -145,7 +149,10 @@ export async function pullComponent(opts: ArtifactOptions, ref: OciRef): Promise
   const bytes = await RegistryClient.readBody(response, Math.max(layer.size, 1), `${where}: layer ${layer.digest}`);
   const actual = sha256Digest(bytes);
   if (actual !== layer.digest || bytes.length !== layer.size) {
-    throw new OciError('digest-mismatch', `${where}: downloaded layer is ${bytes.length} bytes hashing to ${actual}; the manifest says ${layer.size} bytes, ${layer.digest}`);
+    throw new OciError(
+      'digest-mismatch',
+      `${where}: downloaded layer is ${bytes.length} bytes hashing to ${actual}; the manifest says ${layer.size} bytes, ${layer.digest}`,
+    );
   }
   await opts.cache.put(layer.digest, bytes);
   opts.logger?.info({ ref: where, digest: layer.digest, size: bytes.length }, 'component pulled from registry');
@@ -153,7 +160,10 @@ export async function pullComponent(opts: ArtifactOptions, ref: OciRef): Promise
 }
 
 /** What an artifact is, from its manifest alone (for refusing provider images with a reason). */
-export async function describeArtifact(opts: ArtifactOptions, ref: OciRef): Promise<{ kind: 'component' | 'provider-archive' | 'other'; configMediaType?: string }> {
+export async function describeArtifact(
+  opts: ArtifactOptions,
+  ref: OciRef,
+): Promise<{ kind: 'component' | 'provider-archive' | 'other'; configMediaType?: string }> {
   const { manifest } = await resolveManifest(opts, ref);
   try {
     componentLayer(manifest, formatOciRef(ref));

@@ -42,7 +42,10 @@ type Action = 'pull' | 'push,pull';
 
 /** `LATTICE_INSECURE_REGISTRIES=a:5000,b:5000`: registries every host and CLI run here may reach over plain HTTP. */
 export function insecureRegistriesFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
-  return (env.LATTICE_INSECURE_REGISTRIES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (env.LATTICE_INSECURE_REGISTRIES ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** The innermost code or message of a failed fetch (`ECONNREFUSED`, `ENOTFOUND`, a TLS error). */
@@ -86,7 +89,7 @@ export class RegistryClient {
     if (response.status !== 401) return response;
     const challenge = parseChallenge(response.headers.get('www-authenticate') ?? '');
     await response.body?.cancel();
-    const creds = await this.options.credentials?.(registry).catch(() => null) ?? null;
+    const creds = (await this.options.credentials?.(registry).catch(() => null)) ?? null;
     let authorization: string;
     if (challenge?.scheme === 'basic') {
       if (!creds) throw this.unauthorized(registry, null, 'it asks for a user name and password');

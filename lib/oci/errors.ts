@@ -1,11 +1,4 @@
-export type OciErrorKind =
-  | 'unauthorized'
-  | 'denied'
-  | 'not-found'
-  | 'unreachable'
-  | 'digest-mismatch'
-  | 'not-a-component'
-  | 'protocol';
+export type OciErrorKind = 'unauthorized' | 'denied' | 'not-found' | 'unreachable' | 'digest-mismatch' | 'not-a-component' | 'protocol';
 
 /** A registry operation that failed, with the reason a user can act on. */
 export class OciError extends Error {

@@ -5,7 +5,11 @@ import { formatOciRef, looksLikeOciRef, parseOciRef } from './reference.js';
 
 describe('OCI references', () => {
   it('parses registry, repository, tag and digest as docker does', () => {
-    assert.deepEqual(parseOciRef('ghcr.io/wasmcloud/components/http-hello:0.1.0'), { registry: 'ghcr.io', repository: 'wasmcloud/components/http-hello', tag: '0.1.0' });
+    assert.deepEqual(parseOciRef('ghcr.io/wasmcloud/components/http-hello:0.1.0'), {
+      registry: 'ghcr.io',
+      repository: 'wasmcloud/components/http-hello',
+      tag: '0.1.0',
+    });
     assert.deepEqual(parseOciRef('localhost:5000/app'), { registry: 'localhost:5000', repository: 'app', tag: 'latest' });
     const digest = `sha256:${'a'.repeat(64)}`;
     assert.deepEqual(parseOciRef(`oci://127.0.0.1:5000/team/app:v1@${digest}`), { registry: '127.0.0.1:5000', repository: 'team/app', tag: 'v1', digest });
@@ -21,8 +25,10 @@ describe('OCI references', () => {
   });
 
   it('tells registry images from paths and other schemes', () => {
-    for (const ref of ['ghcr.io/a/b:1', 'localhost:5000/x', 'oci://x.io/y', `127.0.0.1:5000/a/b@sha256:${'0'.repeat(64)}`]) assert.ok(looksLikeOciRef(ref), ref);
-    for (const ref of ['file:///a.wasm', 'nats://hello:v1', './build/x.wasm', '/abs/x.wasm', 'build/x.wasm', 'x.wasm', 'lattice://keyvalue']) assert.ok(!looksLikeOciRef(ref), ref);
+    for (const ref of ['ghcr.io/a/b:1', 'localhost:5000/x', 'oci://x.io/y', `127.0.0.1:5000/a/b@sha256:${'0'.repeat(64)}`])
+      assert.ok(looksLikeOciRef(ref), ref);
+    for (const ref of ['file:///a.wasm', 'nats://hello:v1', './build/x.wasm', '/abs/x.wasm', 'build/x.wasm', 'x.wasm', 'lattice://keyvalue'])
+      assert.ok(!looksLikeOciRef(ref), ref);
   });
 
   it('parses WWW-Authenticate challenges', () => {

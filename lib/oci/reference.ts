@@ -72,7 +72,10 @@ export function parseOciRef(ref: string): OciRef {
   }
   if (!REGISTRY.test(registry)) throw new OciRefError(ref, `registry ${JSON.stringify(registry)} is not a host[:port]`);
   if (!REPOSITORY.test(repository)) {
-    throw new OciRefError(ref, `repository ${JSON.stringify(repository)} must be lowercase path components of letters and digits separated by '.', '_', '__' or '-'`);
+    throw new OciRefError(
+      ref,
+      `repository ${JSON.stringify(repository)} must be lowercase path components of letters and digits separated by '.', '_', '__' or '-'`,
+    );
   }
   if (tag === undefined && digest === undefined) tag = DEFAULT_TAG;
   return { registry, repository, ...(tag === undefined ? {} : { tag }), ...(digest === undefined ? {} : { digest }) };

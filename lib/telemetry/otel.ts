@@ -40,7 +40,7 @@ class OtelSpan implements LatticeSpan {
 
   end(error?: unknown): void {
     if (error !== undefined) {
-      const message = error instanceof Error ? error.message : typeof error === 'string' ? error : JSON.stringify(error) ?? String(error);
+      const message = error instanceof Error ? error.message : typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error));
       this.span.setStatus({ code: SpanStatusCode.ERROR, message });
       if (error instanceof Error) this.span.recordException(error);
     }
@@ -86,4 +86,3 @@ export function startOtel(serviceName: string, resource: Record<string, string>,
   sdk.start();
   return new OtelFactory(sdk, trace.getTracer('lattice', version));
 }
-

@@ -66,7 +66,8 @@ export function decodeRecord(lib: WitLibrary, r: SpyRecord): DecodedCall {
   const resultType = fn.result;
   // A function returning result<T, E> answers T on the wire (E travels as a WIT error).
   if (r.outcome === 'ok') {
-    out.result = resultType?.kind === 'result' ? { ok: readable(lib, iface, resultType.ok, r.result) } : resultType ? readable(lib, iface, resultType, r.result) : null;
+    out.result =
+      resultType?.kind === 'result' ? { ok: readable(lib, iface, resultType.ok, r.result) } : resultType ? readable(lib, iface, resultType, r.result) : null;
   } else if (r.outcome === 'wit-error') {
     out.result = { err: resultType?.kind === 'result' ? readable(lib, iface, resultType.err, r.result) : untyped(r.result) };
   }
@@ -80,7 +81,9 @@ function compact(value: Json | undefined, max = 160): string {
 
 /** One line for people. */
 export function formatCall(c: DecodedCall): string {
-  const args = Object.entries(c.args).map(([k, v]) => `${k}: ${compact(v, 80)}`).join(', ');
+  const args = Object.entries(c.args)
+    .map(([k, v]) => `${k}: ${compact(v, 80)}`)
+    .join(', ');
   const link = c.link.name === 'default' ? '' : ` [link ${c.link.name}]`;
   const outcome = c.outcome === 'failed' ? `FAILED ${c.error ?? ''}` : compact(c.result);
   const fn = `${c.interface.replace(/@.*$/, '')}.${c.function}`;

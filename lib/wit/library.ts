@@ -30,7 +30,14 @@ export class WitLibrary {
   static async load(dirs: readonly string[] = []): Promise<WitLibrary> {
     const lib = new WitLibrary();
     await lib.addDir(BUNDLED_WIT);
-    for (const dir of dirs) if (await stat(dir).then((s) => s.isDirectory(), () => false)) await lib.addDir(dir);
+    for (const dir of dirs)
+      if (
+        await stat(dir).then(
+          (s) => s.isDirectory(),
+          () => false,
+        )
+      )
+        await lib.addDir(dir);
     return lib;
   }
 

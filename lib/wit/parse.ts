@@ -48,7 +48,8 @@ const PRIMS = new Set(['bool', 's8', 's16', 's32', 's64', 'u8', 'u16', 'u32', 'u
 
 function tokenize(text: string): string[] {
   const tokens: string[] = [];
-  const re = /\s+|\/\/[^\n]*|\/\*[\s\S]*?\*\/|->|[{}()<>,;:=.*@/_]|%?[A-Za-z][A-Za-z0-9-]*|[0-9]+(?:\.[0-9]+)*(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?|./gy;
+  const re =
+    /\s+|\/\/[^\n]*|\/\*[\s\S]*?\*\/|->|[{}()<>,;:=.*@/_]|%?[A-Za-z][A-Za-z0-9-]*|[0-9]+(?:\.[0-9]+)*(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?|./gy;
   for (let m = re.exec(text); m && m.index < text.length; m = re.exec(text)) {
     const t = m[0];
     if (/^\s/.test(t) || t.startsWith('//') || t.startsWith('/*')) continue;
@@ -59,7 +60,10 @@ function tokenize(text: string): string[] {
 
 class Parser {
   private i = 0;
-  constructor(private readonly t: string[], private readonly file: string) {}
+  constructor(
+    private readonly t: string[],
+    private readonly file: string,
+  ) {}
 
   get done(): boolean {
     return this.i >= this.t.length;

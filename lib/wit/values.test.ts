@@ -33,7 +33,10 @@ describe('WIT values', () => {
     const found = lib.func('acme:shop/orders@1.2.0', 'place');
     assert.ok(found);
     assert.equal(found.iface.version, '1.2.0');
-    assert.deepEqual(found.fn.params.map((p) => p.name), ['order', 'opts']);
+    assert.deepEqual(
+      found.fn.params.map((p) => p.name),
+      ['order', 'opts'],
+    );
     assert.ok(lib.func('acme:shop/orders', '[method]cart.add'));
     assert.ok(lib.func('acme:shop/orders', '[constructor]cart'));
 
@@ -41,8 +44,14 @@ describe('WIT values', () => {
     const order = fromJson(lib, found.iface, orderType!, { 'item-name': 'tea', count: 2, total: '12000000000', note: null, tags: ['a'] }, 'order');
     assert.deepEqual(order, { itemName: 'tea', count: 2, total: 12000000000n, note: undefined, tags: ['a'] });
     assert.deepEqual(fromJson(lib, found.iface, optsType!, ['express-delivery'], 'opts'), { gift: false, expressDelivery: true });
-    assert.throws(() => fromJson(lib, found.iface, orderType!, { 'item-name': 'tea', count: 1.5, total: 1, note: null, tags: [] }, 'order'), /order\.count: expected an integer \(u32\)/);
-    assert.throws(() => fromJson(lib, found.iface, orderType!, { 'item-name': 'tea', count: 1, total: 1, note: null, tags: [], extra: 1 }, 'order'), /unknown field\(s\) extra/);
+    assert.throws(
+      () => fromJson(lib, found.iface, orderType!, { 'item-name': 'tea', count: 1.5, total: 1, note: null, tags: [] }, 'order'),
+      /order\.count: expected an integer \(u32\)/,
+    );
+    assert.throws(
+      () => fromJson(lib, found.iface, orderType!, { 'item-name': 'tea', count: 1, total: 1, note: null, tags: [], extra: 1 }, 'order'),
+      /unknown field\(s\) extra/,
+    );
 
     assert.deepEqual(readableArgs(lib, found.iface, found.fn, [order, { gift: true, expressDelivery: false }]), {
       order: { 'item-name': 'tea', count: 2, total: 12000000000, note: null, tags: ['a'] },
@@ -59,7 +68,10 @@ describe('WIT values', () => {
     const lib = await WitLibrary.load();
     const get = lib.func('wasi:keyvalue/store@0.2.0-draft', '[method]bucket.get');
     assert.ok(get);
-    assert.deepEqual(get.fn.params.map((p) => p.name), ['self', 'key']);
+    assert.deepEqual(
+      get.fn.params.map((p) => p.name),
+      ['self', 'key'],
+    );
     const error = get.fn.result?.kind === 'result' ? get.fn.result.err : null;
     assert.deepEqual(readable(lib, get.iface, error, { tag: 'other', val: 'boom' }), { other: 'boom' });
     assert.ok(lib.func('wasi:http/incoming-handler', 'handle'));

@@ -59,7 +59,8 @@ export function readable(lib: WitLibrary, iface: WitInterface, type: WitType | n
     case 'option': {
       if (value === undefined || value === null) return null;
       const nested = lib.expand(at, t.of).type.kind === 'option';
-      if (nested && typeof value === 'object' && (value as { tag?: string }).tag === 'some') return { some: readable(lib, at, t.of, (value as { val: unknown }).val) };
+      if (nested && typeof value === 'object' && (value as { tag?: string }).tag === 'some')
+        return { some: readable(lib, at, t.of, (value as { val: unknown }).val) };
       return readable(lib, at, t.of, value);
     }
     case 'result': {
@@ -136,8 +137,10 @@ export function fromJson(lib: WitLibrary, iface: WitInterface, type: WitType, js
     case 'list':
       if (t.of.kind === 'prim' && t.of.name === 'u8') {
         if (typeof json === 'string') return new TextEncoder().encode(json);
-        if (json && typeof json === 'object' && !Array.isArray(json) && typeof json.base64 === 'string') return new Uint8Array(Buffer.from(json.base64, 'base64'));
-        if (Array.isArray(json) && json.every((b) => typeof b === 'number' && Number.isInteger(b) && b >= 0 && b < 256)) return Uint8Array.from(json as number[]);
+        if (json && typeof json === 'object' && !Array.isArray(json) && typeof json.base64 === 'string')
+          return new Uint8Array(Buffer.from(json.base64, 'base64'));
+        if (Array.isArray(json) && json.every((b) => typeof b === 'number' && Number.isInteger(b) && b >= 0 && b < 256))
+          return Uint8Array.from(json as number[]);
         return bad('a string, {"base64": ...} or an array of bytes');
       }
       return Array.isArray(json) ? json.map((v, i) => fromJson(lib, at, t.of, v, `${where}[${i}]`)) : bad('an array');

@@ -14,7 +14,10 @@ export type CallFailure =
   | { kind: 'unavailable'; detail: string };
 
 export class CallFailed extends Error {
-  constructor(readonly failure: CallFailure, options?: { cause?: unknown }) {
+  constructor(
+    readonly failure: CallFailure,
+    options?: { cause?: unknown },
+  ) {
     super(`invocation request failed: ${failure.kind}`, options);
   }
 }

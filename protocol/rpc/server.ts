@@ -137,8 +137,7 @@ export async function serveTarget(
   };
 
   /** A transfer lives until its call's deadline at most, so a vanished peer leaks nothing. */
-  const expireAt = (deadline: number, id: () => string) =>
-    setTimeout(() => transfers.delete(id()), Math.max(0, deadline - Date.now()) + 1_000).unref();
+  const expireAt = (deadline: number, id: () => string) => setTimeout(() => transfers.delete(id()), Math.max(0, deadline - Date.now()) + 1_000).unref();
 
   const streams = exporterFor(nc, lattice, log);
   const reply = (msg: Msg, meta: CallMeta, value: unknown) => {
@@ -205,22 +204,22 @@ export async function serveTarget(
     try {
       // Racing the handler against the deadline bounds every call, so stop() cannot wait forever
       // on a handler that never settles.
-      const aborted = new Promise<typeof ABORTED>((resolve) =>
-        abort.signal.addEventListener('abort', () => resolve(ABORTED), { once: true }),
+      const aborted = new Promise<typeof ABORTED>((resolve) => abort.signal.addEventListener('abort', () => resolve(ABORTED), { once: true }));
+      const handled = Promise.resolve().then(() =>
+        handler({
+          lattice,
+          target: meta.target,
+          interface: meta.iface,
+          ref: meta.ref,
+          function: meta.fn,
+          args,
+          source: meta.source,
+          linkName: meta.linkName,
+          traceparent: meta.traceparent,
+          deadline: meta.deadline,
+          signal: abort.signal,
+        }),
       );
-      const handled = Promise.resolve().then(() => handler({
-        lattice,
-        target: meta.target,
-        interface: meta.iface,
-        ref: meta.ref,
-        function: meta.fn,
-        args,
-        source: meta.source,
-        linkName: meta.linkName,
-        traceparent: meta.traceparent,
-        deadline: meta.deadline,
-        signal: abort.signal,
-      }));
       const value = await Promise.race([handled, aborted]);
       // Nobody waits for a late answer; sending it would only cost bandwidth.
       if (value === ABORTED || Date.now() > meta.deadline) {

@@ -27,7 +27,6 @@ import { Connectivity } from '../../lib/connectivity.js';
 export const WINDOW = 16;
 const MIN_IDLE_MS = 1_000;
 
-
 interface Outgoing {
   iterator: AsyncIterator<Uint8Array>;
   subject: string;
@@ -306,10 +305,7 @@ async function* pull(nc: NatsConnection, ref: StreamRef, traceparent: string | u
 async function nextWithin(messages: AsyncIterator<Msg>, ref: StreamRef): Promise<Msg> {
   let timer: NodeJS.Timeout | undefined;
   const silence = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new StreamBrokenError(ref.subject, 'stalled', `nothing from the producer for ${ref.idleMs} ms`)),
-      ref.idleMs,
-    );
+    timer = setTimeout(() => reject(new StreamBrokenError(ref.subject, 'stalled', `nothing from the producer for ${ref.idleMs} ms`)), ref.idleMs);
   });
   try {
     const next = await Promise.race([messages.next(), silence]);

@@ -85,5 +85,5 @@ export type EventData<T extends EventType> = z.infer<(typeof eventData)[T]>;
 export const EVENT_TYPES = Object.keys(eventData) as EventType[];
 
 export function isEventType(value: string): value is EventType {
-  return  Object.hasOwn(eventData, value);
+  return Object.hasOwn(eventData, value);
 }

@@ -61,7 +61,14 @@ export function blobTarget(provider: BlobstoreConfig, dataDir: string, link: Con
   const asked = l.root ?? l.ROOT;
   const root = asked === undefined ? base : resolve(base, asked);
   if (asked !== undefined) {
-    const allowed = [base, ...(provider.allowed_roots ?? tmpdir()).split(',').map((s) => s.trim()).filter(Boolean).map((s) => resolve(s))];
+    const allowed = [
+      base,
+      ...(provider.allowed_roots ?? tmpdir())
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .map((s) => resolve(s)),
+    ];
     if (!allowed.some((dir) => within(dir, root))) {
       throw new Error(`link root ${JSON.stringify(asked)} is outside the provider root and allowed_roots (${allowed.join(', ')})`);
     }

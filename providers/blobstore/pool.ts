@@ -9,16 +9,17 @@ import type { BlobTarget } from './config.js';
 export class BlobBackendPool {
   private readonly backends = new Map<string, Promise<BlobstoreBackend>>();
 
-  constructor(private readonly nc: NatsConnection, private readonly log: Logger) {}
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly log: Logger,
+  ) {}
 
   get(target: BlobTarget): Promise<BlobstoreBackend> {
     const key = target.backend === 'fs' ? `fs:${target.root}` : `nats:${target.jsDomain ?? ''}`;
     let backend = this.backends.get(key);
     if (!backend) {
       backend =
-        target.backend === 'fs'
-          ? createFsBackend({ root: target.root })
-          : Promise.resolve(createNatsBlobBackend({ nc: this.nc, domain: target.jsDomain }));
+        target.backend === 'fs' ? createFsBackend({ root: target.root }) : Promise.resolve(createNatsBlobBackend({ nc: this.nc, domain: target.jsDomain }));
       this.backends.set(key, backend);
       backend.catch(() => this.backends.delete(key));
       this.log.info({ backend: target.backend, root: target.backend === 'fs' ? target.root : undefined }, 'blobstore backend opened');

@@ -85,7 +85,10 @@ export function blobHandlers(deps: BlobHandlerDeps, t: BlobTables): InterfaceHan
       fail(`blobstore backend is unavailable: ${(error as Error).message}`);
     }
   };
-  const drop = <T>(table: HandleTable<T>) => (call: ProviderCall) => table.drop(call.source, call.args[0]);
+  const drop =
+    <T>(table: HandleTable<T>) =>
+    (call: ProviderCall) =>
+      table.drop(call.source, call.args[0]);
 
   return {
     // The runtime forwards methods of a resource to the interface whose function returned it:
@@ -93,10 +96,8 @@ export function blobHandlers(deps: BlobHandlerDeps, t: BlobTables): InterfaceHan
     // there. They are also served under wasi:io/streams for a runtime that routes them by type.
     'wasi:io/streams': streams,
     'wasi:blobstore/blobstore': {
-      'create-container': async (call) =>
-        t.containers.add(call.source, unwrap(await (await backend(call)).createContainer(str(call.args[0], 'name')))),
-      'get-container': async (call) =>
-        t.containers.add(call.source, unwrap(await (await backend(call)).getContainer(str(call.args[0], 'name')))),
+      'create-container': async (call) => t.containers.add(call.source, unwrap(await (await backend(call)).createContainer(str(call.args[0], 'name')))),
+      'get-container': async (call) => t.containers.add(call.source, unwrap(await (await backend(call)).getContainer(str(call.args[0], 'name')))),
       'delete-container': async (call) => {
         unwrap(await (await backend(call)).deleteContainer(str(call.args[0], 'name')));
       },
@@ -129,8 +130,7 @@ export function blobHandlers(deps: BlobHandlerDeps, t: BlobTables): InterfaceHan
         const value = need(t.outgoing, call, 2);
         unwrap(await container.write(str(call.args[1], 'name'), value.bytes()));
       },
-      '[method]container.list-objects': async (call) =>
-        t.names.add(call.source, new NameStream(unwrap(await need(t.containers, call).list()))),
+      '[method]container.list-objects': async (call) => t.names.add(call.source, new NameStream(unwrap(await need(t.containers, call).list()))),
       '[method]container.delete-object': async (call) => {
         unwrap(await need(t.containers, call).delete(str(call.args[1], 'name')));
       },
@@ -180,7 +180,6 @@ export function blobHandlers(deps: BlobHandlerDeps, t: BlobTables): InterfaceHan
       '[method]incoming-value.size': (call) => need(t.incoming, call).size,
       '[resource-drop]incoming-value': drop(t.incoming),
     },
-
   };
 }
 
@@ -192,7 +191,10 @@ function streamHandlers(t: BlobTables): Record<string, (call: ProviderCall) => u
     if (value === null) throw new WitError(CLOSED);
     return value;
   };
-  const drop = <T>(table: HandleTable<T>) => (call: ProviderCall) => table.drop(call.source, call.args[0]);
+  const drop =
+    <T>(table: HandleTable<T>) =>
+    (call: ProviderCall) =>
+      table.drop(call.source, call.args[0]);
   return {
     '[method]output-stream.check-write': (call) => BigInt(need(t.outputs, call).value.room()),
     '[method]output-stream.write': (call) => writeTo(need(t.outputs, call), call.args[1]),

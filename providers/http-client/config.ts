@@ -22,7 +22,11 @@ export const HttpClientConfig = z
      * all of it) has arrived: a shorter body fails at `get` with the same error-codes as a whole
      * one. 0 answers at the head (for responses that trickle, like server-sent events).
      */
-    response_buffer_bytes: z.coerce.number().int().min(0).default(1024 * 1024),
+    response_buffer_bytes: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(1024 * 1024),
   })
   .passthrough();
 export type HttpClientConfig = z.infer<typeof HttpClientConfig>;

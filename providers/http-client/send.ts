@@ -85,7 +85,13 @@ export class Sender {
    * the rest read from the socket as the reader asks (the Node response stays paused meanwhile),
    * still under the overall timeout and `maxResponseBytes`.
    */
-  private exchange(request: OutgoingRequest, whole: Uint8Array | null, streamed: Streamed | null, policy: ClientPolicy, deadline: number): Promise<SendOutcome> {
+  private exchange(
+    request: OutgoingRequest,
+    whole: Uint8Array | null,
+    streamed: Streamed | null,
+    policy: ClientPolicy,
+    deadline: number,
+  ): Promise<SendOutcome> {
     const url = new URL(request.url);
     const isHttps = url.protocol === 'https:';
     const headers: Record<string, string | string[]> = {};
@@ -210,7 +216,13 @@ export class Sender {
    * Writes a streamed request body as it comes, waiting for the socket when it is full; resolves
    * true once the whole body is written and the request ended.
    */
-  private async pump(req: ClientRequest, body: Streamed, policy: ClientPolicy, stopped: () => boolean, fail: (code: ErrorCode, detail: string) => void): Promise<boolean> {
+  private async pump(
+    req: ClientRequest,
+    body: Streamed,
+    policy: ClientPolicy,
+    stopped: () => boolean,
+    fail: (code: ErrorCode, detail: string) => void,
+  ): Promise<boolean> {
     let size = 0;
     let chunk = body.first;
     try {

@@ -72,7 +72,12 @@ export function outgoingHandlers(deps: OutgoingDeps): InterfaceHandlers {
         const decision = policy.allow.check(url);
         if (!decision.allowed) return refuse(call, request.url, { tag: 'HTTP-request-denied' }, decision.reason);
         if (request.body instanceof Uint8Array && request.body.length > policy.maxRequestBytes) {
-          return refuse(call, request.url, { tag: 'HTTP-request-body-size', val: BigInt(request.body.length) }, `request body over ${policy.maxRequestBytes} bytes`);
+          return refuse(
+            call,
+            request.url,
+            { tag: 'HTTP-request-body-size', val: BigInt(request.body.length) },
+            `request body over ${policy.maxRequestBytes} bytes`,
+          );
         }
         const outcome = await deps.send(request, policy, call.deadline);
         if (!outcome.ok) return refuse(call, request.url, outcome.code, outcome.detail);

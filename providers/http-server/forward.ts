@@ -160,7 +160,13 @@ export function forward(ctx: ProviderContext<unknown>, req: IncomingMessage, res
   return send(ctx, req, res, opts, span.traceparent);
 }
 
-async function send(ctx: ProviderContext<unknown>, req: IncomingMessage, res: ServerResponse, opts: ForwardOptions, traceparent: string | undefined): Promise<void> {
+async function send(
+  ctx: ProviderContext<unknown>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  opts: ForwardOptions,
+  traceparent: string | undefined,
+): Promise<void> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > opts.maxBodyBytes) return refuseTooLarge(res, opts.maxBodyBytes);
   const state: BodyState = { tooLarge: false, bodyRead: false };

@@ -48,6 +48,9 @@ describe('http-server retry rules', () => {
     assert.equal(budgets.length, 1);
     assert.equal(logged.length, 1);
     const refused = gone(true);
-    await assert.rejects(retryOnce(refused, POST, async () => 'never', log), (e: unknown) => e === refused);
+    await assert.rejects(
+      retryOnce(refused, POST, async () => 'never', log),
+      (e: unknown) => e === refused,
+    );
   });
 });

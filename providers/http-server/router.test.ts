@@ -11,8 +11,7 @@ function table(...specs: Array<[id: string, target: string, pathPrefix: string, 
   return t;
 }
 
-const target = (t: ReturnType<typeof createRouteTable>, host: string | undefined, path: string) =>
-  t.match(host, path)?.route.target ?? null;
+const target = (t: ReturnType<typeof createRouteTable>, host: string | undefined, path: string) => t.match(host, path)?.route.target ?? null;
 
 describe('http-server route table', () => {
   it('picks the longest matching prefix, on whole segments only', () => {

@@ -19,4 +19,3 @@ export function statusFor(error: unknown): { status: number; message: string } {
   if (error instanceof WitError) return { status: 502, message: `component failed: ${describePayload(error.payload)}` };
   return { status: 502, message: `component failed: ${error instanceof Error ? error.message : String(error)}` };
 }
-

@@ -74,8 +74,7 @@ export function storeTarget(
   const l = parsed.data;
   return {
     backend: l.backend ?? provider.backend,
-    url:
-      secrets.link?.url ?? secrets.link?.URL ?? l.url ?? l.URL ?? secrets.provider?.url ?? secrets.provider?.URL ?? provider.url ?? provider.URL,
+    url: secrets.link?.url ?? secrets.link?.URL ?? l.url ?? l.URL ?? secrets.provider?.url ?? secrets.provider?.URL ?? provider.url ?? provider.URL,
     bucket: l.bucket ?? l.BUCKET ?? provider.bucket ?? provider.BUCKET,
     create: (l.create ?? provider.create) === 'true',
     jsDomain: l.js_domain ?? provider.js_domain,

@@ -17,7 +17,10 @@ export class BackendPool {
   private readonly backends = new Map<string, Promise<KeyValueBackend>>();
   private readonly memory: MemoryStore = new Map();
 
-  constructor(private readonly nc: NatsConnection, private readonly log: Logger) {}
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly log: Logger,
+  ) {}
 
   get(target: StoreTarget): Promise<KeyValueBackend> {
     const key = JSON.stringify([target.backend, target.url, target.password, target.create, target.jsDomain]);

@@ -75,8 +75,7 @@ export function keyValueHandlers(buckets: HandleTable<KeyValueBucket>, open: Buc
       },
     },
     'wasi:keyvalue/atomics': {
-      increment: async (call) =>
-        unwrap(await bucketOf(call).increment(text(call.args[1], 'key'), u64(call.args[2], 'delta'))),
+      increment: async (call) => unwrap(await bucketOf(call).increment(text(call.args[1], 'key'), u64(call.args[2], 'delta'))),
     },
     'wasi:keyvalue/batch': {
       'get-many': async (call) => unwrap(await bucketOf(call).getMany(keys(call.args[1]))),

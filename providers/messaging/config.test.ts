@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { clusterUris, parseSubscriptions } from './config.js';
 
 describe('messaging link config', () => {
-  it('parses comma-separated subscriptions with wasmCloud\'s subject|queue form and a default queue_group', () => {
+  it("parses comma-separated subscriptions with wasmCloud's subject|queue form and a default queue_group", () => {
     assert.deepEqual(parseSubscriptions({ subscriptions: ' a.b , c.>|workers,d.*', queue_group: 'shared' }), [
       { subject: 'a.b', queue: 'shared' },
       { subject: 'c.>', queue: 'workers' },

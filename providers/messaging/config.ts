@@ -67,6 +67,9 @@ export function parseSubscriptions(config: HandlerLinkConfig): Subscription[] {
 
 /** `cluster_uris` as a server list, or null for the host's connection. */
 export function clusterUris(value: string | undefined): string[] | null {
-  const uris = (value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const uris = (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   return uris.length === 0 ? null : uris;
 }

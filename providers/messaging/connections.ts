@@ -9,7 +9,10 @@ import { connectLongLived } from '../../lib/nats-connection.js';
 export class Connections {
   private readonly others = new Map<string, Promise<NatsConnection>>();
 
-  constructor(private readonly hostNc: NatsConnection, private readonly log: Logger) {}
+  constructor(
+    private readonly hostNc: NatsConnection,
+    private readonly log: Logger,
+  ) {}
 
   /** True when `nc` is the host's lattice connection (reserved subjects must be guarded there). */
   isHost(nc: NatsConnection): boolean {

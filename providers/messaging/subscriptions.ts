@@ -26,7 +26,10 @@ export class LinkSubscriptions {
   delivered = 0;
   failed = 0;
 
-  private constructor(readonly link: Link, private readonly options: DeliveryOptions) {}
+  private constructor(
+    readonly link: Link,
+    private readonly options: DeliveryOptions,
+  ) {}
 
   static start(nc: NatsConnection, link: Link, subscriptions: Subscription[], options: DeliveryOptions): LinkSubscriptions {
     const set = new LinkSubscriptions(link, options);

@@ -23,12 +23,16 @@ function send(message: ChildMessage): void {
 async function main(): Promise<void> {
   const settings = ProcessSettings.parse(JSON.parse(process.env[PROVIDER_SETTINGS_ENV] ?? '{}'));
   const log = createLogger({ component: 'provider', provider_id: settings.providerId, host_id: settings.hostId });
-  await initTracing('lattice-provider', {
-    'service.instance.id': `${settings.hostId}/${settings.providerId}`,
-    'lattice.provider.id': settings.providerId,
-    'lattice.host.id': settings.hostId,
-    'lattice.name': settings.lattice,
-  }, log);
+  await initTracing(
+    'lattice-provider',
+    {
+      'service.instance.id': `${settings.hostId}/${settings.providerId}`,
+      'lattice.provider.id': settings.providerId,
+      'lattice.host.id': settings.hostId,
+      'lattice.name': settings.lattice,
+    },
+    log,
+  );
   const nc = await connectLongLived(natsSettingsFromEnv(), `lattice-provider-${settings.providerId}`, log);
   const [linkStore, configStore, secretStore] = await Promise.all([
     LinkStore.open(nc, settings.lattice, log),
@@ -58,15 +62,15 @@ async function main(): Promise<void> {
       try {
         const value = fromOutcome(
           await invoke(nc, settings.lattice, {
-          target: link.target,
-          interface: iface,
-          function: fn,
-          args,
-          source: settings.providerId,
-          linkName: link.name,
-          deadlineMs: opts?.deadlineMs,
-          traceparent: opts?.traceparent,
-        }),
+            target: link.target,
+            interface: iface,
+            function: fn,
+            args,
+            source: settings.providerId,
+            linkName: link.name,
+            deadlineMs: opts?.deadlineMs,
+            traceparent: opts?.traceparent,
+          }),
         );
         spied?.ok(value);
         return value;

@@ -19,10 +19,7 @@ export const ProcessSettings = z.object({
 });
 export type ProcessSettings = z.infer<typeof ProcessSettings>;
 
-export const ParentMessage = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('health'), id: z.number() }),
-  z.object({ type: z.literal('stop') }),
-]);
+export const ParentMessage = z.discriminatedUnion('type', [z.object({ type: z.literal('health'), id: z.number() }), z.object({ type: z.literal('stop') })]);
 export type ParentMessage = z.infer<typeof ParentMessage>;
 
 export const ChildMessage = z.discriminatedUnion('type', [

@@ -263,4 +263,3 @@ function sameConfig(a: ProviderLink, b: ProviderLink): boolean {
   const of = (l: ProviderLink) => JSON.stringify([l.sourceConfig, l.targetConfig, l.sourceSecrets, l.targetSecrets]);
   return of(a) === of(b);
 }
-

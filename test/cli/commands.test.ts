@@ -28,7 +28,10 @@ describe('lattice CLI against a real lattice', () => {
     assert.match(table.stdout, /zone=edge/);
     const json = await lattice('get', 'hosts', '-o', 'json');
     const hosts = JSON.parse(json.stdout) as Array<{ id: string; labels: Record<string, string> }>;
-    assert.deepEqual(hosts.map((h) => h.id), [host.id]);
+    assert.deepEqual(
+      hosts.map((h) => h.id),
+      [host.id],
+    );
     assert.equal(hosts[0]!.labels['hostcore.os'], process.platform === 'darwin' ? 'macos' : process.platform);
   });
 
@@ -56,7 +59,10 @@ describe('lattice CLI against a real lattice', () => {
     const listed = await lattice('get', 'links', '-o', 'json');
     assert.equal(listed.code, 0, listed.stderr);
     const links = JSON.parse(listed.stdout) as Array<{ interfaces: string[]; target: string }>;
-    assert.deepEqual(links.map((l) => [l.target, l.interfaces]), [['kv', ['store', 'atomics']]]);
+    assert.deepEqual(
+      links.map((l) => [l.target, l.interfaces]),
+      [['kv', ['store', 'atomics']]],
+    );
     assert.match((await lattice('link', 'get')).stdout, /wasi:keyvalue\/\{store,atomics\}/);
     assert.equal((await lattice('link', 'del', 'app', 'wasi', 'keyvalue')).code, 0);
     assert.deepEqual(JSON.parse((await lattice('get', 'links', '-o', 'json')).stdout), []);

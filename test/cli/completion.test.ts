@@ -28,27 +28,72 @@ function run(shell: string, script: string): string {
 type Cases = Array<[words: string[], expected: string[], notExpected?: string[]]>;
 
 const CASES: Cases = [
-  [['lattice', ''], ['up', 'host', 'app', 'inspect', 'completion', 'secret']],
+  [
+    ['lattice', ''],
+    ['up', 'host', 'app', 'inspect', 'completion', 'secret'],
+  ],
   [['lattice', 'link', ''], ['put', 'del', 'get'], ['up']],
   [['lattice', '--nats-url', 'nats://h:4222', 'link', 'delete', '--'], ['--name', '--target', '--nats-url'], ['--interface']],
-  [['lattice', 'link', 'put', 'a', 'b', 'wasi', 'keyvalue', '--'], ['--interface', '--source-config', '--output']],
-  [['lattice', 'get', 'hosts', '-o', ''], ['table', 'json', 'yaml']],
-  [['lattice', 'new', 'component', 'x', '--template', ''], ['http-hello', 'kv-counter']],
+  [
+    ['lattice', 'link', 'put', 'a', 'b', 'wasi', 'keyvalue', '--'],
+    ['--interface', '--source-config', '--output'],
+  ],
+  [
+    ['lattice', 'get', 'hosts', '-o', ''],
+    ['table', 'json', 'yaml'],
+  ],
+  [
+    ['lattice', 'new', 'component', 'x', '--template', ''],
+    ['http-hello', 'kv-counter'],
+  ],
   [['lattice', 'host', ''], ['install-service']],
-  [['lattice', 'host', 'install-service', '--'], ['--user', '--env-file', '--dry-run']],
+  [
+    ['lattice', 'host', 'install-service', '--'],
+    ['--user', '--env-file', '--dry-run'],
+  ],
   [['lattice', 'completion', ''], []],
   // Issue 13's commands and flags
-  [['lattice', ''], ['claims', 'keys', 'registry', 'ctx', 'secure', 'push']],
+  [
+    ['lattice', ''],
+    ['claims', 'keys', 'registry', 'ctx', 'secure', 'push'],
+  ],
   [['lattice', 'claims', ''], ['sign', 'inspect'], ['up']],
-  [['lattice', 'claims', 'sign', 'x.wasm', '--'], ['--issuer', '--subject', '--destination', '--context']],
-  [['lattice', 'ctx', ''], ['add', 'use', 'list', 'del']],
-  [['lattice', 'registry', ''], ['login', 'logout', 'list']],
-  [['lattice', 'secure', ''], ['add-host', 'remove-host', 'hosts']],
-  [['lattice', 'host', '--'], ['--trusted-issuers', '--policy-subject', '--allow-insecure-registry']],
-  [['lattice', 'up', '--'], ['--secure', '--detach']],
-  [['lattice', 'push', 'oci://r/x:1', 'x.wasm', '--'], ['--insecure', '--annotation']],
-  [['lattice', 'inspect', 'ghcr.io/a/b:1', '--'], ['--insecure', '--wit']],
-  [['lattice', '--context', 'prod', 'claims', ''], ['sign', 'inspect']],
+  [
+    ['lattice', 'claims', 'sign', 'x.wasm', '--'],
+    ['--issuer', '--subject', '--destination', '--context'],
+  ],
+  [
+    ['lattice', 'ctx', ''],
+    ['add', 'use', 'list', 'del'],
+  ],
+  [
+    ['lattice', 'registry', ''],
+    ['login', 'logout', 'list'],
+  ],
+  [
+    ['lattice', 'secure', ''],
+    ['add-host', 'remove-host', 'hosts'],
+  ],
+  [
+    ['lattice', 'host', '--'],
+    ['--trusted-issuers', '--policy-subject', '--allow-insecure-registry'],
+  ],
+  [
+    ['lattice', 'up', '--'],
+    ['--secure', '--detach'],
+  ],
+  [
+    ['lattice', 'push', 'oci://r/x:1', 'x.wasm', '--'],
+    ['--insecure', '--annotation'],
+  ],
+  [
+    ['lattice', 'inspect', 'ghcr.io/a/b:1', '--'],
+    ['--insecure', '--wit'],
+  ],
+  [
+    ['lattice', '--context', 'prod', 'claims', ''],
+    ['sign', 'inspect'],
+  ],
 ];
 
 describe('lattice completion', () => {
@@ -86,12 +131,18 @@ describe('lattice completion', () => {
 
   it('bash: completes commands, options, choices and files', { skip: missing('bash') }, () => {
     for (const [words, expected, absent = []] of CASES) {
-      const out = run('bash', `source ${scripts.bash}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _lattice; printf '%s\\n' "\${COMPREPLY[@]}"`);
+      const out = run(
+        'bash',
+        `source ${scripts.bash}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _lattice; printf '%s\\n' "\${COMPREPLY[@]}"`,
+      );
       const got = out.split('\n').filter(Boolean);
       for (const e of expected) assert.ok(got.includes(e), `bash [${words.join(' ')}] should offer ${e}: ${got.join(' ')}`);
       for (const a of absent) assert.ok(!got.includes(a), `bash [${words.join(' ')}] should not offer ${a}`);
     }
-    const files = run('bash', `cd ${dir}; source ${scripts.bash}; COMP_WORDS=(lattice inspect lattice.ba); COMP_CWORD=2; _lattice; printf '%s\\n' "\${COMPREPLY[@]}"`);
+    const files = run(
+      'bash',
+      `cd ${dir}; source ${scripts.bash}; COMP_WORDS=(lattice inspect lattice.ba); COMP_CWORD=2; _lattice; printf '%s\\n' "\${COMPREPLY[@]}"`,
+    );
     assert.deepEqual(files.split('\n').filter(Boolean), ['lattice.bash']);
   });
 
@@ -106,7 +157,9 @@ describe('lattice completion', () => {
       "_message() { print -- '<value>' }",
     ].join('\n');
     for (const [words, expected, absent = []] of CASES) {
-      const got = run('zsh', `${harness}\nwords=(${words.map((w) => `'${w}'`).join(' ')}); CURRENT=${words.length}; PREFIX='${words.at(-1)}'; _lattice`).split('\n').filter(Boolean);
+      const got = run('zsh', `${harness}\nwords=(${words.map((w) => `'${w}'`).join(' ')}); CURRENT=${words.length}; PREFIX='${words.at(-1)}'; _lattice`)
+        .split('\n')
+        .filter(Boolean);
       for (const e of expected) assert.ok(got.includes(e), `zsh [${words.join(' ')}] should offer ${e}: ${got.join(' ')}`);
       for (const a of absent) assert.ok(!got.includes(a), `zsh [${words.join(' ')}] should not offer ${a}`);
     }
@@ -117,7 +170,10 @@ describe('lattice completion', () => {
   it('fish: complete -C offers the same words', { skip: missing('fish') }, () => {
     for (const [words, expected, absent = []] of CASES) {
       const line = words.map((w) => w.replace(/'/g, '')).join(' ');
-      const got = run('fish', `source ${scripts.fish}; complete -C '${line}'`).split('\n').map((l) => l.split('\t')[0]!).filter(Boolean);
+      const got = run('fish', `source ${scripts.fish}; complete -C '${line}'`)
+        .split('\n')
+        .map((l) => l.split('\t')[0]!)
+        .filter(Boolean);
       const offered = (e: string) => got.includes(e) || (e.startsWith('--') && got.includes(e));
       for (const e of expected) assert.ok(offered(e), `fish [${line}] should offer ${e}: ${got.join(' ')}`);
       for (const a of absent) assert.ok(!got.includes(a), `fish [${line}] should not offer ${a}`);

@@ -45,7 +45,13 @@ describe('lattice ctx', { timeout: 90_000 }, () => {
     // The first context added becomes current.
     assert.deepEqual(await hostIds(), [hosts[0]!.id]);
     const listed = JSON.parse((await cli('ctx', 'list', '-o', 'json')).stdout) as Array<{ name: string; current: boolean; credentials: string }>;
-    assert.deepEqual(listed.map((c) => [c.name, c.current]), [['prod', true], ['staging', false]]);
+    assert.deepEqual(
+      listed.map((c) => [c.name, c.current]),
+      [
+        ['prod', true],
+        ['staging', false],
+      ],
+    );
     assert.equal(listed[1]!.credentials, 'user me');
     assert.doesNotMatch((await cli('ctx', 'list')).stdout, /pw/);
     assert.equal((await stat(join(home, 'contexts.json'))).mode & 0o777, 0o600);
@@ -58,14 +64,20 @@ describe('lattice ctx', { timeout: 90_000 }, () => {
     assert.deepEqual(await hostIds('--lattice', 'prod'), [hosts[0]!.id]);
     assert.deepEqual(await hostIds('--context', 'prod'), [hosts[0]!.id]);
     const env = await runCli(['get', 'hosts', '-o', 'json'], { LATTICE_DATA_DIR: home, LATTICE_CONTEXT: 'prod' });
-    assert.deepEqual((JSON.parse(env.stdout) as Array<{ id: string }>).map((h) => h.id), [hosts[0]!.id]);
+    assert.deepEqual(
+      (JSON.parse(env.stdout) as Array<{ id: string }>).map((h) => h.id),
+      [hosts[0]!.id],
+    );
 
     const unknown = await cli('--context', 'nope', 'get', 'hosts');
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /no context named "nope"/);
     assert.equal((await cli('ctx', 'del', 'staging')).code, 0);
     const after = JSON.parse((await cli('ctx', 'list', '-o', 'json')).stdout) as Array<{ name: string }>;
-    assert.deepEqual(after.map((c) => c.name), ['prod']);
+    assert.deepEqual(
+      after.map((c) => c.name),
+      ['prod'],
+    );
     assert.match((await cli('ctx', 'use', 'staging')).stderr, /no context named "staging"/);
   });
 });

@@ -53,7 +53,10 @@ describe('lattice dev', () => {
       const source = join(dir, 'src', 'index.ts');
       const original = await readFile(source, 'utf8');
       await writeFile(source, `${original}\nconst broken: number = 'not a number';\n`);
-      await waitFor('the build error', () => /build failed at typecheck[\s\S]*not assignable to type 'number'/.test(err), { timeoutMs: 120_000, intervalMs: 200 });
+      await waitFor('the build error', () => /build failed at typecheck[\s\S]*not assignable to type 'number'/.test(err), {
+        timeoutMs: 120_000,
+        intervalMs: 200,
+      });
       assert.match((await body()) ?? '', /Hello, World!/, 'the previous version keeps serving');
 
       await writeFile(source, original.replace('Hello, ${who}!', 'Howdy, ${who}!'));

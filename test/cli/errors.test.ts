@@ -39,23 +39,43 @@ const ROWS: Row[] = [
   [['get', 'hosts', '--bogus'], USAGE, /unknown option '--bogus'; see `lattice get hosts --help`/],
   [['get', 'hosts', '-o', 'xml'], USAGE, /'xml' is invalid\. Allowed choices are table, json, yaml/],
   [['--timeout', 'soon', 'get', 'hosts'], USAGE, /--timeout must be a positive number of milliseconds, got "soon"/],
-  [['--nats-url', 'nats://127.0.0.1:{closed}', 'get', 'hosts'], FAILURE, /cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+: .*start one with `lattice up`, or point --nats-url/],
+  [
+    ['--nats-url', 'nats://127.0.0.1:{closed}', 'get', 'hosts'],
+    FAILURE,
+    /cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+: .*start one with `lattice up`, or point --nats-url/,
+  ],
   // up / down
-  [['--nats-url', 'nats://127.0.0.1:{closed}', 'up', '--detach', '--data-dir', '{dir}/up'], FAILURE, /nats-server is not installed: `sudo apt-get install -y nats-server`/],
+  [
+    ['--nats-url', 'nats://127.0.0.1:{closed}', 'up', '--detach', '--data-dir', '{dir}/up'],
+    FAILURE,
+    /nats-server is not installed: `sudo apt-get install -y nats-server`/,
+  ],
   [['down', '--force'], USAGE, /unknown option '--force'/],
   // get
   [['get'], USAGE, /`lattice get` needs a command \(hosts, inventory, links\)/],
-  [['get', 'inventory', 'NAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'], FAILURE, /no responders on .*`lattice get hosts` lists the hosts that answer/],
+  [
+    ['get', 'inventory', 'NAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'],
+    FAILURE,
+    /no responders on .*`lattice get hosts` lists the hosts that answer/,
+  ],
   // config
   [['config', 'put', 'db', 'novalue'], USAGE, /argument "novalue" is not of the form key=value/],
   [['config', 'put'], USAGE, /missing required argument 'name'; see `lattice config put --help`/],
   [['config', 'put', 'bad name', 'a=b'], USAGE, /config name "bad name" is not a valid NATS subject token: leave out spaces/],
   [['config', 'get', 'nope'], FAILURE, /config nope does not exist \(`lattice config put nope KEY=VALUE` creates it\)/],
   // link
-  [['link', 'put', 'app', 'kv', 'wasi', 'keyvalue', '--interface', 'Store'], USAGE, /interfaces\[0\]: "Store" must be a lower-case WIT identifier .*; fix --interface; several: --interface a,b or repeat --interface/],
+  [
+    ['link', 'put', 'app', 'kv', 'wasi', 'keyvalue', '--interface', 'Store'],
+    USAGE,
+    /interfaces\[0\]: "Store" must be a lower-case WIT identifier .*; fix --interface; several: --interface a,b or repeat --interface/,
+  ],
   [['link', 'put', 'app', 'kv', 'wasi', 'keyvalue', '--interface', 'store,At'], USAGE, /interfaces\[1\]: "At" must be a lower-case WIT identifier/],
   [['link', 'put', 'app', 'kv', 'wasi', 'keyvalue'], USAGE, /required option '--interface <name>' not specified/],
-  [['link', 'put', 'my app', 'kv', 'wasi', 'keyvalue', '--interface', 'store'], USAGE, /source_id: "my app" may contain only letters, digits, "-" and "_"; fix <source>/],
+  [
+    ['link', 'put', 'my app', 'kv', 'wasi', 'keyvalue', '--interface', 'store'],
+    USAGE,
+    /source_id: "my app" may contain only letters, digits, "-" and "_"; fix <source>/,
+  ],
   [['link', 'put', 'app', 'kv', 'wasi', 'keyvalue', '--interface', 'store', '--target-config', 'nope'], FAILURE, /nope/],
   [['link', 'del', 'app', 'wasi'], USAGE, /missing required argument 'package'/],
   // label
@@ -71,7 +91,11 @@ const ROWS: Row[] = [
   [['scale', 'component', 'hello', '--count', '1'], USAGE, /missing required argument 'image'/],
   [['scale', 'component', 'hello', 'hello.wasm', '--count=many'], USAGE, /--count must be a non-negative integer \(0 stops the component\), got "many"/],
   [['scale', 'component', 'hello', 'hello.wasm', '--count', '1', '--annotation', 'x'], USAGE, /annotation "x" is not of the form key=value/],
-  [['scale', 'component', 'hello', 'hello.wasm', '--count', '1', '--constraint', 'zone=nowhere'], FAILURE, /no host matching zone=nowhere bid to run component hello/],
+  [
+    ['scale', 'component', 'hello', 'hello.wasm', '--count', '1', '--constraint', 'zone=nowhere'],
+    FAILURE,
+    /no host matching zone=nowhere bid to run component hello/,
+  ],
   [['start', 'provider', 'http', 'wasmcloud+builtin://http-server', '--mode', 'thread'], USAGE, /'thread' is invalid\. Allowed choices are builtin, process/],
   [['stop', 'component', 'nope'], FAILURE, /component nope is not running on any host/],
   [['stop', 'host', '{host}', '--drain-timeout', 'soon'], USAGE, /--drain-timeout must be a positive number of milliseconds, got "soon"/],
@@ -100,9 +124,21 @@ const ROWS: Row[] = [
   [['inspect'], USAGE, /missing required argument 'file-or-image'/],
   [['inspect', '{dir}/nope.wasm'], FAILURE, /cannot read .*nope\.wasm: no such file/],
   [['inspect', 'ftp://example.org/x.wasm'], USAGE, /lattice inspect reads files, file:\/\/, nats:\/\/ and registry images/],
-  [['inspect', '127.0.0.1:{closed}/acme/hello:1.0'], FAILURE, /pull of 127\.0\.0\.1:\d+\/acme\/hello:1\.0 failed: registry 127\.0\.0\.1:\d+ cannot be reached at https:\/\/127\.0\.0\.1:\d+: ECONNREFUSED \(HTTPS; a plain-HTTP registry must be allowed as insecure: LATTICE_INSECURE_REGISTRIES=127\.0\.0\.1:\d+/],
-  [['inspect', '127.0.0.1:{closed}/acme/hello:1.0', '--insecure'], FAILURE, /cannot be reached at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED \(is the registry running, and is this its address\?\)/],
-  [['inspect', 'ghcr.io/Acme/hello:1.0'], USAGE, /invalid OCI reference "ghcr\.io\/Acme\/hello:1\.0": repository .* \(the form is \[oci:\/\/\]REGISTRY\/REPO:TAG/],
+  [
+    ['inspect', '127.0.0.1:{closed}/acme/hello:1.0'],
+    FAILURE,
+    /pull of 127\.0\.0\.1:\d+\/acme\/hello:1\.0 failed: registry 127\.0\.0\.1:\d+ cannot be reached at https:\/\/127\.0\.0\.1:\d+: ECONNREFUSED \(HTTPS; a plain-HTTP registry must be allowed as insecure: LATTICE_INSECURE_REGISTRIES=127\.0\.0\.1:\d+/,
+  ],
+  [
+    ['inspect', '127.0.0.1:{closed}/acme/hello:1.0', '--insecure'],
+    FAILURE,
+    /cannot be reached at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED \(is the registry running, and is this its address\?\)/,
+  ],
+  [
+    ['inspect', 'ghcr.io/Acme/hello:1.0'],
+    USAGE,
+    /invalid OCI reference "ghcr\.io\/Acme\/hello:1\.0": repository .* \(the form is \[oci:\/\/\]REGISTRY\/REPO:TAG/,
+  ],
   [['completion', 'powershell'], USAGE, /'powershell' is invalid for argument 'shell'/],
   // Registry images: push oci://, scale / start / update with a registry reference
   [['push', 'oci://127.0.0.1:{closed}/acme/hello:1'], USAGE, /give the component after the target: lattice push oci:\/\/127\.0\.0\.1:\d+\/acme\/hello:1 FILE/],
@@ -110,26 +146,50 @@ const ROWS: Row[] = [
   [['push', '{dir}/a.wasm', '{dir}/b.wasm'], USAGE, /two arguments push to a registry, and its target starts with oci:\/\//],
   [['push', 'oci://127.0.0.1:{closed}/acme/hello:1', '{component}', '--annotation', 'x'], USAGE, /annotation "x" is not of the form key=value/],
   [['push', 'oci://127.0.0.1:{closed}/acme/hello:1', '{dir}/nope.wasm'], FAILURE, /cannot read .*nope\.wasm: no such file/],
-  [['push', 'oci://127.0.0.1:{closed}/acme/hello:1', '{component}'], FAILURE, /push to 127\.0\.0\.1:\d+\/acme\/hello:1 failed: registry .* ECONNREFUSED \(HTTPS; a plain-HTTP registry must be allowed as insecure: .*--insecure on push/],
+  [
+    ['push', 'oci://127.0.0.1:{closed}/acme/hello:1', '{component}'],
+    FAILURE,
+    /push to 127\.0\.0\.1:\d+\/acme\/hello:1 failed: registry .* ECONNREFUSED \(HTTPS; a plain-HTTP registry must be allowed as insecure: .*--insecure on push/,
+  ],
   [['scale', 'component', 'hello', 'ghcr.io/Acme/hello:1', '--count', '1'], USAGE, /invalid OCI reference "ghcr\.io\/Acme\/hello:1"/],
   [['scale', 'component', 'hello', 'ghcr.io/acme/hello@sha256:abc', '--count', '1'], USAGE, /a pinned digest must be sha256:<64 lowercase hex digits>/],
-  [['scale', 'component', 'hello', '127.0.0.1:{closed}/acme/hello:1', '--count', '1', '--host', '{runner}'], FAILURE, /scale of hello failed: cannot load image 127\.0\.0\.1:\d+\/acme\/hello:1: registry .* ECONNREFUSED \(HTTPS; .*--allow-insecure-registry 127\.0\.0\.1:\d+ on the host/],
+  [
+    ['scale', 'component', 'hello', '127.0.0.1:{closed}/acme/hello:1', '--count', '1', '--host', '{runner}'],
+    FAILURE,
+    /scale of hello failed: cannot load image 127\.0\.0\.1:\d+\/acme\/hello:1: registry .* ECONNREFUSED \(HTTPS; .*--allow-insecure-registry 127\.0\.0\.1:\d+ on the host/,
+  ],
   [['start', 'provider', 'p', 'ghcr.io/Acme/p:1'], USAGE, /invalid OCI reference "ghcr\.io\/Acme\/p:1"/],
   [['update', 'component', 'hello', 'oci://ghcr.io/acme/hello:-bad'], USAGE, /tag "-bad" must be letters, digits/],
   // Signed components
   [['claims'], USAGE, /`lattice claims` needs a command \(sign, inspect\)/],
   [['claims', 'sign', '{component}'], USAGE, /required option '--issuer <seed-or-file>' not specified; see `lattice claims sign --help`/],
-  [['claims', 'sign', '{component}', '--issuer', '{user}'], USAGE, /--issuer must be a seed starting with SA \(got SU\.\.\.\); `lattice keys gen account` makes one/],
+  [
+    ['claims', 'sign', '{component}', '--issuer', '{user}'],
+    USAGE,
+    /--issuer must be a seed starting with SA \(got SU\.\.\.\); `lattice keys gen account` makes one/,
+  ],
   [['claims', 'sign', '{component}', '--issuer', 'SAbogus'], USAGE, /--issuer is not a valid nkey seed: .*`lattice keys gen KIND` makes one/],
   [['claims', 'sign', '{component}', '--issuer', '{dir}/no-seed.nk'], FAILURE, /--issuer: .*no-seed\.nk is neither a seed nor a readable file/],
   [['claims', 'sign', '{component}', '--issuer', '{account}', '--rev', 'two'], USAGE, /--rev must be an integer, got "two"/],
-  [['claims', 'sign', '{component}', '--issuer', '{account}', '--expires-in-days', 'soon'], USAGE, /--expires-in-days must be a non-negative number of days, got "soon"/],
+  [
+    ['claims', 'sign', '{component}', '--issuer', '{account}', '--expires-in-days', 'soon'],
+    USAGE,
+    /--expires-in-days must be a non-negative number of days, got "soon"/,
+  ],
   [['claims', 'sign', '{component}', '--issuer', '{account}', '--subject', 'MBOGUS'], USAGE, /--subject: .*\(give a module key, M\.\.\. or SM\.\.\./],
   [['claims', 'sign', '{dir}/nope.wasm', '--issuer', '{account}'], FAILURE, /cannot read .*nope\.wasm: no such file/],
-  [['claims', 'sign', '{dir}/bad.yaml', '--issuer', '{account}'], FAILURE, /cannot sign .*bad\.yaml: not a WebAssembly binary .*\(give a component or core module \.wasm\)/],
+  [
+    ['claims', 'sign', '{dir}/bad.yaml', '--issuer', '{account}'],
+    FAILURE,
+    /cannot sign .*bad\.yaml: not a WebAssembly binary .*\(give a component or core module \.wasm\)/,
+  ],
   [['claims', 'inspect'], USAGE, /missing required argument 'file'/],
   [['claims', 'inspect', '{component}'], FAILURE, /carries no claims \(not signed; sign it with lattice claims sign\)/],
-  [['claims', 'inspect', '{dir}/altered.wasm'], FAILURE, /altered\.wasm: the bytes were changed after signing \(module hash [0-9A-F]{64}, signed [0-9A-F]{64}\)/],
+  [
+    ['claims', 'inspect', '{dir}/altered.wasm'],
+    FAILURE,
+    /altered\.wasm: the bytes were changed after signing \(module hash [0-9A-F]{64}, signed [0-9A-F]{64}\)/,
+  ],
   [['keys', 'gen'], USAGE, /missing required argument 'kind'/],
   [['keys', 'gen', 'admin'], USAGE, /'admin' is invalid for argument 'kind'\. Allowed choices are account, user, server, operator, module/],
   // Registry logins, contexts, secured lattices
@@ -148,12 +208,28 @@ const ROWS: Row[] = [
   [['secure', 'add-host', 'edge 1'], USAGE, /host name "edge 1" may contain only letters, digits, '-' and '_'/],
   [['secure', 'add-host', 'edge1'], FAILURE, /no secured lattice in .* \(run lattice up --secure first\)/],
   [['secure', 'remove-host', 'edge1', '--data-dir', '{dir}/elsewhere'], FAILURE, /no secured lattice in .*elsewhere \(run lattice up --secure first\)/],
-  [['--nats-url', 'nats://10.0.0.1:4222', 'up', '--secure', '--data-dir', '{dir}/up-secure'], FAILURE, /--secure starts a local NATS server; nats:\/\/10\.0\.0\.1:4222 is not local \(leave out --nats-url/],
-  [['up', '--secure', '--data-dir', '{dir}/up-secure'], FAILURE, /something already listens at nats:\/\/127\.0\.0\.1:\d+; --secure starts its own NATS server \(stop that one, or give another --nats-url\)/],
-  [['--nats-url', 'nats://127.0.0.1:{closed}', 'up', '--secure', '--detach', '--data-dir', '{dir}/up-secure'], FAILURE, /nats-server is not installed: `sudo apt-get install -y nats-server`/],
+  [
+    ['--nats-url', 'nats://10.0.0.1:4222', 'up', '--secure', '--data-dir', '{dir}/up-secure'],
+    FAILURE,
+    /--secure starts a local NATS server; nats:\/\/10\.0\.0\.1:4222 is not local \(leave out --nats-url/,
+  ],
+  [
+    ['up', '--secure', '--data-dir', '{dir}/up-secure'],
+    FAILURE,
+    /something already listens at nats:\/\/127\.0\.0\.1:\d+; --secure starts its own NATS server \(stop that one, or give another --nats-url\)/,
+  ],
+  [
+    ['--nats-url', 'nats://127.0.0.1:{closed}', 'up', '--secure', '--detach', '--data-dir', '{dir}/up-secure'],
+    FAILURE,
+    /nats-server is not installed: `sudo apt-get install -y nats-server`/,
+  ],
   // Trust and policy flags of a host
   [['host', '--trusted-issuers', 'ABC'], USAGE, /--trusted-issuers: "ABC" is not an account public key \(A\.\.\., 56 characters; comma-separated/],
-  [['host', '--policy-subject', 'wasmbus.policy.*'], USAGE, /--policy-subject: policy subject token "\*" is not a valid NATS subject token \(a NATS subject without wildcards/],
+  [
+    ['host', '--policy-subject', 'wasmbus.policy.*'],
+    USAGE,
+    /--policy-subject: policy subject token "\*" is not a valid NATS subject token \(a NATS subject without wildcards/,
+  ],
   [['host', '--policy-timeout', 'soon'], USAGE, /--policy-timeout must be a positive integer, got "soon"/],
 ];
 
@@ -238,7 +314,10 @@ describe('every CLI error is one line naming the fix, exit 1 for failures and 2 
     const lines = r.stderr.trimEnd().split('\n');
     assert.match(lines[0]!, /^error: interfaces\[0\]: "Store" must be a lower-case WIT identifier/);
     assert.ok(lines.length > 1, r.stderr);
-    assert.ok(lines.some((l) => /at .*link\.js/.test(l)), 'the stack is part of the detail');
+    assert.ok(
+      lines.some((l) => /at .*link\.js/.test(l)),
+      'the stack is part of the detail',
+    );
   });
 
   it('accepts what wash users type: --interface a,b and -o yaml', async () => {

@@ -62,7 +62,10 @@ describe('lattice inspect', () => {
       }
       assert.equal(r.kind, 'component', name);
       assert.ok(r.exports.length > 0, `${name} exports nothing?`);
-      assert.ok(r.producers['processed-by']?.some((p) => p.startsWith('wit-component ')), `${name}: ${JSON.stringify(r.producers)}`);
+      assert.ok(
+        r.producers['processed-by']?.some((p) => p.startsWith('wit-component ')),
+        `${name}: ${JSON.stringify(r.producers)}`,
+      );
       assert.equal(r.claims, null);
     }
   });
@@ -100,7 +103,23 @@ describe('lattice inspect', () => {
   it('a component signed with `lattice claims sign`: its claims, a valid signature, a matching hash; altered, a mismatch', async () => {
     const issuer = createAccount();
     const signed = join(work, 'hello_s.wasm');
-    const sign = await runCli(['claims', 'sign', join(dir, 'http-hello.wasm'), '--issuer', new TextDecoder().decode(issuer.getSeed()), '--name', 'hello', '--ver', '0.3.1', '--tag', 'edge', '--tag', 'http', '-d', signed]);
+    const sign = await runCli([
+      'claims',
+      'sign',
+      join(dir, 'http-hello.wasm'),
+      '--issuer',
+      new TextDecoder().decode(issuer.getSeed()),
+      '--name',
+      'hello',
+      '--ver',
+      '0.3.1',
+      '--tag',
+      'edge',
+      '--tag',
+      'http',
+      '-d',
+      signed,
+    ]);
     assert.equal(sign.code, 0, sign.stderr);
     const json = await inspectJson(signed);
     assert.equal(json.claims?.issuer, issuer.getPublicKey());
@@ -142,7 +161,10 @@ describe('lattice inspect', () => {
     const r = await runCli(['inspect', damaged]);
     assert.equal(r.code, 1, r.stderr);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
-    assert.match(r.stderr, /damaged-claims\.wasm: its signature claims cannot be read: claims token has 1 segments, expected 3 \(sign it again with `lattice claims sign`\)/);
+    assert.match(
+      r.stderr,
+      /damaged-claims\.wasm: its signature claims cannot be read: claims token has 1 segments, expected 3 \(sign it again with `lattice claims sign`\)/,
+    );
   });
 
   it('reads a TypeScript example built with componentize-js, and every other built example', { timeout: 300_000 }, async () => {
@@ -157,11 +179,17 @@ describe('lattice inspect', () => {
     for (const file of built) {
       const r = await inspectWasm(await readFile(file));
       assert.equal(r.kind, 'component', file);
-      assert.ok(r.producers['processed-by']?.some((p) => p.startsWith('ComponentizeJS ')), `${file}: ${JSON.stringify(r.producers)}`);
+      assert.ok(
+        r.producers['processed-by']?.some((p) => p.startsWith('ComponentizeJS ')),
+        `${file}: ${JSON.stringify(r.producers)}`,
+      );
       assert.ok(r.exports.length > 0, file);
     }
     const hello = await inspectJson(built.find((f) => f.endsWith('http-hello.wasm'))!);
-    assert.deepEqual(hello.exports.map((e) => e.name), ['wasi:http/incoming-handler']);
+    assert.deepEqual(
+      hello.exports.map((e) => e.name),
+      ['wasi:http/incoming-handler'],
+    );
     assert.ok(hello.producers.language?.includes('JavaScript'));
   });
 
@@ -172,7 +200,12 @@ describe('lattice inspect', () => {
       const push = await runCli(['--nats-url', server.url, 'push', file, '--name', 'echo:v1']);
       assert.equal(push.code, 0, push.stderr);
       const json = await inspectJson('nats://echo:v1', ['--nats-url', server.url]);
-      assert.equal(json.digest, `sha256:${createHash('sha256').update(await readFile(file)).digest('hex')}`);
+      assert.equal(
+        json.digest,
+        `sha256:${createHash('sha256')
+          .update(await readFile(file))
+          .digest('hex')}`,
+      );
       assert.deepEqual(json.exports, [{ name: 'lattice:fixtures/echo', version: '0.1.0' }]);
       const missing = await runCli(['--nats-url', server.url, 'inspect', 'nats://nope:v1']);
       assert.equal(missing.code, 1);

@@ -23,7 +23,10 @@ function verify(unitPath: string): { status: number | null; stderr: string } {
 }
 
 function directive(unit: string, key: string): string[] {
-  return unit.split('\n').filter((l) => l.startsWith(`${key}=`)).map((l) => l.slice(key.length + 1));
+  return unit
+    .split('\n')
+    .filter((l) => l.startsWith(`${key}=`))
+    .map((l) => l.slice(key.length + 1));
 }
 
 describe('lattice host install-service', () => {
@@ -50,9 +53,7 @@ describe('lattice host install-service', () => {
     assert.deepEqual(directive(unit, 'WantedBy'), ['multi-user.target']);
     // The host drains for --stop-timeout (default DEFAULT_STOP_TIMEOUT_MS) before systemd may kill it.
     assert.ok(Number(directive(unit, 'TimeoutStopSec')[0]) > DEFAULT_STOP_TIMEOUT_MS / 1000);
-    assert.deepEqual(directive(unit, 'ExecStart'), [
-      `${process.execPath} ${CLI_MAIN} host --label zone=edge --label "site=the kitchen" --max-memory 256`,
-    ]);
+    assert.deepEqual(directive(unit, 'ExecStart'), [`${process.execPath} ${CLI_MAIN} host --label zone=edge --label "site=the kitchen" --max-memory 256`]);
     assert.match(r.stderr, /dry run: would write \/etc\/systemd\/system\/lattice-host\.service/);
 
     const longer = await runCli(['host', 'install-service', '--dry-run', '--stop-timeout', '45000'], env);
@@ -60,13 +61,28 @@ describe('lattice host install-service', () => {
     assert.match(directive(longer.stdout, 'ExecStart')[0]!, / host --stop-timeout 45000$/);
   });
 
-  it('forwards the host\'s trust, policy and registry flags into the unit; provider credentials only into the environment file', async () => {
+  it("forwards the host's trust, policy and registry flags into the unit; provider credentials only into the environment file", async () => {
     const issuer = createAccount().getPublicKey();
-    const r = await runCli([
-      'host', 'install-service', '--dry-run',
-      '--trusted-issuers', issuer, '--policy-subject', 'wasmbus.policy.edge', '--policy-timeout', '500',
-      '--allow-insecure-registry', '127.0.0.1:5000', '--oci-cache-dir', 'oci-cache', '--provider-creds', 'provider.creds',
-    ], env);
+    const r = await runCli(
+      [
+        'host',
+        'install-service',
+        '--dry-run',
+        '--trusted-issuers',
+        issuer,
+        '--policy-subject',
+        'wasmbus.policy.edge',
+        '--policy-timeout',
+        '500',
+        '--allow-insecure-registry',
+        '127.0.0.1:5000',
+        '--oci-cache-dir',
+        'oci-cache',
+        '--provider-creds',
+        'provider.creds',
+      ],
+      env,
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(directive(r.stdout, 'ExecStart'), [
       `${process.execPath} ${CLI_MAIN} host --trusted-issuers ${issuer} --policy-subject wasmbus.policy.edge --policy-timeout 500 ` +

@@ -89,7 +89,11 @@ describe('a host started by the CLI runs tuned and still drains on signals', () 
     assert.deepEqual(log.v8_start_flags, ALL);
     assert.deepEqual(log.user_chosen, []);
     assert.ok(!proc.stderr().includes(IDLE_TUNING_OFF), 'an idle host keeps the tuning');
-    await createControlClient(nc, 'default').startProvider(proc.hostId, { provider_id: 'kv', provider_ref: 'wasmcloud+builtin://keyvalue' }, { timeoutMs: 30_000 });
+    await createControlClient(nc, 'default').startProvider(
+      proc.hostId,
+      { provider_id: 'kv', provider_ref: 'wasmcloud+builtin://keyvalue' },
+      { timeoutMs: 30_000 },
+    );
     await waitFor('V8 defaults back once the host has work', () => proc.stderr().includes(IDLE_TUNING_OFF));
     const events = await EventRecorder.start(nc, 'default');
     proc.kill('SIGTERM');
@@ -98,7 +102,7 @@ describe('a host started by the CLI runs tuned and still drains on signals', () 
     events.stop();
   });
 
-  it('`lattice host` with NODE_OPTIONS: the user\'s young-generation flag wins', { timeout: 60_000 }, async () => {
+  it("`lattice host` with NODE_OPTIONS: the user's young-generation flag wins", { timeout: 60_000 }, async () => {
     const proc = await spawnHostProcess(server.url, { env: { NODE_OPTIONS: '--max-semi-space-size=2' } });
     processes.push(proc);
     const log = await tuningLog(() => proc.stderr());

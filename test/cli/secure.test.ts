@@ -44,7 +44,20 @@ describe('lattice up --secure', () => {
       assert.equal(put.code, 0, put.stderr);
       // A provider process runs on the provider user: it reads links, config and its secrets with it.
       assert.equal((await cli('config', 'put', 'kv-conf', 'bucket=x')).code, 0);
-      const started = await cli('start', 'provider', 'kv', 'lattice://keyvalue', '--mode', 'process', '--host', hostId, '--config', 'kv-conf', '--secret', 'db-password');
+      const started = await cli(
+        'start',
+        'provider',
+        'kv',
+        'lattice://keyvalue',
+        '--mode',
+        'process',
+        '--host',
+        hostId,
+        '--config',
+        'kv-conf',
+        '--secret',
+        'db-password',
+      );
       assert.equal(started.code, 0, started.stderr);
       const linked = await cli('link', 'put', 'hello', 'kv', 'wasi', 'keyvalue', '--interface', 'store');
       assert.equal(linked.code, 0, linked.stderr);
@@ -56,7 +69,14 @@ describe('lattice up --secure', () => {
       assert.equal(reloaded, true);
       const edge = await waitFor('edge host joins', async () => {
         try {
-          return await startHost({ labelEnv: false, secretsKey: TEST_SECRETS_KEY, runtime: false, providers: false, name: 'edge-1', natsSettings: { url, nkeySeed: edgeSeed } });
+          return await startHost({
+            labelEnv: false,
+            secretsKey: TEST_SECRETS_KEY,
+            runtime: false,
+            providers: false,
+            name: 'edge-1',
+            natsSettings: { url, nkeySeed: edgeSeed },
+          });
         } catch {
           return undefined; // the reload may not have been applied yet
         }
@@ -64,14 +84,22 @@ describe('lattice up --secure', () => {
       try {
         assert.equal(JSON.parse((await cli('get', 'hosts', '-o', 'json')).stdout).length, 2);
         assert.equal((await cli('secure', 'remove-host', 'edge-1')).code, 0);
-        await waitFor('revoked host leaves', async () => ((JSON.parse((await cli('get', 'hosts', '-o', 'json')).stdout) as unknown[]).length === 1 ? true : undefined), { timeoutMs: 20_000 });
+        await waitFor(
+          'revoked host leaves',
+          async () => ((JSON.parse((await cli('get', 'hosts', '-o', 'json')).stdout) as unknown[]).length === 1 ? true : undefined),
+          { timeoutMs: 20_000 },
+        );
       } finally {
         await edge.stop({ timeoutMs: 1_000 });
       }
 
       // Without credentials: refused at connect, for listing, scaling and secrets alike.
       const anonymous = (...args: string[]) => runCli(['--nats-url', url, ...args], { LATTICE_DATA_DIR: join(home, 'nobody'), ...TEST_SECRETS_KEY_ENV });
-      for (const args of [['get', 'hosts'], ['scale', 'component', 'x', 'file:///x.wasm', '--count', '1', '--host', hostId], ['secret', 'list']]) {
+      for (const args of [
+        ['get', 'hosts'],
+        ['scale', 'component', 'x', 'file:///x.wasm', '--count', '1', '--host', hostId],
+        ['secret', 'list'],
+      ]) {
         const refused = await anonymous(...args);
         assert.equal(refused.code, 1, `${args.join(' ')} must fail`);
         assert.match(refused.stderr, /Authorization Violation|authorization/i);
@@ -86,7 +114,10 @@ describe('lattice up --secure', () => {
         await assert.rejects(ctl.pingHosts({ timeoutMs: 500 }), /Permissions Violation for Publish to "wasmbus\.ctl\.v1\.default\.host\.ping"/);
         await assert.rejects(ctl.scaleComponent(hostId, { component_id: 'evil', image_ref: 'file:///evil.wasm', count: 1 }), /Permissions Violation/);
         const js = nc.jetstream();
-        await assert.rejects(js.publish(`$KV.${buckets.links('default')}.evil.wasi.http.default`, new Uint8Array(1), { timeout: 1_000 }), /Permissions Violation/);
+        await assert.rejects(
+          js.publish(`$KV.${buckets.links('default')}.evil.wasi.http.default`, new Uint8Array(1), { timeout: 1_000 }),
+          /Permissions Violation/,
+        );
         await assert.rejects(js.views.kv(buckets.manifests('default')), /Permissions Violation/);
       } finally {
         await nc.close();

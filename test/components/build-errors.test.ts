@@ -54,7 +54,11 @@ test('an entry that does not provide the world export is a type error naming the
 test('an explicit incomingHandler is checked against the wasi:http signature', async () => {
   const dir = await copyExample('http-hello');
   try {
-    await edit(join(dir, 'src/index.ts'), 'handle(request: IncomingRequest, responseOut: ResponseOutparam): void {', 'serve(request: IncomingRequest, responseOut: ResponseOutparam): void {');
+    await edit(
+      join(dir, 'src/index.ts'),
+      'handle(request: IncomingRequest, responseOut: ResponseOutparam): void {',
+      'serve(request: IncomingRequest, responseOut: ResponseOutparam): void {',
+    );
     const error = await expectBuildError(dir, 'typecheck');
     assert.match(error.message, /exports-check\.ts.*Property 'handle' is missing/s);
   } finally {
@@ -100,7 +104,11 @@ test('an invalid lattice.json lists every problem', async () => {
 test('a bundling error (missing module) is reported with its location', async () => {
   const dir = await copyExample('http-hello');
   try {
-    await edit(join(dir, 'src/index.ts'), "import { log } from 'wasi:logging/logging@0.1.0-draft';", "import { log } from 'wasi:logging/logging@0.1.0-draft';\n// @ts-ignore deliberately missing\nimport './missing.js';");
+    await edit(
+      join(dir, 'src/index.ts'),
+      "import { log } from 'wasi:logging/logging@0.1.0-draft';",
+      "import { log } from 'wasi:logging/logging@0.1.0-draft';\n// @ts-ignore deliberately missing\nimport './missing.js';",
+    );
     const error = await expectBuildError(dir, 'bundle');
     assert.match(error.message, /missing\.js/);
   } finally {

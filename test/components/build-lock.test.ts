@@ -57,7 +57,12 @@ test('the lock is released when the build throws', async () => {
   const dir = await copyExample('http-hello');
   try {
     const lockPath = join(dir, '.lattice', 'x.lock');
-    await assert.rejects(withBuildLock(lockPath, async () => { throw new Error('boom'); }), /boom/);
+    await assert.rejects(
+      withBuildLock(lockPath, async () => {
+        throw new Error('boom');
+      }),
+      /boom/,
+    );
     assert.equal(await withBuildLock(lockPath, async () => 2, { pollMs: 10 }), 2);
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -14,9 +14,7 @@ describe('component config', () => {
   after(() => t?.dispose());
 
   const read = async (id: string) =>
-    fromOutcome(
-      await invoke(t.nc, 'default', { target: id, interface: 'lattice:fixtures/env-probe@0.1.0', function: 'read', source: 'test' }),
-    );
+    fromOutcome(await invoke(t.nc, 'default', { target: id, interface: 'lattice:fixtures/env-probe@0.1.0', function: 'read', source: 'test' }));
 
   it('grants environment variables only through env.* keys of its named configs (right-most wins)', async () => {
     await t.ctl.putConfig('base', { 'env.GREETING': 'hello', 'env.LEVEL': 'info', secret_url: 'redis://x' });

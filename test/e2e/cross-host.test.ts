@@ -62,7 +62,11 @@ describe('links across hosts', () => {
     const relay = () =>
       waitFor('the relayer to answer', async () => {
         try {
-          return { ok: fromOutcome(await invoke(nc, 'default', { target: 'relayer', interface: 'lattice:fixtures/echo@0.1.0', function: 'relay', args: ['ping'], source: 'test' })) };
+          return {
+            ok: fromOutcome(
+              await invoke(nc, 'default', { target: 'relayer', interface: 'lattice:fixtures/echo@0.1.0', function: 'relay', args: ['ping'], source: 'test' }),
+            ),
+          };
         } catch (error) {
           if (error instanceof TargetNotRunningError) return null;
           return { error };

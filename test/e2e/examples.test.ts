@@ -93,11 +93,7 @@ describe('examples on a host', () => {
       callback: (_err, msg) => ticks.push((JSON.parse(new TextDecoder().decode(msg.data)) as { tick: number }).tick),
     });
     await nc.flush();
-    await ctl.scaleComponent(
-      host.id,
-      { component_id: 'ticker', image_ref: images.service!, count: 1, config: ['ticker-settings'] },
-      { timeoutMs: 60_000 },
-    );
+    await ctl.scaleComponent(host.id, { component_id: 'ticker', image_ref: images.service!, count: 1, config: ['ticker-settings'] }, { timeoutMs: 60_000 });
     await waitFor('three ticks on the configured subject', () => ticks.length >= 3, { timeoutMs: 30_000 });
     assert.deepEqual(ticks.slice(0, 3), [1, 2, 3]);
     await ctl.scaleComponent(host.id, { component_id: 'ticker', image_ref: images.service!, count: 0 });

@@ -50,7 +50,14 @@ describe('HTTP load while a host of one of two instances goes away', { timeout: 
     await ctl.startProvider(ingress.id, { provider_id: 'http', provider_ref: 'wasmcloud+builtin://http-server' });
     const port = await freePort();
     await ctl.putConfig('failover-listen', { address: `127.0.0.1:${port}` });
-    await ctl.putLink({ source_id: 'http', target: COMPONENT, wit_namespace: 'wasi', wit_package: 'http', interfaces: ['incoming-handler'], source_config: ['failover-listen'] });
+    await ctl.putLink({
+      source_id: 'http',
+      target: COMPONENT,
+      wit_namespace: 'wasi',
+      wit_package: 'http',
+      interfaces: ['incoming-handler'],
+      source_config: ['failover-listen'],
+    });
     url = `http://127.0.0.1:${port}/`;
   });
 
@@ -85,10 +92,15 @@ describe('HTTP load while a host of one of two instances goes away', { timeout: 
 
   it('a SIGKILLed host fails no safe request: calls it held are answered by the other instance', async (t) => {
     const [a] = await Promise.all([worker('worker-a'), worker('worker-b')]);
-    const { gets, posts } = await underLoad(t, 'SIGKILL of 1 of 2 hosts', async () => {
-      a!.kill('SIGKILL');
-      await a!.waitForExit();
-    }, 4);
+    const { gets, posts } = await underLoad(
+      t,
+      'SIGKILL of 1 of 2 hosts',
+      async () => {
+        a!.kill('SIGKILL');
+        await a!.waitForExit();
+      },
+      4,
+    );
     assert.equal(gets.clientTimeouts, 0, describeLoad(gets));
     assert.deepEqual(gets.failures, [], describeLoad(gets));
     // A POST that had started on the lost host is not sent again: it gets a 502 that says so,
@@ -104,11 +116,16 @@ describe('HTTP load while a host of one of two instances goes away', { timeout: 
     const c = await worker('worker-c');
     const survivors = processes.filter((p) => p.running);
     assert.equal(survivors.length, 2);
-    const { gets, posts } = await underLoad(t, 'SIGTERM of 1 of 2 hosts', async () => {
-      c.kill('SIGTERM');
-      const exit = await c.waitForExit(30_000);
-      assert.equal(exit.code, 0, c.stderr());
-    }, 4);
+    const { gets, posts } = await underLoad(
+      t,
+      'SIGTERM of 1 of 2 hosts',
+      async () => {
+        c.kill('SIGTERM');
+        const exit = await c.waitForExit(30_000);
+        assert.equal(exit.code, 0, c.stderr());
+      },
+      4,
+    );
     assert.deepEqual(gets.failures, [], describeLoad(gets));
     assert.deepEqual(posts!.failures, [], `a drain loses nothing, whatever the method: ${describeLoad(posts!)}`);
   });

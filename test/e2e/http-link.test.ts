@@ -38,7 +38,13 @@ describe('http-server provider -> component over a link', () => {
     assert.match(await res.text(), /hello/i);
 
     const inv = await ctl.getInventory(host.id);
-    assert.deepEqual(inv.components.map((c) => c.id), ['hello']);
-    assert.deepEqual(inv.providers.map((p) => p.id), ['http']);
+    assert.deepEqual(
+      inv.components.map((c) => c.id),
+      ['hello'],
+    );
+    assert.deepEqual(
+      inv.providers.map((p) => p.id),
+      ['http'],
+    );
   });
 });

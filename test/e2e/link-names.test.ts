@@ -27,7 +27,10 @@ describe('link names', () => {
     await ctl.startProvider(host.id, { provider_id: 'kv-main', provider_ref: 'lattice://keyvalue-memory' });
     await ctl.startProvider(host.id, { provider_id: 'kv-cache', provider_ref: 'lattice://keyvalue-memory' });
     await ctl.scaleComponent(host.id, { component_id: 'probe', image_ref: pathToFileURL(built!.wasmPath).href, count: 1 }, { timeoutMs: 60_000 });
-    for (const [name, target] of [['default', 'kv-main'], ['cache', 'kv-cache']] as const) {
+    for (const [name, target] of [
+      ['default', 'kv-main'],
+      ['cache', 'kv-cache'],
+    ] as const) {
       await ctl.putLink({ source_id: 'probe', target, name, wit_namespace: 'wasi', wit_package: 'keyvalue', interfaces: ['store', 'atomics'] });
     }
     const count = async (link: string) =>

@@ -20,11 +20,7 @@ describe('a provider in its own process', () => {
     const host = t.hosts[0]!;
     const events = await EventRecorder.start(nc, 'default');
     await ctl.scaleComponent(host.id, { component_id: 'hello', image_ref: await fixture('http-hello'), count: 2 });
-    await ctl.startProvider(
-      host.id,
-      { provider_id: 'http', provider_ref: 'ghcr.io/wasmcloud/http-server:0.23.0', mode: 'process' },
-      { timeoutMs: 30_000 },
-    );
+    await ctl.startProvider(host.id, { provider_id: 'http', provider_ref: 'ghcr.io/wasmcloud/http-server:0.23.0', mode: 'process' }, { timeoutMs: 30_000 });
     const inv = await ctl.getInventory(host.id);
     assert.equal(inv.providers.find((p) => p.id === 'http')?.mode, 'process');
     const first = host.plugins.providers?.pidOf('http');
@@ -32,19 +28,34 @@ describe('a provider in its own process', () => {
 
     const port = await freePort();
     await ctl.putConfig('web', { address: `127.0.0.1:${port}` });
-    await ctl.putLink({ source_id: 'http', target: 'hello', wit_namespace: 'wasi', wit_package: 'http', interfaces: ['incoming-handler'], source_config: ['web'] });
+    await ctl.putLink({
+      source_id: 'http',
+      target: 'hello',
+      wit_namespace: 'wasi',
+      wit_package: 'http',
+      interfaces: ['incoming-handler'],
+      source_config: ['web'],
+    });
     const answer = () =>
-      waitFor('the provider process to serve', async () => {
-        const res = await fetch(`http://127.0.0.1:${port}/p`).catch(() => null);
-        return res?.status === 200 ? res.text() : null;
-      }, { timeoutMs: 30_000 });
+      waitFor(
+        'the provider process to serve',
+        async () => {
+          const res = await fetch(`http://127.0.0.1:${port}/p`).catch(() => null);
+          return res?.status === 200 ? res.text() : null;
+        },
+        { timeoutMs: 30_000 },
+      );
     assert.match(await answer(), /hello/);
 
     process.kill(first, 'SIGKILL');
-    const second = await waitFor('a restarted provider process', () => {
-      const pid = host.plugins.providers?.pidOf('http');
-      return pid && pid !== first ? pid : null;
-    }, { timeoutMs: 30_000 });
+    const second = await waitFor(
+      'a restarted provider process',
+      () => {
+        const pid = host.plugins.providers?.pidOf('http');
+        return pid && pid !== first ? pid : null;
+      },
+      { timeoutMs: 30_000 },
+    );
     assert.notEqual(second, first);
     assert.match(await answer(), /hello/);
 

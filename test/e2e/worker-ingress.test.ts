@@ -63,7 +63,12 @@ describe('worker ingress', { timeout: 180_000 }, () => {
     await ctl.scaleComponent(host.id, { component_id: 'echo', image_ref: await e2eFixture('http-echo'), count: 4 });
     await ctl.scaleComponent(host.id, { component_id: 'spin', image_ref: await e2eFixture('http-loop'), count: 1 });
     await ctl.scaleComponent(host.id, { component_id: 'crash', image_ref: await e2eFixture('http-trap'), count: 1 });
-    for (const [id, path] of [['hello', '/hello'], ['echo', '/echo'], ['spin', '/spin'], ['crash', '/crash']] as const) {
+    for (const [id, path] of [
+      ['hello', '/hello'],
+      ['echo', '/echo'],
+      ['spin', '/spin'],
+      ['crash', '/crash'],
+    ] as const) {
       await ctl.putConfig(`${id}-route`, { path });
       await ctl.putLink(route(id, path));
     }
@@ -76,10 +81,18 @@ describe('worker ingress', { timeout: 180_000 }, () => {
     const before = await metrics();
     for (let i = 0; i < 20; i++) assert.match((await get(port, `/hello/${i}`)).body, /hello from a wat component/);
     // Counted from the workers' reports, about once a second.
-    const text = await waitFor('the workers to report', async () => {
-      const now = await metrics();
-      return sample(now, 'lattice_component_invocations_total', 'component="hello"') - sample(before, 'lattice_component_invocations_total', 'component="hello"') >= 20 ? now : null;
-    }, { timeoutMs: 10_000 });
+    const text = await waitFor(
+      'the workers to report',
+      async () => {
+        const now = await metrics();
+        return sample(now, 'lattice_component_invocations_total', 'component="hello"') -
+          sample(before, 'lattice_component_invocations_total', 'component="hello"') >=
+          20
+          ? now
+          : null;
+      },
+      { timeoutMs: 10_000 },
+    );
     const delta = (name: string, labels: string) => sample(text, name, labels) - sample(before, name, labels);
     const calls = delta('lattice_component_invocations_total', 'component="hello"');
     assert.equal(delta('lattice_worker_ingress_requests_total', 'component="hello"'), calls, 'every request was served by the worker that accepted it');

@@ -109,11 +109,22 @@ describe('the npm tarball installed and run by arm64 Node.js under qemu', { skip
     await ctl.scaleComponent(host.hostId, { component_id: 'hello', image_ref: await fixture('http-hello'), count: 1 });
     await ctl.startProvider(host.hostId, { provider_id: 'http', provider_ref: 'ghcr.io/wasmcloud/http-server:0.23.0' });
     await ctl.putConfig('web', { address: `127.0.0.1:${port}` });
-    await ctl.putLink({ source_id: 'http', target: 'hello', wit_namespace: 'wasi', wit_package: 'http', interfaces: ['incoming-handler'], source_config: ['web'] });
-    const body = await waitFor('the arm64 host to answer HTTP', async () => {
-      const res = await fetch(`http://127.0.0.1:${port}/pi`, { signal: AbortSignal.timeout(60_000) }).catch(() => null);
-      return res?.status === 200 ? await res.text() : null;
-    }, { timeoutMs: 300_000, intervalMs: 1_000 });
+    await ctl.putLink({
+      source_id: 'http',
+      target: 'hello',
+      wit_namespace: 'wasi',
+      wit_package: 'http',
+      interfaces: ['incoming-handler'],
+      source_config: ['web'],
+    });
+    const body = await waitFor(
+      'the arm64 host to answer HTTP',
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/pi`, { signal: AbortSignal.timeout(60_000) }).catch(() => null);
+        return res?.status === 200 ? await res.text() : null;
+      },
+      { timeoutMs: 300_000, intervalMs: 1_000 },
+    );
     assert.match(body, /hello/i);
   });
 });

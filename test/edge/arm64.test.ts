@@ -53,10 +53,14 @@ function pinned(short: string, arch: string, image: string, port: number): unkno
 }
 
 async function answer(url: string, timeoutMs: number): Promise<string> {
-  return waitFor(`${url} to answer 200`, async () => {
-    const res = await fetch(url, { signal: AbortSignal.timeout(30_000) }).catch(() => null);
-    return res?.status === 200 ? await res.text() : null;
-  }, { timeoutMs, intervalMs: 500 });
+  return waitFor(
+    `${url} to answer 200`,
+    async () => {
+      const res = await fetch(url, { signal: AbortSignal.timeout(30_000) }).catch(() => null);
+      return res?.status === 200 ? await res.text() : null;
+    },
+    { timeoutMs, intervalMs: 500 },
+  );
 }
 
 describe('an arm64 host under qemu', { skip, timeout: 300_000 }, () => {
@@ -127,10 +131,19 @@ describe('an arm64 host under qemu', { skip, timeout: 300_000 }, () => {
     assert.match(await answer(`http://127.0.0.1:${x86Port}/x86`, 30_000), /hello/i);
 
     const armInv = await ctl.getInventory(armHost.hostId);
-    assert.deepEqual(armInv.components.map((c) => c.id), ['arch-hello_arm']);
-    assert.deepEqual(armInv.providers.map((p) => p.id), ['arch-http_arm']);
+    assert.deepEqual(
+      armInv.components.map((c) => c.id),
+      ['arch-hello_arm'],
+    );
+    assert.deepEqual(
+      armInv.providers.map((p) => p.id),
+      ['arch-http_arm'],
+    );
     const x86Inv = await ctl.getInventory(x86.id);
-    assert.deepEqual(x86Inv.components.map((c) => c.id), ['arch-hello_x86']);
+    assert.deepEqual(
+      x86Inv.components.map((c) => c.id),
+      ['arch-hello_x86'],
+    );
     // The very same bytes: both hosts report the same image reference.
     assert.equal(armInv.components[0]?.image_ref, x86Inv.components[0]?.image_ref);
   });

@@ -50,7 +50,9 @@ describe('artifacts in the lattice object store', { timeout: 120_000 }, () => {
   });
 
   it('lattice push stores a component by digest and name:tag; a host runs nats://name:tag from it', async () => {
-    const { stdout } = await run(process.execPath, [CLI_MAIN, '--nats-url', server.url, '-o', 'json', 'push', wasmPath, '--name', 'hello:v1'], { timeout: 30_000 });
+    const { stdout } = await run(process.execPath, [CLI_MAIN, '--nats-url', server.url, '-o', 'json', 'push', wasmPath, '--name', 'hello:v1'], {
+      timeout: 30_000,
+    });
     const pushed = JSON.parse(stdout) as { digest: string; ref: string; size: number; uploaded: boolean };
     assert.equal(pushed.digest, artifactDigest(bytes));
     assert.equal(pushed.ref, 'nats://hello:v1');
@@ -58,12 +60,17 @@ describe('artifacts in the lattice object store', { timeout: 120_000 }, () => {
     assert.equal(pushed.uploaded, true);
 
     // Pushing the same bytes again only moves the tag.
-    const again = JSON.parse((await run(process.execPath, [CLI_MAIN, '--nats-url', server.url, '-o', 'json', 'push', wasmPath, '--name', 'hello:v2'], { timeout: 30_000 })).stdout) as { uploaded: boolean };
+    const again = JSON.parse(
+      (await run(process.execPath, [CLI_MAIN, '--nats-url', server.url, '-o', 'json', 'push', wasmPath, '--name', 'hello:v2'], { timeout: 30_000 })).stdout,
+    ) as { uploaded: boolean };
     assert.equal(again.uploaded, false);
 
     await ctl.scaleComponent(host.id, { component_id: 'hello', image_ref: 'nats://hello:v1', count: 1 });
     const inv = await ctl.getInventory(host.id);
-    assert.deepEqual(inv.components.map((c) => [c.id, c.image_ref]), [['hello', 'nats://hello:v1']]);
+    assert.deepEqual(
+      inv.components.map((c) => [c.id, c.image_ref]),
+      [['hello', 'nats://hello:v1']],
+    );
     const cached = await readFile(join(dataDir, 'host', 'cache', 'artifacts', 'blobs', `${pushed.digest.replace(':', '-')}.wasm`));
     assert.equal(artifactDigest(cached), pushed.digest);
   });
@@ -71,10 +78,14 @@ describe('artifacts in the lattice object store', { timeout: 120_000 }, () => {
   it('refuses a file that is not a component, and a bad name, with one clear line', async () => {
     const notWasm = join(dataDir, 'not.wasm');
     await writeFile(notWasm, 'hello');
-    const bad = await run(process.execPath, [CLI_MAIN, '--nats-url', server.url, 'push', notWasm], { timeout: 30_000 }).catch((e: { code: number; stderr: string }) => e);
+    const bad = await run(process.execPath, [CLI_MAIN, '--nats-url', server.url, 'push', notWasm], { timeout: 30_000 }).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     assert.equal((bad as { code: number }).code, 1);
     assert.match((bad as { stderr: string }).stderr, /not a component/);
-    const badName = await run(process.execPath, [CLI_MAIN, '--nats-url', server.url, 'push', wasmPath, '--name', 'Bad Name:x'], { timeout: 30_000 }).catch((e: { code: number; stderr: string }) => e);
+    const badName = await run(process.execPath, [CLI_MAIN, '--nats-url', server.url, 'push', wasmPath, '--name', 'Bad Name:x'], { timeout: 30_000 }).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     assert.equal((badName as { code: number }).code, 2, 'a bad --name is a usage error');
     assert.match((badName as { stderr: string }).stderr, /name "Bad Name" must be/);
   });
@@ -98,7 +109,10 @@ describe('artifacts in the lattice object store', { timeout: 120_000 }, () => {
     await store.putBlob({ name: blobObjectName(digest) }, other.subarray(0, 1000));
     const cacheDir = join(dataDir, 'loader-bad');
     const loader = new ObjectStoreImageLoader({ nc, lattice: 'default', cacheDir, fetchTimeoutMs: 10_000 });
-    await assert.rejects(loader.load(`nats://${digest}`, {}), (e: unknown) => e instanceof ImageLoadError && /1000 bytes hash to sha256:[0-9a-f]{64}, expected/.test(e.message));
+    await assert.rejects(
+      loader.load(`nats://${digest}`, {}),
+      (e: unknown) => e instanceof ImageLoadError && /1000 bytes hash to sha256:[0-9a-f]{64}, expected/.test(e.message),
+    );
     // Pushed again in full, the same reference loads.
     await pushArtifact(store, other);
     assert.equal(artifactDigest(await loader.load(`nats://${digest}`, {})), digest);

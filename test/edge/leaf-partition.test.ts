@@ -74,13 +74,16 @@ describe('an edge site whose leaf is cut off from the hub', { skip: unavailable 
     await lab.expose(gw, uplink.a.ip, HUB_LEAF_PORT, hubLeafPort);
 
     const conf = join(dir, 'leaf.conf');
-    await writeFile(conf, [
-      'server_name: site-leaf',
-      `listen: 127.0.0.1:${LEAF_PORT}`,
-      FAST_PINGS,
-      `jetstream { store_dir: ${JSON.stringify(join(dir, 'js'))}, max_mem: 64MB, max_file: 256MB, domain: edge }`,
-      `leafnodes { remotes: [ { url: "nats-leaf://${uplink.a.ip}:${HUB_LEAF_PORT}" } ], reconnect: 1 }`,
-    ].join('\n'));
+    await writeFile(
+      conf,
+      [
+        'server_name: site-leaf',
+        `listen: 127.0.0.1:${LEAF_PORT}`,
+        FAST_PINGS,
+        `jetstream { store_dir: ${JSON.stringify(join(dir, 'js'))}, max_mem: 64MB, max_file: 256MB, domain: edge }`,
+        `leafnodes { remotes: [ { url: "nats-leaf://${uplink.a.ip}:${HUB_LEAF_PORT}" } ], reconnect: 1 }`,
+      ].join('\n'),
+    );
     leaf = spawn('ip', ['netns', 'exec', site, NATS_SERVER_BIN, '-c', conf], { stdio: 'ignore' });
     const _ns = lab.command(site);
     const probe = `require('net').connect(${LEAF_PORT}, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))`;
@@ -94,7 +97,9 @@ describe('an edge site whose leaf is cut off from the hub', { skip: unavailable 
       startTimeoutMs: 30_000,
     });
     await waitFor('the leaf to join the hub', async () => (await hubLeafs()) === 1, { timeoutMs: 20_000 });
-    await waitFor('the hub to reach the edge host', async () => (await ctl.pingHosts({ timeoutMs: 300 })).some((h) => h.id === edge.hostId), { timeoutMs: 20_000 });
+    await waitFor('the hub to reach the edge host', async () => (await ctl.pingHosts({ timeoutMs: 300 })).some((h) => h.id === edge.hostId), {
+      timeoutMs: 20_000,
+    });
   });
 
   after(async () => {
@@ -114,11 +119,21 @@ describe('an edge site whose leaf is cut off from the hub', { skip: unavailable 
     await ctl.scaleComponent(edge.hostId, { component_id: 'site-hello', image_ref: image, count: 1 });
     await ctl.startProvider(edge.hostId, { provider_id: 'site-http', provider_ref: 'wasmcloud+builtin://http-server' });
     await ctl.putConfig('site-ingress', { address: `127.0.0.1:${HTTP_PORT}` });
-    await ctl.putLink({ source_id: 'site-http', target: 'site-hello', wit_namespace: 'wasi', wit_package: 'http', interfaces: ['incoming-handler'], source_config: ['site-ingress'] });
+    await ctl.putLink({
+      source_id: 'site-http',
+      target: 'site-hello',
+      wit_namespace: 'wasi',
+      wit_package: 'http',
+      interfaces: ['incoming-handler'],
+      source_config: ['site-ingress'],
+    });
     await waitFor('the site ingress to answer', async () => /^200 /.test(await siteGet('/before')), { timeoutMs: 30_000, intervalMs: 300 });
 
     await lab.setLink(uplink.b.ns, uplink.b.dev, 'down');
-    await waitFor('the hub to lose the edge host', async () => !(await ctl.pingHosts({ timeoutMs: 300 })).some((h) => h.id === edge.hostId), { timeoutMs: 20_000, intervalMs: 250 });
+    await waitFor('the hub to lose the edge host', async () => !(await ctl.pingHosts({ timeoutMs: 300 })).some((h) => h.id === edge.hostId), {
+      timeoutMs: 20_000,
+      intervalMs: 250,
+    });
     assert.match(await siteGet('/while-cut'), /^200 .*hello/is, 'the site serves on its own');
     // Changed at the hub while the site cannot hear it.
     await ctl.deleteLink({ source_id: 'site-http', wit_namespace: 'wasi', wit_package: 'http' });
@@ -128,8 +143,13 @@ describe('an edge site whose leaf is cut off from the hub', { skip: unavailable 
     assert.match(await siteGet('/hub-gone'), /^200 /);
 
     await lab.setLink(uplink.b.ns, uplink.b.dev, 'up');
-    await waitFor('the edge host to be reachable from the hub again', async () => (await ctl.pingHosts({ timeoutMs: 300 })).some((h) => h.id === edge.hostId), { timeoutMs: 40_000, intervalMs: 250 });
-    await waitFor('the deleted link to reach the site (its listener closes)', async () => /^ERR /.test(await siteGet('/after')), { timeoutMs: 40_000, intervalMs: 500 })
-      .catch((error: Error) => assert.fail(`${error.message}; edge host log:\n${edge.stderr().slice(-3000)}`));
+    await waitFor('the edge host to be reachable from the hub again', async () => (await ctl.pingHosts({ timeoutMs: 300 })).some((h) => h.id === edge.hostId), {
+      timeoutMs: 40_000,
+      intervalMs: 250,
+    });
+    await waitFor('the deleted link to reach the site (its listener closes)', async () => /^ERR /.test(await siteGet('/after')), {
+      timeoutMs: 40_000,
+      intervalMs: 500,
+    }).catch((error: Error) => assert.fail(`${error.message}; edge host log:\n${edge.stderr().slice(-3000)}`));
   });
 });

@@ -59,10 +59,13 @@ describe('hosts on a leaf node', { timeout: 120_000 }, () => {
     await ctl.putConfig('edge-settings', { greeting: 'hi' });
     await ctl.putLink({ source_id: 'a', target: 'b', wit_namespace: 'x', wit_package: 'y', interfaces: ['z'] });
     assert.deepEqual(await edge.config.get('edge-settings'), { greeting: 'hi' });
-    assert.deepEqual((await edge.links.list()).map((l) => [l.source_id, l.target]), [['a', 'b']]);
+    assert.deepEqual(
+      (await edge.links.list()).map((l) => [l.source_id, l.target]),
+      [['a', 'b']],
+    );
     const live = await edge.config.live();
     await ctl.putConfig('edge-settings', { greeting: 'hello' });
-    await waitFor('the edge host\'s live view to follow', () => live.get('edge-settings')?.greeting === 'hello');
+    await waitFor("the edge host's live view to follow", () => live.get('edge-settings')?.greeting === 'hello');
     // Without the hub domain, a host on the leaf would open its own, empty copy in domain `edge`.
     const isolated = await startTestHost(leaf.url, { name: 'isolated', runtime: false, providers: false });
     try {
@@ -80,7 +83,10 @@ describe('hosts on a leaf node', { timeout: 120_000 }, () => {
       const names: string[] = [];
       const jsm = await leafNc.jetstreamManager({ domain: 'edge' });
       for await (const name of jsm.streams.names()) names.push(name);
-      assert.deepEqual(names.filter((n) => n.includes('LATTICEDATA') || n.includes('CONFIGDATA')), []);
+      assert.deepEqual(
+        names.filter((n) => n.includes('LATTICEDATA') || n.includes('CONFIGDATA')),
+        [],
+      );
     } finally {
       await leafNc.close();
       await ctl.deleteLink({ source_id: 'a', wit_namespace: 'x', wit_package: 'y' });
@@ -122,14 +128,24 @@ describe('hosts on a leaf node', { timeout: 120_000 }, () => {
     const client = createWadmClient(nc, 'default', { timeoutMs: 20_000 });
     assert.ok((await client.put(manifest)).accepted);
     assert.ok((await client.deploy('leafy')).accepted);
-    const body = await waitFor('the hub-side http-server to answer from the edge component', async () => {
-      const res = await fetch(`http://127.0.0.1:${port}/across`).catch(() => null);
-      return res?.status === 200 ? res.text() : null;
-    }, { timeoutMs: 40_000, intervalMs: 200 });
+    const body = await waitFor(
+      'the hub-side http-server to answer from the edge component',
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/across`).catch(() => null);
+        return res?.status === 200 ? res.text() : null;
+      },
+      { timeoutMs: 40_000, intervalMs: 200 },
+    );
     assert.match(body, /hello/i);
-    assert.deepEqual((await ctl.getInventory(edge.id)).components.map((c) => c.id), ['leafy-hello']);
+    assert.deepEqual(
+      (await ctl.getInventory(edge.id)).components.map((c) => c.id),
+      ['leafy-hello'],
+    );
     assert.deepEqual((await ctl.getInventory(cloud.id)).components, []);
-    assert.deepEqual((await edge.links.list()).filter((l) => l.target === 'leafy-hello').map((l) => l.source_id), ['leafy-ingress']);
+    assert.deepEqual(
+      (await edge.links.list()).filter((l) => l.target === 'leafy-hello').map((l) => l.source_id),
+      ['leafy-ingress'],
+    );
     await client.undeploy('leafy');
   });
 

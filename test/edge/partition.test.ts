@@ -83,17 +83,14 @@ describe('an edge host behind a link that fails', { skip: unavailable ?? false, 
     link = await lab.connect(gw, edgeNs);
     await lab.expose(gw, link.a.ip, NATS_PORT, server.port);
     const ns = lab.command(edgeNs);
-    edge = await spawnEdgeHost(
-      ns,
-      {
-        natsUrl: `nats://${link.a.ip}:${NATS_PORT}`,
-        name: 'edge',
-        labels: { zone: 'edge' },
-        flags: ['--heartbeat-interval', '500', '--max-memory', '128'],
-        env: { LATTICE_DATA_DIR: join(dataDir, 'edge') },
-        startTimeoutMs: 30_000,
-      },
-    );
+    edge = await spawnEdgeHost(ns, {
+      natsUrl: `nats://${link.a.ip}:${NATS_PORT}`,
+      name: 'edge',
+      labels: { zone: 'edge' },
+      flags: ['--heartbeat-interval', '500', '--max-memory', '128'],
+      env: { LATTICE_DATA_DIR: join(dataDir, 'edge') },
+      startTimeoutMs: 30_000,
+    });
     wadm = await startWadm({ nc, lattice: 'default', tickMs: 500 });
   });
 
@@ -124,7 +121,14 @@ describe('an edge host behind a link that fails', { skip: unavailable ?? false, 
     // A local ingress on the edge host (not part of the app).
     await ctl.startProvider(edge.hostId, { provider_id: 'edge-http', provider_ref: 'wasmcloud+builtin://http-server' });
     await ctl.putConfig('edge-ingress', { address: `127.0.0.1:${EDGE_HTTP_PORT}` });
-    await ctl.putLink({ source_id: 'edge-http', target: 'part-svc', wit_namespace: 'wasi', wit_package: 'http', interfaces: ['incoming-handler'], source_config: ['edge-ingress'] });
+    await ctl.putLink({
+      source_id: 'edge-http',
+      target: 'part-svc',
+      wit_namespace: 'wasi',
+      wit_package: 'http',
+      interfaces: ['incoming-handler'],
+      source_config: ['edge-ingress'],
+    });
     await waitFor('the edge ingress to answer', async () => /^200 /.test(await edgeGet('/before')), { timeoutMs: 20_000, intervalMs: 300 });
 
     cloud = await startTestHost(server.url, { name: 'cloud', labels: { zone: 'cloud' }, dataDir: join(dataDir, 'cloud'), runtime: { poolSize: 1 } });
@@ -132,26 +136,43 @@ describe('an edge host behind a link that fails', { skip: unavailable ?? false, 
 
     await lab.setLink(link.b.ns, link.b.dev, 'down');
     // Heartbeats every 500 ms; wadm gives up after 3 missed ones and re-places on the cloud host.
-    await waitFor('wadm to re-place svc on the cloud host', async () => {
-      const hosts = await ctl.pingHosts({ timeoutMs: 300 });
-      return !hosts.some((h) => h.id === edge.hostId) && (await placement('part-svc')).get(cloud!.id) === 1;
-    }, { timeoutMs: 20_000, intervalMs: 250 });
+    await waitFor(
+      'wadm to re-place svc on the cloud host',
+      async () => {
+        const hosts = await ctl.pingHosts({ timeoutMs: 300 });
+        return !hosts.some((h) => h.id === edge.hostId) && (await placement('part-svc')).get(cloud!.id) === 1;
+      },
+      { timeoutMs: 20_000, intervalMs: 250 },
+    );
     // Cut off, the edge host still serves what it runs, with its last known links and config.
     assert.match(await edgeGet('/while-cut'), /^200 .*hello/is);
-    await waitFor('the server to drop the silent edge connection', async () => !(await serverClients()).includes('lattice-host-edge'), { timeoutMs: 15_000, intervalMs: 250 });
+    await waitFor('the server to drop the silent edge connection', async () => !(await serverClients()).includes('lattice-host-edge'), {
+      timeoutMs: 15_000,
+      intervalMs: 250,
+    });
 
     await lab.setLink(link.b.ns, link.b.dev, 'up');
-    await waitFor('the edge host to be back', async () => (await ctl.pingHosts({ timeoutMs: 300 })).some((h) => h.id === edge.hostId), { timeoutMs: 40_000, intervalMs: 250 })
-      .catch((error: Error) => assert.fail(`${error.message}; edge host log:\n${edge.stderr().slice(-3000)}`));
+    await waitFor('the edge host to be back', async () => (await ctl.pingHosts({ timeoutMs: 300 })).some((h) => h.id === edge.hostId), {
+      timeoutMs: 40_000,
+      intervalMs: 250,
+    }).catch((error: Error) => assert.fail(`${error.message}; edge host log:\n${edge.stderr().slice(-3000)}`));
     assert.match(edge.stderr(), /NATS connection back; announcing the host again/);
     // Back together: exactly one instance in the lattice again, and it stays that way.
-    await waitFor('exactly one svc in the lattice', async () => {
-      const p = await placement('part-svc');
-      return [...p.values()].reduce((a, b) => a + b, 0) === 1;
-    }, { timeoutMs: 30_000, intervalMs: 300 });
+    await waitFor(
+      'exactly one svc in the lattice',
+      async () => {
+        const p = await placement('part-svc');
+        return [...p.values()].reduce((a, b) => a + b, 0) === 1;
+      },
+      { timeoutMs: 30_000, intervalMs: 300 },
+    );
     await new Promise((r) => setTimeout(r, 3_000));
     const settled = await placement('part-svc');
-    assert.equal([...settled.values()].reduce((a, b) => a + b, 0), 1, `still exactly one after settling: ${JSON.stringify([...settled])}`);
+    assert.equal(
+      [...settled.values()].reduce((a, b) => a + b, 0),
+      1,
+      `still exactly one after settling: ${JSON.stringify([...settled])}`,
+    );
     await client.undeploy('part');
   });
 

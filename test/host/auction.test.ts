@@ -39,7 +39,10 @@ test('hosts bid only when their labels match the constraints and their runtime a
   );
 
   const edge = await ctl.auctionComponent({ ...request, constraints: { zone: 'edge' } }, { timeoutMs: 500 });
-  assert.deepEqual(edge.map((b) => b.host_id), [hosts[0]!.id]);
+  assert.deepEqual(
+    edge.map((b) => b.host_id),
+    [hosts[0]!.id],
+  );
   assert.deepEqual(edge[0], { host_id: hosts[0]!.id, id: 'echo', image_ref: 'file:///echo.wasm', constraints: { zone: 'edge' } });
   assert.deepEqual(asked.sort(), ['0:echo', '2:echo'], 'the runtime is asked only on hosts whose labels match');
 
@@ -48,7 +51,10 @@ test('hosts bid only when their labels match the constraints and their runtime a
 
   const arch = hosts[0]!.labels.get('hostcore.arch')!;
   const both = await ctl.auctionComponent({ ...request, constraints: { zone: 'cloud', 'hostcore.arch': arch } }, { timeoutMs: 500 });
-  assert.deepEqual(both.map((b) => b.host_id), [hosts[1]!.id]);
+  assert.deepEqual(
+    both.map((b) => b.host_id),
+    [hosts[1]!.id],
+  );
   assert.deepEqual(await ctl.auctionComponent({ ...request, constraints: { zone: 'mars' } }, { timeoutMs: 500 }), []);
 });
 
@@ -56,7 +62,10 @@ test('provider auctions use the same label matching', { timeout: 30_000 }, async
   const ctl = createControlClient(nc, 'default');
   const unregister = hosts.map((h) => h.control.register('provider.auction', () => true));
   const bids = await ctl.auctionProvider({ id: 'kv-redis', image_ref: 'builtin:keyvalue-redis', constraints: { zone: 'cloud' } }, { timeoutMs: 500 });
-  assert.deepEqual(bids.map((b) => b.host_id), [hosts[1]!.id]);
+  assert.deepEqual(
+    bids.map((b) => b.host_id),
+    [hosts[1]!.id],
+  );
   unregister.forEach((u) => u());
   assert.deepEqual(await ctl.auctionProvider({ id: 'kv-redis', image_ref: 'builtin:keyvalue-redis' }, { timeoutMs: 500 }), []);
 });

@@ -78,8 +78,14 @@ test('config and links are stored, evented, seen live by every host, and deleted
   for (const view of views) {
     await waitFor('link view update', () => view.size === 2);
     assert.equal(view.find('echo', 'wasi', 'keyvalue', 'cache')[0]?.target, 'kv-redis');
-    assert.deepEqual(view.from('http-server').map((l: Link) => l.target), ['echo']);
-    assert.deepEqual(view.to('echo').map((l: Link) => l.source_id), ['http-server']);
+    assert.deepEqual(
+      view.from('http-server').map((l: Link) => l.target),
+      ['echo'],
+    );
+    assert.deepEqual(
+      view.to('echo').map((l: Link) => l.source_id),
+      ['http-server'],
+    );
   }
   for (const view of configViews) await waitFor('config view update', () => view.get('http-listen')?.address === '127.0.0.1:8080');
 
@@ -111,7 +117,10 @@ test('config and links survive stopping every host: they live in JetStream', { t
   hosts = [fresh];
   assert.deepEqual(await ctl.getConfig('http-listen'), { address: '127.0.0.1:8080' });
   const links = await ctl.getLinks();
-  assert.deepEqual(links.map((l) => l.source_id), ['http-server']);
+  assert.deepEqual(
+    links.map((l) => l.source_id),
+    ['http-server'],
+  );
   assert.deepEqual(links[0]?.source_config, ['http-listen']);
   // The new host's live view starts from the stored state.
   assert.equal((await fresh.links.live()).find('http-server', 'wasi', 'http')[0]?.target, 'echo');

@@ -47,11 +47,23 @@ test('inventory mutations round-trip through the control interface and host_inve
 
   const inventory = await ctl.getInventory(host.id);
   assert.ok(inventory.revision > before, 'revision moved');
-  assert.deepEqual(inventory.components.map((c) => c.id), ['counter', 'echo']);
-  assert.deepEqual(inventory.components.find((c) => c.id === 'echo'), component('echo', 4));
-  assert.deepEqual(inventory.providers.map((p) => p.id), ['kv-memory']);
+  assert.deepEqual(
+    inventory.components.map((c) => c.id),
+    ['counter', 'echo'],
+  );
+  assert.deepEqual(
+    inventory.components.find((c) => c.id === 'echo'),
+    component('echo', 4),
+  );
+  assert.deepEqual(
+    inventory.providers.map((p) => p.id),
+    ['kv-memory'],
+  );
 
-  const published = await events.waitFor('host_inventory', { source: host.id, match: (e) => e.data.revision === inventory.revision && e.data.components.length === 2 });
+  const published = await events.waitFor('host_inventory', {
+    source: host.id,
+    match: (e) => e.data.revision === inventory.revision && e.data.components.length === 2,
+  });
   assert.deepEqual(published.data.components, inventory.components);
   const beat = await events.waitFor('host_heartbeat', { source: host.id, match: (e) => e.data.revision === inventory.revision });
   assert.deepEqual(beat.data.counts, { components: 2, providers: 1, instances: 6 });
@@ -61,7 +73,10 @@ test('inventory mutations round-trip through the control interface and host_inve
   assert.equal(host.inventory.revision, revision, 'an unchanged upsert does not bump the revision');
   assert.equal(host.inventory.removeComponent('echo'), true);
   assert.equal(host.inventory.removeComponent('echo'), false);
-  assert.deepEqual((await ctl.getInventory(host.id)).components.map((c) => c.id), ['counter']);
+  assert.deepEqual(
+    (await ctl.getInventory(host.id)).components.map((c) => c.id),
+    ['counter'],
+  );
   events.stop();
 });
 

@@ -52,5 +52,8 @@ test('hosts in another lattice are not seen', { timeout: 30_000 }, async () => {
   const inDefault = await createControlClient(nc, 'default').pingHosts({ timeoutMs: 500 });
   const inOther = await createControlClient(nc, 'other').pingHosts({ timeoutMs: 500 });
   assert.ok(!inDefault.some((h) => h.id === other.id));
-  assert.deepEqual(inOther.map((h) => h.id), [other.id]);
+  assert.deepEqual(
+    inOther.map((h) => h.id),
+    [other.id],
+  );
 });

@@ -1,16 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type NatsConnection } from 'nats';
-import {
-  CtlEnvelope,
-  MAX_CTL_REQUEST_BYTES,
-  createControlClient,
-  ctl,
-  ctlPrefix,
-  decodeJson,
-  encodeJson,
-  fail,
-} from '../../protocol/mod.js';
+import { CtlEnvelope, MAX_CTL_REQUEST_BYTES, createControlClient, ctl, ctlPrefix, decodeJson, encodeJson, fail } from '../../protocol/mod.js';
 import type { Host } from '../../host/mod.js';
 import { NatsServer } from '../kit/nats-server.js';
 import { startTestHost, stopHosts } from '../kit/hosts.js';
@@ -41,7 +32,11 @@ async function raw(subject: string, body: Uint8Array | string): Promise<CtlEnvel
 
 async function assertStillServing(): Promise<void> {
   const ping = await createControlClient(nc, 'default').pingHosts({ timeoutMs: 500 });
-  assert.deepEqual(ping.map((h) => h.id), [host.id], 'the host still answers ping');
+  assert.deepEqual(
+    ping.map((h) => h.id),
+    [host.id],
+    'the host still answers ping',
+  );
 }
 
 test('bad JSON is answered with success:false naming the problem', async () => {

@@ -103,7 +103,12 @@ describe('the policy hook', { timeout: 120_000 }, () => {
       const request = seen.find((r) => r.kind === 'startComponent' && r.request.componentId === 'signed');
       assert.ok(request?.kind === 'startComponent');
       assert.deepEqual(
-        { issuer: request.request.claims?.issuer, name: request.request.claims?.name, version: request.request.claims?.version, valid: request.request.claims?.valid },
+        {
+          issuer: request.request.claims?.issuer,
+          name: request.request.claims?.name,
+          version: request.request.claims?.version,
+          valid: request.request.claims?.valid,
+        },
         { issuer: issuer.getPublicKey(), name: 'hello', version: '2.0.0', valid: true },
       );
     } finally {
@@ -132,7 +137,10 @@ describe('the policy hook', { timeout: 120_000 }, () => {
       const decision = await events.waitFor('policy_decision', { since, match: (e) => e.data.kind === 'putLink' });
       assert.equal(decision.data.id, 'app');
       await lattice.ctl.putLink({ source_id: 'app', target: 'allowed', wit_namespace: 'wasi', wit_package: 'keyvalue', interfaces: ['store'] });
-      assert.deepEqual((await lattice.ctl.getLinks()).map((l) => l.target), ['allowed']);
+      assert.deepEqual(
+        (await lattice.ctl.getLinks()).map((l) => l.target),
+        ['allowed'],
+      );
     } finally {
       sub.unsubscribe();
     }

@@ -33,7 +33,10 @@ test('after the NATS server restarts the host re-announces itself and keeps serv
 
   // host_inventory is only sent on start, change, request or reconnect: here it proves the re-announce.
   const inventory = await events.waitFor('host_inventory', { source: host.id, since: restartedAt, timeoutMs: 20_000 });
-  assert.deepEqual(inventory.data.components.map((c) => c.id), ['echo']);
+  assert.deepEqual(
+    inventory.data.components.map((c) => c.id),
+    ['echo'],
+  );
   assert.equal(inventory.data.revision, host.inventory.revision);
   await events.waitFor('host_heartbeat', { source: host.id, since: restartedAt });
 

@@ -52,7 +52,10 @@ test('stop waits for in-flight control work, refuses new work, and lets another 
   assert.equal(host.state, 'stopping');
 
   await assert.rejects(ctl.putLabel(host.id, 'a', 'b'), (e: unknown) => e instanceof ControlError && /stopping/.test(e.message));
-  assert.ok((await ctl.pingHosts({ timeoutMs: 300 })).some((h) => h.id === host.id), 'read-only requests are still answered');
+  assert.ok(
+    (await ctl.pingHosts({ timeoutMs: 300 })).some((h) => h.id === host.id),
+    'read-only requests are still answered',
+  );
   // Lattice-wide requests go to the host still running.
   await ctl.putConfig('while-stopping', { a: '1' });
   assert.deepEqual(await ctl.getConfig('while-stopping'), { a: '1' });
@@ -96,6 +99,9 @@ test('stop is idempotent and a host on a borrowed connection leaves it open', { 
   assert.equal(a, b);
   await a;
   assert.equal(borrowed.isClosed(), false);
-  assert.equal((await createControlClient(borrowed, 'default').pingHosts({ timeoutMs: 300 })).some((h) => h.id === host.id), false);
+  assert.equal(
+    (await createControlClient(borrowed, 'default').pingHosts({ timeoutMs: 300 })).some((h) => h.id === host.id),
+    false,
+  );
   await borrowed.close();
 });

@@ -22,12 +22,57 @@ function openssl(args: string[]): void {
 /** A CA, a server certificate for 127.0.0.1 and a client certificate, all signed by the CA. */
 async function makeCertificates(dir: string): Promise<Record<'ca' | 'serverCert' | 'serverKey' | 'clientCert' | 'clientKey', string>> {
   const p = (name: string) => join(dir, name);
-  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=lattice test CA', '-keyout', p('ca.key'), '-out', p('ca.pem')]);
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=lattice test CA',
+    '-keyout',
+    p('ca.key'),
+    '-out',
+    p('ca.pem'),
+  ]);
   await writeFile(p('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
   await writeFile(p('client.ext'), 'extendedKeyUsage=clientAuth\n');
   for (const who of ['server', 'client']) {
-    openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', `/CN=lattice test ${who}`, '-keyout', p(`${who}.key`), '-out', p(`${who}.csr`)]);
-    openssl(['x509', '-req', '-in', p(`${who}.csr`), '-CA', p('ca.pem'), '-CAkey', p('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', p(`${who}.ext`), '-out', p(`${who}.pem`)]);
+    openssl([
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-subj',
+      `/CN=lattice test ${who}`,
+      '-keyout',
+      p(`${who}.key`),
+      '-out',
+      p(`${who}.csr`),
+    ]);
+    openssl([
+      'x509',
+      '-req',
+      '-in',
+      p(`${who}.csr`),
+      '-CA',
+      p('ca.pem'),
+      '-CAkey',
+      p('ca.key'),
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      p(`${who}.ext`),
+      '-out',
+      p(`${who}.pem`),
+    ]);
   }
   return { ca: p('ca.pem'), serverCert: p('server.pem'), serverKey: p('server.key'), clientCert: p('client.pem'), clientKey: p('client.key') };
 }
@@ -46,7 +91,13 @@ for (const mutual of [false, true]) {
         extraConfig: `tls {\n  cert_file: ${JSON.stringify(certs.serverCert)}\n  key_file: ${JSON.stringify(certs.serverKey)}\n  ca_file: ${JSON.stringify(certs.ca)}\n  verify: ${mutual}\n  timeout: 5\n}\n`,
       });
       const client = mutual ? { tlsCert: certs.clientCert, tlsKey: certs.clientKey } : {};
-      host = await startHost({ labelEnv: false, secretsKey: TEST_SECRETS_KEY, runtime: false, providers: false, natsSettings: { url: server.url, tlsCa: certs.ca, ...client } });
+      host = await startHost({
+        labelEnv: false,
+        secretsKey: TEST_SECRETS_KEY,
+        runtime: false,
+        providers: false,
+        natsSettings: { url: server.url, tlsCa: certs.ca, ...client },
+      });
     });
 
     after(async () => {
@@ -59,7 +110,10 @@ for (const mutual of [false, true]) {
       const tls = ['--tls-ca', certs.ca, ...(mutual ? ['--tls-cert', certs.clientCert, '--tls-key', certs.clientKey] : [])];
       const listed = await runCli(['--nats-url', server.url, ...tls, 'get', 'hosts', '-o', 'json']);
       assert.equal(listed.code, 0, listed.stderr);
-      assert.deepEqual((JSON.parse(listed.stdout) as Array<{ id: string }>).map((h) => h.id), [host.id]);
+      assert.deepEqual(
+        (JSON.parse(listed.stdout) as Array<{ id: string }>).map((h) => h.id),
+        [host.id],
+      );
       const untrusted = await runCli(['--nats-url', server.url, 'get', 'hosts']);
       assert.equal(untrusted.code, 1);
       assert.match(untrusted.stderr, /cannot connect to NATS/);

@@ -67,7 +67,10 @@ describe('signed components and trusted issuers', { timeout: 120_000 }, () => {
   it('runs a component its trusted issuer signed', async () => {
     await scale('trusted', join(dir, 'hello_s.wasm'));
     const inv = await lattice.ctl.getInventory(lattice.hosts[0]!.id);
-    assert.deepEqual(inv.components.map((c) => c.id), ['trusted']);
+    assert.deepEqual(
+      inv.components.map((c) => c.id),
+      ['trusted'],
+    );
   });
 
   it('refuses unsigned, foreign-signed and altered components, each with its reason and events', async () => {
@@ -92,7 +95,10 @@ describe('signed components and trusted issuers', { timeout: 120_000 }, () => {
       assert.equal(decision.data.permitted, false);
     }
     const inv = await lattice.ctl.getInventory(lattice.hosts[0]!.id);
-    assert.deepEqual(inv.components.map((c) => c.id), ['trusted']);
+    assert.deepEqual(
+      inv.components.map((c) => c.id),
+      ['trusted'],
+    );
   });
 
   it('an update to an untrusted image is refused and the trusted one keeps running', async () => {
@@ -101,6 +107,9 @@ describe('signed components and trusted issuers', { timeout: 120_000 }, () => {
       /update of trusted refused: refused .*it is not signed/,
     );
     const inv = await lattice.ctl.getInventory(lattice.hosts[0]!.id);
-    assert.deepEqual(inv.components.map((c) => c.image_ref), [pathToFileURL(join(dir, 'hello_s.wasm')).href]);
+    assert.deepEqual(
+      inv.components.map((c) => c.image_ref),
+      [pathToFileURL(join(dir, 'hello_s.wasm')).href],
+    );
   });
 });

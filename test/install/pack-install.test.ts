@@ -36,7 +36,12 @@ describe('npm pack, npm install -g --prefix, and the installed lattice', { timeo
     tarball = await packProject();
     await installTarball(tarball, join(work, 'prefix'));
     ({ bin, pkg } = installed(join(work, 'prefix')));
-    env = { ...process.env, PATH: `${dirname(bin)}:${dirname(process.execPath)}:/usr/bin:/bin`, LATTICE_DATA_DIR: join(work, 'data'), NODE_TEST_CONTEXT: undefined };
+    env = {
+      ...process.env,
+      PATH: `${dirname(bin)}:${dirname(process.execPath)}:/usr/bin:/bin`,
+      LATTICE_DATA_DIR: join(work, 'data'),
+      NODE_TEST_CONTEXT: undefined,
+    };
     server = await NatsServer.start();
   });
 
@@ -52,12 +57,26 @@ describe('npm pack, npm install -g --prefix, and the installed lattice', { timeo
 
   it('packs compiled JS, the WIT packages and the templates; no tests, sources or maps', async () => {
     const files = await tarballFiles(tarball);
-    for (const needed of ['package.json', 'README.md', 'dist/cli/main.js', 'dist/host/mod.js', 'dist/providers/sdk/process-main.js', 'components/wit/deps/wasi-http-0.2.10/types.wit', 'components/examples/http-hello/wadm.yaml']) {
+    for (const needed of [
+      'package.json',
+      'README.md',
+      'dist/cli/main.js',
+      'dist/host/mod.js',
+      'dist/providers/sdk/process-main.js',
+      'components/wit/deps/wasi-http-0.2.10/types.wit',
+      'components/examples/http-hello/wadm.yaml',
+    ]) {
       assert.ok(files.includes(needed), `${needed} is not in the tarball`);
     }
-    const unwanted = files.filter((f) => /^dist\/(test|bench)\/|\.test\.js$|\.map$|tsbuildinfo|^(test|host|cli|protocol|wadm|providers|lib|scripts|bench)\//.test(f) || f.endsWith('.wasm'));
+    const unwanted = files.filter(
+      (f) => /^dist\/(test|bench)\/|\.test\.js$|\.map$|tsbuildinfo|^(test|host|cli|protocol|wadm|providers|lib|scripts|bench)\//.test(f) || f.endsWith('.wasm'),
+    );
     assert.deepEqual(unwanted, []);
-    const manifest = JSON.parse(await readFile(join(pkg, 'package.json'), 'utf8')) as { name: string; scripts?: Record<string, string>; bin: Record<string, string> };
+    const manifest = JSON.parse(await readFile(join(pkg, 'package.json'), 'utf8')) as {
+      name: string;
+      scripts?: Record<string, string>;
+      bin: Record<string, string>;
+    };
     assert.equal(manifest.name, PACKAGE_NAME);
     assert.deepEqual(manifest.bin, { lattice: 'dist/cli/main.js' });
     // Nothing runs on the target at install time: no build, no compiler.
@@ -80,17 +99,24 @@ describe('npm pack, npm install -g --prefix, and the installed lattice', { timeo
       startTimeoutMs: 60_000,
     });
     const hosts = JSON.parse((await lattice('get', 'hosts', '-o', 'json')).stdout) as Array<{ id: string; labels: Record<string, string> }>;
-    assert.deepEqual(hosts.map((h) => [h.id, h.labels.from]), [[host.hostId, 'tarball']]);
+    assert.deepEqual(
+      hosts.map((h) => [h.id, h.labels.from]),
+      [[host.hostId, 'tarball']],
+    );
 
     const port = await freePort();
     await lattice('scale', 'component', 'hello', await fixture('http-hello'), '--count', '1', '--host', host.hostId);
     await lattice('start', 'provider', 'http', 'ghcr.io/wasmcloud/http-server:0.23.0', '--host', host.hostId);
     await lattice('config', 'put', 'web', `address=127.0.0.1:${port}`);
     await lattice('link', 'put', 'http', 'hello', 'wasi', 'http', '--interface', 'incoming-handler', '--source-config', 'web');
-    const body = await waitFor('the installed host to answer HTTP', async () => {
-      const res = await fetch(`http://127.0.0.1:${port}/installed`, { signal: AbortSignal.timeout(10_000) }).catch(() => null);
-      return res?.status === 200 ? await res.text() : null;
-    }, { timeoutMs: 60_000, intervalMs: 250 });
+    const body = await waitFor(
+      'the installed host to answer HTTP',
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/installed`, { signal: AbortSignal.timeout(10_000) }).catch(() => null);
+        return res?.status === 200 ? await res.text() : null;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
     assert.match(body, /hello/i);
   });
 

@@ -44,7 +44,11 @@ describe('invocation chunking on a server with a 64 KiB max payload', () => {
     const results = await Promise.all(
       inputs.map((input, i) =>
         invoke(client, LATTICE, {
-          target: 'digest', interface: 'lattice:test/digest', function: 'wrap', args: [input, i], source: 't',
+          target: 'digest',
+          interface: 'lattice:test/digest',
+          function: 'wrap',
+          args: [input, i],
+          source: 't',
         }),
       ),
     );

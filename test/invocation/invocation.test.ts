@@ -51,7 +51,10 @@ const SHAPES: Record<string, unknown> = {
   resultOk: { tag: 'ok', val: undefined },
   resultOkValue: { tag: 'ok', val: new Uint8Array([9]) },
   resultErr: { tag: 'err', val: { tag: 'other', val: 'bad' } },
-  listOfRecords: [{ k: 'a', v: new Uint8Array([1]) }, { k: 'b', v: new Uint8Array([2]) }],
+  listOfRecords: [
+    { k: 'a', v: new Uint8Array([1]) },
+    { k: 'b', v: new Uint8Array([2]) },
+  ],
   tuple: ['a', 1, 2n, [true, undefined]],
   resourceHandle: 42,
   listOfOptions: ['a', undefined, 'c'],
@@ -85,12 +88,20 @@ describe('invocation protocol over a real nats-server', () => {
     await serve(hostA, 'echo', (call) => call.args);
     for (const [name, value] of Object.entries(SHAPES)) {
       const result = await invoke(client, LATTICE, {
-        target: 'echo', interface: 'lattice:test/echo@1.0.0', function: 'echo', args: [value], source: 'tester',
+        target: 'echo',
+        interface: 'lattice:test/echo@1.0.0',
+        function: 'echo',
+        args: [value],
+        source: 'tester',
       });
       assert.deepStrictEqual(result, [value], `shape ${name}`);
     }
     const all = await invoke(client, LATTICE, {
-      target: 'echo', interface: 'lattice:test/echo', function: 'echo', args: Object.values(SHAPES), source: 'tester',
+      target: 'echo',
+      interface: 'lattice:test/echo',
+      function: 'echo',
+      args: Object.values(SHAPES),
+      source: 'tester',
     });
     assert.deepStrictEqual(all, Object.values(SHAPES));
   });
@@ -103,8 +114,14 @@ describe('invocation protocol over a real nats-server', () => {
     });
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
     await invoke(client, LATTICE, {
-      target: 'meta', interface: KV, function: '[method]bucket.get', args: [1, 'k'],
-      source: 'comp-1', linkName: 'cache', traceparent, deadlineMs: 2_000,
+      target: 'meta',
+      interface: KV,
+      function: '[method]bucket.get',
+      args: [1, 'k'],
+      source: 'comp-1',
+      linkName: 'cache',
+      traceparent,
+      deadlineMs: 2_000,
     });
     assert.ok(seen);
     assert.equal(seen.function, '[method]bucket.get');
@@ -127,7 +144,11 @@ describe('invocation protocol over a real nats-server', () => {
     });
     const input = new Uint8Array(randomBytes(3 * 1024 * 1024));
     const result = (await invoke(client, LATTICE, {
-      target: 'big', interface: 'lattice:test/blob', function: 'reverse', args: [input], source: 'tester',
+      target: 'big',
+      interface: 'lattice:test/blob',
+      function: 'reverse',
+      args: [input],
+      source: 'tester',
     })) as { size: number; reversed: Uint8Array };
     assert.equal(result.size, input.length);
     assert.equal(result.reversed.length, input.length);
@@ -139,9 +160,7 @@ describe('invocation protocol over a real nats-server', () => {
     await serve(hostA, 'shared', () => ++handled.a && 'a');
     await serve(hostB, 'shared', () => ++handled.b && 'b');
     const answers = await Promise.all(
-      Array.from({ length: 60 }, () =>
-        invoke(client, LATTICE, { target: 'shared', interface: 'lattice:test/who', function: 'who', source: 't' }),
-      ),
+      Array.from({ length: 60 }, () => invoke(client, LATTICE, { target: 'shared', interface: 'lattice:test/who', function: 'who', source: 't' })),
     );
     assert.equal(handled.a + handled.b, 60);
     assert.ok(handled.a > 0 && handled.b > 0, `both servers served: ${JSON.stringify(handled)}`);
@@ -182,23 +201,14 @@ describe('invocation protocol over a real nats-server', () => {
       (error: unknown) => error instanceof RemoteCrashError && error.remoteMessage === 'kaboom',
     );
     // The server survived both and still answers.
-    await assert.rejects(
-      invoke(client, LATTICE, { target: 'thrower', interface: 'lattice:test/t', function: 'refuse', source: 't' }),
-      RemoteApplicationError,
-    );
+    await assert.rejects(invoke(client, LATTICE, { target: 'thrower', interface: 'lattice:test/t', function: 'refuse', source: 't' }), RemoteApplicationError);
   });
 
   it('stops serving after stop()', async () => {
     const s = await serveTarget(hostA, LATTICE, 'stoppable', () => 'up');
-    assert.equal(
-      await invoke(client, LATTICE, { target: 'stoppable', interface: 'lattice:test/x', function: 'f', source: 't' }),
-      'up',
-    );
+    assert.equal(await invoke(client, LATTICE, { target: 'stoppable', interface: 'lattice:test/x', function: 'f', source: 't' }), 'up');
     await s.stop();
-    await assert.rejects(
-      invoke(client, LATTICE, { target: 'stoppable', interface: 'lattice:test/x', function: 'f', source: 't' }),
-      TargetNotRunningError,
-    );
+    await assert.rejects(invoke(client, LATTICE, { target: 'stoppable', interface: 'lattice:test/x', function: 'f', source: 't' }), TargetNotRunningError);
   });
 
   it('rejects a malformed invocation before sending, naming the problem', async () => {

@@ -59,7 +59,10 @@ describe('invocation liveness', { timeout: 120_000 }, () => {
     await victim.line('call hang');
     victim.kill('SIGKILL');
     const killedAt = Date.now();
-    const noticed: Promise<number> = pending.then(() => 0, () => Date.now());
+    const noticed: Promise<number> = pending.then(
+      () => 0,
+      () => Date.now(),
+    );
     const exited = victim.exited.then(() => Date.now());
     await assert.rejects(pending, (error: unknown) => {
       assert.ok(error instanceof TargetGoneError, String(error));
@@ -151,22 +154,32 @@ describe('invocations while the connection is down', { timeout: 120_000 }, () =>
   });
 
   it('fail at once with LatticeUnavailableError, in flight and new, and work again once reconnected', async () => {
-    const pending = call(caller, 'steady', 'hang').then(() => null, (error: unknown) => error);
+    const pending = call(caller, 'steady', 'hang').then(
+      () => null,
+      (error: unknown) => error,
+    );
     await target.line('call hang');
     await server.stop();
     assert.ok((await pending) instanceof LatticeUnavailableError, String(await pending));
-    await assert.rejects(call(caller, 'steady', 'echo'), (error: unknown) => error instanceof LatticeUnavailableError && /lattice unavailable/.test(error.message));
+    await assert.rejects(
+      call(caller, 'steady', 'echo'),
+      (error: unknown) => error instanceof LatticeUnavailableError && /lattice unavailable/.test(error.message),
+    );
 
     await server.restart();
     await waitFor('the caller to reconnect', () => Connectivity.of(caller).connected, { timeoutMs: 20_000 });
-    const value = await waitFor('the target to answer again', async () => {
-      try {
-        return await call(caller, 'steady', 'echo', 'back');
-      } catch (error) {
-        if (error instanceof TargetNotRunningError) return null; // the target process is still reconnecting
-        throw error;
-      }
-    }, { timeoutMs: 20_000 });
+    const value = await waitFor(
+      'the target to answer again',
+      async () => {
+        try {
+          return await call(caller, 'steady', 'echo', 'back');
+        } catch (error) {
+          if (error instanceof TargetNotRunningError) return null; // the target process is still reconnecting
+          throw error;
+        }
+      },
+      { timeoutMs: 20_000 },
+    );
     assert.equal(value, 'back');
   });
 });

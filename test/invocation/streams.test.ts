@@ -48,7 +48,9 @@ describe('byte streams across the lattice (64 KiB max payload)', () => {
         case 'digest': {
           // Reads the streamed argument to the end, answers its hash.
           const body = call.args[0] as AsyncIterable<Uint8Array>;
-          return createHash('sha256').update(await collect(body)).digest('hex');
+          return createHash('sha256')
+            .update(await collect(body))
+            .digest('hex');
         }
         case 'upper': {
           // Answers at once with a body derived from the request body as it arrives.
@@ -177,10 +179,7 @@ describe('byte streams across the lattice (64 KiB max payload)', () => {
     async function* body(): AsyncGenerator<Uint8Array> {
       yield new Uint8Array([1]);
     }
-    await assert.rejects(
-      invoke(client, LATTICE, { target: 'nobody', interface: IFACE, function: 'digest', args: [body()], source: 'test' }),
-      /not running/,
-    );
+    await assert.rejects(invoke(client, LATTICE, { target: 'nobody', interface: IFACE, function: 'digest', args: [body()], source: 'test' }), /not running/);
     assert.equal(exporterFor(client, LATTICE).open, 0);
   });
 });
@@ -200,7 +199,12 @@ describe('byte streams when the producer goes away', () => {
         return { status: 200, body: endless() };
       });
       const response = (await invoke(client, LATTICE, {
-        target: 'endless', interface: IFACE, function: 'run', args: [], source: 'test', deadlineMs: 1_500,
+        target: 'endless',
+        interface: IFACE,
+        function: 'run',
+        args: [],
+        source: 'test',
+        deadlineMs: 1_500,
       })) as Response;
       const reading = collect(response.body);
       await sleep(200);

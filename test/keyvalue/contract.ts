@@ -135,17 +135,32 @@ export function keyvalueContract(name: string, setup: () => Promise<KvFixture>):
       ]);
       const values = results.map(unwrap).sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
       // Every increment saw a distinct value: no two read-modify-writes interleaved.
-      assert.deepEqual(values, Array.from({ length: 2 * per }, (_, i) => BigInt(i + 1)));
+      assert.deepEqual(
+        values,
+        Array.from({ length: 2 * per }, (_, i) => BigInt(i + 1)),
+      );
       assert.equal(str(unwrap(await one.get('hits'))), String(2 * per));
     });
 
     it('batch: set-many, get-many (null where absent, in key order), delete-many', async () => {
       const b = await bucket('batch');
-      unwrap(await b.setMany([['a', text('1')], ['b', text('2')], ['c', text('3')]]));
+      unwrap(
+        await b.setMany([
+          ['a', text('1')],
+          ['b', text('2')],
+          ['c', text('3')],
+        ]),
+      );
       const got = unwrap(await b.getMany(['c', 'missing', 'a']));
-      assert.deepEqual(got.map((e) => (e === null ? null : [e[0], str(e[1])])), [['c', '3'], null, ['a', '1']]);
+      assert.deepEqual(
+        got.map((e) => (e === null ? null : [e[0], str(e[1])])),
+        [['c', '3'], null, ['a', '1']],
+      );
       unwrap(await b.deleteMany(['a', 'c', 'missing']));
-      assert.deepEqual(unwrap(await b.getMany(['a', 'b', 'c'])).map((e) => e?.[0] ?? null), [null, 'b', null]);
+      assert.deepEqual(
+        unwrap(await b.getMany(['a', 'b', 'c'])).map((e) => e?.[0] ?? null),
+        [null, 'b', null],
+      );
       assert.deepEqual(unwrap(await b.getMany([])), []);
       unwrap(await b.setMany([]));
       unwrap(await b.deleteMany([]));

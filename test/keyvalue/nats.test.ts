@@ -77,7 +77,10 @@ describe('nats kv hot key', () => {
       assert.equal(opened.tag, 'ok');
       const bucket = opened.tag === 'ok' ? opened.val : assert.fail('open failed');
       const results = await Promise.all(Array.from({ length: 100 }, () => bucket.increment('hits', 1n)));
-      assert.deepEqual(results.filter((r) => r.tag === 'err'), []);
+      assert.deepEqual(
+        results.filter((r) => r.tag === 'err'),
+        [],
+      );
       const final = await bucket.get('hits');
       assert.equal(final.tag === 'ok' && final.val ? new TextDecoder().decode(final.val) : null, '100');
     } finally {

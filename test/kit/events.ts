@@ -46,9 +46,7 @@ export class EventRecorder {
 
   /** Events of `type`, optionally only those from host `source`. */
   of<T extends EventType>(type: T, source?: string): Array<RecordedEvent<T>> {
-    return this.events.filter(
-      (e): e is RecordedEvent<T> => e.type === type && (source === undefined || e.source === source),
-    );
+    return this.events.filter((e): e is RecordedEvent<T> => e.type === type && (source === undefined || e.source === source));
   }
 
   /** Waits for an event of `type` (from `source`, matching `match`) that arrived after `since`. */
@@ -56,11 +54,11 @@ export class EventRecorder {
     type: T,
     opts: { source?: string; since?: number; match?: (e: RecordedEvent<T>) => boolean; timeoutMs?: number } = {},
   ): Promise<RecordedEvent<T>> {
-    return waitFor(`${type} event${opts.source ? ` from ${opts.source}` : ''}`, () =>
-      this.of(type, opts.source).find(
-        (e) => e.receivedAt >= (opts.since ?? 0) && (opts.match === undefined || opts.match(e)),
-      ),
-    { timeoutMs: opts.timeoutMs ?? 10_000 });
+    return waitFor(
+      `${type} event${opts.source ? ` from ${opts.source}` : ''}`,
+      () => this.of(type, opts.source).find((e) => e.receivedAt >= (opts.since ?? 0) && (opts.match === undefined || opts.match(e))),
+      { timeoutMs: opts.timeoutMs ?? 10_000 },
+    );
   }
 
   stop(): void {

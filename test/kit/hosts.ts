@@ -21,11 +21,7 @@ export function startTestHost(natsUrl: string, opts: TestHostOptions = {}): Prom
 }
 
 /** Starts `count` in-process hosts; `perHost(i)` gives each its own options (labels, name). */
-export async function startTestHosts(
-  natsUrl: string,
-  count: number,
-  perHost: (index: number) => TestHostOptions = () => ({}),
-): Promise<Host[]> {
+export async function startTestHosts(natsUrl: string, count: number, perHost: (index: number) => TestHostOptions = () => ({})): Promise<Host[]> {
   const hosts: Host[] = [];
   try {
     for (let i = 0; i < count; i++) hosts.push(await startTestHost(natsUrl, perHost(i)));
@@ -152,9 +148,7 @@ export async function launchHostProcess(launch: {
   let stdout = '';
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-8_000)));
-  const exit = new Promise<ExitStatus>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
+  const exit = new Promise<ExitStatus>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const started = await new Promise<RegExpExecArray>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

@@ -72,7 +72,8 @@ export class HttpLoad {
     const target = this.okCount + count;
     const deadline = Date.now() + timeoutMs;
     while (this.okCount < target) {
-      if (Date.now() > deadline) throw new Error(`load: ${count} successes did not come within ${timeoutMs} ms (${JSON.stringify(summarize(this.outcomes).byStatus)})`);
+      if (Date.now() > deadline)
+        throw new Error(`load: ${count} successes did not come within ${timeoutMs} ms (${JSON.stringify(summarize(this.outcomes).byStatus)})`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }

@@ -25,9 +25,7 @@ export interface TestLattice {
  * `perHost` says otherwise), each with its own data dir. Dispose stops everything and removes
  * the temp files.
  */
-export async function startTestLattice(
-  opts: { hosts?: number; perHost?: (index: number) => TestHostOptions } = {},
-): Promise<TestLattice> {
+export async function startTestLattice(opts: { hosts?: number; perHost?: (index: number) => TestHostOptions } = {}): Promise<TestLattice> {
   const server = await NatsServer.start();
   const nc = await connect({ servers: server.url });
   const dataDir = await mkdtemp(join(tmpdir(), 'lattice-test-'));

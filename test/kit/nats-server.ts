@@ -16,9 +16,7 @@ export function natsServerAvailable(): boolean {
 
 export function requireNatsServer(): void {
   if (!natsServerAvailable()) {
-    throw new Error(
-      `nats-server not found (looked for "${NATS_SERVER_BIN}"). Install it: apt-get install -y nats-server`,
-    );
+    throw new Error(`nats-server not found (looked for "${NATS_SERVER_BIN}"). Install it: apt-get install -y nats-server`);
   }
 }
 

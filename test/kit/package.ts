@@ -19,7 +19,10 @@ const NPM_TIMEOUT_MS = 300_000;
 export function npmCliPath(): string {
   const beside = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
   if (existsSync(beside)) return beside;
-  const onPath = (process.env.PATH ?? '').split(':').map((d) => join(d, 'npm')).find((p) => existsSync(p));
+  const onPath = (process.env.PATH ?? '')
+    .split(':')
+    .map((d) => join(d, 'npm'))
+    .find((p) => existsSync(p));
   if (!onPath) throw new Error('npm is not installed');
   return realpathSync(onPath);
 }
@@ -27,7 +30,11 @@ export function npmCliPath(): string {
 /** `npm pack` of the checkout into a new temporary folder; the tarball's path. */
 export async function packProject(): Promise<string> {
   const dest = await mkdtemp(join(tmpdir(), 'lattice-pack-'));
-  await run('npm', ['pack', '--pack-destination', dest, '--loglevel=error'], { cwd: REPO_ROOT, timeout: NPM_TIMEOUT_MS, env: { ...process.env, NODE_TEST_CONTEXT: undefined } });
+  await run('npm', ['pack', '--pack-destination', dest, '--loglevel=error'], {
+    cwd: REPO_ROOT,
+    timeout: NPM_TIMEOUT_MS,
+    env: { ...process.env, NODE_TEST_CONTEXT: undefined },
+  });
   const tarballs = (await readdir(dest)).filter((f) => f.endsWith('.tgz'));
   if (tarballs.length !== 1) throw new Error(`npm pack left ${tarballs.join(', ') || 'nothing'} in ${dest}`);
   return join(dest, tarballs[0]!);
@@ -36,7 +43,10 @@ export async function packProject(): Promise<string> {
 /** The file names inside a tarball (without npm's `package/` prefix). */
 export async function tarballFiles(tarball: string): Promise<string[]> {
   const { stdout } = await run('tar', ['tzf', tarball], { maxBuffer: 16 * 1024 * 1024 });
-  return stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((f) => f.replace(/^package\//, ''));
 }
 
 export interface InstallOptions {
@@ -49,7 +59,19 @@ export interface InstallOptions {
 
 /** `npm install -g --prefix PREFIX TARBALL`, as an operator runs it (from npm's cache where it can). */
 export async function installTarball(tarball: string, prefix: string, opts: InstallOptions = {}): Promise<string> {
-  const args = [...(opts.prefixArgs ?? []), 'install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...(opts.extraArgs ?? []), tarball];
+  const args = [
+    ...(opts.prefixArgs ?? []),
+    'install',
+    '-g',
+    '--prefix',
+    prefix,
+    '--no-audit',
+    '--no-fund',
+    '--prefer-offline',
+    '--loglevel=error',
+    ...(opts.extraArgs ?? []),
+    tarball,
+  ];
   const { stdout, stderr } = await run(opts.command ?? 'npm', args, {
     timeout: NPM_TIMEOUT_MS * 2,
     maxBuffer: 16 * 1024 * 1024,

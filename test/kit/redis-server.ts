@@ -15,7 +15,10 @@ export function redisServerAvailable(): boolean {
  */
 export class RedisServer {
   private exited: Promise<void>;
-  private constructor(readonly port: number, private readonly child: ChildProcess) {
+  private constructor(
+    readonly port: number,
+    private readonly child: ChildProcess,
+  ) {
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
   }
 
@@ -33,7 +36,16 @@ export class RedisServer {
     const child = spawn(
       REDIS_SERVER_BIN,
       [
-        '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory', '128mb',
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--maxmemory',
+        '128mb',
         ...(options.password ? ['--requirepass', options.password] : []),
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },

@@ -116,7 +116,10 @@ export class TestRegistry {
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`docker-registry exited at start: ${this.stderr}`);
-      const answered = await fetch(`http://${this.host}/v2/`).then((r) => (r.body?.cancel(), true), () => false);
+      const answered = await fetch(`http://${this.host}/v2/`).then(
+        (r) => (r.body?.cancel(), true),
+        () => false,
+      );
       if (answered) return;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -160,10 +163,27 @@ export class TestRegistry {
 async function startTokenService(dir: string, users: Record<string, string>): Promise<{ server: Server; port: number }> {
   const key = join(dir, 'token.key');
   const crt = join(dir, 'token.crt');
-  const gen = spawnSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
-    '-subj', '/CN=lattice-test-token', '-keyout', key, '-out', crt,
-  ], { encoding: 'utf8' });
+  const gen = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=lattice-test-token',
+      '-keyout',
+      key,
+      '-out',
+      crt,
+    ],
+    { encoding: 'utf8' },
+  );
   if (gen.status !== 0) throw new Error(`openssl failed: ${gen.stderr}`);
   const privateKey = createPrivateKey(await readFile(key));
   const certDer = new X509Certificate(await readFile(crt)).raw.toString('base64');
@@ -182,7 +202,14 @@ async function startTokenService(dir: string, users: Record<string, string>): Pr
     });
     const now = Math.floor(Date.now() / 1000);
     const input = `${b64({ alg: 'ES256', typ: 'JWT', x5c: [certDer] })}.${b64({
-      iss: ISSUER, sub: user, aud: url.searchParams.get('service') ?? SERVICE, exp: now + 300, nbf: now - 10, iat: now, jti: randomUUID(), access,
+      iss: ISSUER,
+      sub: user,
+      aud: url.searchParams.get('service') ?? SERVICE,
+      exp: now + 300,
+      nbf: now - 10,
+      iat: now,
+      jti: randomUUID(),
+      access,
     })}`;
     const signature = sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: `${input}.${signature}`, expires_in: 300 }));

@@ -33,7 +33,10 @@ export class TargetProcess {
   }
 
   static async start(natsUrl: string, lattice: string, target: string): Promise<TargetProcess> {
-    const child = spawn(process.execPath, [SELF, natsUrl, lattice, target], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_TEST_CONTEXT: undefined } });
+    const child = spawn(process.execPath, [SELF, natsUrl, lattice, target], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, NODE_TEST_CONTEXT: undefined },
+    });
     const proc = new TargetProcess(child);
     await proc.line('ready');
     return proc;

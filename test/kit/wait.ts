@@ -1,9 +1,5 @@
 /** Polls `check` until it returns a truthy value or the deadline passes (then throws `what`). */
-export async function waitFor<T>(
-  what: string,
-  check: () => T | Promise<T>,
-  opts: { timeoutMs?: number; intervalMs?: number } = {},
-): Promise<NonNullable<T>> {
+export async function waitFor<T>(what: string, check: () => T | Promise<T>, opts: { timeoutMs?: number; intervalMs?: number } = {}): Promise<NonNullable<T>> {
   const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
   let lastError: unknown;
   while (Date.now() < deadline) {

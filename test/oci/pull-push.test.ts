@@ -51,7 +51,9 @@ describe('OCI images from a registry', { timeout: 180_000 }, () => {
     lattice.ctl.scaleComponent(lattice.hosts[host]!.id, { component_id: id, image_ref: image, count: 1 }, { timeoutMs: 60_000 });
 
   it('lattice push oci:// publishes the Wasm OCI artifact layout', async () => {
-    const { stdout } = await run(process.execPath, [CLI_MAIN, '-o', 'json', 'push', `oci://${registry.host}/lattice/hello:v1`, helloPath, '--insecure'], { timeout: 60_000 });
+    const { stdout } = await run(process.execPath, [CLI_MAIN, '-o', 'json', 'push', `oci://${registry.host}/lattice/hello:v1`, helloPath, '--insecure'], {
+      timeout: 60_000,
+    });
     const pushed = JSON.parse(stdout) as { ref: string; manifest_digest: string; digest: string; size: number };
     const bytes = new Uint8Array(await readFile(helloPath));
     assert.equal(pushed.ref, `${registry.host}/lattice/hello:v1`);
@@ -60,7 +62,10 @@ describe('OCI images from a registry', { timeout: 180_000 }, () => {
     const response = await fetch(`http://${registry.host}/v2/lattice/hello/manifests/v1`, { headers: { accept: MEDIA.ociManifest } });
     const manifest = (await response.json()) as { config: { mediaType: string; digest: string }; layers: Array<{ mediaType: string; digest: string }> };
     assert.equal(manifest.config.mediaType, 'application/vnd.wasm.config.v0+json');
-    assert.deepEqual(manifest.layers.map((l) => [l.mediaType, l.digest]), [['application/wasm', pushed.digest]]);
+    assert.deepEqual(
+      manifest.layers.map((l) => [l.mediaType, l.digest]),
+      [['application/wasm', pushed.digest]],
+    );
     const config = (await (await fetch(`http://${registry.host}/v2/lattice/hello/blobs/${manifest.config.digest}`)).json()) as Record<string, unknown>;
     assert.equal(config.architecture, 'wasm');
     assert.equal(config.os, 'wasip2');
@@ -75,19 +80,31 @@ describe('OCI images from a registry', { timeout: 180_000 }, () => {
     const shown = JSON.parse(r.stdout) as { digest: string; kind: string; exports: Array<{ name: string }> };
     assert.equal(shown.digest, sha256Digest(new Uint8Array(await readFile(helloPath))));
     assert.equal(shown.kind, 'component');
-    assert.deepEqual(shown.exports.map((e) => e.name), ['wasi:http/incoming-handler']);
-    const pinned = await runCli(['-o', 'json', 'inspect', `oci://${registry.host}/lattice/hello@${manifestDigest}`], { ...env, LATTICE_INSECURE_REGISTRIES: registry.host });
+    assert.deepEqual(
+      shown.exports.map((e) => e.name),
+      ['wasi:http/incoming-handler'],
+    );
+    const pinned = await runCli(['-o', 'json', 'inspect', `oci://${registry.host}/lattice/hello@${manifestDigest}`], {
+      ...env,
+      LATTICE_INSECURE_REGISTRIES: registry.host,
+    });
     assert.equal(pinned.code, 0, pinned.stderr);
     assert.equal((JSON.parse(pinned.stdout) as { digest: string }).digest, shown.digest);
     const refused = await runCli(['inspect', `${registry.host}/lattice/other:v1`], { LATTICE_DATA_DIR: join(lattice.dataDir, 'inspect-home-2') });
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /^error: pull of .* failed: registry .* cannot be reached at https:.*allowed as insecure.*--insecure on push and inspect\)\n$/);
+    assert.match(
+      refused.stderr,
+      /^error: pull of .* failed: registry .* cannot be reached at https:.*allowed as insecure.*--insecure on push and inspect\)\n$/,
+    );
   });
 
   it('a host runs REGISTRY/REPO:TAG and keeps the layer in the shared cache', async () => {
     await scale(0, 'hello', `${registry.host}/lattice/hello:v1`);
     const inv = await lattice.ctl.getInventory(lattice.hosts[0]!.id);
-    assert.deepEqual(inv.components.map((c) => c.image_ref), [`${registry.host}/lattice/hello:v1`]);
+    assert.deepEqual(
+      inv.components.map((c) => c.image_ref),
+      [`${registry.host}/lattice/hello:v1`],
+    );
     const digest = sha256Digest(new Uint8Array(await readFile(helloPath)));
     const cached = await readFile(join(cacheDir, 'blobs', 'sha256', digest.slice(7)));
     assert.equal(sha256Digest(cached), digest);
@@ -119,13 +136,18 @@ describe('OCI images from a registry', { timeout: 180_000 }, () => {
 
   it('refuses a layer whose bytes do not match its digest, and never caches it', async () => {
     const echo = fileURLToPath(await fixture('echo'));
-    const { stdout } = await run(process.execPath, [CLI_MAIN, '-o', 'json', 'push', `oci://${registry.host}/lattice/damaged:v1`, echo, '--insecure'], { timeout: 60_000 });
+    const { stdout } = await run(process.execPath, [CLI_MAIN, '-o', 'json', 'push', `oci://${registry.host}/lattice/damaged:v1`, echo, '--insecure'], {
+      timeout: 60_000,
+    });
     const { digest } = JSON.parse(stdout) as { digest: string };
     const file = registry.blobFile(digest);
     const bytes = await readFile(file);
     bytes[bytes.length - 1] ^= 0xff;
     await writeFile(file, bytes);
-    await assert.rejects(scale(0, 'damaged', `${registry.host}/lattice/damaged:v1`), /downloaded layer is \d+ bytes hashing to sha256:[0-9a-f]{64}; the manifest says/);
+    await assert.rejects(
+      scale(0, 'damaged', `${registry.host}/lattice/damaged:v1`),
+      /downloaded layer is \d+ bytes hashing to sha256:[0-9a-f]{64}; the manifest says/,
+    );
     await assert.rejects(stat(join(cacheDir, 'blobs', 'sha256', digest.slice(7))), /ENOENT/);
   });
 
@@ -186,7 +208,7 @@ describe('OCI images from a registry', { timeout: 180_000 }, () => {
       const images = (await Promise.all(lattice.hosts.slice(0, 2).map((h) => lattice.ctl.getInventory(h.id))))
         .flatMap((inv) => inv.components)
         .filter((c) => c.image_ref === `${registry.host}/lattice/hello:v1` && c.annotations['wasmcloud.dev/appspec'] === 'oci-app');
-      assert.ok(images.length >= 1, 'the manifest\'s component runs from the registry image');
+      assert.ok(images.length >= 1, "the manifest's component runs from the registry image");
     } finally {
       await wadm?.stop();
     }
@@ -196,7 +218,10 @@ describe('OCI images from a registry', { timeout: 180_000 }, () => {
     const host = lattice.hosts[0]!.id;
     await lattice.ctl.startProvider(host, { provider_id: 'http', provider_ref: 'ghcr.io/wasmcloud/http-server:0.23.0' });
     const inv = await lattice.ctl.getInventory(host);
-    assert.deepEqual(inv.providers.map((p) => [p.id, p.mode]), [['http', 'builtin']]);
+    assert.deepEqual(
+      inv.providers.map((p) => [p.id, p.mode]),
+      [['http', 'builtin']],
+    );
     await assert.rejects(
       lattice.ctl.startProvider(host, { provider_id: 'odd', provider_ref: `${registry.host}/lattice/hello:v1` }),
       /is a Wasm component, not a provider/,

@@ -29,9 +29,16 @@ for (const auth of ['basic', 'token'] as RegistryAuth[]) {
       // Host 0 reads docker's config.json; host 1 has no credentials at all.
       const dockerDir = join(lattice.dataDir, 'docker');
       await mkdir(dockerDir, { recursive: true });
-      await writeFile(join(dockerDir, 'config.json'), JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from('alice:wonder-land').toString('base64') } } }));
+      await writeFile(
+        join(dockerDir, 'config.json'),
+        JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from('alice:wonder-land').toString('base64') } } }),
+      );
       await lattice.addHost({
-        oci: { cacheDir: join(lattice.dataDir, 'c0'), insecureRegistries: [registry.host], credentials: defaultCredentials({ env: { DOCKER_CONFIG: dockerDir }, home: join(lattice.dataDir, 'none') }) },
+        oci: {
+          cacheDir: join(lattice.dataDir, 'c0'),
+          insecureRegistries: [registry.host],
+          credentials: defaultCredentials({ env: { DOCKER_CONFIG: dockerDir }, home: join(lattice.dataDir, 'none') }),
+        },
       });
       await lattice.addHost({ oci: { cacheDir: join(lattice.dataDir, 'c1'), insecureRegistries: [registry.host], credentials: async () => null } });
     });

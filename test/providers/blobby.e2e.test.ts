@@ -22,8 +22,18 @@ describe('blobby example end to end', { timeout: 240_000 }, () => {
     await lattice.ctl.putConfig('blobby-root', { root });
     await lattice.ctl.scaleComponent(host.id, { component_id: 'blobby', image_ref: image, count: 1 }, { timeoutMs: 60_000 });
     await lattice.ctl.startProvider(host.id, { provider_id: 'http', provider_ref: 'ghcr.io/wasmcloud/http-server:0.23.0' }, { timeoutMs: 30_000 });
-    await lattice.ctl.startProvider(host.id, { provider_id: 'blobs', provider_ref: 'ghcr.io/wasmcloud/blobstore-fs:0.10.1', config: ['blobby-root'] }, { timeoutMs: 30_000 });
-    await lattice.link({ source_id: 'blobby', target: 'blobs', wit_namespace: 'wasi', wit_package: 'blobstore', interfaces: ['blobstore', 'container', 'types'] });
+    await lattice.ctl.startProvider(
+      host.id,
+      { provider_id: 'blobs', provider_ref: 'ghcr.io/wasmcloud/blobstore-fs:0.10.1', config: ['blobby-root'] },
+      { timeoutMs: 30_000 },
+    );
+    await lattice.link({
+      source_id: 'blobby',
+      target: 'blobs',
+      wit_namespace: 'wasi',
+      wit_package: 'blobstore',
+      interfaces: ['blobstore', 'container', 'types'],
+    });
     const base = await lattice.httpLink('http', 'blobby');
     const put = await fetch(`${base}/hello.txt`, { method: 'PUT', body: 'hello blobby' });
     assert.equal(put.status < 300, true, `PUT answered ${put.status}: ${await put.clone().text()}`);

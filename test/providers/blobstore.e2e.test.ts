@@ -42,7 +42,11 @@ describe('blobstore provider end to end', { timeout: 180_000 }, () => {
     await mkdir(join(root, 'archive'), { recursive: true });
     await writeFile(join(root, 'inbox', 'note.txt'), 'remember the milk');
     await lattice.ctl.putConfig('blobs-root', { root });
-    await lattice.ctl.startProvider(host.id, { provider_id: 'blobs', provider_ref: 'ghcr.io/wasmcloud/blobstore-fs:0.10.1', config: ['blobs-root'] }, { timeoutMs: 30_000 });
+    await lattice.ctl.startProvider(
+      host.id,
+      { provider_id: 'blobs', provider_ref: 'ghcr.io/wasmcloud/blobstore-fs:0.10.1', config: ['blobs-root'] },
+      { timeoutMs: 30_000 },
+    );
     const image = await watFixture('blob-move', join(lattice.dataDir, 'wasm'));
     await lattice.ctl.scaleComponent(host.id, { component_id: 'mover', image_ref: image, count: 1 }, { timeoutMs: 60_000 });
     await lattice.link(BLOB_LINK);

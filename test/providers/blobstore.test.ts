@@ -26,7 +26,8 @@ const dec = new TextDecoder();
 async function put(p: DirectProvider, source: string, container: unknown, name: string, body: Uint8Array, link: ProviderLink | null = null) {
   const value = await p.ok(source, T, '[static]outgoing-value.new-outgoing-value', [], link);
   const out = await p.ok(source, T, '[method]outgoing-value.outgoing-value-write-body', [value], link);
-  for (let at = 0; at < body.length; at += 4096) await p.ok(source, IO, '[method]output-stream.blocking-write-and-flush', [out, body.subarray(at, at + 4096)], link);
+  for (let at = 0; at < body.length; at += 4096)
+    await p.ok(source, IO, '[method]output-stream.blocking-write-and-flush', [out, body.subarray(at, at + 4096)], link);
   await p.ok(source, IO, '[resource-drop]output-stream', [out], link);
   await p.ok(source, C, '[method]container.write-data', [container, name, value], link);
   await p.ok(source, T, '[resource-drop]outgoing-value', [value], link);
@@ -87,8 +88,14 @@ function contract(name: string, config: () => Record<string, string>, nc: () => 
       assert.deepEqual(await p.ok('app', C, '[method]stream-object-names.read-stream-object-names', [names, 2n]), [['c.txt'], true]);
 
       await p.ok('app', B, 'create-container', ['backup']);
-      await p.ok('app', B, 'copy-object', [{ container: 'photos', object: 'b.txt' }, { container: 'backup', object: 'b-copy.txt' }]);
-      await p.ok('app', B, 'move-object', [{ container: 'photos', object: 'c.txt' }, { container: 'backup', object: 'c.txt' }]);
+      await p.ok('app', B, 'copy-object', [
+        { container: 'photos', object: 'b.txt' },
+        { container: 'backup', object: 'b-copy.txt' },
+      ]);
+      await p.ok('app', B, 'move-object', [
+        { container: 'photos', object: 'c.txt' },
+        { container: 'backup', object: 'c.txt' },
+      ]);
       const backup = await p.ok('app', B, 'get-container', ['backup']);
       assert.equal(dec.decode(await getWhole(p, 'app', backup, 'b-copy.txt')), 'bee');
       assert.equal(dec.decode(await getWhole(p, 'app', backup, 'c.txt')), 'sea');
@@ -103,7 +110,7 @@ function contract(name: string, config: () => Record<string, string>, nc: () => 
       assert.equal(await p.ok('app', B, 'container-exists', ['backup']), false);
     });
 
-    it('answers error strings: missing container or object, bad range, another component\'s handle', async () => {
+    it("answers error strings: missing container or object, bad range, another component's handle", async () => {
       const missing = await p.call('app', B, 'get-container', ['nope']);
       assert.equal(missing.tag, 'err');
       assert.equal(typeof missing.val, 'string');
@@ -132,8 +139,16 @@ describe('blobstore provider', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  contract('fs', () => ({ backend: 'fs', root: join(root, 'store') }), () => nc);
-  contract('nats', () => ({ backend: 'nats' }), () => nc);
+  contract(
+    'fs',
+    () => ({ backend: 'fs', root: join(root, 'store') }),
+    () => nc,
+  );
+  contract(
+    'nats',
+    () => ({ backend: 'nats' }),
+    () => nc,
+  );
 
   describe('filesystem confinement and link roots', () => {
     it('refuses object names and symlinks that leave the root, and link roots outside the allowed ones', async () => {
@@ -150,12 +165,18 @@ describe('blobstore provider', () => {
         const viaLink = await p.call('app', C, '[method]container.get-data', [c, 'link/secret', 0n, 100n]);
         assert.equal(viaLink.tag, 'err');
 
-        const tooWide = DirectProvider.targetLink({ source_id: 'app', wit_namespace: 'wasi', wit_package: 'blobstore', interfaces: ['blobstore'] }, { root: '/' });
+        const tooWide = DirectProvider.targetLink(
+          { source_id: 'app', wit_namespace: 'wasi', wit_package: 'blobstore', interfaces: ['blobstore'] },
+          { root: '/' },
+        );
         const refused = await p.call('app', B, 'container-exists', ['box'], tooWide);
         assert.equal(refused.tag, 'err');
         assert.match(String(refused.val), /outside the provider root/);
 
-        const shared = DirectProvider.targetLink({ source_id: 'app', wit_namespace: 'wasi', wit_package: 'blobstore', interfaces: ['blobstore'] }, { root: join(root, 'shared', 'app') });
+        const shared = DirectProvider.targetLink(
+          { source_id: 'app', wit_namespace: 'wasi', wit_package: 'blobstore', interfaces: ['blobstore'] },
+          { root: join(root, 'shared', 'app') },
+        );
         const sc = await p.ok('app', B, 'create-container', ['docs'], shared);
         await put(p, 'app', sc, 'readme', enc.encode('hello'), shared);
         assert.equal(await readFile(join(root, 'shared', 'app', 'docs', 'readme'), 'utf8'), 'hello');

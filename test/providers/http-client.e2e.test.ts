@@ -29,7 +29,8 @@ describe('http-client provider end to end', { timeout: 180_000 }, () => {
       seen.push(`${req.method} ${req.url} host=${req.headers.host}`);
       if (req.url === '/ok') res.writeHead(201, { 'content-type': 'text/plain' }).end('created');
       else if (req.url === '/big') res.writeHead(200).end(Buffer.alloc(64 * 1024, 1));
-      else if (req.url === '/slow') return; // never answers
+      else if (req.url === '/slow')
+        return; // never answers
       else res.writeHead(404).end();
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

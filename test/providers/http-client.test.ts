@@ -60,12 +60,24 @@ describe('http-client provider handler', () => {
 
   it('sends method, headers and body, and returns status, headers and body', async () => {
     const res = (await p.ok('app', OUT, 'handle', [
-      request(`${base}/items?id=3`, { method: 'POST', headers: [['content-type', 'text/plain'], ['x-trace', 't1'], ['connection', 'close'], ['host', 'evil.example']], body: enc.encode('payload!') }),
+      request(`${base}/items?id=3`, {
+        method: 'POST',
+        headers: [
+          ['content-type', 'text/plain'],
+          ['x-trace', 't1'],
+          ['connection', 'close'],
+          ['host', 'evil.example'],
+        ],
+        body: enc.encode('payload!'),
+      }),
     ])) as { status: number; headers: Array<[string, string]>; body: Uint8Array };
     assert.equal(res.status, 200);
     assert.equal(dec.decode(res.body), 'got 8 bytes');
     assert.ok(res.headers.some(([k, v]) => k === 'x-reply' && v === 'yes'));
-    assert.deepEqual(res.headers.filter(([k]) => k === 'set-cookie').map(([, v]) => v), ['a=1', 'b=2']);
+    assert.deepEqual(
+      res.headers.filter(([k]) => k === 'set-cookie').map(([, v]) => v),
+      ['a=1', 'b=2'],
+    );
     const last = seen.at(-1)!;
     assert.equal(last.method, 'POST');
     assert.equal(last.url, '/items?id=3');
@@ -81,11 +93,17 @@ describe('http-client provider handler', () => {
   });
 
   it('judges the allow-list of the link the call came through', async () => {
-    const narrow = DirectProvider.targetLink({ source_id: 'app', wit_namespace: 'wasi', wit_package: 'http', interfaces: ['outgoing-handler'] }, { allowed_hosts: 'example.com' });
+    const narrow = DirectProvider.targetLink(
+      { source_id: 'app', wit_namespace: 'wasi', wit_package: 'http', interfaces: ['outgoing-handler'] },
+      { allowed_hosts: 'example.com' },
+    );
     const before = seen.length;
     assert.deepEqual(await p.call('app', OUT, 'handle', [request(`${base}/`)], narrow), { tag: 'err', val: { tag: 'HTTP-request-denied' } });
     assert.equal(seen.length, before);
-    const broken = DirectProvider.targetLink({ source_id: 'app', wit_namespace: 'wasi', wit_package: 'http', interfaces: ['outgoing-handler'] }, { allowed_hosts: 'ftp://x' });
+    const broken = DirectProvider.targetLink(
+      { source_id: 'app', wit_namespace: 'wasi', wit_package: 'http', interfaces: ['outgoing-handler'] },
+      { allowed_hosts: 'ftp://x' },
+    );
     const r = await p.call('app', OUT, 'handle', [request(`${base}/`)], broken);
     assert.equal((r.val as { tag: string }).tag, 'internal-error');
   });
@@ -95,7 +113,10 @@ describe('http-client provider handler', () => {
       tag: 'err',
       val: { tag: 'HTTP-request-URI-invalid' },
     });
-    assert.deepEqual(await p.call('app', OUT, 'handle', [{ ...request(`${base}/`), method: 'GE T' }]), { tag: 'err', val: { tag: 'HTTP-request-method-invalid' } });
+    assert.deepEqual(await p.call('app', OUT, 'handle', [{ ...request(`${base}/`), method: 'GE T' }]), {
+      tag: 'err',
+      val: { tag: 'HTTP-request-method-invalid' },
+    });
     assert.deepEqual(await p.call('app', OUT, 'handle', [{ ...request('ftp://127.0.0.1/') }]), { tag: 'err', val: { tag: 'HTTP-request-denied' } });
   });
 

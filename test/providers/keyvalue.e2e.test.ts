@@ -42,7 +42,10 @@ describe('keyvalue provider end to end (kv-counter)', { timeout: 240_000 }, () =
       await client.set('default:visits', '41');
       await ctl.putConfig('kv-redis', { backend: 'redis', URL: redis.url });
       await lattice.link({ ...KV_LINK, target_config: ['kv-redis'] });
-      await waitFor('the link to move to redis', async () => ((await getJson(`${base}/probe`)).body as { count?: number }).count === 1 && (await client.get('default:probe')) === '1');
+      await waitFor(
+        'the link to move to redis',
+        async () => ((await getJson(`${base}/probe`)).body as { count?: number }).count === 1 && (await client.get('default:probe')) === '1',
+      );
       assert.deepEqual((await getJson(`${base}/visits`)).body, { key: 'visits', count: 42 });
       assert.equal(await client.get('default:visits'), '42');
     } finally {
@@ -68,10 +71,14 @@ describe('keyvalue provider end to end (kv-counter)', { timeout: 240_000 }, () =
     await ctl.putConfig('kv-dead', { backend: 'redis', URL: 'redis://127.0.0.1:1' });
     await lattice.link({ ...KV_LINK, target_config: ['kv-dead'] });
     const base = `http://${(await ctl.getConfig('counter-http'))!.address}`;
-    const failed = await waitFor('the dead redis to be used', async () => {
-      const r = await getJson(`${base}/dead`);
-      return r.status === 500 ? r : null;
-    }, { timeoutMs: 30_000 });
+    const failed = await waitFor(
+      'the dead redis to be used',
+      async () => {
+        const r = await getJson(`${base}/dead`);
+        return r.status === 500 ? r : null;
+      },
+      { timeoutMs: 30_000 },
+    );
     assert.match(String((failed.body as { error: string }).error), /^other: /);
 
     await ctl.deleteLink({ source_id: 'counter', wit_namespace: 'wasi', wit_package: 'keyvalue' });
@@ -89,15 +96,23 @@ describe('keyvalue provider end to end (kv-counter)', { timeout: 240_000 }, () =
   it('serves a component on host A from a keyvalue provider in its own process on host B', async () => {
     const { ctl } = lattice;
     const hostB = await lattice.host({ runtime: false });
-    await ctl.startProvider(hostB.id, { provider_id: 'kv-remote', provider_ref: 'ghcr.io/wasmcloud/keyvalue-redis:0.28.0', mode: 'process' }, { timeoutMs: 30_000 });
+    await ctl.startProvider(
+      hostB.id,
+      { provider_id: 'kv-remote', provider_ref: 'ghcr.io/wasmcloud/keyvalue-redis:0.28.0', mode: 'process' },
+      { timeoutMs: 30_000 },
+    );
     await ctl.putConfig('kv-remote-redis', { URL: redis.url });
     await ctl.deleteLink({ source_id: 'counter', wit_namespace: 'wasi', wit_package: 'keyvalue' });
     await lattice.link({ ...KV_LINK, target: 'kv-remote', target_config: ['kv-remote-redis'] });
     const base = `http://${(await ctl.getConfig('counter-http'))!.address}`;
-    const first = await waitFor('the out-of-process provider to serve', async () => {
-      const r = await getJson(`${base}/remote`);
-      return r.status === 200 ? r : null;
-    }, { timeoutMs: 30_000 });
+    const first = await waitFor(
+      'the out-of-process provider to serve',
+      async () => {
+        const r = await getJson(`${base}/remote`);
+        return r.status === 200 ? r : null;
+      },
+      { timeoutMs: 30_000 },
+    );
     const n = (first.body as { count: number }).count;
     assert.deepEqual((await getJson(`${base}/remote`)).body, { key: 'remote', count: n + 1 });
     const client = new Redis(redis.url);

@@ -39,7 +39,7 @@ describe('keyvalue provider handlers', () => {
     await redis?.stop();
   });
 
-  it('reaches each of a component\'s buckets by opening its link name', async () => {
+  it("reaches each of a component's buckets by opening its link name", async () => {
     const cache = link('app', 'cache', { bucket: 'cache-bucket' });
     const sessions = link('app', 'sessions', { backend: 'nats', bucket: 'sessions' });
     await p.addLink(cache);
@@ -79,7 +79,13 @@ describe('keyvalue provider handlers', () => {
     const b = await p.ok('batcher', S, 'open', [''], l);
     assert.equal(await p.ok('batcher', A, 'increment', [b, 'n', 5n]), 5n);
     assert.equal(await p.ok('batcher', A, 'increment', [b, 'n', 2n]), 7n);
-    await p.ok('batcher', BATCH, 'set-many', [b, [['a', enc.encode('1')], ['b', enc.encode('2')]]]);
+    await p.ok('batcher', BATCH, 'set-many', [
+      b,
+      [
+        ['a', enc.encode('1')],
+        ['b', enc.encode('2')],
+      ],
+    ]);
     assert.deepEqual(await p.ok('batcher', BATCH, 'get-many', [b, ['a', 'zz']]), [['a', enc.encode('1')], null]);
     const page = (await p.ok('batcher', S, '[method]bucket.list-keys', [b, null])) as { keys: string[]; cursor: bigint | null };
     assert.deepEqual(page.keys.sort(), ['a', 'b', 'n']);
@@ -89,7 +95,7 @@ describe('keyvalue provider handlers', () => {
     assert.deepEqual(bad, { tag: 'err', val: { tag: 'other', val: 'delta must be a u64' } });
   });
 
-  it('uses Redis for a link that names it (URL, wasmCloud\'s spelling) and reports a bad url as error::other', async () => {
+  it("uses Redis for a link that names it (URL, wasmCloud's spelling) and reports a bad url as error::other", async () => {
     const r = link('redis-app', 'default', { backend: 'redis', URL: redis.url });
     const b = await p.ok('redis-app', S, 'open', ['ns'], r);
     assert.equal(await p.ok('redis-app', A, 'increment', [b, 'hits', 3n]), 3n);

@@ -72,8 +72,14 @@ describe('messaging provider end to end (echo-messaging)', { timeout: 240_000 },
       await nc.flush();
       sub.unsubscribe();
       assert.equal(replies.length, 40);
-      assert.ok(replies.some((r) => r === 'member'), 'the other member got some messages');
-      assert.ok(replies.some((r) => r.startsWith('echo: m')), 'the component got some messages');
+      assert.ok(
+        replies.some((r) => r === 'member'),
+        'the other member got some messages',
+      );
+      assert.ok(
+        replies.some((r) => r.startsWith('echo: m')),
+        'the component got some messages',
+      );
     } finally {
       member.unsubscribe();
     }
@@ -90,7 +96,11 @@ describe('messaging provider end to end (echo-messaging)', { timeout: 240_000 },
   it('delivers from a messaging provider running in its own process', async () => {
     const { ctl, nc } = lattice;
     const host = lattice.hosts[0]!;
-    await ctl.startProvider(host.id, { provider_id: 'nats-msg-proc', provider_ref: 'ghcr.io/wasmcloud/messaging-nats:0.27.0', mode: 'process' }, { timeoutMs: 30_000 });
+    await ctl.startProvider(
+      host.id,
+      { provider_id: 'nats-msg-proc', provider_ref: 'ghcr.io/wasmcloud/messaging-nats:0.27.0', mode: 'process' },
+      { timeoutMs: 30_000 },
+    );
     await ctl.putConfig('echo-proc', { subscriptions: 'lattice.proc' });
     await lattice.link({ ...handlerLink('echo-proc'), source_id: 'nats-msg-proc' });
     assert.equal(await waitFor('the reply through the out-of-process provider', () => ask(nc, 'lattice.proc', 'far'), { timeoutMs: 30_000 }), 'echo: far');

@@ -40,7 +40,11 @@ describe('messaging provider consumer handlers', () => {
       await p.ok('app', CONSUMER, 'publish', [{ subject: 'app.events', body: enc.encode('hello'), replyTo: null }]);
       await waitFor('the published message', () => got.length === 1);
       assert.deepEqual(got, ['hello']);
-      const reply = (await p.ok('app', CONSUMER, 'request', ['app.echo', enc.encode('ping'), 2000])) as { subject: string; body: Uint8Array; replyTo: string | null };
+      const reply = (await p.ok('app', CONSUMER, 'request', ['app.echo', enc.encode('ping'), 2000])) as {
+        subject: string;
+        body: Uint8Array;
+        replyTo: string | null;
+      };
       assert.equal(dec.decode(reply.body), 're: ping');
       assert.equal(reply.replyTo, null);
     } finally {
@@ -49,20 +53,33 @@ describe('messaging provider consumer handlers', () => {
     }
   });
 
-  it('refuses the lattice\'s reserved subjects and malformed subjects on the host connection', async () => {
+  it("refuses the lattice's reserved subjects and malformed subjects on the host connection", async () => {
     const seen: string[] = [];
     const spy = nc.subscribe('>', { callback: (_e, m) => seen.push(m.subject) });
     await nc.flush();
     try {
-      for (const subject of ['wasmbus.ctl.v1.default.host.ping', 'wrpc.v1.default.kv.wasi:keyvalue/store.open', '$JS.API.STREAM.LIST', 'wadm.api.default.model.list', 'a.*', 'a..b', '']) {
+      for (const subject of [
+        'wasmbus.ctl.v1.default.host.ping',
+        'wrpc.v1.default.kv.wasi:keyvalue/store.open',
+        '$JS.API.STREAM.LIST',
+        'wadm.api.default.model.list',
+        'a.*',
+        'a..b',
+        '',
+      ]) {
         const r = await p.call('app', CONSUMER, 'publish', [{ subject, body: enc.encode('x'), replyTo: null }]);
         assert.equal(r.tag, 'err', `${subject} is refused`);
         assert.equal(typeof r.val, 'string');
       }
-      const viaReply = await p.call('app', CONSUMER, 'publish', [{ subject: 'ok.subject', body: enc.encode('x'), replyTo: 'wasmbus.evt.default.host_stopped' }]);
+      const viaReply = await p.call('app', CONSUMER, 'publish', [
+        { subject: 'ok.subject', body: enc.encode('x'), replyTo: 'wasmbus.evt.default.host_stopped' },
+      ]);
       assert.equal(viaReply.tag, 'err');
       await nc.flush();
-      assert.deepEqual(seen.filter((s) => !s.startsWith('_INBOX')), []);
+      assert.deepEqual(
+        seen.filter((s) => !s.startsWith('_INBOX')),
+        [],
+      );
     } finally {
       spy.unsubscribe();
     }

@@ -89,7 +89,7 @@ describe('secrets', { timeout: 240_000 }, () => {
       assert.deepEqual(checked, { name: 'own-key', readable: true, length: (process.env.HOME ?? '').length });
       // The hosts of this lattice have another key: the CLI says so instead of printing garbage.
       await assert.rejects(cli(['secret', 'check', 'own-key']), /another secrets key/);
-      assert.equal(((await readFile(put.keyCreated)).length > 40), true);
+      assert.equal((await readFile(put.keyCreated)).length > 40, true);
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
@@ -108,33 +108,48 @@ describe('secrets', { timeout: 240_000 }, () => {
 
     // Without the password Redis refuses every command: the component answers 500.
     await lattice.link({ ...KV_LINK, target_config: ['kv-redis'] });
-    const refused = await waitFor('redis to refuse', async () => {
-      const r = await getJson(`${base}/visits`);
-      return r.status === 500 ? r : null;
-    }, { timeoutMs: 30_000 });
+    const refused = await waitFor(
+      'redis to refuse',
+      async () => {
+        const r = await getJson(`${base}/visits`);
+        return r.status === 500 ? r : null;
+      },
+      { timeoutMs: 30_000 },
+    );
     assert.match(String((refused.body as { error: string }).error), /access-denied/);
 
     // A link naming a secret that does not exist is refused when it is put.
-    await assert.rejects(lattice.link({ ...KV_LINK, target_config: ['kv-redis'], target_secrets: ['no-such-secret'] }), /secrets that do not exist: no-such-secret/);
+    await assert.rejects(
+      lattice.link({ ...KV_LINK, target_config: ['kv-redis'], target_secrets: ['no-such-secret'] }),
+      /secrets that do not exist: no-such-secret/,
+    );
 
     // The stored secret is `redis-prod`; the reference (what wadm writes for a manifest's secrets)
     // shows it to the provider as `password`.
     await cli(['secret', 'put', 'redis-prod', '--stdin'], TEST_SECRETS_KEY_ENV, PASSWORD);
     await ctl.putConfig('SECRET_kv-password', { name: 'password', key: 'redis-prod' });
     await lattice.link({ ...KV_LINK, target_config: ['kv-redis'], target_secrets: ['SECRET_kv-password'] });
-    const counted = await waitFor('the password to reach redis', async () => {
-      const r = await getJson(`${base}/visits`);
-      return r.status === 200 ? r : null;
-    }, { timeoutMs: 30_000 });
+    const counted = await waitFor(
+      'the password to reach redis',
+      async () => {
+        const r = await getJson(`${base}/visits`);
+        return r.status === 200 ? r : null;
+      },
+      { timeoutMs: 30_000 },
+    );
     assert.deepEqual(counted.body, { key: 'visits', count: 1 });
 
     // The same provider in its own process opens the secret with the key its host hands it.
     await ctl.stopProvider(host.id, 'kv');
     await ctl.startProvider(host.id, { provider_id: 'kv', provider_ref: 'ghcr.io/wasmcloud/keyvalue-redis:0.28.0', mode: 'process' }, { timeoutMs: 30_000 });
-    const again = await waitFor('the provider process to count', async () => {
-      const r = await getJson(`${base}/visits`);
-      return r.status === 200 ? r : null;
-    }, { timeoutMs: 30_000 });
+    const again = await waitFor(
+      'the provider process to count',
+      async () => {
+        const r = await getJson(`${base}/visits`);
+        return r.status === 200 ? r : null;
+      },
+      { timeoutMs: 30_000 },
+    );
     assert.deepEqual(again.body, { key: 'visits', count: 2 });
   });
 
@@ -187,7 +202,11 @@ describe('secrets', { timeout: 240_000 }, () => {
         { timeoutMs: 30_000 },
       );
     } finally {
-      for (const [name, value] of [['LATTICE_DATA_DIR', saved.dir], ['LATTICE_SECRETS_KEY', saved.key], ['LATTICE_SECRETS_KEY_FILE', saved.file]] as const) {
+      for (const [name, value] of [
+        ['LATTICE_DATA_DIR', saved.dir],
+        ['LATTICE_SECRETS_KEY', saved.key],
+        ['LATTICE_SECRETS_KEY_FILE', saved.file],
+      ] as const) {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;
       }

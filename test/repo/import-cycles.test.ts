@@ -69,7 +69,12 @@ describe('import graph of the sources', () => {
       }
       graph.set(file, deps);
     }
-    const found = cycles(graph).map((group) => group.map((f) => relative(ROOT, f)).sort().join(' <-> '));
+    const found = cycles(graph).map((group) =>
+      group
+        .map((f) => relative(ROOT, f))
+        .sort()
+        .join(' <-> '),
+    );
     assert.deepEqual(found, [], `import cycles:\n${found.join('\n')}`);
   });
 });

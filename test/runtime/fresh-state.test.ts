@@ -52,13 +52,19 @@ describe('fresh-instance semantics by reset', { timeout: 120_000 }, () => {
   it('with instance reuse the same calls do see the previous state', async () => {
     const bumps: number[] = [];
     for (let i = 0; i < 6; i++) bumps.push(await call('reused', 'bump'));
-    assert.ok(bumps.some((n) => n >= 2002), `an instance served a second bump: ${bumps.join(',')}`);
+    assert.ok(
+      bumps.some((n) => n >= 2002),
+      `an instance served a second bump: ${bumps.join(',')}`,
+    );
     const swaps: number[] = [];
     for (let i = 0; i < 6; i++) swaps.push(await call('reused', 'swap'));
     assert.ok(swaps.includes(2), `a reused instance sees its table write: ${swaps.join(',')}`);
     const grows: number[] = [];
     for (let i = 0; i < 6; i++) grows.push(await call('reused', 'grow'));
-    assert.ok(grows.some((n) => n > 2), `a reused instance keeps its grown memory: ${grows.join(',')}`);
+    assert.ok(
+      grows.some((n) => n > 2),
+      `a reused instance keeps its grown memory: ${grows.join(',')}`,
+    );
   });
 
   it('instantiates only when an instance cannot be reset (a grown memory)', async () => {

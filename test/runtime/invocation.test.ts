@@ -53,9 +53,7 @@ describe('invocations', { timeout: 120_000 }, () => {
   });
 
   it('completes 100 concurrent HTTP invocations with max_instances 4', async () => {
-    const responses = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => runtime.handleHttp('hello', { method: 'GET', pathWithQuery: `/r/${i}` })),
-    );
+    const responses = await Promise.all(Array.from({ length: 100 }, (_, i) => runtime.handleHttp('hello', { method: 'GET', pathWithQuery: `/r/${i}` })));
     responses.forEach((r, i) => assert.equal(text(r.body), `hello from a wat component: /r/${i}\n`));
   });
 
@@ -75,9 +73,7 @@ describe('invocations', { timeout: 120_000 }, () => {
       count: 1,
       annotations: { 'lattice.dev/queue-limit': '2' },
     });
-    const settled = await Promise.allSettled(
-      Array.from({ length: 6 }, () => runtime.invoke('narrow', 'lattice:fixtures/echo', 'relay', ['slow:x'])),
-    );
+    const settled = await Promise.allSettled(Array.from({ length: 6 }, () => runtime.invoke('narrow', 'lattice:fixtures/echo', 'relay', ['slow:x'])));
     const busy = settled.filter((s) => s.status === 'rejected');
     assert.equal(settled.filter((s) => s.status === 'fulfilled').length, 3);
     assert.equal(busy.length, 3);

@@ -48,6 +48,9 @@ describe('JS component state', { timeout: 300_000 }, () => {
     // Each worker keeps its own instance: sequential calls land on either.
     const counts: number[] = [];
     for (let i = 0; i < 6; i++) counts.push((await runtime.invoke('reused', IFACE, 'count', [])) as number);
-    assert.ok(counts.some((n) => n >= 2), `an instance served a second call: ${counts.join(',')}`);
+    assert.ok(
+      counts.some((n) => n >= 2),
+      `an instance served a second call: ${counts.join(',')}`,
+    );
   });
 });

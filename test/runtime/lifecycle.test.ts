@@ -75,9 +75,7 @@ describe('component lifecycle', { timeout: 120_000 }, () => {
     let served = 0;
     const load = (async () => {
       while (!stop) {
-        const responses = await Promise.all(
-          Array.from({ length: 8 }, () => runtime.handleHttp('rolling', { method: 'GET', pathWithQuery: '/u' })),
-        );
+        const responses = await Promise.all(Array.from({ length: 8 }, () => runtime.handleHttp('rolling', { method: 'GET', pathWithQuery: '/u' })));
         for (const r of responses) assert.equal(text(r.body), 'hello from a wat component: /u\n');
         served += responses.length;
       }

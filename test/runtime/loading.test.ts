@@ -2,13 +2,7 @@ import assert from 'node:assert/strict';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import {
-  ImageLoadError,
-  InvalidComponentError,
-  UnsatisfiedImportsError,
-  InvalidSettingError,
-  type ComponentRuntime,
-} from '../../host/runtime/mod.js';
+import { ImageLoadError, InvalidComponentError, UnsatisfiedImportsError, InvalidSettingError, type ComponentRuntime } from '../../host/runtime/mod.js';
 import { fixture, fixtures, startRuntime, tempDir, text } from './helpers.js';
 
 describe('loading components', { timeout: 120_000 }, () => {
@@ -73,9 +67,7 @@ describe('loading components', { timeout: 120_000 }, () => {
   it('uses a pluggable canSatisfy (the link router decides)', async () => {
     const custom = await startRuntime({ canSatisfy: (name) => name.namespace !== 'lattice' });
     try {
-      const error = await custom.runtime
-        .scale({ componentId: 'echo', imageRef: await fixture('echo'), count: 1 })
-        .catch((e: unknown) => e);
+      const error = await custom.runtime.scale({ componentId: 'echo', imageRef: await fixture('echo'), count: 1 }).catch((e: unknown) => e);
       assert.ok(error instanceof UnsatisfiedImportsError);
       assert.deepEqual(error.missing, ['lattice:fixtures/upstream@0.1.0']);
     } finally {

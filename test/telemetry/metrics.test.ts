@@ -48,7 +48,14 @@ describe('Prometheus metrics', () => {
     await t.ctl.startProvider(host.id, { provider_id: 'http', provider_ref: 'wasmcloud+builtin://http-server' });
     const port = await freePort();
     await t.ctl.putConfig('web', { address: `127.0.0.1:${port}` });
-    await t.ctl.putLink({ source_id: 'http', target: 'hello', wit_namespace: 'wasi', wit_package: 'http', interfaces: ['incoming-handler'], source_config: ['web'] });
+    await t.ctl.putLink({
+      source_id: 'http',
+      target: 'hello',
+      wit_namespace: 'wasi',
+      wit_package: 'http',
+      interfaces: ['incoming-handler'],
+      source_config: ['web'],
+    });
     await waitFor('the component to answer', async () => (await fetch(`http://127.0.0.1:${port}/a`).catch(() => null))?.status === 200);
     for (const path of ['/b', '/c']) assert.equal((await fetch(`http://127.0.0.1:${port}${path}`)).status, 200);
 
@@ -59,10 +66,14 @@ describe('Prometheus metrics', () => {
       return parseExposition(await res.text());
     };
     // Provider health arrives with the first check (every 5 s).
-    const { samples, types, helps } = await waitFor('a provider health sample', async () => {
-      const parsed = await scrape();
-      return parsed.samples.some((s) => s.name === 'lattice_provider_healthy') ? parsed : null;
-    }, { timeoutMs: 15_000, intervalMs: 500 });
+    const { samples, types, helps } = await waitFor(
+      'a provider health sample',
+      async () => {
+        const parsed = await scrape();
+        return parsed.samples.some((s) => s.name === 'lattice_provider_healthy') ? parsed : null;
+      },
+      { timeoutMs: 15_000, intervalMs: 500 },
+    );
     const one = (name: string, labels: Record<string, string> = {}) => {
       const found = samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
       assert.equal(found.length, 1, `${name}${JSON.stringify(labels)}: ${found.length} samples`);

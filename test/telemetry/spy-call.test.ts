@@ -47,23 +47,39 @@ describe('lattice spy and lattice call', () => {
     const { spawn } = await import('node:child_process');
     const { CLI_MAIN } = await import('../kit/hosts.js');
     const start = (target: string, count: number) => {
-      const child = spawn(process.execPath, [CLI_MAIN, '--nats-url', t.server.url, '-o', 'json', 'spy', target, '--count', String(count), '--wit', FIXTURE_WIT], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        [CLI_MAIN, '--nats-url', t.server.url, '-o', 'json', 'spy', target, '--count', String(count), '--wit', FIXTURE_WIT],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let out = '';
       child.stdout.on('data', (c: Buffer) => (out += c.toString()));
       const done = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-      return { child, lines: () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>), done };
+      return {
+        child,
+        lines: () =>
+          out
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as Record<string, any>),
+        done,
+      };
     };
     // kvup's calls: the one it serves (from relayer) and the three it makes (open, increment, drop).
     const all = start('kvup', 4);
     const kv = start('kvup/wasi:keyvalue', 3);
     try {
       // Calls until both spies have registered their interest and seen everything.
-      await waitFor('the spies to see the calls', async () => {
-        await cli('call', 'relayer', 'lattice:fixtures/echo.relay', 'visits', '--wit', FIXTURE_WIT);
-        return all.lines().length >= 4 && kv.lines().length >= 3;
-      }, { timeoutMs: 30_000, intervalMs: 300 });
+      await waitFor(
+        'the spies to see the calls',
+        async () => {
+          await cli('call', 'relayer', 'lattice:fixtures/echo.relay', 'visits', '--wit', FIXTURE_WIT);
+          return all.lines().length >= 4 && kv.lines().length >= 3;
+        },
+        { timeoutMs: 30_000, intervalMs: 300 },
+      );
       assert.equal(await all.done, 0);
       assert.equal(await kv.done, 0);
       const served = all.lines().find((c) => c.function === 'call');
@@ -77,7 +93,10 @@ describe('lattice spy and lattice call', () => {
       assert.ok(served.request_bytes > 0 && served.duration_ms >= 0);
 
       const names = kv.lines().map((c) => c.function);
-      assert.ok(names.every((n) => n !== 'call'), 'the link filter keeps only keyvalue calls');
+      assert.ok(
+        names.every((n) => n !== 'call'),
+        'the link filter keeps only keyvalue calls',
+      );
       const increment = kv.lines().find((c) => c.function === 'increment')!;
       assert.equal(increment.interface, 'wasi:keyvalue/atomics@0.2.0-draft');
       assert.equal(increment.args.key, 'visits');

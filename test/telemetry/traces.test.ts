@@ -42,9 +42,7 @@ describe('traces across three host processes', () => {
     server = await NatsServer.start();
     receiver = await OtlpReceiver.start();
     nc = await connect({ servers: server.url });
-    hosts.push(
-      ...(await Promise.all([spawn('ingress', 'ingress', ['--wadm']), spawn('mid', 'mid'), spawn('store', 'store')])),
-    );
+    hosts.push(...(await Promise.all([spawn('ingress', 'ingress', ['--wadm']), spawn('mid', 'mid'), spawn('store', 'store')])));
   });
 
   after(async () => {
@@ -77,7 +75,10 @@ describe('traces across three host processes', () => {
             name: 'kvup',
             type: 'component',
             properties: { image: kvup },
-            traits: [on('mid'), { type: 'link', properties: { target: { name: 'kv' }, namespace: 'wasi', package: 'keyvalue', interfaces: ['store', 'atomics'] } }],
+            traits: [
+              on('mid'),
+              { type: 'link', properties: { target: { name: 'kv' }, namespace: 'wasi', package: 'keyvalue', interfaces: ['store', 'atomics'] } },
+            ],
           },
           { name: 'kv', type: 'capability', properties: { image: 'wasmcloud+builtin://keyvalue' }, traits: [on('store')] },
           {
@@ -140,7 +141,9 @@ describe('traces across three host processes', () => {
       { timeoutMs: 20_000, intervalMs: 100 },
     ).catch((error: Error) => {
       const seen = receiver.spans.map((s) => `${s.name} [${s.resource['lattice.host.name']}] ${s.traceId === traceId ? '(this trace)' : ''}`);
-      throw new Error(`${error.message}; ${receiver.errors.join('; ')} spans received: ${seen.join(', ') || 'none'}\nstderr of ingress:\n${hosts[0]!.stderr().slice(-3000)}`);
+      throw new Error(
+        `${error.message}; ${receiver.errors.join('; ')} spans received: ${seen.join(', ') || 'none'}\nstderr of ingress:\n${hosts[0]!.stderr().slice(-3000)}`,
+      );
     });
     assert.deepEqual(receiver.errors, []);
     assert.ok(receiver.contentTypes.has('application/x-protobuf'), 'OTLP defaults to http/protobuf');
@@ -150,7 +153,7 @@ describe('traces across three host processes', () => {
     const hostOf = (s: ReceivedSpan) => s.resource['lattice.host.id'];
 
     const ingress = complete.find((s) => s.name === 'GET /visits' && s.attributes['http.response.status_code'] === 200)!;
-    assert.equal(ingress.parentSpanId, clientSpan, 'the ingress span continues the client\'s trace');
+    assert.equal(ingress.parentSpanId, clientSpan, "the ingress span continues the client's trace");
     assert.equal(ingress.kind, 2);
     assert.equal(hostOf(ingress), hostIds.ingress);
     assert.equal(ingress.attributes['lattice.provider.id'], 'traced-http');
@@ -160,7 +163,10 @@ describe('traces across three host processes', () => {
     // Walk down from the ingress: every hop is a child of the one before it.
     const childOf = (parent: ReceivedSpan, name: string) => {
       const found = complete.find((s) => s.parentSpanId === parent.spanId && s.name.startsWith(name));
-      assert.ok(found, `no span "${name}..." under "${parent.name}"; spans: ${complete.map((s) => `${s.name} <- ${parentOf(s)?.name ?? s.parentSpanId}`).join('; ')}`);
+      assert.ok(
+        found,
+        `no span "${name}..." under "${parent.name}"; spans: ${complete.map((s) => `${s.name} <- ${parentOf(s)?.name ?? s.parentSpanId}`).join('; ')}`,
+      );
       return found;
     };
     const toFront = childOf(ingress, 'wasi:http/incoming-handler/handle');

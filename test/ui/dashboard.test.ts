@@ -14,7 +14,15 @@ import { fixture } from '../runtime/helpers.js';
 
 /** Debian's chromium (`.ci/run` installs it); driven by playwright-core, never a downloaded browser. */
 const CHROMIUM = process.env.LATTICE_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 /** Set to a directory (docs/images) to save screenshots of the main views while the test runs. */
 const SHOTS = process.env.LATTICE_SCREENSHOTS ? resolve(process.env.LATTICE_SCREENSHOTS) : null;
 
@@ -96,14 +104,28 @@ describe('web dashboard in headless Chromium', { skip: existsSync(CHROMIUM) ? fa
       metadata: { name: 'hello', annotations: { version: 'v1', description: 'hello from the dashboard test' } },
       spec: {
         components: [
-          { name: 'hello', type: 'component', properties: { image: await fixture('http-hello') }, traits: [{ type: 'spreadscaler', properties: { instances: 1, spread: [{ name: 'beta', requirements: { zone: 'beta' } }] } }] },
+          {
+            name: 'hello',
+            type: 'component',
+            properties: { image: await fixture('http-hello') },
+            traits: [{ type: 'spreadscaler', properties: { instances: 1, spread: [{ name: 'beta', requirements: { zone: 'beta' } }] } }],
+          },
           {
             name: 'http',
             type: 'capability',
             properties: { image: 'wasmcloud+builtin://http-server' },
             traits: [
               { type: 'spreadscaler', properties: { instances: 1, spread: [{ name: 'alpha', requirements: { zone: 'alpha' } }] } },
-              { type: 'link', properties: { target: { name: 'hello' }, namespace: 'wasi', package: 'http', interfaces: ['incoming-handler'], source: { config: [{ name: 'hello-http', properties: { address: `127.0.0.1:${port}` } }] } } },
+              {
+                type: 'link',
+                properties: {
+                  target: { name: 'hello' },
+                  namespace: 'wasi',
+                  package: 'http',
+                  interfaces: ['incoming-handler'],
+                  source: { config: [{ name: 'hello-http', properties: { address: `127.0.0.1:${port}` } }] },
+                },
+              },
             ],
           },
         ],
@@ -134,10 +156,14 @@ describe('web dashboard in headless Chromium', { skip: existsSync(CHROMIUM) ? fa
     await page.click('[data-view="spy"]');
     await page.fill('input[name="target"]', 'hello-hello');
     await page.click('button[type="submit"]');
-    await waitFor('a spied call', async () => {
-      await fetch(`http://127.0.0.1:${port}/spied`).catch(() => null);
-      return (await page.locator('[data-call="handle"]').count()) > 0;
-    }, { timeoutMs: 20_000, intervalMs: 300 });
+    await waitFor(
+      'a spied call',
+      async () => {
+        await fetch(`http://127.0.0.1:${port}/spied`).catch(() => null);
+        return (await page.locator('[data-call="handle"]').count()) > 0;
+      },
+      { timeoutMs: 20_000, intervalMs: 300 },
+    );
     assert.match(await page.locator('[data-call="handle"]').first().innerText(), /hello-http → hello-hello[\s\S]*\/spied/);
     await shot('spy');
 

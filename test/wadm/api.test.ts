@@ -30,7 +30,18 @@ function moonApp(): Record<string, unknown> {
           name: 'web',
           type: 'component',
           properties: { image: 'file://web.wasm' },
-          traits: [{ type: 'spreadscaler', properties: { instances: 10, spread: [{ name: 'earth', requirements: { zone: 'edge' }, weight: 80 }, { name: 'moon', requirements: { zone: 'moon' }, weight: 20 }] } }],
+          traits: [
+            {
+              type: 'spreadscaler',
+              properties: {
+                instances: 10,
+                spread: [
+                  { name: 'earth', requirements: { zone: 'edge' }, weight: 80 },
+                  { name: 'moon', requirements: { zone: 'moon' }, weight: 20 },
+                ],
+              },
+            },
+          ],
         },
       ],
     },
@@ -74,10 +85,16 @@ describe('wadm API over NATS', () => {
     const put = await client.put(load('valid', 'http-counter.yaml'));
     assert.deepEqual([put.accepted, put.name, put.version, put.created], [true, 'http-counter', 'v0.0.1', true]);
     let list = await client.list();
-    assert.deepEqual(list.map((a) => [a.name, a.latest_version, a.deployed_version, a.state]), [['http-counter', 'v0.0.1', null, 'undeployed']]);
+    assert.deepEqual(
+      list.map((a) => [a.name, a.latest_version, a.deployed_version, a.state]),
+      [['http-counter', 'v0.0.1', null, 'undeployed']],
+    );
     const got = await client.get('http-counter');
     assert.equal((got.manifest as { metadata: { name: string } }).metadata.name, 'http-counter');
-    assert.deepEqual((await client.versions('http-counter')).map((v) => [v.version, v.deployed]), [['v0.0.1', false]]);
+    assert.deepEqual(
+      (await client.versions('http-counter')).map((v) => [v.version, v.deployed]),
+      [['v0.0.1', false]],
+    );
 
     const deployed = await client.deploy('http-counter');
     assert.deepEqual([deployed.accepted, deployed.version, deployed.state, deployed.placement], [true, 'v0.0.1', 'reconciling', []]);
@@ -155,7 +172,13 @@ describe('wadm API when the lattice cannot be observed', () => {
   it('still records the deploy and says so', async () => {
     const server = await NatsServer.start();
     const nc = await connect({ servers: server.url });
-    const api = await startWadmApi({ nc, lattice: 'blind', observe: async () => { throw new Error('observer down'); } });
+    const api = await startWadmApi({
+      nc,
+      lattice: 'blind',
+      observe: async () => {
+        throw new Error('observer down');
+      },
+    });
     try {
       const client = createWadmClient(nc, 'blind');
       assert.ok((await client.put(load('valid', 'greeter.yaml'))).accepted);

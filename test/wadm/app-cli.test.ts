@@ -71,7 +71,10 @@ describe('lattice app (wadm API over a real nats-server)', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /edgeapp v1: reconciling/);
     const list = await lattice_('-o', 'json', 'app', 'list');
-    assert.deepEqual(JSON.parse(list.stdout).map((a: { name: string; deployed_version: string }) => [a.name, a.deployed_version]), [['edgeapp', 'v1']]);
+    assert.deepEqual(
+      JSON.parse(list.stdout).map((a: { name: string; deployed_version: string }) => [a.name, a.deployed_version]),
+      [['edgeapp', 'v1']],
+    );
     const status = await lattice_('app', 'status', 'edgeapp');
     assert.match(status.stdout, /spreadscaler .*web .*reconciling/);
     const history = await lattice_('app', 'history', 'edgeapp');
@@ -89,7 +92,14 @@ describe('lattice app (wadm API over a real nats-server)', () => {
     const running = lattice_('app', 'deploy', 'edgeapp');
     // Play the reconciler: once this deploy is recorded, report convergence.
     await waitFor('deploy recorded', async () => (await api.statuses.get('edgeapp'))!.updated_at > before);
-    await api.statuses.put({ name: 'edgeapp', version: 'v1', state: 'deployed', message: '2 instance(s) on 1 host(s)', scalers: [], updated_at: new Date().toISOString() });
+    await api.statuses.put({
+      name: 'edgeapp',
+      version: 'v1',
+      state: 'deployed',
+      message: '2 instance(s) on 1 host(s)',
+      scalers: [],
+      updated_at: new Date().toISOString(),
+    });
     const r = await running;
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /edgeapp v1: deployed/);
@@ -109,6 +119,9 @@ describe('lattice app (wadm API over a real nats-server)', () => {
     const del = await lattice_('app', 'delete', 'moonapp');
     assert.equal(del.code, 0, del.stderr);
     const list = await lattice_('-o', 'json', 'app', 'list');
-    assert.deepEqual(JSON.parse(list.stdout).map((a: { name: string; state: string }) => [a.name, a.state]), [['edgeapp', 'reconciling']]);
+    assert.deepEqual(
+      JSON.parse(list.stdout).map((a: { name: string; state: string }) => [a.name, a.state]),
+      [['edgeapp', 'reconciling']],
+    );
   });
 });

@@ -27,9 +27,14 @@ describe('lattice host --wadm and lattice app deploy', { timeout: 90_000 }, () =
 
   const cli = (cwd: string, ...args: string[]) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, [CLI_MAIN, '--nats-url', server.url, ...args], { cwd, timeout: 60_000, env: { ...process.env, NODE_TEST_CONTEXT: undefined, LATTICE_LOG: 'silent' } }, (error, out, err) => {
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout: out, stderr: err });
-      });
+      execFile(
+        process.execPath,
+        [CLI_MAIN, '--nats-url', server.url, ...args],
+        { cwd, timeout: 60_000, env: { ...process.env, NODE_TEST_CONTEXT: undefined, LATTICE_LOG: 'silent' } },
+        (error, out, err) => {
+          resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout: out, stderr: err });
+        },
+      );
     });
 
   before(async () => {
@@ -61,7 +66,16 @@ describe('lattice host --wadm and lattice app deploy', { timeout: 90_000 }, () =
         apiVersion: 'core.oam.dev/v1beta1',
         kind: 'Application',
         metadata: { name: 'rel', annotations: { version: 'v1' } },
-        spec: { components: [{ name: 'hello', type: 'component', properties: { image: 'file://./build/hello.wasm' }, traits: [{ type: 'spreadscaler', properties: { instances: 3 } }] }] },
+        spec: {
+          components: [
+            {
+              name: 'hello',
+              type: 'component',
+              properties: { image: 'file://./build/hello.wasm' },
+              traits: [{ type: 'spreadscaler', properties: { instances: 3 } }],
+            },
+          ],
+        },
       }),
     );
     // Run from the parent directory: the image must resolve against the manifest, not the cwd.

@@ -18,8 +18,16 @@ import { example } from '../providers/helpers.js';
 import { WadmLattice } from './lattice.js';
 import { corpusText, fixture, manifestCorpus, type ManifestDoc } from './manifest-files.js';
 
-interface Trait { type: string; properties: ManifestDoc }
-interface Comp { name: string; type: string; properties: { image?: string }; traits?: Trait[] }
+interface Trait {
+  type: string;
+  properties: ManifestDoc;
+}
+interface Comp {
+  name: string;
+  type: string;
+  properties: { image?: string };
+  traits?: Trait[];
+}
 
 const corpus = manifestCorpus();
 
@@ -70,10 +78,14 @@ describe('kv-counter manifests on wadm', { timeout: 240_000 }, () => {
     await lattice.waitForState(app, 'deployed', 60_000);
 
     const url = `http://127.0.0.1:${port}/visits`;
-    const first = await waitFor('the counter to answer', async () => {
-      const res = await fetch(url, { signal: AbortSignal.timeout(5_000) }).catch(() => null);
-      return res?.status === 200 ? ((await res.json()) as { count: number }) : null;
-    }, { timeoutMs: 30_000, intervalMs: 200 });
+    const first = await waitFor(
+      'the counter to answer',
+      async () => {
+        const res = await fetch(url, { signal: AbortSignal.timeout(5_000) }).catch(() => null);
+        return res?.status === 200 ? ((await res.json()) as { count: number }) : null;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
     const second = (await (await fetch(url)).json()) as { count: number };
     assert.equal(second.count, first.count + 1);
     // The count lives in the Redis the manifest's link config names (bucket "default").
@@ -84,7 +96,10 @@ describe('kv-counter manifests on wadm', { timeout: 240_000 }, () => {
       client.disconnect();
     }
     const status = await lattice.client.status(app);
-    assert.deepEqual(status.scalers.map((s) => s.state).filter((s) => s !== 'deployed'), []);
+    assert.deepEqual(
+      status.scalers.map((s) => s.state).filter((s) => s !== 'deployed'),
+      [],
+    );
     // Undeployed, so that the next case counts alone in the same bucket.
     await lattice.client.undeploy(app);
     await lattice.waitForState(app, 'undeployed', 60_000);

@@ -83,11 +83,15 @@ export class WadmLattice {
   async waitForState(app: string, state: string, timeoutMs = 20_000): Promise<void> {
     let last = '';
     try {
-      await waitFor(`${app} to be ${state}`, async () => {
-        const s = await this.client.status(app);
-        last = `${s.state}: ${s.message} ${JSON.stringify(s.scalers)}`;
-        return s.state === state;
-      }, { timeoutMs, intervalMs: 100 });
+      await waitFor(
+        `${app} to be ${state}`,
+        async () => {
+          const s = await this.client.status(app);
+          last = `${s.state}: ${s.message} ${JSON.stringify(s.scalers)}`;
+          return s.state === state;
+        },
+        { timeoutMs, intervalMs: 100 },
+      );
     } catch (error) {
       throw new Error(`${(error as Error).message}; last status ${last}`);
     }

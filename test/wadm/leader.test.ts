@@ -68,12 +68,14 @@ describe('wadm leader lease', { timeout: 90_000 }, () => {
     const { wadm: standby } = await lattice.wadm();
     assert.equal(standby.leader, false);
 
-    const app = (instances: number, version: string) =>
-      manifest('ha', version, [component('web', image, { type: 'spreadscaler', properties: { instances } })]);
+    const app = (instances: number, version: string) => manifest('ha', version, [component('web', image, { type: 'spreadscaler', properties: { instances } })]);
     await lattice.client.put(app(2, 'v1'));
     await lattice.client.deploy('ha');
     await lattice.waitForState('ha', 'deployed');
-    assert.equal([...(await lattice.placement('ha-web')).values()].reduce((a, b) => a + b, 0), 2);
+    assert.equal(
+      [...(await lattice.placement('ha-web')).values()].reduce((a, b) => a + b, 0),
+      2,
+    );
     // The standby answered API requests (queue group) but sent no commands.
     assert.equal(standby.stats.commandsSent, 0);
 
@@ -86,10 +88,14 @@ describe('wadm leader lease', { timeout: 90_000 }, () => {
     const quick = createWadmClient(lattice.nc, LATTICE, { timeoutMs: 2_000 });
     await retry(() => quick.put(app(4, 'v2')));
     await retry(() => quick.deploy('ha'));
-    await waitFor('the standby to take over and scale to 4', async () => {
-      const total = [...(await lattice.placement('ha-web')).values()].reduce((a, b) => a + b, 0);
-      return total === 4;
-    }, { timeoutMs: 20_000, intervalMs: 100 });
+    await waitFor(
+      'the standby to take over and scale to 4',
+      async () => {
+        const total = [...(await lattice.placement('ha-web')).values()].reduce((a, b) => a + b, 0);
+        return total === 4;
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
     t.diagnostic(`leader SIGKILL -> v2 converged by the standby: ${Date.now() - killedAt} ms`);
     assert.equal(standby.leader, true);
     assert.ok(standby.stats.commandsSent > 0);

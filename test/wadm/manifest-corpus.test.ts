@@ -55,7 +55,10 @@ if (corpus.dir === null) {
     for (const file of corpusFiles(dir, 'valid')) {
       it(`accepts valid/${file}`, () => {
         const result = validateManifestText(corpusText(dir, 'valid', file));
-        assert.deepEqual(result.problems.filter((p) => p.level === 'error'), []);
+        assert.deepEqual(
+          result.problems.filter((p) => p.level === 'error'),
+          [],
+        );
         assert.equal(result.valid, true);
         assert.ok(result.manifest);
         const warnings = result.problems.filter((p) => p.level === 'warning');
@@ -75,7 +78,11 @@ if (corpus.dir === null) {
         assert.deepEqual(again.commands, [], `not converged: ${JSON.stringify(again.commands)}`);
         const moon = JSON.stringify(manifest).includes('"moon"');
         assert.equal(again.state, moon ? 'failed' : 'deployed', JSON.stringify(again.scalers));
-        if (moon) assert.ok(again.problems.some((p) => /no host matches region=moon/.test(p.message)), JSON.stringify(again.problems));
+        if (moon)
+          assert.ok(
+            again.problems.some((p) => /no host matches region=moon/.test(p.message)),
+            JSON.stringify(again.problems),
+          );
         const undeploy = applyCommands(after, planUndeploy({ app, previous: manifest, state: after }).commands);
         assert.deepEqual(undeploy, lattice());
       });
@@ -88,7 +95,10 @@ if (corpus.dir === null) {
         const reason = EXPECTED_REJECTION[file];
         assert.ok(reason, `no expected reason recorded for ${file}`);
         const errors = result.problems.filter((p) => p.level === 'error');
-        assert.ok(errors.some((p) => reason.test(p.message)), `errors: ${JSON.stringify(errors, null, 1)}`);
+        assert.ok(
+          errors.some((p) => reason.test(p.message)),
+          `errors: ${JSON.stringify(errors, null, 1)}`,
+        );
       });
     }
 

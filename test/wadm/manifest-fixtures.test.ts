@@ -57,10 +57,16 @@ describe('manifest fixtures', () => {
   for (const [file, warnings] of Object.entries(VALID_WARNINGS)) {
     it(`accepts valid/${file} with ${warnings.length} warning(s)`, () => {
       const result = validateManifestText(fixtureText('valid', file));
-      assert.deepEqual(result.problems.filter((p) => p.level === 'error'), []);
+      assert.deepEqual(
+        result.problems.filter((p) => p.level === 'error'),
+        [],
+      );
       assert.equal(result.valid, true);
       assert.ok(result.manifest);
-      assert.deepEqual(result.problems.map((p) => `${p.level} ${p.path}`), warnings.map((path) => `warning ${path}`));
+      assert.deepEqual(
+        result.problems.map((p) => `${p.level} ${p.path}`),
+        warnings.map((path) => `warning ${path}`),
+      );
     });
   }
 
@@ -71,7 +77,10 @@ describe('manifest fixtures', () => {
       assert.equal(result.manifest, null);
       const errors = result.problems.filter((p) => p.level === 'error');
       for (const [path, message] of expected) {
-        assert.ok(errors.some((p) => p.path === path && message.test(p.message)), `no error ${path} ${message}: ${JSON.stringify(errors, null, 1)}`);
+        assert.ok(
+          errors.some((p) => p.path === path && message.test(p.message)),
+          `no error ${path} ${message}: ${JSON.stringify(errors, null, 1)}`,
+        );
       }
       assert.equal(errors.length, expected.length, JSON.stringify(errors, null, 1));
     });
@@ -96,21 +105,30 @@ describe('manifest fixtures, normalized', () => {
   it('uses explicit ids, and leaves the version to the store when there is none', () => {
     const m = valid('greeter.yaml');
     assert.equal(m.version, undefined);
-    assert.deepEqual(m.components.map((c) => c.id), ['greeter_http', 'greeter_web']);
+    assert.deepEqual(
+      m.components.map((c) => c.id),
+      ['greeter_http', 'greeter_web'],
+    );
   });
 
   it('keeps inline and referenced config, weighted spreads, labels and policies', () => {
     const m = valid('photo-archive.yaml');
     const c = byName(m);
     assert.deepEqual(c.archive!.config, [{ name: 'archive-limits', properties: { max_upload_bytes: '10485760' } }, { name: 'archive-defaults' }]);
-    assert.deepEqual(c.archive!.scaler!.spread.map((s) => [s.name, s.requirements, s.weight]), [
-      ['north', { region: 'eu-north' }, 50],
-      ['south', { region: 'eu-south' }, 50],
-    ]);
+    assert.deepEqual(
+      c.archive!.scaler!.spread.map((s) => [s.name, s.requirements, s.weight]),
+      [
+        ['north', { region: 'eu-north' }, 50],
+        ['south', { region: 'eu-south' }, 50],
+      ],
+    );
     // A spread entry without a weight weighs 100.
     assert.deepEqual(c.photos!.scaler!.spread, [{ name: 'south-only', requirements: { region: 'eu-south' }, weight: 100 }]);
     assert.deepEqual(m.labels, { team: 'media' });
-    assert.deepEqual(m.policies.map((p) => p.type), ['lattice.example/retention-hints']);
+    assert.deepEqual(
+      m.policies.map((p) => p.type),
+      ['lattice.example/retention-hints'],
+    );
   });
 
   it('turns deprecated link forms into target.config / source.config', () => {
@@ -138,10 +156,13 @@ describe('manifest fixtures, normalized', () => {
 
   it('names links apart (the default name and a named one) and keeps messaging both ways', () => {
     const c = byName(valid('order-events.yaml'));
-    assert.deepEqual(c.orders!.links.map((l) => [l.name, `${l.namespace}:${l.package}`, l.interfaces.join(','), l.target]), [
-      ['orders-cache', 'wasi:keyvalue', 'store,atomics', 'kv'],
-      ['default', 'wasmcloud:messaging', 'consumer', 'bus'],
-    ]);
+    assert.deepEqual(
+      c.orders!.links.map((l) => [l.name, `${l.namespace}:${l.package}`, l.interfaces.join(','), l.target]),
+      [
+        ['orders-cache', 'wasi:keyvalue', 'store,atomics', 'kv'],
+        ['default', 'wasmcloud:messaging', 'consumer', 'bus'],
+      ],
+    );
     assert.deepEqual(c.bus!.links[0]!.source_config.config, [{ name: 'orders-subscription', properties: { subscriptions: 'orders.created' } }]);
   });
 

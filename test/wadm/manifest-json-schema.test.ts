@@ -19,7 +19,10 @@ describe('docs/manifest.schema.json in a standard validator', () => {
 
   it('rejects an unknown key and a wrong type', () => {
     assert.equal(validate(fixture('invalid', 'unknown-trait-key.yaml')), false);
-    assert.ok(validate.errors!.some((e) => e.keyword === 'additionalProperties' && e.params.additionalProperty === 'enabled'), JSON.stringify(validate.errors));
+    assert.ok(
+      validate.errors!.some((e) => e.keyword === 'additionalProperties' && e.params.additionalProperty === 'enabled'),
+      JSON.stringify(validate.errors),
+    );
     const wrong = fixture('valid', 'greeter.yaml');
     wrong.spec.components[0].traits[0].properties.instances = 'three';
     assert.equal(validate(wrong), false);

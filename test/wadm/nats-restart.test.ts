@@ -21,7 +21,14 @@ import { component, manifest, WadmLattice } from './lattice.js';
 function httpLink(name: string, target: string, address: string): Record<string, unknown> {
   return {
     type: 'link',
-    properties: { name, target: { name: target }, namespace: 'wasi', package: 'http', interfaces: ['incoming-handler'], source: { config: [{ name: `${name}-listen`, properties: { address } }] } },
+    properties: {
+      name,
+      target: { name: target },
+      namespace: 'wasi',
+      package: 'http',
+      interfaces: ['incoming-handler'],
+      source: { config: [{ name: `${name}-listen`, properties: { address } }] },
+    },
   };
 }
 
@@ -84,8 +91,13 @@ describe('NATS restarts under load', { timeout: 240_000 }, () => {
     await lattice.server.restart({ downMs });
     const upAt = Date.now();
     // wadm's API answers as soon as wadm and this client are connected again.
-    await waitFor('wadm and the test client to reconnect', () => Connectivity.of(wadmNc).connected && Connectivity.of(lattice.nc).connected, { timeoutMs: 20_000 });
-    assert.deepEqual((await lattice.client.list()).map((a) => a.name), ['restart-app']);
+    await waitFor('wadm and the test client to reconnect', () => Connectivity.of(wadmNc).connected && Connectivity.of(lattice.nc).connected, {
+      timeoutMs: 20_000,
+    });
+    assert.deepEqual(
+      (await lattice.client.list()).map((a) => a.name),
+      ['restart-app'],
+    );
 
     await remote.successes(50, 60_000);
     const servingAgainMs = Date.now() - upAt;
@@ -103,7 +115,10 @@ describe('NATS restarts under load', { timeout: 240_000 }, () => {
     assert.deepEqual(localAll.failures, [], `local calls keep working: ${describeLoad(localAll)}`);
     assert.equal(remoteAll.clientTimeouts, 0, describeLoad(remoteAll));
     for (const f of remoteAll.failures) assert.equal(f.status, 503, `${f.status} ${f.detail}`);
-    assert.ok(remoteAll.failures.some((f) => /lattice unavailable/.test(f.detail)), describeLoad(remoteAll));
+    assert.ok(
+      remoteAll.failures.some((f) => /lattice unavailable/.test(f.detail)),
+      describeLoad(remoteAll),
+    );
 
     const records = wadmLog.slice(logFrom);
     const complaints = records.filter((r) => r.level >= 40).map((r) => `${r.msg} ${JSON.stringify(r.err ?? r.hosts ?? '')}`);

@@ -52,7 +52,11 @@ describe('scheduling the manifest fixtures', () => {
       assert.deepEqual(again.commands, [], `not converged: ${JSON.stringify(again.commands)}`);
       assert.equal(again.state, expected.state, JSON.stringify(again.scalers));
       const messages = again.problems.map((p) => `${p.component}: ${p.message}`);
-      for (const problem of expected.problems ?? []) assert.ok(messages.some((m) => problem.test(m)), JSON.stringify(messages));
+      for (const problem of expected.problems ?? [])
+        assert.ok(
+          messages.some((m) => problem.test(m)),
+          JSON.stringify(messages),
+        );
       if (!expected.problems) assert.deepEqual(messages, []);
       const undeploy = applyCommands(after, planUndeploy({ app, previous: manifest, state: after }).commands);
       assert.deepEqual(undeploy, lattice());
@@ -72,6 +76,10 @@ describe('scheduling the manifest fixtures', () => {
     const after = applyCommands(lattice(), planApp({ app: manifest.name, manifest, state: lattice() }).commands);
     const [agent, web] = manifest.components.map((c) => c.id);
     const placed = after.hosts.map((h) => [h.id, h.components.find((c) => c.id === agent)?.max_instances ?? 0, h.providers.some((p) => p.id === web)]);
-    assert.deepEqual(placed, [['north', 2, true], ['south', 2, true], ['cloud', 0, true]]);
+    assert.deepEqual(placed, [
+      ['north', 2, true],
+      ['south', 2, true],
+      ['cloud', 0, true],
+    ]);
   });
 });

@@ -21,7 +21,11 @@ describe('wadm reconciler on a multi-host lattice', { timeout: 120_000 }, () => 
 
   before(async () => {
     [lattice, image] = await Promise.all([WadmLattice.start(), fixture('http-hello')]);
-    for (const [name, zone] of [['edge-1', 'edge'], ['edge-2', 'edge'], ['cloud-1', 'cloud']] as const) {
+    for (const [name, zone] of [
+      ['edge-1', 'edge'],
+      ['edge-2', 'edge'],
+      ['cloud-1', 'cloud'],
+    ] as const) {
       await lattice.host(name, { zone, arch: 'x86_64' });
     }
     edge = lattice.hosts.slice(0, 2).map((h) => h.id);
@@ -46,7 +50,13 @@ describe('wadm reconciler on a multi-host lattice', { timeout: 120_000 }, () => 
     assert.equal(sum(placed, cloud), 2);
     assert.deepEqual([...placed.values()].sort(), [2, 4, 4]);
     const status = await lattice.client.status('spread');
-    assert.deepEqual(status.scalers.map((s) => [s.kind, s.state]), [['spreadscaler', 'deployed'], ['config', 'deployed']]);
+    assert.deepEqual(
+      status.scalers.map((s) => [s.kind, s.state]),
+      [
+        ['spreadscaler', 'deployed'],
+        ['config', 'deployed'],
+      ],
+    );
   });
 
   it('answers a deploy at once with what cannot be placed, and reports the app failed', { timeout: 20_000 }, async () => {
@@ -61,9 +71,13 @@ describe('wadm reconciler on a multi-host lattice', { timeout: 120_000 }, () => 
     await lattice.client.del('lunar');
   });
 
-  it('reports an app failed with the host\'s reason when its image cannot be loaded (retried with backoff)', { timeout: 30_000 }, async () => {
+  it("reports an app failed with the host's reason when its image cannot be loaded (retried with backoff)", { timeout: 30_000 }, async () => {
     const missing = 'file:///nonexistent/lattice-missing.wasm';
-    await lattice.client.put(manifest('broken', 'v1', [component('web', missing, { type: 'spreadscaler', properties: { instances: 1, spread: [{ name: 'c', requirements: { zone: 'cloud' } }] } })]));
+    await lattice.client.put(
+      manifest('broken', 'v1', [
+        component('web', missing, { type: 'spreadscaler', properties: { instances: 1, spread: [{ name: 'c', requirements: { zone: 'cloud' } }] } }),
+      ]),
+    );
     await lattice.client.deploy('broken');
     await lattice.waitForState('broken', 'failed', 20_000);
     const status = await lattice.client.status('broken');
@@ -85,10 +99,14 @@ describe('wadm reconciler on a multi-host lattice', { timeout: 120_000 }, () => 
     assert.deepEqual([...placed.keys()].sort(), [...edge].sort());
 
     const late = await lattice.host('edge-3', { zone: 'edge' });
-    placed = await waitFor('the daemon on the new edge host', async () => {
-      const p = await lattice.placement('daemon-agent');
-      return p.get(late.id) === 1 ? p : null;
-    }, { timeoutMs: 15_000 });
+    placed = await waitFor(
+      'the daemon on the new edge host',
+      async () => {
+        const p = await lattice.placement('daemon-agent');
+        return p.get(late.id) === 1 ? p : null;
+      },
+      { timeoutMs: 15_000 },
+    );
     assert.deepEqual([...placed.keys()].sort(), [...edge, late.id].sort());
     assert.equal(sum(placed, cloud), 0);
   });
@@ -108,10 +126,14 @@ describe('wadm reconciler on a multi-host lattice', { timeout: 120_000 }, () => 
     await lattice.client.put(v2);
     const reply = await lattice.client.deploy('upgrade');
     assert.equal(reply.version, 'v2');
-    await waitFor('v2 to converge', async () => {
-      const status = await lattice.client.status('upgrade');
-      return status.version === 'v2' && status.state === 'deployed';
-    }, { timeoutMs: 20_000 });
+    await waitFor(
+      'v2 to converge',
+      async () => {
+        const status = await lattice.client.status('upgrade');
+        return status.version === 'v2' && status.state === 'deployed';
+      },
+      { timeoutMs: 20_000 },
+    );
     const all = lattice.hosts.map((h) => h.id);
     assert.equal(sum(await lattice.placement('upgrade-front'), all), 5);
     assert.equal((await lattice.placement('upgrade-worker')).size, 0);
@@ -125,9 +147,22 @@ describe('wadm reconciler on a multi-host lattice', { timeout: 120_000 }, () => 
     await lattice.ctl.putConfig('hand-config', { key: 'v' });
     const app = manifest('linked', 'v1', [
       component('api', image, { type: 'spreadscaler', properties: { instances: 2 } }, [
-        { type: 'link', properties: { target: { name: 'store', config: [{ name: 'store-cfg', properties: { bucket: 'b' } }] }, namespace: 'wasi', package: 'keyvalue', interfaces: ['store'] } },
+        {
+          type: 'link',
+          properties: {
+            target: { name: 'store', config: [{ name: 'store-cfg', properties: { bucket: 'b' } }] },
+            namespace: 'wasi',
+            package: 'keyvalue',
+            interfaces: ['store'],
+          },
+        },
       ]),
-      { name: 'store', type: 'capability', properties: { image: 'wasmcloud+builtin://keyvalue' }, traits: [{ type: 'spreadscaler', properties: { instances: 1, spread: [{ name: 'c', requirements: { zone: 'cloud' } }] } }] },
+      {
+        name: 'store',
+        type: 'capability',
+        properties: { image: 'wasmcloud+builtin://keyvalue' },
+        traits: [{ type: 'spreadscaler', properties: { instances: 1, spread: [{ name: 'c', requirements: { zone: 'cloud' } }] } }],
+      },
     ]);
     await lattice.client.put(app);
     await lattice.client.deploy('linked');
@@ -142,13 +177,22 @@ describe('wadm reconciler on a multi-host lattice', { timeout: 120_000 }, () => 
     await lattice.waitForState('linked', 'undeployed');
     assert.equal((await lattice.placement('linked-api')).size, 0);
     const inventories = await lattice.inventories();
-    assert.ok(inventories.every((inv) => !inv.providers.some((p) => p.id === 'linked-store')), 'the provider is stopped');
+    assert.ok(
+      inventories.every((inv) => !inv.providers.some((p) => p.id === 'linked-store')),
+      'the provider is stopped',
+    );
     assert.ok(!(await lattice.ctl.getLinks()).some((l) => l.source_id === 'linked-api'), 'the link is deleted');
     assert.equal(await lattice.ctl.getConfig(inlineConfig), null, 'the inline config is deleted');
     // What the app did not create is still there, and the other apps are untouched.
     assert.equal((await lattice.placement('by-hand')).get(edge[0]!), 1);
     assert.deepEqual(await lattice.ctl.getConfig('hand-config'), { key: 'v' });
-    assert.equal(sum(await lattice.placement('spread-web'), lattice.hosts.map((h) => h.id)), 10);
+    assert.equal(
+      sum(
+        await lattice.placement('spread-web'),
+        lattice.hosts.map((h) => h.id),
+      ),
+      10,
+    );
   });
 
   it('a restarted wadm recovers from KV and sends nothing when the lattice is converged', { timeout: 30_000 }, async () => {
@@ -164,7 +208,13 @@ describe('wadm reconciler on a multi-host lattice', { timeout: 120_000 }, () => 
       assert.equal(wadm.stats.commandsSent, 0);
       assert.deepEqual(recorder.of('component_scaled'), []);
       assert.equal((await lattice.client.status('spread')).state, 'deployed');
-      assert.equal(sum(await lattice.placement('spread-web'), lattice.hosts.map((h) => h.id)), 10);
+      assert.equal(
+        sum(
+          await lattice.placement('spread-web'),
+          lattice.hosts.map((h) => h.id),
+        ),
+        10,
+      );
     } finally {
       recorder.stop();
     }

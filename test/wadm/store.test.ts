@@ -44,7 +44,10 @@ describe('ManifestStore on JetStream KV', () => {
     const generated = await store.put(withVersion(changed, undefined));
     assert.equal(generated.accepted, true);
     assert.match(generated.version!, /^\d{17}-[0-9a-f]{6}$/);
-    assert.deepEqual((await store.versions('http-counter'))!.map((v) => v.version), ['v0.0.1', generated.version]);
+    assert.deepEqual(
+      (await store.versions('http-counter'))!.map((v) => v.version),
+      ['v0.0.1', generated.version],
+    );
     assert.equal((await store.get('http-counter'))!.version.version, generated.version);
     assert.equal((await store.get('http-counter', 'v0.0.1'))!.version.version, 'v0.0.1');
   });
@@ -152,7 +155,12 @@ describe('StatusStore', () => {
   it("never lets the API's early status overwrite one the reconciler wrote after it looked", async () => {
     const statuses = await StatusStore.open(nc, 'status-test');
     const status = (state: AppStatus['state'], message: string): AppStatus => ({
-      name: 'app', version: 'v1', state, message, scalers: [], updated_at: new Date().toISOString(),
+      name: 'app',
+      version: 'v1',
+      state,
+      message,
+      scalers: [],
+      updated_at: new Date().toISOString(),
     });
     // No status yet: the API's write lands.
     const none = await statuses.revision('app');

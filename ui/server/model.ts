@@ -174,13 +174,18 @@ export class LatticeModel {
     const next = new Map<string, AppView>();
     for (const app of list) {
       const before = this.apps.get(app.name);
-      const versions = before && before.latest_version === app.latest_version && before.deployed_version === app.deployed_version
-        ? before.versions
-        : await this.wadm.versions(app.name).catch(() => before?.versions ?? []);
+      const versions =
+        before && before.latest_version === app.latest_version && before.deployed_version === app.deployed_version
+          ? before.versions
+          : await this.wadm.versions(app.name).catch(() => before?.versions ?? []);
       const view: AppView = { ...app, versions, history: before?.history ?? [] };
       if (!before || before.state !== app.state || before.deployed_version !== app.deployed_version || before.message !== app.message) {
         different = true;
-        if (!before || before.state !== app.state) view.history = [{ at: new Date().toISOString(), state: app.state, message: app.message, version: app.deployed_version }, ...view.history].slice(0, MAX_HISTORY);
+        if (!before || before.state !== app.state)
+          view.history = [{ at: new Date().toISOString(), state: app.state, message: app.message, version: app.deployed_version }, ...view.history].slice(
+            0,
+            MAX_HISTORY,
+          );
       }
       next.set(app.name, view);
     }
@@ -286,4 +291,3 @@ export class LatticeModel {
     this.listeners.clear();
   }
 }
-

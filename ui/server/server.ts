@@ -102,7 +102,9 @@ export async function startDashboard(opts: { nc: NatsConnection; lattice: string
       res.writeHead(400, { 'content-type': 'text/plain' }).end('target must be COMPONENT or COMPONENT/NAMESPACE:PACKAGE[/LINK]\n');
       return;
     }
-    const watch: Pick<SpyInterest, 'component' | 'link'> = m[2] ? { component: m[1]!, link: { namespace: m[2], package: m[3]!, ...(m[4] ? { name: m[4] } : {}) } } : { component: m[1]! };
+    const watch: Pick<SpyInterest, 'component' | 'link'> = m[2]
+      ? { component: m[1]!, link: { namespace: m[2], package: m[3]!, ...(m[4] ? { name: m[4] } : {}) } }
+      : { component: m[1]! };
     const send = sse(res);
     streams.add(res);
     const session = nuid.next();

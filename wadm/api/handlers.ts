@@ -68,7 +68,7 @@ export async function list(ctx: ApiContext): Promise<AppSummary[]> {
   return Promise.all(
     records.map(async (r) => {
       const status = await ctx.statuses.get(r.name);
-      const shown = r.deployed_version ? findVersion(r, r.deployed_version) ?? latest(r) : latest(r);
+      const shown = r.deployed_version ? (findVersion(r, r.deployed_version) ?? latest(r)) : latest(r);
       return {
         name: r.name,
         latest_version: latest(r).version,

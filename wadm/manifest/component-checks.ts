@@ -30,7 +30,10 @@ export function checkComponents(app: string, components: RawComponent[], problem
       const sameName = first !== undefined && components[first.index]?.name === c.name;
       if (first !== undefined && !sameName) {
         const how = explicitId !== undefined && first.explicit ? '' : ' (ids default to <app>-<name>)';
-        problems.error([...base, ...(explicitId !== undefined ? ['properties', 'id'] : ['name'])], `duplicate component id "${id}" (also spec.components[${first.index}])${how}`);
+        problems.error(
+          [...base, ...(explicitId !== undefined ? ['properties', 'id'] : ['name'])],
+          `duplicate component id "${id}" (also spec.components[${first.index}])${how}`,
+        );
       } else if (first === undefined) byId.set(id, { index: c.index, explicit: explicitId !== undefined });
     }
 
@@ -99,7 +102,10 @@ export function checkConfigs(app: string, components: RawComponent[], problems: 
       const values = JSON.stringify(Object.entries(ref.properties).sort(([a], [b]) => a.localeCompare(b)));
       const first = inline.get(name);
       if (first && first.values !== values) {
-        problems.error([...ref.path, 'name'], `config "${ref.name}" (stored as "${name}") is defined again with different properties (first at ${formatPath(first.path)})`);
+        problems.error(
+          [...ref.path, 'name'],
+          `config "${ref.name}" (stored as "${name}") is defined again with different properties (first at ${formatPath(first.path)})`,
+        );
       } else if (!first) inline.set(name, { path: ref.path, values });
     }
   }
@@ -128,8 +134,10 @@ export function checkSecrets(raw: unknown, components: RawComponent[], problems:
         const policy = policies.get(policyName);
         const at = [...path, i, 'properties', 'policy'];
         if (!policy) problems.error(at, `secret "${secret}" names unknown policy "${policyName}"`);
-        else if (policy.type !== SECRET_POLICY_TYPE) problems.error(at, `secret "${secret}" names policy "${policyName}", which is not of type ${SECRET_POLICY_TYPE}`);
-        else if (asMap(policy.properties).backend === undefined) problems.error(at, `secret "${secret}" names policy "${policyName}", which has no "backend" property`);
+        else if (policy.type !== SECRET_POLICY_TYPE)
+          problems.error(at, `secret "${secret}" names policy "${policyName}", which is not of type ${SECRET_POLICY_TYPE}`);
+        else if (asMap(policy.properties).backend === undefined)
+          problems.error(at, `secret "${secret}" names policy "${policyName}", which has no "backend" property`);
       });
     }
   }

@@ -38,7 +38,10 @@ export function checkLinks(components: RawComponent[], problems: ProblemList): v
       if (p.name !== undefined && !ID_PATTERN.test(name)) {
         problems.error([...path, 'name'], `link name "${name}" may contain only letters, digits, "-" and "_"`);
       }
-      for (const [key, value] of [['namespace', namespace], ['package', pkg]] as const) {
+      for (const [key, value] of [
+        ['namespace', namespace],
+        ['package', pkg],
+      ] as const) {
         if (value !== undefined && !WIT_NAME.test(value)) problems.error([...path, key], `"${value}" is not a WIT name (lower-case letters, digits, "-")`);
       }
       interfaces.forEach((iface, i) => {
@@ -49,7 +52,10 @@ export function checkLinks(components: RawComponent[], problems: ProblemList): v
         const key = `${name}\u0000${namespace}:${pkg}/${iface}`;
         const first = seen.get(key);
         if (first !== undefined) {
-          problems.error([...path, 'interfaces', i], `duplicate link: ${namespace}:${pkg}/${iface} named "${name}" is already linked by traits[${first}] (give one link a distinct "name")`);
+          problems.error(
+            [...path, 'interfaces', i],
+            `duplicate link: ${namespace}:${pkg}/${iface} named "${name}" is already linked by traits[${first}] (give one link a distinct "name")`,
+          );
         } else seen.set(key, t.index);
       });
 

@@ -5,11 +5,7 @@ import { VERSION_ANNOTATION } from './schema.js';
 
 /** DNS subdomain: dot-separated parts, each starting with a letter and ending alphanumeric. */
 function isDnsSubdomain(s: string): boolean {
-  return (
-    s.length > 0 &&
-    s.length <= 253 &&
-    s.split('.').every((part) => /^[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(part))
-  );
+  return s.length > 0 && s.length <= 253 && s.split('.').every((part) => /^[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(part));
 }
 
 function isLabelName(s: string): boolean {

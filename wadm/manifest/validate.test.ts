@@ -28,9 +28,7 @@ describe('validateManifest', () => {
         { ...hello, traits: [{ type: 'autoscaler', properties: {} }] },
         {
           ...http,
-          traits: [
-            { type: 'link', properties: { namespace: 'wasi', package: 'htp', interfaces: ['incoming-handler'], target: { name: 'nope' } } },
-          ],
+          traits: [{ type: 'link', properties: { namespace: 'wasi', package: 'htp', interfaces: ['incoming-handler'], target: { name: 'nope' } } }],
         },
         { name: 'both', type: 'component', properties: { image: 'x', application: { name: 'a', component: 'b' } } },
       ]),
@@ -86,7 +84,10 @@ describe('validateManifest', () => {
             {
               type: 'link',
               properties: {
-                namespace: 'wasi', package: 'http', interfaces: ['incoming-handler'], target: 'hello',
+                namespace: 'wasi',
+                package: 'http',
+                interfaces: ['incoming-handler'],
+                target: 'hello',
                 source_config: [{ name: 'addr', properties: { address: '0.0.0.0:8080' } }],
               },
             },
@@ -95,10 +96,13 @@ describe('validateManifest', () => {
       ]),
     );
     assert.equal(r.valid, true, JSON.stringify(r.problems));
-    assert.deepEqual(r.problems.map((p) => [p.level, p.path]), [
-      ['warning', 'spec.components[0].type'],
-      ['warning', 'spec.components[1].traits[0].properties'],
-    ]);
+    assert.deepEqual(
+      r.problems.map((p) => [p.level, p.path]),
+      [
+        ['warning', 'spec.components[0].type'],
+        ['warning', 'spec.components[1].traits[0].properties'],
+      ],
+    );
     const m = r.manifest!;
     assert.equal(m.version, 'v1');
     assert.deepEqual(m.components[0]!.scaler, { type: 'daemonscaler', instances: 3, spread: [] });
@@ -115,7 +119,18 @@ describe('validateManifest', () => {
   it('checks secrets against policies and metadata rules', () => {
     const r = validateManifest({
       ...manifest(
-        [{ ...hello, properties: { image: 'h', secrets: [{ name: 's', properties: { policy: 'vault', key: 'k' } }, { name: 't', properties: { policy: 'nope', key: 'k' } }] } }],
+        [
+          {
+            ...hello,
+            properties: {
+              image: 'h',
+              secrets: [
+                { name: 's', properties: { policy: 'vault', key: 'k' } },
+                { name: 't', properties: { policy: 'nope', key: 'k' } },
+              ],
+            },
+          },
+        ],
         { policies: [{ name: 'vault', type: 'policy.secret.wasmcloud.dev/v1alpha1', properties: {} }] },
       ),
       metadata: { name: 'bad.name', annotations: { version: 'latest', 'Not A Key': 'x' } },

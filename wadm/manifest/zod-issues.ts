@@ -53,7 +53,11 @@ export function addZodIssues(problems: ProblemList, raw: unknown, issues: readon
       }
       case 'invalid_type':
         if (value === undefined) problems.error(path, 'is required');
-        else problems.error(path, `must be ${issue.expected === 'record' || issue.expected === 'object' ? 'a map' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}, got ${describeValue(value)}${issue.expected === 'string' && (typeof value === 'number' || typeof value === 'boolean') ? ' (quote it)' : ''}`);
+        else
+          problems.error(
+            path,
+            `must be ${issue.expected === 'record' || issue.expected === 'object' ? 'a map' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}, got ${describeValue(value)}${issue.expected === 'string' && (typeof value === 'number' || typeof value === 'boolean') ? ' (quote it)' : ''}`,
+          );
         break;
       case 'invalid_value':
         problems.error(path, `must be ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${describeValue(value)}`);

@@ -63,7 +63,12 @@ function commandAttributes(c: Command): Attributes {
     case 'stop_provider':
       return { [Attr.host]: c.host_id, [Attr.provider]: c.provider_id };
     case 'put_link':
-      return { [Attr.source]: c.link.source_id, [Attr.target]: c.link.target, [Attr.link]: c.link.name, [Attr.interface]: `${c.link.wit_namespace}:${c.link.wit_package}` };
+      return {
+        [Attr.source]: c.link.source_id,
+        [Attr.target]: c.link.target,
+        [Attr.link]: c.link.name,
+        [Attr.interface]: `${c.link.wit_namespace}:${c.link.wit_package}`,
+      };
     case 'delete_link':
       return { [Attr.source]: c.source_id, [Attr.link]: c.name, [Attr.interface]: `${c.wit_namespace}:${c.wit_package}` };
     case 'put_config':
@@ -115,7 +120,8 @@ export async function executeCommands(
     const worker = async () => {
       for (let c = queue.shift(); c; c = queue.shift()) {
         let outcome: CommandOutcome;
-        const span = trace && tracing.on ? startSpan(`wadm ${c.type}`, SpanKind.client, trace.parent, { ...trace.attributes, ...commandAttributes(c) }) : undefined;
+        const span =
+          trace && tracing.on ? startSpan(`wadm ${c.type}`, SpanKind.client, trace.parent, { ...trace.attributes, ...commandAttributes(c) }) : undefined;
         try {
           await sendCommand(ctl, c);
           outcome = { command: c, ok: true };

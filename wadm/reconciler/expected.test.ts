@@ -12,7 +12,11 @@ const manifest = normalizeManifest(
     apiVersion: 'core.oam.dev/v1beta1',
     kind: 'Application',
     metadata: { name: 'app', annotations: { version: 'v1' } },
-    spec: { components: [{ name: 'web', type: 'component', properties: { image: 'file:///web.wasm' }, traits: [{ type: 'spreadscaler', properties: { instances: 4 } }] }] },
+    spec: {
+      components: [
+        { name: 'web', type: 'component', properties: { image: 'file:///web.wasm' }, traits: [{ type: 'spreadscaler', properties: { instances: 4 } }] },
+      ],
+    },
   }),
 );
 
@@ -58,7 +62,7 @@ describe('expected-state bookkeeping', () => {
     assert.equal(expected.allowed(cmd!, 1), false);
   });
 
-  it('reports the scaler failed, with the host\'s reason, after repeated failures', () => {
+  it("reports the scaler failed, with the host's reason, after repeated failures", () => {
     const expected = new ExpectedState();
     const plan = planApp({ app: 'app', manifest, state: lattice });
     const [cmd] = plan.commands;

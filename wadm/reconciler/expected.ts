@@ -70,7 +70,10 @@ export class ExpectedState {
   overlay(state: LatticeState, now: number): LatticeState {
     for (const [key, e] of this.done) if (e.until <= now) this.done.delete(key);
     if (this.done.size === 0) return state;
-    return applyCommands(state, [...this.done.values()].map((e) => e.command));
+    return applyCommands(
+      state,
+      [...this.done.values()].map((e) => e.command),
+    );
   }
 
   /** Drops expectations the observed lattice already shows (the overlay would change nothing). */

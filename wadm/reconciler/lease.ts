@@ -56,7 +56,9 @@ export class LeaderLease {
   }
 
   static async start(options: LeaseOptions): Promise<LeaderLease> {
-    const kv = await options.nc.jetstream(options.domain ? { domain: options.domain } : {}).views.kv(buckets.wadmLease(), { history: 1, ttl: options.ttlMs ?? LEASE_TTL_MS });
+    const kv = await options.nc
+      .jetstream(options.domain ? { domain: options.domain } : {})
+      .views.kv(buckets.wadmLease(), { history: 1, ttl: options.ttlMs ?? LEASE_TTL_MS });
     const lease = new LeaderLease(kv, options);
     await lease.attempt();
     lease.timer = setInterval(() => void lease.attempt(), options.renewMs ?? LEASE_RENEW_MS);

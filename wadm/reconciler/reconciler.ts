@@ -143,7 +143,8 @@ export class Reconciler {
     const started = Date.now();
     const round = this.round(name)
       .catch((error: unknown) => {
-        if (this.options.observer.interruptedSince(started)) this.options.logger.debug({ app: name, err: error }, 'reconcile round interrupted (NATS unreachable)');
+        if (this.options.observer.interruptedSince(started))
+          this.options.logger.debug({ app: name, err: error }, 'reconcile round interrupted (NATS unreachable)');
         else this.options.logger.error({ app: name, err: error }, 'reconcile round failed');
       })
       .finally(() => {
@@ -168,8 +169,10 @@ export class Reconciler {
     // only once the plan has commands to send.
     const traced: { span?: LatticeSpan } = {};
     try {
-      await this.plan(name, () =>
-        (traced.span ??= startSpan(`wadm reconcile ${name}`, SpanKind.internal, undefined, { ...this.options.spanAttributes, [Attr.app]: name }, started)),
+      await this.plan(
+        name,
+        () =>
+          (traced.span ??= startSpan(`wadm reconcile ${name}`, SpanKind.internal, undefined, { ...this.options.spanAttributes, [Attr.app]: name }, started)),
       );
       traced.span?.end();
     } catch (error) {
@@ -210,25 +213,33 @@ export class Reconciler {
       span?.setAttribute('wadm.plan.state', plan.state);
       span?.setAttribute('wadm.plan.commands', sendable.length);
       logger.info({ app: name, commands: sendable.length, held_back: plan.commands.length - sendable.length }, 'sending commands');
-      await executeCommands(ctl, sendable, (o) => {
-        this.stats.commandsSent++;
-        this.options.meter?.command(o.command.type, o.ok);
-        if (o.ok) expected.succeeded(o.command, Date.now());
-        else if (observer.interruptedSince(sentAt)) {
-          // Lost our connection meanwhile: no verdict on the command (it may have run); the
-          // next plan, once the picture is whole again, says whether it is still needed.
-          logger.debug({ app: name, command: o.command, error: o.error }, 'command outcome unknown (NATS unreachable)');
-        } else {
-          this.stats.commandsFailed++;
-          const f = expected.failed(o.command, o.error, Date.now());
-          logger.warn({ app: name, command: o.command, error: o.error, attempt: f.count }, 'command failed; backing off');
-        }
-      }, span ? { parent: span.traceparent, attributes: { ...this.options.spanAttributes, [Attr.app]: name } } : undefined);
+      await executeCommands(
+        ctl,
+        sendable,
+        (o) => {
+          this.stats.commandsSent++;
+          this.options.meter?.command(o.command.type, o.ok);
+          if (o.ok) expected.succeeded(o.command, Date.now());
+          else if (observer.interruptedSince(sentAt)) {
+            // Lost our connection meanwhile: no verdict on the command (it may have run); the
+            // next plan, once the picture is whole again, says whether it is still needed.
+            logger.debug({ app: name, command: o.command, error: o.error }, 'command outcome unknown (NATS unreachable)');
+          } else {
+            this.stats.commandsFailed++;
+            const f = expected.failed(o.command, o.error, Date.now());
+            logger.warn({ app: name, command: o.command, error: o.error, attempt: f.count }, 'command failed; backing off');
+          }
+        },
+        span ? { parent: span.traceparent, attributes: { ...this.options.spanAttributes, [Attr.app]: name } } : undefined,
+      );
       // Plan once more right after: it reports the outcome without waiting for an event or tick.
       this.again.add(name);
     }
     const failures = expected.failuresOf(plan.commands);
-    this.retryLater(name, failures.map((f) => f.failure.retryAt));
+    this.retryLater(
+      name,
+      failures.map((f) => f.failure.retryAt),
+    );
 
     if (plan.commands.length === 0 && (desired.previousVersion !== null || desired.deleted)) {
       await store.settle(name);
@@ -246,10 +257,13 @@ export class Reconciler {
     this.retryTimers.delete(name);
     if (!retryAts.length || this.stopped) return;
     const delay = Math.max(0, Math.min(...retryAts) - Date.now()) + 10;
-    this.retryTimers.set(name, setTimeout(() => {
-      this.retryTimers.delete(name);
-      this.schedule(name);
-    }, delay));
+    this.retryTimers.set(
+      name,
+      setTimeout(() => {
+        this.retryTimers.delete(name);
+        this.schedule(name);
+      }, delay),
+    );
   }
 
   /**

@@ -62,8 +62,13 @@ export function describeStatus(input: StatusInput): Omit<AppStatus, 'updated_at'
   if (persistent.length) state = 'failed';
   let message: string;
   if (state === 'failed') message = [...plan.problems.map((p) => p.message), ...failedCommands].join('; ');
-  else if (state === 'waiting') message = scalers.filter((s) => s.state === 'waiting').map((s) => s.message).join('; ');
-  else if (state === 'reconciling') message = failedCommands.length ? failedCommands.join('; ') : `reconciling version ${version}: ${plan.commands.length} command(s) outstanding`;
+  else if (state === 'waiting')
+    message = scalers
+      .filter((s) => s.state === 'waiting')
+      .map((s) => s.message)
+      .join('; ');
+  else if (state === 'reconciling')
+    message = failedCommands.length ? failedCommands.join('; ') : `reconciling version ${version}: ${plan.commands.length} command(s) outstanding`;
   else message = `deployed version ${version}`;
   return { name, version, state, message, scalers };
 }

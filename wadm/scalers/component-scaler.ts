@@ -28,7 +28,10 @@ function observed(host: ObservedHost, id: string): ObservedComponent | undefined
 export function spreadComponent(input: ComponentScalerInput): ScalerResult {
   const { component, hosts } = input;
   const spreads = effectiveSpreads(component.scaler.spread);
-  const shares = splitByWeight(component.scaler.instances, spreads.map((s) => s.weight));
+  const shares = splitByWeight(
+    component.scaler.instances,
+    spreads.map((s) => s.weight),
+  );
   const desired = new Map<string, number>();
   const problems: PlacementProblem[] = [];
   spreads.forEach((spread, i) => {

@@ -101,7 +101,5 @@ export function configScaler(
 
 /** Deletes every inline config the app created (undeploy). */
 export function removeConfigs(previous: AppManifest, observed: Record<string, ConfigValues>): Command[] {
-  return [...ownedConfigs(previous).keys()]
-    .filter((name) => observed[name] !== undefined)
-    .map((name) => ({ type: 'delete_config' as const, name }));
+  return [...ownedConfigs(previous).keys()].filter((name) => observed[name] !== undefined).map((name) => ({ type: 'delete_config' as const, name }));
 }

@@ -33,7 +33,7 @@ function randomCase(seed: number): { manifest: AppManifest; state: LatticeState 
   }));
   const spread = Array.from({ length: Math.floor(r() * 3) }, (_, i) => ({
     name: `s${i}`,
-    requirements: (r() < 0.8 ? { zone: pick([...ZONES, "moon"]) } : {}) as Record<string, string>,
+    requirements: (r() < 0.8 ? { zone: pick([...ZONES, 'moon']) } : {}) as Record<string, string>,
     weight: Math.floor(r() * 100),
   }));
   const daemon = r() < 0.3;
@@ -70,9 +70,7 @@ function randomCase(seed: number): { manifest: AppManifest; state: LatticeState 
 }
 
 function foreign(state: LatticeState): string {
-  return JSON.stringify(
-    state.hosts.map((h) => [h.id, h.components.filter((c) => c.id === 'other-web'), h.providers.filter((p) => p.id === 'manual-p')]),
-  );
+  return JSON.stringify(state.hosts.map((h) => [h.id, h.components.filter((c) => c.id === 'other-web'), h.providers.filter((p) => p.id === 'manual-p')]));
 }
 
 describe('scaler invariants over random lattices', () => {
@@ -99,12 +97,16 @@ function checkCase(seed: number): void {
   const spreads = web.spread.length ? web.spread : [{ name: 'default', requirements: {}, weight: 100 }];
   const anyEligible = (s: (typeof spreads)[number]) => state.hosts.some((h) => matchesRequirements(h.labels, s.requirements));
   if (web.type === 'spreadscaler') {
-    if (plan.problems.every((p) => p.component !== 'web')) assert.equal(total, web.spread.every((s) => s.weight === 0) && web.spread.length ? 0 : web.instances);
+    if (plan.problems.every((p) => p.component !== 'web'))
+      assert.equal(total, web.spread.every((s) => s.weight === 0) && web.spread.length ? 0 : web.instances);
     else assert.ok(total < web.instances);
   } else {
     const eligible = state.hosts.filter((h) => spreads.some((s) => matchesRequirements(h.labels, s.requirements)));
     assert.equal(total, eligible.length * web.instances);
-    assert.equal(plan.problems.some((p) => p.component === 'web'), eligible.length === 0 && web.instances > 0);
+    assert.equal(
+      plan.problems.some((p) => p.component === 'web'),
+      eligible.length === 0 && web.instances > 0,
+    );
   }
   // A host never runs two copies of a provider, and never more hosts than asked for.
   const provHosts = after.hosts.filter((h) => h.providers.some((p) => p.id === 'app-prov')).length;

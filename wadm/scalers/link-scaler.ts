@@ -50,7 +50,14 @@ export function sameLink(a: Link, b: Link): boolean {
 }
 
 function deleteCommand(link: Link): Command {
-  return { type: 'delete_link', source_id: link.source_id, wit_namespace: link.wit_namespace, wit_package: link.wit_package, name: link.name, target: link.target };
+  return {
+    type: 'delete_link',
+    source_id: link.source_id,
+    wit_namespace: link.wit_namespace,
+    wit_package: link.wit_package,
+    name: link.name,
+    target: link.target,
+  };
 }
 
 /**
@@ -58,11 +65,7 @@ function deleteCommand(link: Link): Command {
  * declared that this one does not (by identity: source, namespace, package, name). Links the app
  * never declared are never touched, even between the app's own components.
  */
-export function linkScaler(
-  manifest: AppManifest,
-  previous: AppManifest | null,
-  observed: readonly Link[],
-): { commands: Command[]; statuses: ScalerStatus[] } {
+export function linkScaler(manifest: AppManifest, previous: AppManifest | null, observed: readonly Link[]): { commands: Command[]; statuses: ScalerStatus[] } {
   const byKey = new Map(observed.map((l) => [linkKey(l), l]));
   const commands: Command[] = [];
   const statuses: ScalerStatus[] = [];

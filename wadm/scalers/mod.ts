@@ -8,4 +8,13 @@ export { desiredLinks, linkScaler, removeLinks, sameLink } from './link-scaler.j
 export { configScaler, configNames, ownedConfigs, referencedConfigs, removeConfigs } from './config-scaler.js';
 export { planApp, planUndeploy, placementProblems, type Plan, type PlanInput, type AppState } from './plan.js';
 export { applyCommands } from './simulate.js';
-export { emptyObserved, applyEvent, expireHosts, snapshot, MISSED_HEARTBEATS, type ObservedLattice, type HostRecord, type Followups } from './observed-state.js';
+export {
+  emptyObserved,
+  applyEvent,
+  expireHosts,
+  snapshot,
+  MISSED_HEARTBEATS,
+  type ObservedLattice,
+  type HostRecord,
+  type Followups,
+} from './observed-state.js';

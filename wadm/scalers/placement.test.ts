@@ -22,7 +22,10 @@ describe('splitByWeight (largest remainder)', () => {
   it('always sums to the total', () => {
     for (let total = 0; total < 50; total++) {
       const shares = splitByWeight(total, [13, 7, 0, 29, 1]);
-      assert.equal(shares.reduce((a, b) => a + b, 0), total);
+      assert.equal(
+        shares.reduce((a, b) => a + b, 0),
+        total,
+      );
       assert.equal(shares[2], 0);
     }
   });
@@ -56,7 +59,11 @@ describe('evenSplit', () => {
       assert.deepEqual(Object.fromEntries(after), { edge: 1, cloud: 0, other: 0 });
     }
     // When the extra units are spread already, the same hosts keep them.
-    const now = new Map([['a', 3], ['b', 2], ['c', 3]]);
+    const now = new Map([
+      ['a', 3],
+      ['b', 2],
+      ['c', 3],
+    ]);
     assert.deepEqual(Object.fromEntries(evenSplit(8, hosts(['a', 'b', 'c']), 'x', now)), { a: 3, b: 2, c: 3 });
   });
 });

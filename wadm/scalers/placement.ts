@@ -13,9 +13,7 @@ export function splitByWeight(total: number, weights: readonly number[]): number
   const exact = weights.map((w) => (total * w) / sum);
   const shares = exact.map(Math.floor);
   let left = total - shares.reduce((a, b) => a + b, 0);
-  const order = weights
-    .map((w, i) => ({ i, w, frac: exact[i]! - shares[i]! }))
-    .sort((a, b) => b.frac - a.frac || b.w - a.w || a.i - b.i);
+  const order = weights.map((w, i) => ({ i, w, frac: exact[i]! - shares[i]! })).sort((a, b) => b.frac - a.frac || b.w - a.w || a.i - b.i);
   for (const { i } of order) {
     if (left === 0) break;
     shares[i]! += 1;
@@ -59,23 +57,13 @@ export function stableHash(value: string): number {
  * host id, so different components put their odd units on different hosts. Planning again after
  * the commands ran gives the same split (the chosen hosts are then the ones holding the extras).
  */
-export function evenSplit(
-  count: number,
-  hosts: readonly ObservedHost[],
-  salt: string,
-  current: ReadonlyMap<string, number> = new Map(),
-): Map<string, number> {
+export function evenSplit(count: number, hosts: readonly ObservedHost[], salt: string, current: ReadonlyMap<string, number> = new Map()): Map<string, number> {
   const out = new Map<string, number>();
   if (hosts.length === 0) return out;
   const base = Math.floor(count / hosts.length);
   const extra = count % hosts.length;
   const holds = (h: ObservedHost) => ((current.get(h.id) ?? 0) > base ? 0 : 1);
-  const ranked = [...hosts].sort(
-    (a, b) =>
-      holds(a) - holds(b) ||
-      stableHash(`${salt}/${a.id}`) - stableHash(`${salt}/${b.id}`) ||
-      a.id.localeCompare(b.id),
-  );
+  const ranked = [...hosts].sort((a, b) => holds(a) - holds(b) || stableHash(`${salt}/${a.id}`) - stableHash(`${salt}/${b.id}`) || a.id.localeCompare(b.id));
   ranked.forEach((h, rank) => out.set(h.id, base + (rank < extra ? 1 : 0)));
   return out;
 }

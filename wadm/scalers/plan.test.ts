@@ -39,8 +39,7 @@ function converge(manifest: AppManifest, state: LatticeState, previous: AppManif
   return applyCommands(state, plan.commands);
 }
 
-const edgeCloud = () =>
-  lattice(host('e1', { zone: 'edge' }), host('e2', { zone: 'edge' }), host('c1', { zone: 'cloud' }), host('c2', { zone: 'cloud' }));
+const edgeCloud = () => lattice(host('e1', { zone: 'edge' }), host('e2', { zone: 'edge' }), host('c1', { zone: 'cloud' }), host('c2', { zone: 'cloud' }));
 
 const spread8020 = app('shop', [
   {
@@ -79,7 +78,10 @@ describe('spreadscaler for components', () => {
     const again = planApp({ app: 'shop', manifest: spread8020, state });
     assert.deepEqual(again.commands, []);
     assert.equal(again.state, 'deployed');
-    assert.ok(again.scalers.every((s) => s.state === 'deployed'), JSON.stringify(again.scalers));
+    assert.ok(
+      again.scalers.every((s) => s.state === 'deployed'),
+      JSON.stringify(again.scalers),
+    );
   });
 
   it('re-places a lost host share on the remaining matching hosts at once', () => {
@@ -129,7 +131,10 @@ describe('spreadscaler for components', () => {
     const plan = planApp({ app: 'shop', manifest: spread8020, state: relabelled });
     assert.deepEqual(
       plan.commands.map((c) => c.type === 'scale_component' && [c.host_id, c.count]),
-      [['c1', 2], ['c2', 0]],
+      [
+        ['c1', 2],
+        ['c2', 0],
+      ],
     );
     const v2 = app('shop', [{ ...spread8020Component(), properties: { image: 'file://api-v2.wasm' } }], 'v2');
     const upgrade = planApp({ app: 'shop', manifest: v2, previous: spread8020, state });
@@ -184,10 +189,7 @@ describe('daemonscaler', () => {
     );
     const joined: LatticeState = { ...state, hosts: [...state.hosts, host('e3', { zone: 'edge' })] };
     const plan = planApp({ app: 'sensors', manifest: daemon, state: joined });
-    assert.deepEqual(plan.commands.map((c) => `${c.type}@${'host_id' in c ? c.host_id : ''}`).sort(), [
-      'scale_component@e3',
-      'start_provider@e3',
-    ]);
+    assert.deepEqual(plan.commands.map((c) => `${c.type}@${'host_id' in c ? c.host_id : ''}`).sort(), ['scale_component@e3', 'start_provider@e3']);
   });
 
   it('waits (not fails) while no host matches', () => {
@@ -210,13 +212,18 @@ describe('providers', () => {
 
   it('starts at most one provider per host and says when too few hosts match', () => {
     const plan = planApp({ app: 'store', manifest: kv, state: edgeCloud() });
-    assert.deepEqual(plan.commands.map((c) => c.type === 'start_provider' && c.host_id), ['c1', 'c2']);
+    assert.deepEqual(
+      plan.commands.map((c) => c.type === 'start_provider' && c.host_id),
+      ['c1', 'c2'],
+    );
     assert.equal(plan.state, 'failed');
     assert.match(plan.problems[0]!.message, /needs 3 host\(s\) but only 2 match zone=cloud/);
   });
 
   it('keeps providers where they run and moves only the lost one', () => {
-    const two = app('store', [{ name: 'kv', type: 'capability', properties: { image: 'builtin://keyvalue-redis' }, traits: [{ type: 'spreadscaler', properties: { instances: 2 } }] }]);
+    const two = app('store', [
+      { name: 'kv', type: 'capability', properties: { image: 'builtin://keyvalue-redis' }, traits: [{ type: 'spreadscaler', properties: { instances: 2 } }] },
+    ]);
     const state = converge(two, edgeCloud());
     const running = state.hosts.filter((h) => h.providers.length).map((h) => h.id);
     assert.equal(running.length, 2);
@@ -237,7 +244,12 @@ const v1 = app('kvapp', [
       { type: 'spreadscaler', properties: { instances: 2 } },
       {
         type: 'link',
-        properties: { namespace: 'wasi', package: 'keyvalue', interfaces: ['store'], target: { name: 'kv', config: [{ name: 'bucket', properties: { bucket: 'counts' } }] } },
+        properties: {
+          namespace: 'wasi',
+          package: 'keyvalue',
+          interfaces: ['store'],
+          target: { name: 'kv', config: [{ name: 'bucket', properties: { bucket: 'counts' } }] },
+        },
       },
     ],
   },
@@ -249,7 +261,13 @@ const v1 = app('kvapp', [
     traits: [
       {
         type: 'link',
-        properties: { namespace: 'wasi', package: 'http', interfaces: ['incoming-handler'], target: { name: 'counter' }, source: { config: [{ name: 'addr', properties: { address: '0.0.0.0:8080' } }] } },
+        properties: {
+          namespace: 'wasi',
+          package: 'http',
+          interfaces: ['incoming-handler'],
+          target: { name: 'counter' },
+          source: { config: [{ name: 'addr', properties: { address: '0.0.0.0:8080' } }] },
+        },
       },
     ],
   },
@@ -265,8 +283,16 @@ describe('links, config and versions', () => {
     const http = plan.commands.find((c) => c.type === 'put_link' && c.link.wit_package === 'http');
     assert.ok(http && http.type === 'put_link');
     assert.deepEqual(http.link, {
-      source_id: 'kvapp-http', target: 'kvapp-counter', name: 'default', wit_namespace: 'wasi', wit_package: 'http',
-      interfaces: ['incoming-handler'], source_config: ['kvapp-addr'], target_config: [], source_secrets: [], target_secrets: [],
+      source_id: 'kvapp-http',
+      target: 'kvapp-counter',
+      name: 'default',
+      wit_namespace: 'wasi',
+      wit_package: 'http',
+      interfaces: ['incoming-handler'],
+      source_config: ['kvapp-addr'],
+      target_config: [],
+      source_secrets: [],
+      target_secrets: [],
     });
     const scale = plan.commands.find((c) => c.type === 'scale_component');
     assert.ok(scale && scale.type === 'scale_component');
@@ -311,21 +337,48 @@ describe('links, config and versions', () => {
       ),
       links: [
         ...deployed.links,
-        { source_id: 'kvapp-counter', target: 'manual-kv', name: 'manual', wit_namespace: 'wasi', wit_package: 'keyvalue', interfaces: ['store'], source_config: [], target_config: [], source_secrets: [], target_secrets: [] },
+        {
+          source_id: 'kvapp-counter',
+          target: 'manual-kv',
+          name: 'manual',
+          wit_namespace: 'wasi',
+          wit_package: 'keyvalue',
+          interfaces: ['store'],
+          source_config: [],
+          target_config: [],
+          source_secrets: [],
+          target_secrets: [],
+        },
       ],
       configs: { ...deployed.configs, 'kvapp-private': { x: '1' } },
     };
     const plan = planUndeploy({ app: 'kvapp', previous: v1, state: others });
     const after = applyCommands(others, plan.commands);
-    assert.deepEqual(after.hosts.flatMap((h) => h.components.map((c) => `${h.id}:${c.id}`)), ['e1:other-web']);
-    assert.deepEqual(after.hosts.flatMap((h) => h.providers.map((p) => p.id)), ['manual-kv']);
-    assert.deepEqual(after.links.map((l) => l.name), ['manual']);
+    assert.deepEqual(
+      after.hosts.flatMap((h) => h.components.map((c) => `${h.id}:${c.id}`)),
+      ['e1:other-web'],
+    );
+    assert.deepEqual(
+      after.hosts.flatMap((h) => h.providers.map((p) => p.id)),
+      ['manual-kv'],
+    );
+    assert.deepEqual(
+      after.links.map((l) => l.name),
+      ['manual'],
+    );
     assert.deepEqual(Object.keys(after.configs), ['kvapp-private']);
     assert.equal(planUndeploy({ app: 'kvapp', previous: v1, state: after }).state, 'undeployed');
   });
 
   it('waits for referenced config that does not exist', () => {
-    const ref = app('refapp', [{ name: 'c', type: 'component', properties: { image: 'x', config: [{ name: 'external' }] }, traits: [{ type: 'spreadscaler', properties: { instances: 1 } }] }]);
+    const ref = app('refapp', [
+      {
+        name: 'c',
+        type: 'component',
+        properties: { image: 'x', config: [{ name: 'external' }] },
+        traits: [{ type: 'spreadscaler', properties: { instances: 1 } }],
+      },
+    ]);
     const plan = planApp({ app: 'refapp', manifest: ref, state: edgeCloud() });
     assert.equal(plan.state, 'waiting');
     assert.match(plan.scalers.find((s) => s.kind === 'config')!.message, /external/);
@@ -342,7 +395,13 @@ function v1Http() {
     traits: [
       {
         type: 'link',
-        properties: { namespace: 'wasi', package: 'http', interfaces: ['incoming-handler'], target: { name: 'counter' }, source: { config: [{ name: 'addr', properties: { address: '0.0.0.0:8080' } }] } },
+        properties: {
+          namespace: 'wasi',
+          package: 'http',
+          interfaces: ['incoming-handler'],
+          target: { name: 'counter' },
+          source: { config: [{ name: 'addr', properties: { address: '0.0.0.0:8080' } }] },
+        },
       },
     ],
   };
@@ -358,7 +417,8 @@ describe('secrets', () => {
         policies: [{ name: 'store', type: 'policy.secret.wasmcloud.dev/v1alpha1', properties: { backend: 'nats-kv' } }],
         components: [
           {
-            name: 'counter', type: 'component',
+            name: 'counter',
+            type: 'component',
             properties: { image: 'file://counter.wasm', secrets: [{ name: 'token', properties: { policy: 'store', key: 'api-token' } }] },
             traits: [
               { type: 'spreadscaler', properties: { instances: 1 } },
@@ -366,13 +426,16 @@ describe('secrets', () => {
                 type: 'link',
                 properties: {
                   target: { name: 'kv', secrets: [{ name: 'password', properties: { policy: 'store', key: 'redis-prod', field: 'pw' } }] },
-                  namespace: 'wasi', package: 'keyvalue', interfaces: ['atomics'],
+                  namespace: 'wasi',
+                  package: 'keyvalue',
+                  interfaces: ['atomics'],
                 },
               },
             ],
           },
           {
-            name: 'kv', type: 'capability',
+            name: 'kv',
+            type: 'capability',
             properties: { image: 'ghcr.io/wasmcloud/keyvalue-redis:0.28.0', secrets: [{ name: 'url', properties: { policy: 'store', key: 'redis-url' } }] },
             traits: [{ type: 'spreadscaler', properties: { instances: 1 } }],
           },

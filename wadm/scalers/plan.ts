@@ -131,7 +131,10 @@ const RANK: Record<Command['type'], number> = {
  */
 function order(commands: Command[]): Command[] {
   const rank = (c: Command) => (c.type === 'scale_component' && c.count === 0 ? 4 : RANK[c.type]);
-  return commands.map((c, i) => ({ c, i })).sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i).map(({ c }) => c);
+  return commands
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i)
+    .map(({ c }) => c);
 }
 
 function overall(scalers: ScalerStatus[], commands: Command[]): AppState {

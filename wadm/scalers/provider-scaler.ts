@@ -29,7 +29,10 @@ function runs(host: ObservedHost, id: string) {
 export function spreadProvider(input: ProviderScalerInput): ScalerResult {
   const { app, component, hosts } = input;
   const spreads = effectiveSpreads(component.scaler.spread);
-  const shares = splitByWeight(component.scaler.instances, spreads.map((s) => s.weight));
+  const shares = splitByWeight(
+    component.scaler.instances,
+    spreads.map((s) => s.weight),
+  );
   const eligible = spreads.map((s) => new Set(eligibleHosts(hosts, s).map((h) => h.id)));
   const slotOwner: Array<string | null> = [];
   const slotSpread: number[] = [];
@@ -57,15 +60,12 @@ export function spreadProvider(input: ProviderScalerInput): ScalerResult {
   const running = hosts.filter((h) => runs(h, component.id) !== undefined);
   const ownedFirst = [...running].sort(
     (a, b) =>
-      Number(isOwnedBy(runs(b, component.id)!.annotations, app)) - Number(isOwnedBy(runs(a, component.id)!.annotations, app)) ||
-      a.id.localeCompare(b.id),
+      Number(isOwnedBy(runs(b, component.id)!.annotations, app)) - Number(isOwnedBy(runs(a, component.id)!.annotations, app)) || a.id.localeCompare(b.id),
   );
   for (const h of ownedFirst) tryPlace(h.id, new Set());
 
   const chosen = new Set(slotOwner.filter((h): h is string => h !== null));
-  const byLoad = [...hosts].sort(
-    (a, b) => a.providers.length - b.providers.length || a.components.length - b.components.length || a.id.localeCompare(b.id),
-  );
+  const byLoad = [...hosts].sort((a, b) => a.providers.length - b.providers.length || a.components.length - b.components.length || a.id.localeCompare(b.id));
   for (let slot = 0; slot < slotOwner.length; slot++) {
     if (slotOwner[slot] !== null) continue;
     const pick = byLoad.find((h) => !chosen.has(h.id) && eligible[slotSpread[slot]!]!.has(h.id));

@@ -6,9 +6,7 @@ import type { Command, LatticeState, ObservedHost } from './types.js';
  * (planning again on the result gives no commands) and for dry runs; it is not an executor.
  */
 export function applyCommands(state: LatticeState, commands: readonly Command[]): LatticeState {
-  const hosts = new Map<string, ObservedHost>(
-    state.hosts.map((h) => [h.id, { ...h, components: [...h.components], providers: [...h.providers] }]),
-  );
+  const hosts = new Map<string, ObservedHost>(state.hosts.map((h) => [h.id, { ...h, components: [...h.components], providers: [...h.providers] }]));
   const links = new Map<string, Link>(state.links.map((l) => [linkKey(l), l]));
   const configs = { ...state.configs };
   for (const c of commands) {

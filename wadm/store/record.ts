@@ -73,21 +73,20 @@ const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringif
 export type AddResult = { ok: true; created: boolean } | { ok: false; message: string; path: string };
 
 /** Adds a version. The same version with the same content is a no-op; with other content, refused. */
-export function addVersion(
-  current: StoredApp | null,
-  name: string,
-  version: string,
-  manifest: unknown,
-  now: Date,
-): RecordChange<AddResult> {
+export function addVersion(current: StoredApp | null, name: string, version: string, manifest: unknown, now: Date): RecordChange<AddResult> {
   // A deleted app whose undeploy is still pending is revived with the one version it kept.
-  const base: StoredApp = current
-    ? { ...current, deleted: false }
-    : { name, versions: [], deployed_version: null, previous_version: null, deleted: false };
+  const base: StoredApp = current ? { ...current, deleted: false } : { name, versions: [], deployed_version: null, previous_version: null, deleted: false };
   const existing = findVersion(base, version);
   if (existing) {
     if (!sameJson(existing.manifest, manifest)) {
-      return { record: current, result: { ok: false, path: 'metadata.annotations.version', message: `version "${version}" of "${name}" already exists with other content: give the new manifest another version` } };
+      return {
+        record: current,
+        result: {
+          ok: false,
+          path: 'metadata.annotations.version',
+          message: `version "${version}" of "${name}" already exists with other content: give the new manifest another version`,
+        },
+      };
     }
     return current?.deleted ? { record: base, result: { ok: true, created: true } } : { record: current, result: { ok: true, created: false } };
   }
@@ -95,7 +94,14 @@ export function addVersion(
   versions.push({ version, created_at: now.toISOString(), manifest });
   const record = prune({ ...base, versions }, version);
   if (recordBytes(record) > MAX_RECORD_BYTES) {
-    return { record: current, result: { ok: false, path: '', message: `the manifest is too large to store (${Math.round(recordBytes(record) / 1024)} KiB with the versions in use; limit ${MAX_RECORD_BYTES / 1024} KiB)` } };
+    return {
+      record: current,
+      result: {
+        ok: false,
+        path: '',
+        message: `the manifest is too large to store (${Math.round(recordBytes(record) / 1024)} KiB with the versions in use; limit ${MAX_RECORD_BYTES / 1024} KiB)`,
+      },
+    };
   }
   return { record, result: { ok: true, created: true } };
 }

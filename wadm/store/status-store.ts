@@ -17,7 +17,9 @@ export class StatusStore {
 
   static async open(nc: NatsConnection, lattice: string, opts: { replicas?: number; domain?: string } = {}): Promise<StatusStore> {
     try {
-      const kv = await nc.jetstream(opts.domain ? { domain: opts.domain } : {}).views.kv(buckets.appStatus(lattice), { history: 1, replicas: opts.replicas ?? 1 });
+      const kv = await nc
+        .jetstream(opts.domain ? { domain: opts.domain } : {})
+        .views.kv(buckets.appStatus(lattice), { history: 1, replicas: opts.replicas ?? 1 });
       return new StatusStore(nc, kv, lattice);
     } catch (cause) {
       throw new StoreError(`cannot open the status bucket of lattice ${lattice}: ${(cause as Error).message}`, { cause });

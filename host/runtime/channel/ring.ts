@@ -73,7 +73,10 @@ export class RingWriter extends RingView {
    * @param signal wakes a reader that sleeps in its event loop (`RingReader.sleep`), e.g. by a
    *   message on a port; without it the reader is woken with `Atomics.notify` (`waitSync`, `wait`).
    */
-  constructor(buffer: SharedArrayBuffer, private readonly signal?: () => void) {
+  constructor(
+    buffer: SharedArrayBuffer,
+    private readonly signal?: () => void,
+  ) {
     super(buffer);
   }
 

@@ -41,7 +41,7 @@ function declaredNames(statement: AstNode): string[] {
 export function readGlue(source: string): Glue {
   const program = parse(source, { ecmaVersion: 'latest', sourceType: 'module' }) as unknown as AstNode & { body: AstNode[] };
   const exported = program.body.find(
-    (n) => n.type === 'ExportNamedDeclaration' && ((n.declaration as AstNode | null)?.id as AstNode & { name: string } | undefined)?.name === 'instantiate',
+    (n) => n.type === 'ExportNamedDeclaration' && ((n.declaration as AstNode | null)?.id as (AstNode & { name: string }) | undefined)?.name === 'instantiate',
   );
   if (!exported) throw new GlueShapeError('no exported instantiate function');
   const body = ((exported.declaration as AstNode).body as AstNode & { body: AstNode[] }).body;

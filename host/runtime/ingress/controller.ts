@@ -153,7 +153,8 @@ export class IngressController {
 
   detach(worker: IngressWorker): void {
     this.workers.delete(worker);
-    for (const pending of this.replies.get(worker)?.values() ?? []) for (const p of pending) p.resolve({ type: 'ingress-opened', address: '', error: 'the worker ended' });
+    for (const pending of this.replies.get(worker)?.values() ?? [])
+      for (const p of pending) p.resolve({ type: 'ingress-opened', address: '', error: 'the worker ended' });
     this.replies.delete(worker);
     if (this.primary !== worker) return;
     // Without a shared port the next worker takes the listeners over.
@@ -276,7 +277,10 @@ export class IngressController {
       Atomics.sub(this.admission, slot * ADMISSION_WORDS + RUNNING, 1);
       const target = this.targets.get(componentId);
       if (target) this.setTarget(componentId, { ...target, relayOnly: true });
-      this.logger.warn({ component_id: componentId }, 'a request served in a runtime worker passed its deadline: the worker is replaced and the component relayed from now on');
+      this.logger.warn(
+        { component_id: componentId },
+        'a request served in a runtime worker passed its deadline: the worker is replaced and the component relayed from now on',
+      );
       worker.retire(new InvocationTimeoutError(componentId, Math.round(now - deadline[0]!)));
     }
   }

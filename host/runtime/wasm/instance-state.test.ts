@@ -9,7 +9,10 @@ async function module(body: string): Promise<Uint8Array> {
 }
 
 function instantiate(bytes: Uint8Array, imports: object = {}): Record<string, unknown> {
-  return new Wasm.Instance(new (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => WebAssembly.Module } }).WebAssembly.Module(bytes), imports).exports;
+  return new Wasm.Instance(
+    new (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => WebAssembly.Module } }).WebAssembly.Module(bytes),
+    imports,
+  ).exports;
 }
 
 describe('exposeInstanceState', () => {
@@ -23,7 +26,9 @@ describe('exposeInstanceState', () => {
     const { bytes: exposed, facts } = exposeInstanceState(bytes);
     assert.deepEqual(facts, { resettable: true, reason: null, tablesMutable: false });
     const exports = instantiate(exposed);
-    const names = Object.keys(exports).filter((n) => n.startsWith(STATE_EXPORT_PREFIX)).sort();
+    const names = Object.keys(exports)
+      .filter((n) => n.startsWith(STATE_EXPORT_PREFIX))
+      .sort();
     assert.deepEqual(names, ['lattice-state:global:0', 'lattice-state:memory:0', 'lattice-state:table:0']);
     assert.equal((exports.bump as () => number)(), 8);
     assert.equal((exports['lattice-state:global:0'] as WasmGlobal).value, 8);
@@ -36,11 +41,14 @@ describe('exposeInstanceState', () => {
     assert.deepEqual(Object.keys(exports).sort(), ['lattice-state:global:0', 'lattice-state:memory:0']);
   });
 
-  it('numbers imported entities first: the exported global is the module\'s own', async () => {
+  it("numbers imported entities first: the exported global is the module's own", async () => {
     const bytes = await module(`
       (import "env" "g" (global $imported (mut i32)))
       (global $own (mut i32) (i32.const 5))`);
-    const imported = new (globalThis as unknown as { WebAssembly: { Global: new (d: object, v: number) => WasmGlobal } }).WebAssembly.Global({ value: 'i32', mutable: true }, 1);
+    const imported = new (globalThis as unknown as { WebAssembly: { Global: new (d: object, v: number) => WasmGlobal } }).WebAssembly.Global(
+      { value: 'i32', mutable: true },
+      1,
+    );
     const exports = instantiate(exposeInstanceState(bytes).bytes, { env: { g: imported } });
     assert.equal((exports['lattice-state:global:1'] as WasmGlobal).value, 5);
   });

@@ -51,8 +51,14 @@ function skipTableType(r: WasmReader): void {
 function count(module: Uint8Array, list: Section[]): Counts {
   const facts = emptyFacts();
   const c: Counts = {
-    importedTables: 0, importedMemories: 0, importedGlobals: 0, definedTables: 0, definedMemories: 0,
-    mutableGlobals: [], passiveSegments: 0, exportNames: new Set(),
+    importedTables: 0,
+    importedMemories: 0,
+    importedGlobals: 0,
+    definedTables: 0,
+    definedMemories: 0,
+    mutableGlobals: [],
+    passiveSegments: 0,
+    exportNames: new Set(),
   };
   for (const section of list) {
     const r = new WasmReader(module, section.start, section.end);
@@ -66,10 +72,10 @@ function count(module: Uint8Array, list: Section[]): Counts {
           r.name();
           const kind = r.u8();
           if (kind === ExternKind.Func) r.u32();
-          else if (kind === ExternKind.Table) (c.importedTables++, skipTableType(r));
-          else if (kind === ExternKind.Memory) (c.importedMemories++, skipLimits(r));
-          else if (kind === ExternKind.Global) (c.importedGlobals++, skipValType(r), r.u8());
-          else if (kind === ExternKind.Tag) (r.u8(), r.u32());
+          else if (kind === ExternKind.Table) c.importedTables++, skipTableType(r);
+          else if (kind === ExternKind.Memory) c.importedMemories++, skipLimits(r);
+          else if (kind === ExternKind.Global) c.importedGlobals++, skipValType(r), r.u8();
+          else if (kind === ExternKind.Tag) r.u8(), r.u32();
           else throw new UnknownInstruction(`import kind ${kind}`);
         });
         break;

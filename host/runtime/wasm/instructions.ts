@@ -55,14 +55,44 @@ function instruction(r: WasmReader, facts: CodeFacts): number {
     return op;
   }
   switch (op) {
-    case 0x00: case 0x01: case 0x05: case 0x0b: case 0x0f: case 0x19: case 0x0a: case 0x1a: case 0x1b:
-    case 0xd1: case 0xd3: case 0xd4:
+    case 0x00:
+    case 0x01:
+    case 0x05:
+    case 0x0b:
+    case 0x0f:
+    case 0x19:
+    case 0x0a:
+    case 0x1a:
+    case 0x1b:
+    case 0xd1:
+    case 0xd3:
+    case 0xd4:
       return op;
-    case 0x02: case 0x03: case 0x04: case 0x06:
+    case 0x02:
+    case 0x03:
+    case 0x04:
+    case 0x06:
       skipBlockType(r);
       return op;
-    case 0x07: case 0x08: case 0x09: case 0x0c: case 0x0d: case 0x10: case 0x12: case 0x14: case 0x15: case 0x18:
-    case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: case 0x25: case 0xd2: case 0xd5: case 0xd6:
+    case 0x07:
+    case 0x08:
+    case 0x09:
+    case 0x0c:
+    case 0x0d:
+    case 0x10:
+    case 0x12:
+    case 0x14:
+    case 0x15:
+    case 0x18:
+    case 0x20:
+    case 0x21:
+    case 0x22:
+    case 0x23:
+    case 0x24:
+    case 0x25:
+    case 0xd2:
+    case 0xd5:
+    case 0xd6:
       r.u32();
       return op;
     case 0x26:
@@ -73,7 +103,8 @@ function instruction(r: WasmReader, facts: CodeFacts): number {
       vec(r, () => r.u32());
       r.u32();
       return op;
-    case 0x11: case 0x13:
+    case 0x11:
+    case 0x13:
       r.u32();
       r.u32();
       return op;
@@ -88,10 +119,12 @@ function instruction(r: WasmReader, facts: CodeFacts): number {
         r.u32();
       });
       return op;
-    case 0x3f: case 0x40:
+    case 0x3f:
+    case 0x40:
       r.u32();
       return op;
-    case 0x41: case 0x42:
+    case 0x41:
+    case 0x42:
       r.skipLeb();
       return op;
     case 0x43:

@@ -9,9 +9,11 @@ interface Grower {
   memory: { buffer: ArrayBuffer };
 }
 
-const wasm = (globalThis as unknown as {
-  WebAssembly: { Instance: new (m: unknown) => { exports: Grower }; Module: new (b: Uint8Array) => unknown };
-}).WebAssembly;
+const wasm = (
+  globalThis as unknown as {
+    WebAssembly: { Instance: new (m: unknown) => { exports: Grower }; Module: new (b: Uint8Array) => unknown };
+  }
+).WebAssembly;
 
 async function grower(memory: string): Promise<Uint8Array> {
   return parse(`(module ${memory} (export "memory" (memory 0))
@@ -44,6 +46,9 @@ describe('capMemory', () => {
 
   it('names the sizes when the initial memory exceeds the cap', async () => {
     const bytes = await grower('(memory 64)');
-    assert.throws(() => capMemory(bytes, 16), (e: unknown) => e instanceof InvalidComponentError && /needs 64 pages \(4 MiB\) of memory at start, above its 1 MiB cap/.test(e.message));
+    assert.throws(
+      () => capMemory(bytes, 16),
+      (e: unknown) => e instanceof InvalidComponentError && /needs 64 pages \(4 MiB\) of memory at start, above its 1 MiB cap/.test(e.message),
+    );
   });
 });

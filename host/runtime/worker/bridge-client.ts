@@ -17,7 +17,9 @@ export class WitPayload {
 
   /** What a trap says when the import's function has no error type to take the payload. */
   toString(): string {
-    return typeof this.payload === 'string' ? this.payload : `WIT error ${JSON.stringify(this.payload, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`;
+    return typeof this.payload === 'string'
+      ? this.payload
+      : `WIT error ${JSON.stringify(this.payload, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`;
   }
 }
 

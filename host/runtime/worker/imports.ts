@@ -31,7 +31,19 @@ const REF = Symbol('lattice.remote-ref');
  * `toJSON`, ...). Answering them with a forwarding function would make a resource look like a
  * thenable and send bogus host calls; no WIT function maps to these names.
  */
-const NOT_FORWARDED = new Set(['then', 'catch', 'finally', 'toJSON', 'toString', 'valueOf', 'toLocaleString', 'inspect', 'asymmetricMatch', 'nodeType', 'length']);
+const NOT_FORWARDED = new Set([
+  'then',
+  'catch',
+  'finally',
+  'toJSON',
+  'toString',
+  'valueOf',
+  'toLocaleString',
+  'inspect',
+  'asymmetricMatch',
+  'nodeType',
+  'length',
+]);
 const dispose: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('dispose');
 
 type Call = (fn: string, args: unknown[]) => unknown;

@@ -16,7 +16,11 @@ import { ExitSignal } from './wasi/cli.js';
 import { HostBodyStream, IncomingRequest, OutgoingResponse, ResponseOutparam } from './wasi/http.js';
 
 type Exports = Record<string | symbol, Record<string, unknown> | ((...args: unknown[]) => unknown)>;
-type Instantiate = (getCoreModule: (name: string) => WebAssembly.Module, imports: unknown, instantiateCore?: CoreInstanceRecorder['instantiateCore']) => Exports;
+type Instantiate = (
+  getCoreModule: (name: string) => WebAssembly.Module,
+  imports: unknown,
+  instantiateCore?: CoreInstanceRecorder['instantiateCore'],
+) => Exports;
 
 /** One component instance; `snapshot` is set when it is reset between invocations. */
 interface Instance {

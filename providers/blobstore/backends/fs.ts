@@ -5,18 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
 import { containerNameProblem, kindOf, objectPath, PathRefused, STAGING_DIR } from './fs-paths.js';
-import {
-  checkRange,
-  chunksOf,
-  fail,
-  guard,
-  ok,
-  toSeconds,
-  type BlobContainer,
-  type BlobResult,
-  type BlobstoreBackend,
-  type ObjectId,
-} from './types.js';
+import { checkRange, chunksOf, fail, guard, ok, toSeconds, type BlobContainer, type BlobResult, type BlobstoreBackend, type ObjectId } from './types.js';
 
 export interface FsBackendOptions {
   /** Directory holding one subdirectory per container; created if missing. */

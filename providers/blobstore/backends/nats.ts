@@ -1,16 +1,5 @@
 import type { JetStreamManager, NatsConnection, ObjectStore } from 'nats';
-import {
-  checkRange,
-  chunksOf,
-  fail,
-  guard,
-  ok,
-  toSeconds,
-  type BlobContainer,
-  type BlobResult,
-  type BlobstoreBackend,
-  type ObjectId,
-} from './types.js';
+import { checkRange, chunksOf, fail, guard, ok, toSeconds, type BlobContainer, type BlobResult, type BlobstoreBackend, type ObjectId } from './types.js';
 
 export interface NatsBlobBackendOptions {
   nc: NatsConnection;
@@ -117,7 +106,12 @@ export function createNatsBlobBackend(options: NatsBlobBackendOptions): Blobstor
     list: () =>
       guard('list', async () => {
         const infos = await timed(os.list(), 'list');
-        return ok(infos.filter((i) => !i.deleted).map((i) => i.name).sort());
+        return ok(
+          infos
+            .filter((i) => !i.deleted)
+            .map((i) => i.name)
+            .sort(),
+        );
       }),
     delete: (object) =>
       guard(`delete ${object}`, async () => {

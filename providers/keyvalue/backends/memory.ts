@@ -78,10 +78,12 @@ function memoryBucket(name: string, data: Map<string, Uint8Array>, pageSize: num
       return next;
     },
     async getMany(keys) {
-      return ok(keys.map((k): [string, Uint8Array] | null => {
-        const v = data.get(k);
-        return v === undefined ? null : [k, copy(v)];
-      }));
+      return ok(
+        keys.map((k): [string, Uint8Array] | null => {
+          const v = data.get(k);
+          return v === undefined ? null : [k, copy(v)];
+        }),
+      );
     },
     async setMany(entries) {
       for (const [k, v] of entries) data.set(k, copy(v));

@@ -1,17 +1,6 @@
 import type { JetStreamManager, KV, NatsConnection } from 'nats';
 import { pageOf } from './memory.js';
-import {
-  addToCounter,
-  DEFAULT_PAGE_SIZE,
-  encodeCounter,
-  err,
-  guard,
-  ok,
-  other,
-  type KeyValueBackend,
-  type KeyValueBucket,
-  type KvResult,
-} from './types.js';
+import { addToCounter, DEFAULT_PAGE_SIZE, encodeCounter, err, guard, ok, other, type KeyValueBackend, type KeyValueBucket, type KvResult } from './types.js';
 
 export interface NatsBackendOptions {
   nc: NatsConnection;
@@ -97,19 +86,11 @@ function keyQueue() {
   };
 }
 
-function natsBucket(
-  name: string,
-  kv: KV,
-  pageSize: number,
-  maxAttempts: number,
-  serial: <T>(key: string, fn: () => Promise<T>) => Promise<T>,
-): KeyValueBucket {
+function natsBucket(name: string, kv: KV, pageSize: number, maxAttempts: number, serial: <T>(key: string, fn: () => Promise<T>) => Promise<T>): KeyValueBucket {
   const read = async (key: string): Promise<Uint8Array | null> => {
     const entry = await kv.get(encodeKey(key));
     // The client hands out Buffers; WIT list<u8> is a plain Uint8Array (a view, no copy).
-    return entry && entry.operation === 'PUT'
-      ? new Uint8Array(entry.value.buffer, entry.value.byteOffset, entry.value.byteLength)
-      : null;
+    return entry && entry.operation === 'PUT' ? new Uint8Array(entry.value.buffer, entry.value.byteOffset, entry.value.byteLength) : null;
   };
   const op = <T>(what: string, fn: () => Promise<KvResult<T>>) => guard(what, fn).then(mapPermission);
 
@@ -134,24 +115,26 @@ function natsBucket(
         return ok(pageOf(keys, cursor, pageSize));
       }),
     increment: (key, delta) =>
-      serial(`${name}/${key}`, () => op(`increment ${key}`, async () => {
-        const encoded = encodeKey(key);
-        for (let attempt = 0; attempt < maxAttempts; attempt++) {
-          const entry = await kv.get(encoded);
-          const live = entry && entry.operation === 'PUT' ? entry : null;
-          const next = addToCounter(key, live ? live.value : null, delta);
-          if (next.tag === 'err') return next;
-          try {
-            // previousSeq 0 means "only if the key has never been written"; a deleted key has a
-            // delete marker whose revision is the one to compare against.
-            await kv.put(encoded, encodeCounter(next.val), { previousSeq: entry ? entry.revision : 0 });
-            return next;
-          } catch (error) {
-            if (!isApiError(error, WRONG_LAST_SEQUENCE)) throw error;
+      serial(`${name}/${key}`, () =>
+        op(`increment ${key}`, async () => {
+          const encoded = encodeKey(key);
+          for (let attempt = 0; attempt < maxAttempts; attempt++) {
+            const entry = await kv.get(encoded);
+            const live = entry && entry.operation === 'PUT' ? entry : null;
+            const next = addToCounter(key, live ? live.value : null, delta);
+            if (next.tag === 'err') return next;
+            try {
+              // previousSeq 0 means "only if the key has never been written"; a deleted key has a
+              // delete marker whose revision is the one to compare against.
+              await kv.put(encoded, encodeCounter(next.val), { previousSeq: entry ? entry.revision : 0 });
+              return next;
+            } catch (error) {
+              if (!isApiError(error, WRONG_LAST_SEQUENCE)) throw error;
+            }
           }
-        }
-        return other(`increment of ${JSON.stringify(key)} lost ${maxAttempts} compare-and-set races in a row`);
-      })),
+          return other(`increment of ${JSON.stringify(key)} lost ${maxAttempts} compare-and-set races in a row`);
+        }),
+      ),
     getMany: (keys) =>
       op('get-many', async () =>
         ok(

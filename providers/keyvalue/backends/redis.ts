@@ -118,10 +118,12 @@ function redisBucket(name: string, client: Redis, prefix: string, pageSize: numb
       op('get-many', async () => {
         if (keys.length === 0) return ok([]);
         const values = await client.mgetBuffer(...keys.map(k));
-        return ok(keys.map((key, i): [string, Uint8Array] | null => {
-          const v = values[i];
-          return v ? [key, bytes(v)] : null;
-        }));
+        return ok(
+          keys.map((key, i): [string, Uint8Array] | null => {
+            const v = values[i];
+            return v ? [key, bytes(v)] : null;
+          }),
+        );
       }),
     setMany: (entries) =>
       op('set-many', async () => {

@@ -42,10 +42,12 @@ async function ensureQemu(): Promise<string | null> {
   if (found) return found;
   if (process.getuid?.() !== 0 || !(await which('apt-get'))) return null;
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  await run('apt-get', ['install', '-y', '-qq', 'qemu-user-static'], { env, timeout: FETCH_TIMEOUT_MS }).catch(async () => {
-    await run('apt-get', ['update', '-qq'], { env, timeout: FETCH_TIMEOUT_MS });
-    await run('apt-get', ['install', '-y', '-qq', 'qemu-user-static'], { env, timeout: FETCH_TIMEOUT_MS });
-  }).catch(() => undefined);
+  await run('apt-get', ['install', '-y', '-qq', 'qemu-user-static'], { env, timeout: FETCH_TIMEOUT_MS })
+    .catch(async () => {
+      await run('apt-get', ['update', '-qq'], { env, timeout: FETCH_TIMEOUT_MS });
+      await run('apt-get', ['install', '-y', '-qq', 'qemu-user-static'], { env, timeout: FETCH_TIMEOUT_MS });
+    })
+    .catch(() => undefined);
   return which('qemu-aarch64-static');
 }
 
@@ -136,6 +138,10 @@ export async function prepareArm64Node(): Promise<Arm64Node | string> {
 }
 
 /** Command, arguments and environment that run `node ARGS...` as arm64. */
-export function arm64Command(arm: Arm64Node, args: string[], env: NodeJS.ProcessEnv = process.env): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
+export function arm64Command(
+  arm: Arm64Node,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
   return { command: arm.qemu, args: ['-L', arm.sysroot, arm.node, ...args], env: { ...env, NODE_PATH: arm.nodePath } };
 }

@@ -116,7 +116,9 @@ export class NetLab {
     });
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen(socket, resolve));
     this.servers.push(server);
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, FORWARDER, listenIp, String(listenPort), socket], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, FORWARDER, listenIp, String(listenPort), socket], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     this.children.push(child);
     await new Promise<void>((resolve, reject) => {
       child.once('exit', (code) => reject(new Error(`forwarder in ${ns} exited with ${code}`)));

@@ -9,8 +9,7 @@ function capture(): { lines: Array<[string, string]>; imports: ReturnType<typeof
   return { lines, imports };
 }
 
-const stdout = (imports: ReturnType<typeof cliImports>): OutputStream =>
-  (imports['wasi:cli/stdout']!.getStdout as () => OutputStream)();
+const stdout = (imports: ReturnType<typeof cliImports>): OutputStream => (imports['wasi:cli/stdout']!.getStdout as () => OutputStream)();
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 describe('guest stdio and environment', () => {
@@ -21,13 +20,19 @@ describe('guest stdio and environment', () => {
     assert.deepEqual(lines, []);
     out.write(bytes('lo\nwor'));
     out.write(bytes('ld\n'));
-    assert.deepEqual(lines, [['stdout', 'hello'], ['stdout', 'world']]);
+    assert.deepEqual(lines, [
+      ['stdout', 'hello'],
+      ['stdout', 'world'],
+    ]);
   });
 
   it('cuts very long lines', () => {
     const { lines, imports } = capture();
     stdout(imports).write(bytes(`${'x'.repeat(40_000)}\n`));
-    assert.deepEqual(lines.map(([, l]) => l.length), [16_384, 16_384, 7_232]);
+    assert.deepEqual(
+      lines.map(([, l]) => l.length),
+      [16_384, 16_384, 7_232],
+    );
   });
 
   it('drops a flood beyond the burst and says how much was dropped', () => {
@@ -50,6 +55,9 @@ describe('guest stdio and environment', () => {
     assert.deepEqual((env.getEnvironment as () => unknown)(), [['A', '1']]);
     assert.deepEqual((env.getArguments as () => unknown)(), ['x']);
     assert.equal((env.initialCwd as () => unknown)(), undefined);
-    assert.throws(() => (imports['wasi:cli/exit']!.exit as (s: { tag: string }) => void)({ tag: 'err' }), (e: unknown) => e instanceof ExitSignal && e.status === 1);
+    assert.throws(
+      () => (imports['wasi:cli/exit']!.exit as (s: { tag: string }) => void)({ tag: 'err' }),
+      (e: unknown) => e instanceof ExitSignal && e.status === 1,
+    );
   });
 });

@@ -29,7 +29,10 @@ class LogLimiter {
   private tokens = LOG_BURST;
   private last = performance.now();
   private dropped = 0;
-  constructor(private readonly ctx: CliContext, private readonly stream: 'stdout' | 'stderr') {}
+  constructor(
+    private readonly ctx: CliContext,
+    private readonly stream: 'stdout' | 'stderr',
+  ) {}
   line(text: string): void {
     const now = performance.now();
     this.tokens = Math.min(LOG_BURST, this.tokens + ((now - this.last) / 1000) * LOG_PER_SECOND);

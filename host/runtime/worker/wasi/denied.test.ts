@@ -17,7 +17,11 @@ describe('denied capabilities', () => {
       ['wasi:sockets/udp-create-socket', 'createUdpSocket'],
       ['wasi:sockets/ip-name-lookup', 'resolveAddresses'],
     ] as const) {
-      assert.throws(() => (imports[iface]![fn] as Fn)('ipv4'), (e: unknown) => e === 'access-denied', `${iface}#${fn}`);
+      assert.throws(
+        () => (imports[iface]![fn] as Fn)('ipv4'),
+        (e: unknown) => e === 'access-denied',
+        `${iface}#${fn}`,
+      );
     }
   });
 });

@@ -12,7 +12,10 @@ describe('in-process wasi:http types', () => {
     f.append('X-Tag', bytes('b'));
     assert.deepEqual(f.get('x-tag').map(str), ['a', 'b']);
     assert.equal(f.has('content-type'), true);
-    assert.throws(() => f.append('bad name', bytes('v')), (e: unknown) => (e as { tag: string }).tag === 'invalid-syntax');
+    assert.throws(
+      () => f.append('bad name', bytes('v')),
+      (e: unknown) => (e as { tag: string }).tag === 'invalid-syntax',
+    );
     f.delete('x-tag');
     assert.deepEqual(f.toPairs(), [['content-type', 'text/plain']]);
   });
@@ -21,10 +24,16 @@ describe('in-process wasi:http types', () => {
     const req = new IncomingRequest({ method: 'POST', pathWithQuery: '/p?q=1', headers: { 'X-A': '1' }, body: 'payload' });
     assert.deepEqual(req.method(), { tag: 'post' });
     assert.equal(req.pathWithQuery(), '/p?q=1');
-    assert.throws(() => req.headers().set('x-a', [bytes('2')]), (e: unknown) => (e as { tag: string }).tag === 'immutable');
+    assert.throws(
+      () => req.headers().set('x-a', [bytes('2')]),
+      (e: unknown) => (e as { tag: string }).tag === 'immutable',
+    );
     const stream = req.consume().stream();
     assert.equal(str(stream.read(100n)), 'payload');
-    assert.throws(() => stream.read(1n), (e: unknown) => (e as { tag: string }).tag === 'closed');
+    assert.throws(
+      () => stream.read(1n),
+      (e: unknown) => (e as { tag: string }).tag === 'closed',
+    );
     assert.throws(() => req.consume());
   });
 
@@ -36,7 +45,10 @@ describe('in-process wasi:http types', () => {
     const body = res.body();
     const out = body.write();
     out.write(bytes('12345'));
-    assert.throws(() => out.write(bytes('6789')), (e: unknown) => (e as { tag: string }).tag === 'closed');
+    assert.throws(
+      () => out.write(bytes('6789')),
+      (e: unknown) => (e as { tag: string }).tag === 'closed',
+    );
     OutgoingBody.finish(body, undefined);
     assert.equal(res.collected?.collector.overflowed, true);
     assert.equal(str(res.collected!.collector.bytes()), '12345');

@@ -107,7 +107,10 @@ export class IncomingRequest {
   private consumed = false;
   private readonly fields: Fields;
   /** `openBody`: the body streams from the host instead of being `request.body`. */
-  constructor(private readonly request: HttpRequest, private readonly openBody?: () => InputStream) {
+  constructor(
+    private readonly request: HttpRequest,
+    private readonly openBody?: () => InputStream,
+  ) {
     this.fields = Fields.fromPairs(request.headers);
     this.fields.immutable = true;
   }
@@ -330,7 +333,7 @@ export class OutgoingRequest {
   }
   /** The request without its body, for the host. */
   head(): OutgoingHead {
-    const scheme = this.schemeValue?.tag === 'HTTPS' ? 'https' : this.schemeValue?.tag === 'other' ? this.schemeValue.val ?? 'http' : 'http';
+    const scheme = this.schemeValue?.tag === 'HTTPS' ? 'https' : this.schemeValue?.tag === 'other' ? (this.schemeValue.val ?? 'http') : 'http';
     const path = this.path ?? '/';
     return {
       method: fromMethod(this.methodValue),
@@ -369,7 +372,10 @@ export class IncomingResponse {
   private consumed = false;
   private readonly fields: Fields;
   /** `openBody`: the body streams from the host instead of being `response.body`. */
-  constructor(private readonly response: HttpResponse, private readonly openBody?: () => InputStream) {
+  constructor(
+    private readonly response: HttpResponse,
+    private readonly openBody?: () => InputStream,
+  ) {
     this.fields = Fields.fromPairs(response.headers);
     this.fields.immutable = true;
   }

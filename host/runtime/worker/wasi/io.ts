@@ -141,7 +141,11 @@ const disposeSymbol: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol
  * the end. Blocking and non-blocking variants map to the same call (the host call blocks anyway).
  */
 export class RemoteInputStream extends InputStream {
-  constructor(private readonly call: RemoteCall, private readonly drop: RemoteCall, readonly ref: StreamRef) {
+  constructor(
+    private readonly call: RemoteCall,
+    private readonly drop: RemoteCall,
+    readonly ref: StreamRef,
+  ) {
     super();
   }
   override read(len: bigint): Uint8Array {
@@ -166,7 +170,11 @@ export class RemoteInputStream extends InputStream {
  * per write; `[resource-drop]output-stream(ref)` when the guest drops it (the body is complete).
  */
 export class RemoteOutputStream extends OutputStream {
-  constructor(private readonly call: RemoteCall, private readonly drop: RemoteCall, readonly ref: StreamRef) {
+  constructor(
+    private readonly call: RemoteCall,
+    private readonly drop: RemoteCall,
+    readonly ref: StreamRef,
+  ) {
     super(() => true);
   }
   override write(contents: Uint8Array): void {
