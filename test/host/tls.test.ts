@@ -4,7 +4,7 @@
  * trust the CA is refused.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { openssl, selfSignedEc } from '../kit/openssl.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,31 +14,10 @@ import { runCli } from '../cli/run-cli.js';
 import { NatsServer } from '../kit/nats-server.js';
 import { TEST_SECRETS_KEY } from '../kit/secrets.js';
 
-function openssl(args: string[]): void {
-  const out = spawnSync('openssl', args, { encoding: 'utf8' });
-  if (out.status !== 0) throw new Error(`openssl ${args[0]} failed: ${out.stderr}`);
-}
-
 /** A CA, a server certificate for 127.0.0.1 and a client certificate, all signed by the CA. */
 async function makeCertificates(dir: string): Promise<Record<'ca' | 'serverCert' | 'serverKey' | 'clientCert' | 'clientKey', string>> {
   const p = (name: string) => join(dir, name);
-  openssl([
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=lattice test CA',
-    '-keyout',
-    p('ca.key'),
-    '-out',
-    p('ca.pem'),
-  ]);
+  selfSignedEc(p('ca.key'), p('ca.pem'), 'lattice test CA');
   await writeFile(p('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
   await writeFile(p('client.ext'), 'extendedKeyUsage=clientAuth\n');
   for (const who of ['server', 'client']) {

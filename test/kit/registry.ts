@@ -10,6 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { selfSignedEc } from './openssl.js';
 import { freePort } from './ports.js';
 
 export const REGISTRY_BIN = process.env.DOCKER_REGISTRY_BIN ?? 'docker-registry';
@@ -163,28 +164,7 @@ export class TestRegistry {
 async function startTokenService(dir: string, users: Record<string, string>): Promise<{ server: Server; port: number }> {
   const key = join(dir, 'token.key');
   const crt = join(dir, 'token.crt');
-  const gen = spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=lattice-test-token',
-      '-keyout',
-      key,
-      '-out',
-      crt,
-    ],
-    { encoding: 'utf8' },
-  );
-  if (gen.status !== 0) throw new Error(`openssl failed: ${gen.stderr}`);
+  selfSignedEc(key, crt, 'lattice-test-token');
   const privateKey = createPrivateKey(await readFile(key));
   const certDer = new X509Certificate(await readFile(crt)).raw.toString('base64');
   const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
