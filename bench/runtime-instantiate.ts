@@ -69,6 +69,7 @@ async function main(): Promise<void> {
         maxResponseBytes: 1 << 20,
         importNames: image.importNames,
         builtins: image.builtins,
+        jspi: image.transpiled.jspi,
       };
       // As in the worker: one import object per component version.
       const imports = buildImports(settings, bridge, { env: [], args: [], log: () => undefined });

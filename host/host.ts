@@ -10,7 +10,8 @@ import { EventPublisher } from './events.js';
 import { Heartbeat, DEFAULT_HEARTBEAT_INTERVAL_MS, assertHeartbeatInterval } from './heartbeat.js';
 import { createIdentity, type HostIdentity } from './identity.js';
 import { Inventory } from './inventory.js';
-import { HostLabels, labelsFromEnv } from './labels.js';
+import { builtinLabels, HostLabels, JSPI_LABEL, labelsFromEnv } from './labels.js';
+import { jspiAvailable, jspiWanted } from './runtime/jspi.js';
 import { ConfigStore } from './stores/config-store.js';
 import { SecretStore } from './stores/secret-store.js';
 import { loadSecretsKey } from '../lib/secrets-key.js';
@@ -148,7 +149,9 @@ export class Host implements HostServices {
     assertHeartbeatInterval(options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS);
     const identity = createIdentity({ name: options.name, seed: options.seed });
     const envLabels = options.labelEnv === false ? {} : labelsFromEnv(options.labelEnv ?? process.env);
-    const labels = new HostLabels({ ...envLabels, ...options.labels });
+    // Whether provider calls suspend their guest or block its worker (host/runtime/jspi.ts).
+    const jspi = options.runtime !== false && (options.runtime?.jspi ?? jspiWanted()) && jspiAvailable();
+    const labels = new HostLabels({ ...envLabels, ...options.labels }, { ...builtinLabels(), [JSPI_LABEL]: String(jspi) });
     const log = (options.logger ?? createLogger({ component: 'host' })).child({ host_id: identity.id, lattice });
     // Only with an OTLP endpoint in the environment; the first host of a process names the service.
     await initTracing(

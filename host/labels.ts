@@ -25,6 +25,13 @@ const ARCH: Record<string, string> = {
 /** `process.platform` mapped to Rust's `std::env::consts::OS` (`darwin` is `macos`, `win32` is `windows`). */
 const OS: Record<string, string> = { darwin: 'macos', win32: 'windows', sunos: 'solaris' };
 
+/**
+ * Built-in label set by the host at start: `true` when its components' provider calls suspend the
+ * guest (JSPI, Node 24+) rather than block a worker (host/runtime/jspi.ts). Manifests can place
+ * on it (a WASIp3 component needs it).
+ */
+export const JSPI_LABEL = 'hostcore.jspi';
+
 /** The built-in labels: `hostcore.os` (linux, macos, windows, ...), `hostcore.arch` (x86_64, aarch64, ...), `hostcore.osfamily` (unix or windows). */
 export function builtinLabels(platform: string = process.platform, arch: string = process.arch): Labels {
   const os = OS[platform] ?? platform;

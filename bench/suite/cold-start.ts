@@ -97,6 +97,7 @@ async function steps(path: string, n: number) {
       maxResponseBytes: 1 << 20,
       importNames: image.importNames,
       builtins: image.builtins,
+      jspi: image.transpiled.jspi,
     };
     const imports = buildImports(settings, bridge, { env: [], args: [], log: () => undefined });
     const inst = summarize(await sample(n, Math.min(50, n), () => glue.instantiate((name) => image.modules[name]!, imports)));

@@ -121,6 +121,17 @@ export function isBuiltin(unversioned: string): boolean {
   return BUILTIN_WASI.has(unversioned);
 }
 
+/** Imports the worker answers without the import handler's providers (it calls the host itself). */
+const WORKER_IMPLEMENTED = new Set(['wasi:http/outgoing-handler', 'wasmcloud:bus/lattice']);
+
+/**
+ * True when the runtime's workers implement the interface; every other import is forwarded to
+ * the host's import handler (a provider or another component, through a link).
+ */
+export function servedInWorker(unversioned: string): boolean {
+  return BUILTIN_WASI.has(unversioned) || WORKER_IMPLEMENTED.has(unversioned);
+}
+
 /** Every import of the component that `canSatisfy` rejects, in the component's order. */
 export function unsatisfiedImports(imports: readonly string[], canSatisfy: CanSatisfy): string[] {
   const missing: string[] = [];

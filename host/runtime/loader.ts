@@ -5,7 +5,7 @@
 import { checkComponentBytes } from './binary-check.js';
 import { BinaryProblem, InvalidComponentError, UnsatisfiedImportsError } from './errors.js';
 import { resolveImage, type ImageLoader } from './image-loader.js';
-import { isBuiltin, parseImportName, unsatisfiedImports, type CanSatisfy } from './imports.js';
+import { parseImportName, servedInWorker, unsatisfiedImports, type CanSatisfy } from './imports.js';
 import { capMemory, WASM_PAGE } from './wasm/memory-cap.js';
 import { exposeInstanceState } from './wasm/instance-state.js';
 import type { Transpiled, TranspileCache } from './transpile-cache.js';
@@ -45,7 +45,6 @@ export interface LoaderDeps {
 }
 
 /** Interfaces implemented inside the worker even though they are not plain WASI. */
-const WORKER_IMPLEMENTED = new Set(['wasi:http/outgoing-handler', 'wasmcloud:bus/lattice']);
 
 export class ImageCompiler {
   /** Compiled modules per digest and memory cap: compiled once per process, shared by workers. */
@@ -66,7 +65,7 @@ export class ImageCompiler {
       const name = parseImportName(full);
       if (!name) continue;
       importNames[name.unversioned] ??= full;
-      if (isBuiltin(name.unversioned) || WORKER_IMPLEMENTED.has(name.unversioned)) builtins.push(name.unversioned);
+      if (servedInWorker(name.unversioned)) builtins.push(name.unversioned);
     }
     return { imageRef, transpiled, modules, importNames, builtins, reset };
   }

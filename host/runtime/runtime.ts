@@ -15,6 +15,7 @@ import { defaultCanSatisfy, type CanSatisfy } from './imports.js';
 import { ImageCompiler, type LoadedImage } from './loader.js';
 import { DEFAULT_LIMITS, limitsFrom, type ComponentLimits } from './settings.js';
 import { defaultCacheDir, TranspileCache } from './transpile-cache.js';
+import { jspiAvailable, jspiWanted } from './jspi.js';
 import { ServiceWorker, WorkerPool, type InvokeMessage, type LoadSpec, type Outcome } from './worker-pool.js';
 import { ResponseBody, type StreamingHttpResponse } from './http-streams.js';
 import type { HttpRequest, HttpResponse } from './worker-messages.js';
@@ -50,6 +51,11 @@ export interface RuntimeOptions {
    * returned ok. The host may report it (an event) or rescale.
    */
   onServiceExit?: (componentId: string, error: string | null) => void;
+  /**
+   * Provider calls suspend their guest so that its worker runs other invocations meanwhile
+   * (JSPI, host/runtime/jspi.ts). Default: where this Node has JSPI, unless `LATTICE_JSPI=off`.
+   */
+  jspi?: boolean;
 }
 
 export interface ScaleRequest {
@@ -128,6 +134,8 @@ class Component {
 export class ComponentRuntime {
   readonly logger: Logger;
   readonly cache: TranspileCache;
+  /** Whether provider calls suspend their guest (JSPI) rather than block its worker. */
+  readonly jspi: boolean;
   private readonly compiler: ImageCompiler;
   private readonly pool: WorkerPool;
   private readonly components = new Map<string, Component>();
@@ -142,7 +150,8 @@ export class ComponentRuntime {
   constructor(options: RuntimeOptions = {}) {
     this.onServiceExit = options.onServiceExit;
     this.logger = options.logger ?? createLogger({ component: 'runtime' });
-    this.cache = new TranspileCache(options.cacheDir ?? defaultCacheDir(), this.logger);
+    this.jspi = (options.jspi ?? jspiWanted()) && jspiAvailable();
+    this.cache = new TranspileCache(options.cacheDir ?? defaultCacheDir(), this.logger, this.jspi);
     this.compiler = new ImageCompiler({
       cache: this.cache,
       loaders: options.loaders ?? defaultLoaders,
@@ -274,6 +283,7 @@ export class ComponentRuntime {
         maxResponseBytes: limits.maxResponseBytes,
         importNames: image.importNames,
         builtins: image.builtins,
+        jspi: image.transpiled.jspi,
       },
     };
     if (!limits.reuse && !image.reset.resettable) {

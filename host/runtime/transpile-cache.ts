@@ -9,7 +9,7 @@ import type { GlueReport } from './glue/transform.js';
 import { transpileInWorker } from './transpile-worker.js';
 
 /** Bump when the cached layout or the glue transform changes: old entries are then ignored. */
-const CACHE_FORMAT = 'v2';
+const CACHE_FORMAT = 'v3';
 const GLUE_NAME = 'component';
 
 export function defaultCacheDir(): string {
@@ -29,6 +29,8 @@ export interface Transpiled {
   exports: string[];
   /** What the glue transform applied (lean sync calls, the state hook instances are reset with). */
   glue: GlueReport;
+  /** True when the glue's provider imports suspend the guest (JSPI) instead of blocking. */
+  jspi: boolean;
   /** True when the entry came from disk rather than from running jco now. */
   fromCache: boolean;
 }
@@ -39,6 +41,7 @@ interface Meta {
   exports: string[];
   coreModules: string[];
   glue: GlueReport;
+  jspi: boolean;
 }
 
 export function digestOf(bytes: Uint8Array): string {
@@ -46,9 +49,10 @@ export function digestOf(bytes: Uint8Array): string {
 }
 
 /**
- * jco output per content digest, on disk under `<cacheDir>/transpiled/v1-<sha256>/`. A warm cache
- * (a second host start) reads the files and never runs jco. Concurrent loads of one digest share
- * one transpile.
+ * jco output per content digest, on disk under `<cacheDir>/transpiled/v3-<sha256>/` (`v3-jspi-`
+ * for glue whose provider calls suspend: a host with JSPI and one without share a cache dir). A
+ * warm cache (a second host start) reads the files and never runs jco. Concurrent loads of one
+ * digest share one transpile.
  */
 export class TranspileCache {
   /** How many times jco actually ran (tests and benchmarks read this). */
@@ -58,6 +62,8 @@ export class TranspileCache {
   constructor(
     readonly cacheDir: string,
     private readonly logger: Logger,
+    /** Transpile provider imports to suspend (host/runtime/jspi.ts). */
+    readonly jspi = false,
   ) {}
 
   get(bytes: Uint8Array): Promise<Transpiled> {
@@ -71,7 +77,7 @@ export class TranspileCache {
   }
 
   private entryDir(digest: string): string {
-    return join(this.cacheDir, 'transpiled', `${CACHE_FORMAT}-${digest}`);
+    return join(this.cacheDir, 'transpiled', `${CACHE_FORMAT}-${this.jspi ? 'jspi-' : ''}${digest}`);
   }
 
   private async load(digest: string, bytes: Uint8Array): Promise<Transpiled> {
@@ -85,7 +91,7 @@ export class TranspileCache {
     const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as Meta;
     const coreModules = new Map<string, Uint8Array>();
     for (const name of meta.coreModules) coreModules.set(name, new Uint8Array(await readFile(join(dir, name))));
-    return { ...meta, gluePath: join(dir, `${GLUE_NAME}.js`), coreModules, fromCache: true };
+    return { ...meta, jspi: meta.jspi === true, gluePath: join(dir, `${GLUE_NAME}.js`), coreModules, fromCache: true };
   }
 
   private async transpileInto(dir: string, digest: string, bytes: Uint8Array): Promise<Transpiled> {
@@ -93,8 +99,9 @@ export class TranspileCache {
     let files: Record<string, Uint8Array>;
     let wit: string;
     let glue: GlueReport;
+    let jspi: boolean;
     try {
-      ({ files, wit, glue } = await transpileInWorker(bytes, GLUE_NAME));
+      ({ files, wit, glue, jspi } = await transpileInWorker(bytes, GLUE_NAME, this.jspi));
     } catch (cause) {
       throw new InvalidComponentError(BinaryProblem.Corrupt, `jco cannot read the component: ${firstLine(cause)}`, { cause });
     }
@@ -109,7 +116,7 @@ export class TranspileCache {
       await mkdir(dirname(join(staging, name)), { recursive: true });
       await writeFile(join(staging, name), content);
     }
-    const meta: Meta = { digest, imports, exports, coreModules: [...coreModules.keys()], glue };
+    const meta: Meta = { digest, imports, exports, coreModules: [...coreModules.keys()], glue, jspi };
     await writeFile(join(staging, 'meta.json'), JSON.stringify(meta, null, 2));
     await mkdir(dirname(dir), { recursive: true });
     try {
@@ -131,7 +138,7 @@ export class TranspileCache {
       }
     }
     this.logger.info(
-      { digest, ms: Math.round(performance.now() - started), lean_glue: glue.lean ?? 'yes', resettable_glue: glue.stateHook ?? 'yes' },
+      { digest, ms: Math.round(performance.now() - started), lean_glue: glue.lean ?? 'yes', resettable_glue: glue.stateHook ?? 'yes', jspi },
       'component transpiled',
     );
     return { ...meta, gluePath: join(dir, `${GLUE_NAME}.js`), coreModules, fromCache: false };

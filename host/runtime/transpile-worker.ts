@@ -4,6 +4,8 @@
  * delay heartbeats and in-flight requests; in a worker it costs the host nothing but a core.
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { jspiPlan } from './glue/jspi-plan.js';
+import { worldItems } from './imports.js';
 import { transformGlue, type GlueReport } from './glue/transform.js';
 
 export interface TranspileOutput {
@@ -11,14 +13,19 @@ export interface TranspileOutput {
   wit: string;
   /** What the glue transform applied to `<name>.js` (glue/transform.ts). */
   glue: GlueReport;
+  /** True when the glue suspends on provider calls (JSPI, glue/jspi-plan.ts). */
+  jspi: boolean;
 }
 
 type Reply = { ok: true; output: TranspileOutput } | { ok: false; message: string };
 
-/** Transpiles `bytes` with `--instantiation sync` in a one-off worker thread. */
-export function transpileInWorker(bytes: Uint8Array, name: string): Promise<TranspileOutput> {
+/**
+ * Transpiles `bytes` with `--instantiation sync` in a one-off worker thread; with `jspi`, provider
+ * imports suspend the guest instead of blocking its worker where the component has any.
+ */
+export function transpileInWorker(bytes: Uint8Array, name: string, jspi = false): Promise<TranspileOutput> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL(import.meta.url), { workerData: { bytes, name } });
+    const worker = new Worker(new URL(import.meta.url), { workerData: { bytes, name, jspi } });
     let settled = false;
     worker.once('message', (reply: Reply) => {
       settled = true;
@@ -37,20 +44,25 @@ export function transpileInWorker(bytes: Uint8Array, name: string): Promise<Tran
 }
 
 async function work(): Promise<void> {
-  const { bytes, name } = workerData as { bytes: Uint8Array; name: string };
+  const { bytes, name, jspi } = workerData as { bytes: Uint8Array; name: string; jspi: boolean };
   let reply: Reply;
   try {
     // jco (and the native modules it loads) costs ~33 MB: only this short-lived worker loads it,
     // never the host's main thread.
     const { componentWit, transpile } = await import('@bytecodealliance/jco');
     const wit = await componentWit(bytes);
-    const { files } = await transpile(bytes, { name, instantiation: 'sync', noTypescript: true, quiet: true });
+    const options = { name, instantiation: 'sync' as const, noTypescript: true, quiet: true };
+    let { files } = await transpile(bytes, options);
+    // The plan is read from the sync output's core modules; they are the same in both modes.
+    const cores = Object.entries(files).flatMap(([file, content]) => (file.endsWith('.wasm') ? [content] : []));
+    const plan = jspi ? jspiPlan(cores, worldItems(wit).exports) : null;
+    if (plan) ({ files } = await transpile(bytes, { ...options, asyncMode: 'jspi', ...plan }));
     const glueName = `${name}.js`;
     const glueFile = files[glueName];
     if (!glueFile) throw new Error(`jco produced no ${glueName}`);
     const { source, report } = transformGlue(Buffer.from(glueFile).toString('utf8'));
     files[glueName] = new TextEncoder().encode(source);
-    reply = { ok: true, output: { files, wit, glue: report } };
+    reply = { ok: true, output: { files, wit, glue: report, jspi: plan !== null } };
   } catch (error) {
     reply = { ok: false, message: error instanceof Error ? error.message : String(error) };
   }

@@ -23,6 +23,11 @@ export interface WasmInstance {
 
 export interface WasmApi {
   compile(bytes: Uint8Array): Promise<WebAssembly.Module>;
+  Module: {
+    new (bytes: Uint8Array): WebAssembly.Module;
+    imports(module: WebAssembly.Module): Array<{ module: string; name: string; kind: string }>;
+    exports(module: WebAssembly.Module): Array<{ name: string; kind: string }>;
+  };
   Instance: new (module: WebAssembly.Module, imports?: object) => WasmInstance;
   Memory: abstract new (...args: never[]) => WasmMemory;
   Global: abstract new (...args: never[]) => WasmGlobal;

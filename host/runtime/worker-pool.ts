@@ -13,7 +13,18 @@ import { BODY_IFACE, HttpStreams } from './http-streams.js';
 import { createChannelMemory, RecordKind, RecordReader, RecordWriter } from './channel/records.js';
 import { createHandleControl, HandleControl } from './worker/handle-cache.js';
 import { IngressController, type IngressWorker } from './ingress/controller.js';
-import { ADMISSION_SLOTS, ADMISSION_WORDS, W_RELAYS, W_STATE, WATCH_BYTES, WATCH_DEADLINE_OFFSET, WATCH_RUNNING } from './ingress/types.js';
+import {
+  ADMISSION_SLOTS,
+  ADMISSION_WORDS,
+  HELD_BYTES,
+  RUNNING,
+  W_RELAYS,
+  W_STATE,
+  WAITING,
+  WATCH_BYTES,
+  WATCH_DEADLINE_OFFSET,
+  WATCH_RUNNING,
+} from './ingress/types.js';
 import type { Failure, HostCallReply, HttpRequest, HttpStreaming, InstanceSettings, MainToWorker, WorkerToMain } from './worker-messages.js';
 
 const ENTRY = new URL('./worker/entry.js', import.meta.url);
@@ -62,6 +73,8 @@ class WorkerSlot implements IngressWorker {
   private readonly watchMemory = new SharedArrayBuffer(WATCH_BYTES);
   readonly watch = new Int32Array(this.watchMemory, 0, 6);
   readonly deadline = new Float64Array(this.watchMemory, WATCH_DEADLINE_OFFSET, 1);
+  private readonly heldMemory = new SharedArrayBuffer(HELD_BYTES);
+  readonly held = new Int32Array(this.heldMemory);
   private readonly invocations = new RecordWriter(this.channel.toWorker, () => this.worker.postMessage(WAKE));
   private readonly results = new RecordReader(this.channel.toMain);
   private readonly replies = new RecordWriter(this.channel.replies);
@@ -88,6 +101,7 @@ class WorkerSlot implements IngressWorker {
         channel: this.channel,
         admission: pool.admissionMemory,
         watch: this.watchMemory,
+        held: this.heldMemory,
         handles: pool.handles.memory,
         bridgeTimeoutMs: pool.bridgeTimeoutMs,
         bridgeSpinUs: pool.bridgeSpinUs,
@@ -556,11 +570,21 @@ export class WorkerPool {
     const idleIndex = this.idle.indexOf(slot);
     if (idleIndex >= 0) this.idle.splice(idleIndex, 1);
     clearTimeout(slot.idleTimer);
-    void slot.worker.terminate();
+    void slot.worker.terminate().then(() => this.releaseHeld(slot));
     // An elastic worker is not replaced: the pool shrinks back towards its size.
     if (!this.stopped && replace && !slot.elastic) {
       const fresh = this.spawn();
       this.logger.warn({ reason: reason.message, worker: fresh.worker.threadId }, 'worker replaced');
+    }
+  }
+
+  /** A dead worker's ingress admissions go back to their components (ingress/types.ts, HELD_BYTES). */
+  private releaseHeld(slot: WorkerSlot): void {
+    for (let i = 0; i < slot.held.length; i++) {
+      const held = Atomics.exchange(slot.held, i, 0);
+      if (held <= 0) continue;
+      Atomics.sub(this.admission, i * ADMISSION_WORDS + RUNNING, held);
+      if (Atomics.load(this.admission, i * ADMISSION_WORDS + WAITING) > 0) this.onReleased?.(i);
     }
   }
 

@@ -56,6 +56,32 @@ describe('glue transform and instance reset, on every component the project buil
     }
   });
 
+  it('the same with JSPI glue (a Node 24+ host): provider imports suspend, the lean path and the reset still apply', async () => {
+    await using jspiDir = await tempDir('lattice-glue-jspi-');
+    const jspi = new ImageCompiler({
+      cache: new TranspileCache(jspiDir.path, pino({ level: 'silent' }), true),
+      loaders: defaultLoaders,
+      canSatisfy: () => true,
+    });
+    const suspending: string[] = [];
+    const fixtureDir = await fixtures();
+    const images: Array<[string, string]> = (await readdir(fixtureDir))
+      .filter((f) => f.endsWith('.wasm') && !NOT_LOADABLE.has(f.slice(0, -5)))
+      .map((f) => [f.slice(0, -5), pathToFileURL(join(fixtureDir, f)).href]);
+    for (const project of (await readdir(EXAMPLES_DIR, { withFileTypes: true })).filter((e) => e.isDirectory())) {
+      for (const built of await buildProject(join(EXAMPLES_DIR, project.name))) images.push([built.name, pathToFileURL(built.wasmPath).href]);
+    }
+    for (const [name, ref] of images) {
+      const image = await jspi.load(name, ref, undefined, 256);
+      assertResettable(name, image);
+      if (image.transpiled.jspi) suspending.push(name);
+    }
+    // Those that import a provider interface (keyvalue, blobstore, messaging, logging...).
+    for (const name of ['kv-counter', 'blobby']) assert.ok(suspending.includes(name), `${name} suspends on its provider calls: ${suspending.join(', ')}`);
+    // Only WASI the workers implement themselves: nothing to suspend on, the glue stays sync.
+    assert.ok(!suspending.includes('state'), 'a component of WASI only keeps sync glue');
+  });
+
   it('refuses the lean path for a call site it does not recognise as sync, and keeps the glue valid', async () => {
     const image = await compiler.load('echo', pathToFileURL(join(await fixtures(), 'echo.wasm')).href, undefined, 64);
     // The cached glue is already transformed; jco's own output is what the transform sees normally,

@@ -11,7 +11,7 @@ export const RecordKind = {
   Invoke: 1,
   /** Worker to main: an invocation's result. */
   Result: 2,
-  /** Worker to main: a host call the guest blocks on (`id` is its sequence number). */
+  /** Worker to main: a host call the guest blocks or is suspended on (`id` is its sequence number). */
   HostCall: 3,
   /** Worker to main: a resource drop nobody waits for. */
   HostDrop: 4,

@@ -1,7 +1,9 @@
 /**
  * A lean call path for components that use no component-model async (no async lifts or lowers,
  * no streams, futures or waitables): every component of WASI 0.2 and every component this
- * project builds.
+ * project builds. Glue transpiled for JSPI (jco's `asyncMode: 'jspi'`: provider imports that
+ * suspend the guest, exports wrapped in `WebAssembly.promising`) is such a component too: its
+ * only async is JavaScript's, and it gets the same lean path with async entry points.
  *
  * jco 1.35 routes every call through its WASI 0.3 task machinery even when nothing is async: each
  * export call and each import call allocates tasks, subtasks, waitables and promises, registers
@@ -16,6 +18,7 @@
  * jco's glue unchanged, which is correct, only slower.
  */
 import { full } from 'acorn-walk';
+import { SUSPEND_HOOK } from '../jspi.js';
 import { intrinsicsUsed, memberCalls, type AstNode, type Edit, type Glue } from './ast.js';
 
 /** Intrinsics a sync component's generated code may use (jco 1.35 names). */
@@ -55,6 +58,8 @@ const SYNC_INTRINSICS = new Set([
   'ComponentError',
   'emptyFunc',
   'isLE',
+  // JSPI glue (asyncMode 'jspi'): the async twin of _withGlobalCurrentTaskMeta.
+  '_withGlobalCurrentTaskMetaAsync',
 ]);
 const SYNC_INTRINSIC_PATTERNS = [/^module\d+$/, /^_(lift|lower)Flat[A-Za-z0-9]+$/, /^to(Ui|I)nt(8|16|32|64)$/];
 
@@ -76,6 +81,10 @@ const SYNC_TASK_METHODS = new Set([
   'getParentSubtask',
   'setParentSubtask',
   'getLatestSubtask',
+  // JSPI glue: awaited entry, its error path, a debug log's argument.
+  'enter',
+  'completionPromise',
+  'currentSubtask',
 ]);
 const TASK_OBJECTS = new Set(['task', 'parentTask', 'createdTask', 'subtask']);
 
@@ -84,15 +93,31 @@ const LEAN: Record<string, string> = {
   createNewCurrentTask: `function createNewCurrentTask(args) { return LATTICE_SYNC_TASK_PAIR; }
   // A sync call needs no task: one inert object answers every task method the trampolines call.
   const LATTICE_SYNC_TASK = {
-    id() { return 1; }, componentIdx() { return 0; }, enterSync() { return true; }, resolve() {}, exit() {}, reject() {},
-    setErrored() {}, setCalleeIsAsync() {}, mayBlock() { return false; }, setReturnMemoryIdx() {}, setReturnMemory() {},
-    isResolvedState() { return true; }, isExited() { return true; }, getParentSubtask() { return undefined; },
-    setParentSubtask() {}, getLatestSubtask() { return undefined; },
+    id() { return 1; }, componentIdx() { return 0; }, enterSync() { return true; }, enter() { return true; }, resolve() {},
+    exit() {}, setErrored() {}, setCalleeIsAsync() {}, mayBlock() { return false; }, setReturnMemoryIdx() {},
+    setReturnMemory() {}, isResolvedState() { return true; }, isExited() { return true; }, getParentSubtask() { return undefined; },
+    setParentSubtask() {}, getLatestSubtask() { return undefined; }, currentSubtask() { return undefined; },
+    // JSPI glue rejects, exits and returns completionPromise() in one synchronous stretch.
+    rejected: undefined,
+    reject(error) { this.rejected = error; },
+    completionPromise() { const error = this.rejected; this.rejected = undefined; return Promise.reject(error); },
   };
   const LATTICE_SYNC_TASK_PAIR = [LATTICE_SYNC_TASK, 1];`,
   getCurrentTask: 'function getCurrentTask(componentIdx, taskID) { return undefined; }',
   _getGlobalCurrentTaskMeta: 'function _getGlobalCurrentTaskMeta(componentIdx) { return undefined; }',
   _withGlobalCurrentTaskMeta: 'function _withGlobalCurrentTaskMeta(args) { return args.fn(); }',
+  _withGlobalCurrentTaskMetaAsync: 'function _withGlobalCurrentTaskMetaAsync(args) { return args.fn(); }',
+  // JSPI: the guest suspends on the promise the import returns. The worker's hook (host/runtime/
+  // jspi.ts) gives back what restores the invocation's state; its reaction is registered before
+  // the one that resumes the guest, so nothing runs between the two.
+  _suspendingImport: `function _suspendingImport(componentIdx, fn) {
+    return function (...args) {
+      const resume = globalThis[Symbol.for('${SUSPEND_HOOK}')]?.();
+      const result = fn.apply(null, args);
+      if (resume) Promise.resolve(result).then(resume, resume);
+      return result;
+    };
+  }`,
   _trackHostOperation: 'function _trackHostOperation(operation) { return operation(); }',
   _lowerImportBackwardsCompat: `function _lowerImportBackwardsCompat(args, ...params) {
     _checkMayLeave(args.componentIdx);
@@ -128,7 +153,6 @@ function whyNotSync(glue: Glue): string | null {
     const [object, method] = call.split('.') as [string, string];
     if (TASK_OBJECTS.has(object) && !SYNC_TASK_METHODS.has(method)) return `calls ${call}`;
   }
-  if (/\.manuallyAsync\s*=[^=]/.test(glue.source)) return 'sets manuallyAsync';
   // Every call-site description (the generated code's object literals) must say sync.
   const flag = asyncFlag(glue);
   if (flag) return flag;
@@ -140,8 +164,8 @@ function whyNotSync(glue: Glue): string | null {
 const ASYNC_FLAGS = new Set(['isAsync', 'funcTypeIsAsync', 'isManualAsync']);
 
 /**
- * The first call-site flag in the generated code that is not plainly sync: `false`, or
- * `_trampolineN.manuallyAsync`, a property nothing in the glue sets.
+ * The first call-site flag in the generated code that says component-model async: anything but
+ * `false`, `_trampolineN.manuallyAsync` (a JSPI import) or `isManualAsync: true` (a JSPI export).
  */
 function asyncFlag(glue: Glue): string | null {
   let found: string | null = null;
@@ -149,7 +173,7 @@ function asyncFlag(glue: Glue): string | null {
     const n = node as AstNode & { key?: AstNode & { name?: string }; value?: AstNode & { value?: unknown; property?: AstNode & { name?: string } } };
     if (found || n.type !== 'Property' || !n.key?.name || !ASYNC_FLAGS.has(n.key.name)) return;
     const value = n.value!;
-    if (value.type === 'Literal' && value.value === false) return;
+    if (value.type === 'Literal' && (value.value === false || (value.value === true && n.key.name === 'isManualAsync'))) return;
     if (value.type === 'MemberExpression' && value.property?.name === 'manuallyAsync') return;
     found = `${n.key.name} is ${glue.source.slice(value.start, value.end)}`;
   });

@@ -31,6 +31,8 @@ export interface IngressWorker {
   post(message: MainToWorker): void;
   readonly watch: Int32Array;
   readonly deadline: Float64Array;
+  /** Admissions its ingress holds, per component slot (ingress/types.ts, HELD_BYTES). */
+  readonly held: Int32Array;
   /** Ends the worker (a replacement starts) because `reason`. */
   retire(reason: Error): void;
 }
@@ -275,6 +277,7 @@ export class IngressController {
       const componentId = this.componentAt(slot) ?? 'unknown';
       if (Atomics.load(watch, W_HEAD_SENT) === 0) answerTimeout(Atomics.load(watch, W_FD));
       Atomics.sub(this.admission, slot * ADMISSION_WORDS + RUNNING, 1);
+      Atomics.sub(worker.held, slot, 1);
       const target = this.targets.get(componentId);
       if (target) this.setTarget(componentId, { ...target, relayOnly: true });
       this.logger.warn(

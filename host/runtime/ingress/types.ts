@@ -43,6 +43,13 @@ export const MAX = 1;
 export const WAITING = 2;
 
 /**
+ * Held memory, one per worker: per component slot, the Int32 count of `running` admissions the
+ * worker's ingress holds now. Under JSPI a worker has many requests in flight; when it dies (a
+ * deadline, a crash) the pool gives back what it held, so `max_instances` stays whole.
+ */
+export const HELD_BYTES = ADMISSION_SLOTS * Int32Array.BYTES_PER_ELEMENT;
+
+/**
  * Watch memory, one per worker: what the main thread needs to end a request the worker serves
  * when it passes its deadline (the worker is stuck in guest code then and cannot answer itself).
  * Int32 [state, socket fd, head sent (0/1), admission slot, relays in progress, -], then

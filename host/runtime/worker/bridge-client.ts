@@ -1,6 +1,7 @@
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { HostCallReply, WorkerToMain } from '../worker-messages.js';
-import { RecordKind, RecordReader, RecordWriter } from '../channel/records.js';
+import { RecordKind, RecordReader, RecordWriter, type DecodedRecord } from '../channel/records.js';
+import { invocation } from './invocation-state.js';
 import { createRing } from '../channel/ring.js';
 
 /**
@@ -23,23 +24,31 @@ export class WitPayload {
   }
 }
 
-/**
- * Runs right before the worker blocks (a host call, a sleep): an HTTP invocation that buffered
- * its response sends the head and what it wrote so far, so a client never waits on a guest that
- * waits on something else. Set only while such an invocation runs.
- */
-export const beforeBlocking: { hook: (() => void) | null } = { hook: null };
+/** A host call whose guest is suspended on it (JSPI) rather than blocked. */
+interface Suspended {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  iface: string;
+  fn: string;
+  timer: NodeJS.Timeout;
+}
 
 /**
- * Worker side of the synchronous host-call bridge. The guest's import writes the request into
- * the worker's ring to the main thread (or posts it, when it does not fit there), then the worker
- * blocks on its reply ring until the main thread has answered. A reply too large for the ring
- * travels on `port` (structured clone, read with `receiveMessageOnPort`), announced by a record
- * on the ring, so values of any size cross. Replies to calls that already timed out are
- * discarded by sequence number.
+ * Worker side of the host-call bridge. The guest's import writes the request into the worker's
+ * ring to the main thread (or posts it, when it does not fit there); then either the worker blocks
+ * on its reply ring until the main thread has answered (`call`), or, under JSPI, the guest is
+ * suspended on a promise that the answer settles while the worker runs other invocations
+ * (`callAsync`). A reply too large for the ring travels on `port` (structured clone, read with
+ * `receiveMessageOnPort`), announced by a record on the ring, so values of any size cross.
+ * Replies to calls that already timed out are discarded by sequence number.
  */
 export class BridgeClient {
   private seq = 0;
+  private readonly suspended = new Map<number, Suspended>();
+  /** Port replies read while looking for another one. */
+  private readonly portReplies = new Map<number, HostCallReply>();
+  /** An asynchronous wait on the reply ring is armed (for the suspended calls). */
+  private listening = false;
 
   constructor(
     private readonly requests: RecordWriter,
@@ -57,14 +66,38 @@ export class BridgeClient {
 
   /** Calls the main thread and blocks until it answers; returns the value or throws. */
   call(componentId: string, iface: string, fn: string, args: unknown[], linkName = 'default'): unknown {
-    beforeBlocking.hook?.();
+    invocation.current.beforeBlocking?.();
+    const seq = this.send(componentId, iface, fn, args, linkName);
+    const reply = this.await(seq, iface, fn);
+    // The wait took the ring's sleep announcement from a pending asynchronous wait: arm another.
+    if (this.suspended.size > 0) {
+      this.listening = false;
+      this.listen();
+    }
+    return outcome(reply, iface, fn);
+  }
+
+  /**
+   * Calls the main thread without blocking: the promise settles with the answer (JSPI, where the
+   * guest is suspended on it).
+   */
+  callAsync(componentId: string, iface: string, fn: string, args: unknown[], linkName = 'default'): Promise<unknown> {
+    const seq = this.send(componentId, iface, fn, args, linkName);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.suspended.delete(seq);
+        reject(new HostCallFailure(`host call ${iface}#${fn} got no answer within ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+      this.suspended.set(seq, { resolve, reject, iface, fn, timer });
+      this.listen();
+    });
+  }
+
+  private send(componentId: string, iface: string, fn: string, args: unknown[], linkName: string): number {
     const seq = ++this.seq;
     const request = { componentId, iface, fn, args, linkName };
     if (!this.requests.tryWrite(RecordKind.HostCall, seq, request)) this.post({ type: 'host-call', seq, ...request });
-    const reply = this.await(seq, iface, fn);
-    if (reply.ok) return reply.value;
-    if (reply.witError) throw new WitPayload(reply.payload);
-    throw new HostCallFailure(`host call ${iface}#${fn} failed: ${reply.message}`);
+    return seq;
   }
 
   private await(seq: number, iface: string, fn: string): HostCallReply {
@@ -72,7 +105,10 @@ export class BridgeClient {
     let spin = this.spinUs;
     for (;;) {
       for (let record = this.replies.next(); record; record = this.replies.next()) {
-        if (record.id !== seq) continue; // the answer to a call that timed out
+        if (record.id !== seq) {
+          this.settle(record);
+          continue;
+        }
         if (record.kind === RecordKind.Reply) return { seq, ...(record.message as object) } as HostCallReply;
         if (record.kind === RecordKind.PortReply) return this.fromPort(seq, iface, fn);
       }
@@ -85,12 +121,54 @@ export class BridgeClient {
     }
   }
 
+  /** A reply that is not the one a blocking call waits for: a suspended call's, or a late one. */
+  private settle(record: DecodedRecord): void {
+    const call = this.suspended.get(record.id);
+    if (record.kind !== RecordKind.Reply && record.kind !== RecordKind.PortReply) return;
+    let reply: HostCallReply;
+    try {
+      reply =
+        record.kind === RecordKind.Reply
+          ? ({ seq: record.id, ...(record.message as object) } as HostCallReply)
+          : this.fromPort(record.id, call?.iface ?? '?', call?.fn ?? '?');
+    } catch (error) {
+      if (!call) return;
+      reply = { seq: record.id, ok: false, witError: false, message: error instanceof Error ? error.message : String(error) };
+    }
+    if (!call) return; // the answer to a call that timed out
+    this.suspended.delete(record.id);
+    clearTimeout(call.timer);
+    try {
+      call.resolve(outcome(reply, call.iface, call.fn));
+    } catch (error) {
+      call.reject(error);
+    }
+  }
+
+  /** Waits, without blocking the thread, for answers to the suspended calls. */
+  private listen(): void {
+    if (this.listening || this.suspended.size === 0) return;
+    this.listening = true;
+    void this.replies.wait().then(() => {
+      this.listening = false;
+      for (let record = this.replies.next(); record; record = this.replies.next()) this.settle(record);
+      this.listen();
+    });
+  }
+
   private fromPort(seq: number, iface: string, fn: string): HostCallReply {
+    const early = this.portReplies.get(seq);
+    if (early) {
+      this.portReplies.delete(seq);
+      return early;
+    }
     for (;;) {
       const received = receiveMessageOnPort(this.port);
       if (!received) throw new HostCallFailure(`host call ${iface}#${fn} was signalled but no reply arrived`);
       const reply = received.message as HostCallReply;
       if (reply.seq === seq) return reply;
+      // Its announcement on the ring comes later: kept for it.
+      this.portReplies.set(reply.seq, reply);
     }
   }
 
@@ -111,10 +189,17 @@ export class BridgeClient {
   }
 }
 
+/** A reply's value, or the error the guest's import throws. */
+function outcome(reply: HostCallReply, iface: string, fn: string): unknown {
+  if (reply.ok) return reply.value;
+  if (reply.witError) throw new WitPayload(reply.payload);
+  throw new HostCallFailure(`host call ${iface}#${fn} failed: ${reply.message}`);
+}
+
 /** Blocks the worker for `ms` milliseconds (wasi pollables on timers). */
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 export function sleepSync(ms: number): void {
   if (ms <= 0) return;
-  beforeBlocking.hook?.();
+  invocation.current.beforeBlocking?.();
   Atomics.wait(sleeper, 0, 0, ms);
 }

@@ -1,14 +1,16 @@
 /**
  * Worker thread entry: receives component versions (postMessage) and invocations (the invocation
- * ring, or postMessage when one does not fit), runs one invocation at a time (guest code is
- * synchronous), and blocks on the bridge for host calls.
+ * ring, or postMessage when one does not fit) and runs them. Guest code is synchronous: a host
+ * call blocks the worker, except under JSPI, where a guest waiting on a provider is suspended and
+ * its result is sent when it has finished.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { Wasm } from '../wasm-api.js';
 import type { MainToWorker, WorkerToMain } from '../worker-messages.js';
 import { RecordKind, RecordReader, RecordWriter, type ChannelMemory } from '../channel/records.js';
 import { BridgeClient } from './bridge-client.js';
-import { InstanceManager, InvocationFailure } from './instances.js';
+import { InstanceManager, InvocationFailure, type Answer } from './instances.js';
+import { beginInvocation, publishSuspendHook, type InvocationState } from './invocation-state.js';
 import type { WorkerIngress } from './ingress.js';
 import { WATCH_DEADLINE_OFFSET } from '../ingress/types.js';
 import { workerHandles } from './handle-cache.js';
@@ -17,6 +19,7 @@ import { workerHandles } from './handle-cache.js';
 // each failure costing ~9 ms (docs/architecture.md, fact 1). The identity function
 // keeps sync behaviour.
 Wasm.promising ??= (f) => f;
+publishSuspendHook();
 
 export interface WorkerInit {
   replyPort: MessagePort;
@@ -25,6 +28,8 @@ export interface WorkerInit {
   admission: SharedArrayBuffer;
   /** This worker's watch words (ingress/types.ts). */
   watch: SharedArrayBuffer;
+  /** The admissions this worker's ingress holds (ingress/types.ts, HELD_BYTES). */
+  held: SharedArrayBuffer;
   /** The handle cache's control words, shared by the pool (worker/handle-cache.ts). */
   handles: SharedArrayBuffer;
   bridgeTimeoutMs: number;
@@ -58,7 +63,7 @@ pump();
 function pump(): void {
   do {
     for (let record = invocations.next(); record; record = invocations.next()) {
-      if (record.kind === RecordKind.Invoke) deliver(run({ ...(record.message as object), id: record.id } as Invoke), true);
+      if (record.kind === RecordKind.Invoke) respond({ ...(record.message as object), id: record.id } as Invoke, true);
     }
     // One wake-up of the main thread for the whole batch: waking a thread costs more than a result.
     results.wake();
@@ -105,39 +110,70 @@ async function handle(message: MainToWorker): Promise<void> {
       (await ingress()).countFor(message.bounds);
       return;
     case 'invoke':
-      deliver(run(message), false);
+      respond(message, false);
       // Replace or reset the instance just used while the worker would otherwise be idle.
       setImmediate(refill);
       return;
   }
 }
 
-function run(message: Invoke): Result {
-  try {
-    const value =
-      message.kind === 'call'
-        ? instances.call(message.key, message.iface, message.fn, message.args)
-        : message.kind === 'http'
-          ? instances.http(message.key, message.request, {
-              bodyStream: message.stream?.bodyStream,
-              sink: message.stream?.responseStream === undefined ? undefined : instances.postingSink(message.key, message.stream.responseStream),
-            })
-          : instances.runService(message.key);
-    return { type: 'result', id: message.id, ok: true, value };
-  } catch (error) {
-    const failure =
-      error instanceof InvocationFailure ? error.failure : { kind: 'trap' as const, message: error instanceof Error ? error.message : String(error) };
-    return { type: 'result', id: message.id, ok: false, failure };
+/** Runs an invocation and sends its result, now or when its suspended guest has finished. */
+function respond(message: Invoke, ringAllowed: boolean): void {
+  const state = beginInvocation();
+  const result = run(message, state);
+  if (!(result instanceof Promise)) {
+    deliver(result, ringAllowed && !state.streamed, true);
+    return;
   }
+  void result.then((late) => {
+    deliver(late, !state.streamed, false);
+    refillSoon();
+  });
+}
+
+function run(message: Invoke, state: InvocationState): Answer<Result> {
+  let answer: Answer<unknown>;
+  try {
+    answer =
+      message.kind === 'call'
+        ? instances.call(message.key, message.iface, message.fn, message.args, state)
+        : message.kind === 'http'
+          ? instances.http(
+              message.key,
+              message.request,
+              {
+                bodyStream: message.stream?.bodyStream,
+                sink: message.stream?.responseStream === undefined ? undefined : instances.postingSink(message.key, message.stream.responseStream),
+              },
+              state,
+            )
+          : instances.runService(message.key, state);
+  } catch (error) {
+    return failed(message.id, error);
+  }
+  if (answer instanceof Promise) {
+    return answer.then(
+      (value): Result => ({ type: 'result', id: message.id, ok: true, value }),
+      (error: unknown) => failed(message.id, error),
+    );
+  }
+  return { type: 'result', id: message.id, ok: true, value: answer };
+}
+
+function failed(id: number, error: unknown): Result {
+  const failure =
+    error instanceof InvocationFailure ? error.failure : { kind: 'trap' as const, message: error instanceof Error ? error.message : String(error) };
+  return { type: 'result', id, ok: false, failure };
 }
 
 /**
- * Sends a result by the ring when it can; by postMessage when it does not fit, cannot be encoded
- * there, or must follow the streamed response chunks already posted on that channel.
+ * Sends a result by the ring when it can (`quiet`: the wake-up of the main thread comes once for
+ * the batch); by postMessage when it does not fit, cannot be encoded there, or must follow the
+ * streamed response chunks already posted on that channel.
  */
-function deliver(result: Result, ringAllowed: boolean): void {
+function deliver(result: Result, ringAllowed: boolean, quiet: boolean): void {
   const { type: _type, id, ...rest } = result;
-  if (ringAllowed && !instances.streamed && results.tryWrite(RecordKind.Result, id, rest, true)) return;
+  if (ringAllowed && results.tryWrite(RecordKind.Result, id, rest, quiet)) return;
   try {
     post(result);
   } catch (cloneError) {
@@ -157,6 +193,7 @@ function ingress(): Promise<WorkerIngress> {
         instances,
         admission: new Int32Array(init.admission),
         watch: new Int32Array(init.watch, 0, 6),
+        held: new Int32Array(init.held),
         deadline: new Float64Array(init.watch, WATCH_DEADLINE_OFFSET, 1),
         released: (slot) => post({ type: 'released', slot }),
         refillSoon,

@@ -82,12 +82,16 @@ export class WorkerHandleCache {
     const key = `${componentId}\0${linkName}\0${versioned}\0${args[0]}`;
     const held = this.refs.get(key);
     if (held) return { ...held };
+    const keep = (answer: unknown): unknown => {
+      // Kept only if nothing was let go meanwhile (the answer might be a handle just released).
+      if (isResourceRef(answer) && Atomics.load(words, EPOCH) === epoch) this.refs.set(key, { ...answer });
+      return answer;
+    };
     const answer = send(fn, args);
-    // Kept only if nothing was let go meanwhile (the answer might be a handle just released).
-    if (isResourceRef(answer) && Atomics.load(words, EPOCH) === epoch) this.refs.set(key, { ...answer });
-    return answer;
+    // A suspending call (JSPI) answers with a promise.
+    return answer instanceof Promise ? answer.then(keep) : keep(answer);
   }
 }
 
-/** The worker's one cache (a worker runs one invocation at a time). */
+/** The worker's one cache, shared by every invocation it runs. */
 export const workerHandles = new WorkerHandleCache();

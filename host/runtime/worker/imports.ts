@@ -13,6 +13,7 @@ import { ioImports, RemoteInputStream, RemoteOutputStream, type StreamRef } from
 import { latticeBusImports, linkNameFor } from './link-names.js';
 import { workerHandles } from './handle-cache.js';
 import type { HttpResponse } from '../worker-messages.js';
+import { invocation } from './invocation-state.js';
 
 type ImportObject = Record<string, Record<string, unknown>>;
 
@@ -67,7 +68,13 @@ function encode(value: unknown): unknown {
  */
 type ClassRegistry = Map<string, Map<string, unknown>>;
 
-function forwarder(iface: string, call: Call, drop: Call, registry: ClassRegistry): Record<string, unknown> {
+/**
+ * The import object of one forwarded interface. `call` blocks until the host answers; `suspending`
+ * (JSPI glue, host/runtime/jspi.ts) returns a promise the guest is suspended on, and serves every
+ * function the glue awaits: all but resource constructors, and the wasi:io streams a provider
+ * hands out, whose glue is the runtime's own sync WASI.
+ */
+function forwarder(iface: string, call: Call, drop: Call, registry: ClassRegistry, suspending: Call = call): Record<string, unknown> {
   const decode = (value: unknown): unknown => {
     if (isResourceRef(value) && value.$resource === 'input-stream') return new RemoteInputStream(invokeRaw, drop, value as StreamRef);
     if (isResourceRef(value) && value.$resource === 'output-stream') return new RemoteOutputStream(invokeRaw, drop, value as StreamRef);
@@ -85,7 +92,10 @@ function forwarder(iface: string, call: Call, drop: Call, registry: ClassRegistr
     }
     return value;
   };
-  const invoke = (fn: string, args: unknown[]): unknown => decode(call(fn, args.map(encode)));
+  const invoke = (fn: string, args: unknown[]): unknown => {
+    const answer = suspending(fn, args.map(encode));
+    return answer instanceof Promise ? answer.then(decode) : decode(answer);
+  };
   const invokeRaw = (fn: string, args: unknown[]): unknown => call(fn, args);
 
   function resourceClass(jsName: string): unknown {
@@ -138,13 +148,6 @@ function forwarder(iface: string, call: Call, drop: Call, registry: ClassRegistr
   );
 }
 
-/**
- * Set when a guest of this worker starts an outgoing HTTP request; the worker ingress clears it
- * before an invocation and reads it after (such a component may call this host's own listener,
- * which its worker, blocked in the invocation, could not accept: it is relayed from then on).
- */
-export const outgoingHttp = { sent: false };
-
 /** Builds the import object for a new instance of a component. */
 export function buildImports(settings: InstanceSettings, bridge: BridgeClient, ctx: CliContext): ImportObject {
   const { componentId } = settings;
@@ -153,7 +156,9 @@ export function buildImports(settings: InstanceSettings, bridge: BridgeClient, c
   const unsynced = new Map<number, number>();
   const outgoing: OutgoingTransport = {
     start: (head) => {
-      outgoingHttp.sent = true;
+      // The worker ingress reads it after the invocation: such a component may call this host's
+      // own listener, which its worker, blocked in the invocation, could not accept.
+      invocation.current.outgoingHttp = true;
       const iface = settings.importNames['wasi:http/outgoing-handler'] ?? 'wasi:http/outgoing-handler';
       return bodyCall('send', [iface, linkNameFor('wasi:http/outgoing-handler'), head]) as number;
     },
@@ -193,15 +198,16 @@ export function buildImports(settings: InstanceSettings, bridge: BridgeClient, c
       imports[key] = builtin[key];
     } else {
       // The link name is chosen per invocation (wasmcloud:bus/lattice): read at each call.
-      imports[key] = forwarder(
-        versioned,
-        (fn, args) => {
-          const linkName = linkNameFor(key);
-          return workerHandles.call(componentId, versioned, linkName, fn, args, (f, a) => bridge.call(componentId, versioned, f, a, linkName));
-        },
-        (fn, args) => bridge.notify(componentId, versioned, fn, args, linkNameFor(key)),
-        registry,
-      );
+      const call: Call = (fn, args) => {
+        const linkName = linkNameFor(key);
+        return workerHandles.call(componentId, versioned, linkName, fn, args, (f, a) => bridge.call(componentId, versioned, f, a, linkName));
+      };
+      const suspending: Call = (fn, args) => {
+        const linkName = linkNameFor(key);
+        return workerHandles.call(componentId, versioned, linkName, fn, args, (f, a) => bridge.callAsync(componentId, versioned, f, a, linkName));
+      };
+      const drop: Call = (fn, args) => bridge.notify(componentId, versioned, fn, args, linkNameFor(key));
+      imports[key] = forwarder(versioned, call, drop, registry, settings.jspi ? suspending : call);
     }
   }
   return imports;

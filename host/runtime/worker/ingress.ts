@@ -22,6 +22,7 @@ import {
   WAITING,
   WATCH_IDLE,
   WATCH_RUNNING,
+  WATCH_TAKEN,
   WORKER_BODY_LIMIT,
   type IngressRoute,
   type IngressSpec,
@@ -29,7 +30,7 @@ import {
   type WorkerStats,
 } from '../ingress/types.js';
 import { InvocationFailure, type InstanceManager, type ResponseSink } from './instances.js';
-import { outgoingHttp } from './imports.js';
+import { beginInvocation, type InvocationState } from './invocation-state.js';
 
 interface Fronted {
   spec: IngressSpec;
@@ -46,6 +47,8 @@ export interface IngressDeps {
   instances: InstanceManager;
   /** Shared with the main thread: per component [running, max, waiting]. */
   admission: Int32Array;
+  /** Admissions this worker holds, per component slot (ingress/types.ts, HELD_BYTES). */
+  held: Int32Array;
   /** This worker's watch words (ingress/types.ts). */
   watch: Int32Array;
   deadline: Float64Array;
@@ -132,6 +135,8 @@ export class WorkerIngress {
   /** By route (link) id. */
   private readonly stats = new Map<string, WorkerStats>();
   private reporter: NodeJS.Timeout | undefined;
+  /** The invocation whose guest the watch words describe now (several are in flight under JSPI). */
+  private watching: InvocationState | null = null;
 
   constructor(private readonly deps: IngressDeps) {}
 
@@ -243,21 +248,26 @@ export class WorkerIngress {
     return target !== undefined && !target.relayOnly && this.deps.instances.has(target.key);
   }
 
-  /** Runs the route's component here, if it has an instance slot free; relays otherwise. */
+  /**
+   * Runs the route's component here, if it has an instance slot free; relays otherwise. Under
+   * JSPI the guest may suspend on a provider call: the watch words are this request's only while
+   * its guest runs (the watchdog ends a guest stuck in code, not one that waits), a timer answers
+   * 504 if it waits past the deadline, and the response goes out when it has finished.
+   */
   private serve(fronted: Fronted, req: IncomingMessage, res: ServerResponse, route: IngressRoute, path: string, body: Uint8Array | undefined): void {
     const target = this.targets.get(route.target)!;
-    const { admission, watch, deadline } = this.deps;
+    const { admission, held, watch, deadline } = this.deps;
     const base = target.slot * ADMISSION_WORDS;
     if (Atomics.add(admission, base + RUNNING, 1) >= Atomics.load(admission, base + MAX)) {
-      this.release(target.slot);
+      Atomics.sub(admission, base + RUNNING, 1);
+      this.announceRelease(target.slot);
       return this.relay(fronted, req, res, body);
     }
+    Atomics.add(held, target.slot, 1);
     const request: HttpRequest = { method: req.method ?? 'GET', pathWithQuery: path, scheme: 'http', authority: req.headers.host, headers: headerPairs(req) };
     if (body) request.body = body;
-    let streamed = false;
     const sink: ResponseSink = {
       head: (status, headers) => {
-        streamed = true;
         Atomics.store(watch, W_HEAD_SENT, 1);
         const flat: string[] = [];
         for (const [name, value] of headers) if (!['content-length', 'transfer-encoding'].includes(name.toLowerCase())) flat.push(name, value);
@@ -270,27 +280,72 @@ export class WorkerIngress {
         sendNow(res);
       },
     };
-    Atomics.store(watch, W_FD, socketFd(req));
-    Atomics.store(watch, W_HEAD_SENT, 0);
-    Atomics.store(watch, W_SLOT, target.slot);
-    deadline[0] = Date.now() + route.timeoutMs;
-    Atomics.store(watch, W_STATE, WATCH_RUNNING);
+    const state = beginInvocation();
+    let fd = socketFd(req);
+    let deadlineAt = Date.now() + route.timeoutMs;
+    const watchThis = (): void => {
+      Atomics.store(watch, W_FD, fd);
+      Atomics.store(watch, W_HEAD_SENT, state.streamed ? 1 : 0);
+      Atomics.store(watch, W_SLOT, target.slot);
+      deadline[0] = deadlineAt;
+      Atomics.store(watch, W_STATE, WATCH_RUNNING);
+      this.watching = state;
+    };
+    let timer: NodeJS.Timeout | undefined;
+    let abandoned = false;
+    state.onSuspend = () => {
+      if (this.watching === state) {
+        Atomics.compareExchange(watch, W_STATE, WATCH_RUNNING, WATCH_IDLE);
+        this.watching = null;
+      }
+      timer ??= setTimeout(() => {
+        // Waited past its deadline: answered here; the guest finishes unwatched by the client.
+        abandoned = true;
+        if (res.headersSent) res.destroy();
+        else plain(res, 504, 'component did not answer in time');
+      }, deadlineAt - Date.now());
+    };
+    state.onResume = () => {
+      if (abandoned) {
+        // Nobody to answer any more; a guest that then runs away is still stopped.
+        fd = -1;
+        deadlineAt = Date.now() + route.timeoutMs;
+      }
+      watchThis();
+    };
+    watchThis();
     const started = this.bounds ? performance.now() : 0;
-    outgoingHttp.sent = false;
-    let response: HttpResponse | null = null;
-    let failure: unknown = null;
+    const finish = (response: HttpResponse | null, failure: unknown): void => {
+      clearTimeout(timer);
+      if (this.bounds) this.count(route.id, (performance.now() - started) / 1000, response === null || abandoned);
+      // The watchdog may have taken the request at its deadline (and answered it): then it ends
+      // this worker; nothing more is written here.
+      if (Atomics.load(watch, W_STATE) === WATCH_TAKEN) return;
+      if (this.watching === state) {
+        if (Atomics.compareExchange(watch, W_STATE, WATCH_RUNNING, WATCH_IDLE) !== WATCH_RUNNING) return;
+        this.watching = null;
+      }
+      this.release(target.slot);
+      if (state.outgoingHttp) this.deps.relayFromNowOn(target.slot);
+      this.deps.refillSoon();
+      if (abandoned) return;
+      this.answer(res, route, state.streamed, response, failure);
+    };
+    let answer: HttpResponse | Promise<HttpResponse>;
     try {
-      response = this.deps.instances.http(target.key, request, { sink });
+      answer = this.deps.instances.http(target.key, request, { sink }, state);
     } catch (error) {
-      failure = error;
+      return finish(null, error);
     }
-    if (this.bounds) this.count(route.id, (performance.now() - started) / 1000, response === null);
-    // The watchdog may have taken the request at its deadline (and answered it): then it ends
-    // this worker; nothing more is written here.
-    if (Atomics.compareExchange(watch, W_STATE, WATCH_RUNNING, WATCH_IDLE) !== WATCH_RUNNING) return;
-    this.release(target.slot);
-    if (outgoingHttp.sent) this.deps.relayFromNowOn(target.slot);
-    this.deps.refillSoon();
+    if (answer instanceof Promise)
+      answer.then(
+        (response) => finish(response, null),
+        (error: unknown) => finish(null, error),
+      );
+    else finish(answer, null);
+  }
+
+  private answer(res: ServerResponse, route: IngressRoute, streamed: boolean, response: HttpResponse | null, failure: unknown): void {
     if (response) {
       if (streamed) res.end();
       else writeWhole(res, response);
@@ -306,9 +361,13 @@ export class WorkerIngress {
   }
 
   private release(slot: number): void {
-    const base = slot * ADMISSION_WORDS;
-    Atomics.sub(this.deps.admission, base + RUNNING, 1);
-    if (Atomics.load(this.deps.admission, base + WAITING) > 0) this.deps.released(slot);
+    Atomics.sub(this.deps.admission, slot * ADMISSION_WORDS + RUNNING, 1);
+    Atomics.sub(this.deps.held, slot, 1);
+    this.announceRelease(slot);
+  }
+
+  private announceRelease(slot: number): void {
+    if (Atomics.load(this.deps.admission, slot * ADMISSION_WORDS + WAITING) > 0) this.deps.released(slot);
   }
 
   /** Hands the request to the provider's own listener and relays its answer. */

@@ -1,19 +1,21 @@
 /**
  * Component versions loaded in this worker, their pre-instantiated spare instances, and the
  * invocation of exports. A fresh instance serves each invocation unless the component opted into
- * reuse; a trap, exit or failed host call always discards the instance.
+ * reuse; a trap, exit or failed host call always discards the instance. Under JSPI an invocation
+ * whose guest suspends on a provider call answers with a promise, and the worker runs others on
+ * other instances meanwhile.
  */
 import { pathToFileURL } from 'node:url';
 import { BODY_IFACE, HIGH_WATER } from '../http-streams.js';
 import type { Failure, HttpRequest, HttpResponse, InstanceSettings, WorkerToMain } from '../worker-messages.js';
-import { beforeBlocking, HostCallFailure, type BridgeClient } from './bridge-client.js';
+import { HostCallFailure, type BridgeClient } from './bridge-client.js';
+import { beginInvocation, type InvocationState } from './invocation-state.js';
 import { GLUE_STATE, type GlueStateHook } from '../glue/hook.js';
 import { CoreInstanceRecorder, InstanceSnapshot } from './instance-reset.js';
 import { buildImports } from './imports.js';
-import { resetLinkNames } from './link-names.js';
 import { Wasm } from '../wasm-api.js';
 import { ExitSignal } from './wasi/cli.js';
-import { HostBodyStream, IncomingRequest, OutgoingResponse, ResponseOutparam } from './wasi/http.js';
+import { HostBodyStream, IncomingRequest, type OutgoingResponse, ResponseOutparam } from './wasi/http.js';
 
 type Exports = Record<string | symbol, Record<string, unknown> | ((...args: unknown[]) => unknown)>;
 type Instantiate = (
@@ -37,6 +39,10 @@ interface Loaded {
   spares: Instance[];
   /** Served an invocation and wait to be reset (after the reply is out, see `refill`). */
   used: Instance[];
+  /** Instances serving an invocation now (several under JSPI, while guests are suspended). */
+  active: number;
+  /** The most that served at once: with reuse, as many are kept (at most max_instances). */
+  peak: number;
   spareTarget: number;
   imports?: Record<string, Record<string, unknown>>;
   /** `iface#fn` to where the function sits in an instance's exports: found once per version. */
@@ -59,13 +65,11 @@ export interface ResponseSink {
 /** A response body larger than this streams to the main thread instead of travelling whole. */
 const STREAM_AFTER = 64 * 1024;
 
+/** What an invocation answers: at once, or later when its guest suspended (JSPI). */
+export type Answer<T> = T | Promise<T>;
+
 export class InstanceManager {
   private readonly loaded = new Map<string, Loaded>();
-  /**
-   * Whether the last HTTP invocation streamed its response (head and chunks posted as it ran):
-   * its result must then follow the same channel, after them.
-   */
-  streamed = false;
 
   constructor(
     private readonly bridge: BridgeClient,
@@ -77,7 +81,18 @@ export class InstanceManager {
   async load(key: string, gluePath: string, modules: Record<string, WebAssembly.Module>, settings: InstanceSettings, spares: number): Promise<void> {
     if (this.loaded.has(key)) return;
     const glue = (await import(pathToFileURL(gluePath).href)) as { instantiate: Instantiate };
-    const entry: Loaded = { key, settings, instantiate: glue.instantiate, modules, spares: [], used: [], spareTarget: spares, paths: new Map() };
+    const entry: Loaded = {
+      key,
+      settings,
+      instantiate: glue.instantiate,
+      modules,
+      spares: [],
+      used: [],
+      active: 0,
+      peak: 0,
+      spareTarget: spares,
+      paths: new Map(),
+    };
     this.loaded.set(key, entry);
     this.refill(entry);
   }
@@ -144,46 +159,63 @@ export class InstanceManager {
 
   /** After an invocation that did not trap: keep the instance when it can serve another one. */
   private release(entry: Loaded, instance: Instance): void {
+    entry.active--;
     if (entry.settings.reuse) {
-      if (entry.spares.length < Math.max(1, entry.spareTarget)) entry.spares.push(instance);
+      // As many as were in use at once are worth keeping: under JSPI that is more than one.
+      if (entry.spares.length < Math.max(1, entry.spareTarget, entry.peak)) entry.spares.push(instance);
       return;
     }
     // Handles the guest still holds go with the reset: their host objects are disposed then.
     if (instance.snapshot) entry.used.push(instance);
   }
 
-  /** Runs `body` on an instance, classifying every way it can fail. */
-  private run<T>(key: string, body: (instance: Exports, settings: InstanceSettings, entry: Loaded) => T): T {
+  /**
+   * Runs `body` on an instance, classifying every way it can fail. `state` is the invocation's
+   * (invocation-state.ts); the caller reads what it recorded (streamed, outgoing HTTP) after.
+   */
+  private run<T>(key: string, state: InvocationState, body: (instance: Exports, settings: InstanceSettings, entry: Loaded) => Answer<T>): Answer<T> {
     const entry = this.loaded.get(key);
     if (!entry) throw new InvocationFailure({ kind: 'load', message: `component version ${key} is not loaded in this worker` });
     const instance = this.take(entry);
-    resetLinkNames();
-    this.streamed = false;
-    let result: T;
+    if (++entry.active > entry.peak) entry.peak = entry.active;
+    state.bodyLimit = entry.settings.maxResponseBytes;
+    let result: Answer<T>;
     try {
       result = body(instance.exports, entry.settings, entry);
     } catch (error) {
-      if (error instanceof InvocationFailure) {
-        if (error.failure.kind === 'export-not-found' || error.failure.kind === 'wit-error') this.release(entry, instance);
-        throw error;
-      }
-      throw new InvocationFailure(classify(error));
+      return this.failed(entry, instance, error);
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        (value) => {
+          this.release(entry, instance);
+          return value;
+        },
+        (error: unknown) => this.failed(entry, instance, error),
+      );
     }
     this.release(entry, instance);
     return result;
   }
 
-  call(key: string, iface: string, fn: string, args: unknown[]): unknown {
-    return this.run(key, (instance, _settings, entry) => {
+  private failed(entry: Loaded, instance: Instance, error: unknown): never {
+    if (error instanceof InvocationFailure) {
+      if (error.failure.kind === 'export-not-found' || error.failure.kind === 'wit-error') this.release(entry, instance);
+      else entry.active--;
+      throw error;
+    }
+    entry.active--;
+    throw new InvocationFailure(classify(error));
+  }
+
+  call(key: string, iface: string, fn: string, args: unknown[], state: InvocationState = beginInvocation()): Answer<unknown> {
+    return this.run(key, state, (instance, _settings, entry) => {
       const target = findFunction(instance, iface, fn, entry.paths);
       try {
-        return target(...args);
+        const value = target(...args);
+        return value instanceof Promise ? value.catch(witError) : value;
       } catch (error) {
-        // jco throws `ComponentError` with the payload when an export returns `err(E)`.
-        if (typeof error === 'object' && error !== null && Object.hasOwn(error, 'payload') && !(error instanceof HostCallFailure)) {
-          throw new InvocationFailure({ kind: 'wit-error', message: 'export returned an error', payload: (error as { payload: unknown }).payload });
-        }
-        throw error;
+        return witError(error);
       }
     });
   }
@@ -191,21 +223,25 @@ export class InstanceManager {
   /**
    * Runs the incoming handler. The answer is collected and returned whole unless the guest blocks
    * after setting its response (a host call, a sleep) or writes more than STREAM_AFTER: then the
-   * head and the body so far go to `sink` at once and later writes as they happen (`streamed`).
-   * Without a sink the answer is always whole. A request body arrives whole in `request` or, with
-   * `bodyStream`, through the bridge as the guest reads it.
+   * head and the body so far go to `sink` at once and later writes as they happen
+   * (`state.streamed`). Without a sink the answer is always whole. A request body arrives whole
+   * in `request` or, with `bodyStream`, through the bridge as the guest reads it.
    */
-  http(key: string, request: HttpRequest, opts: { bodyStream?: number; sink?: ResponseSink } = {}): HttpResponse {
-    return this.run(key, (instance, settings, entry) => {
+  http(
+    key: string,
+    request: HttpRequest,
+    opts: { bodyStream?: number; sink?: ResponseSink } = {},
+    state: InvocationState = beginInvocation(),
+  ): Answer<HttpResponse> {
+    return this.run(key, state, (instance, settings, entry) => {
       const handle = findFunction(instance, 'wasi:http/incoming-handler', 'handle', entry.paths);
-      OutgoingResponse.bodyLimit = settings.maxResponseBytes;
       const out = new ResponseOutparam();
       const { bodyStream, sink } = opts;
       if (sink) {
         let pending: OutgoingResponse | null = null;
         const flush = (): void => {
-          if (!pending || this.streamed) return;
-          this.streamed = true;
+          if (!pending || state.streamed) return;
+          state.streamed = true;
           sink.head(pending.statusCode(), pending.headers().toPairs());
           pending.streamTo(sink.chunk);
         };
@@ -213,31 +249,14 @@ export class InstanceManager {
           pending = response;
           response.watch(STREAM_AFTER, flush);
         };
-        beforeBlocking.hook = flush;
+        state.beforeBlocking = flush;
       }
       const openBody =
         bodyStream === undefined
           ? undefined
           : () => new HostBodyStream((len) => this.bridge.call(settings.componentId, BODY_IFACE, 'read', [bodyStream, len]) as Uint8Array);
-      try {
-        handle(new IncomingRequest(request, openBody), out);
-      } finally {
-        beforeBlocking.hook = null;
-      }
-      const result = out.result;
-      if (!result) throw new InvocationFailure({ kind: 'trap', message: 'the handler returned without setting a response' });
-      if (result.tag === 'err') {
-        return { status: 500, headers: [['content-type', 'text/plain']], body: new TextEncoder().encode(`component error: ${JSON.stringify(result.val)}`) };
-      }
-      const response = result.val;
-      const collector = response.collected?.collector;
-      if (collector?.overflowed) {
-        throw new InvocationFailure({
-          kind: 'response-too-large',
-          message: `the response body exceeded the component's ${settings.maxResponseBytes} byte limit`,
-        });
-      }
-      return { status: response.statusCode(), headers: response.headers().toPairs(), body: collector?.bytes() ?? new Uint8Array(0) };
+      const done = handle(new IncomingRequest(request, openBody), out);
+      return done instanceof Promise ? done.then(() => answerOf(out, settings)) : answerOf(out, settings);
     });
   }
 
@@ -263,16 +282,48 @@ export class InstanceManager {
   }
 
   /** `wasi:cli/run`: returns when the service ends (it normally runs until its worker is stopped). */
-  runService(key: string): unknown {
-    return this.run(key, (instance, _settings, entry) => {
+  runService(key: string, state: InvocationState = beginInvocation()): Answer<unknown> {
+    return this.run(key, state, (instance, _settings, entry) => {
       try {
-        return findFunction(instance, 'wasi:cli/run', 'run', entry.paths)();
+        const value = findFunction(instance, 'wasi:cli/run', 'run', entry.paths)();
+        return value instanceof Promise ? value.catch(cleanExit) : value;
       } catch (error) {
-        if (error instanceof ExitSignal && error.status === 0) return undefined;
-        throw error;
+        return cleanExit(error);
       }
     });
   }
+}
+
+/** jco throws `ComponentError` with the payload when an export returns `err(E)`. */
+function witError(error: unknown): never {
+  if (typeof error === 'object' && error !== null && Object.hasOwn(error, 'payload') && !(error instanceof HostCallFailure)) {
+    throw new InvocationFailure({ kind: 'wit-error', message: 'export returned an error', payload: (error as { payload: unknown }).payload });
+  }
+  throw error;
+}
+
+/** `exit(0)` ends a service as a return would. */
+function cleanExit(error: unknown): undefined {
+  if (error instanceof ExitSignal && error.status === 0) return undefined;
+  throw error;
+}
+
+/** The response the handler set, once it returned. */
+function answerOf(out: ResponseOutparam, settings: InstanceSettings): HttpResponse {
+  const result = out.result;
+  if (!result) throw new InvocationFailure({ kind: 'trap', message: 'the handler returned without setting a response' });
+  if (result.tag === 'err') {
+    return { status: 500, headers: [['content-type', 'text/plain']], body: new TextEncoder().encode(`component error: ${JSON.stringify(result.val)}`) };
+  }
+  const response = result.val;
+  const collector = response.collected?.collector;
+  if (collector?.overflowed) {
+    throw new InvocationFailure({
+      kind: 'response-too-large',
+      message: `the response body exceeded the component's ${settings.maxResponseBytes} byte limit`,
+    });
+  }
+  return { status: response.statusCode(), headers: response.headers().toPairs(), body: collector?.bytes() ?? new Uint8Array(0) };
 }
 
 function unversioned(name: string): string {

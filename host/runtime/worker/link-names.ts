@@ -6,18 +6,14 @@
  * `default` (instances are fresh per invocation unless reused, and a reused instance must not
  * inherit the last request's choice).
  *
- * A worker runs one invocation at a time, so one table per worker is the invocation's table.
+ * The choices are the running invocation's (invocation-state.ts): a new invocation starts with
+ * none, and one that resumes after a suspension (JSPI) finds its own.
  */
-const selected = new Map<string, string>();
+import { invocation } from './invocation-state.js';
 
 /** The link name the running invocation chose for `ns:pkg/iface` (unversioned). */
 export function linkNameFor(unversioned: string): string {
-  return selected.get(unversioned) ?? 'default';
-}
-
-/** Called at the start of every invocation. */
-export function resetLinkNames(): void {
-  selected.clear();
+  return invocation.current.linkNames?.get(unversioned) ?? 'default';
 }
 
 /** The resource a guest constructs to name an interface. */
@@ -33,7 +29,9 @@ export function latticeBusImports(): Record<string, unknown> {
   return {
     CallTargetInterface,
     setLinkName(name: string, interfaces: CallTargetInterface[]): void {
-      for (const target of interfaces) selected.set(target.key, name);
+      const state = invocation.current;
+      state.linkNames ??= new Map();
+      for (const target of interfaces) state.linkNames.set(target.key, name);
     },
   };
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Fields, IncomingRequest, OutgoingBody, OutgoingResponse, ResponseOutparam } from './http.js';
+import { beginInvocation } from '../invocation-state.js';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 const str = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -38,7 +39,7 @@ describe('in-process wasi:http types', () => {
   });
 
   it('a response collects its body up to the limit', () => {
-    OutgoingResponse.bodyLimit = 8;
+    beginInvocation().bodyLimit = 8;
     const res = new OutgoingResponse(new Fields());
     res.setStatusCode(201);
     assert.throws(() => res.setStatusCode(42));

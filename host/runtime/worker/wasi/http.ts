@@ -6,6 +6,7 @@
  */
 import type { HttpRequest, HttpResponse } from '../../worker-messages.js';
 import { HostTrap, InputStream, IoError, OutputStream, Pollable } from './io.js';
+import { invocation } from '../invocation-state.js';
 
 type Method = { tag: string; val?: string };
 const METHODS = ['get', 'head', 'post', 'put', 'delete', 'connect', 'options', 'trace', 'patch'];
@@ -205,8 +206,6 @@ export class OutgoingBody {
 export class OutgoingResponse {
   status = 200;
   private bodyTaken: OutgoingBody | null = null;
-  /** Set by the invocation before it hands the response-outparam to the guest. */
-  static bodyLimit = 32 * 2 ** 20;
   constructor(private readonly fields: Fields) {
     fields.immutable = true;
   }
@@ -224,7 +223,7 @@ export class OutgoingResponse {
   private watcher: { limit: number; fn: () => void } | null = null;
   body(): OutgoingBody {
     if (this.bodyTaken) throw undefined;
-    this.bodyTaken = new OutgoingBody(new BodyCollector(OutgoingResponse.bodyLimit));
+    this.bodyTaken = new OutgoingBody(new BodyCollector(invocation.current.bodyLimit));
     if (this.forward) this.bodyTaken.collector.streamTo(this.forward);
     else if (this.watcher) this.bodyTaken.collector.watch(this.watcher.limit, this.watcher.fn);
     return this.bodyTaken;
@@ -297,7 +296,7 @@ export class OutgoingRequest {
   }
   body(): OutgoingBody {
     if (this.bodyTaken) throw undefined;
-    this.bodyTaken = new OutgoingBody(new BodyCollector(OutgoingResponse.bodyLimit));
+    this.bodyTaken = new OutgoingBody(new BodyCollector(invocation.current.bodyLimit));
     return this.bodyTaken;
   }
   method(): Method {
