@@ -2,6 +2,8 @@
 // Runs test files under Node 24 (the current LTS line: JSPI, SO_REUSEPORT listeners shared by the
 // runtime's workers), whatever Node runs this script:
 //   node scripts/node24.mjs [SUBSTRING...]      (after npm run build; same filters as run-tests.mjs)
+//   node scripts/node24.mjs --path              (prints the Node 24 binary, fetching it first: the
+//                                                benchmarks' Node 24 rows use it)
 // Node 24 comes from the npm registry (the node-linux-<arch> package), unpacked once into
 // ~/.cache/lattice/node-<version>-<arch> (LATTICE_NODE24_DIR overrides), never installed.
 import { spawnSync } from 'node:child_process';
@@ -37,6 +39,10 @@ if (!existsSync(node)) {
   }
 }
 
+if (process.argv[2] === '--path') {
+  console.log(node);
+  process.exit(0);
+}
 const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
 console.log(`node24: running tests with ${node} (${version})`);
 const result = spawnSync(node, [join(root, 'scripts', 'run-tests.mjs'), ...process.argv.slice(2)], { stdio: 'inherit', cwd: root });

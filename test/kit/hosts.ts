@@ -47,6 +47,8 @@ export interface HostProcessOptions {
   env?: NodeJS.ProcessEnv;
   /** How long to wait for the host to print its id (default 20 s: a cold Node start on a busy machine). */
   startTimeoutMs?: number;
+  /** The node binary (default: the one running this process), e.g. a Node 24 for the benchmarks. */
+  node?: string;
 }
 
 export interface ExitStatus {
@@ -124,7 +126,7 @@ export function spawnHostProcess(natsUrl: string, opts: HostProcessOptions = {})
   if (opts.heartbeatIntervalMs) args.push('--heartbeat-interval', String(opts.heartbeatIntervalMs));
   if (opts.stopTimeoutMs) args.push('--stop-timeout', String(opts.stopTimeoutMs));
   for (const [k, v] of Object.entries(opts.labels ?? {})) args.push('--label', `${k}=${v}`);
-  return launchHostProcess({ command: process.execPath, args, baseEnv: process.env, env: opts.env, lattice, startTimeoutMs: opts.startTimeoutMs });
+  return launchHostProcess({ command: opts.node ?? process.execPath, args, baseEnv: process.env, env: opts.env, lattice, startTimeoutMs: opts.startTimeoutMs });
 }
 
 /**
