@@ -12,6 +12,7 @@ import { defaultCacheDir, defaultCanSatisfy, defaultLoaders, type ImportHandler,
 import { Attr, SpanKind, startSpan, tracing } from '../lib/telemetry/mod.js';
 import { describePayload, WitError } from '../protocol/mod.js';
 import { ObjectStoreImageLoader } from './runtime/object-store-loader.js';
+import { ObjectStoreTranspileShare } from './runtime/transpile-share.js';
 import { latticeJsDomain } from './stores/kv.js';
 import { ImageGate } from './admission/gate.js';
 import { OciImageLoader } from './runtime/oci-loader.js';
@@ -115,6 +116,13 @@ export async function assembleHost(options: HostOptions): Promise<Host> {
         }),
         new OciImageLoader({ client: registry, cacheDir: ociCacheDir, logger: host.log.child({ component: 'oci' }) }),
       ];
+      // What one host transpiled, the others fetch instead of running jco again.
+      runtimeOptions.transpileShare ??= new ObjectStoreTranspileShare({
+        nc: host.nc,
+        lattice: host.lattice,
+        domain: latticeJsDomain(options.jsDomain),
+        logger: host.log.child({ component: 'transpile-share' }),
+      });
       // Every image the runtime loads passes the trust check first (host/admission/gate.ts).
       const gate = new ImageGate(runtimeOptions.loaders, host.trustedIssuers);
       runtimeOptions.loaders = gate.loaders();

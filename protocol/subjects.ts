@@ -91,6 +91,8 @@ export const buckets = {
   wadmLease: () => 'wadm_lease',
   /** Object store of component artifacts pushed into the lattice (`lattice push`, `nats://` refs). */
   artifacts: (lattice: string) => `LATTICE_ARTIFACTS_${assertToken('lattice', lattice)}`,
+  /** Object store of transpiled components, written by hosts only (host/runtime/transpile-share.ts). */
+  transpiled: (lattice: string) => `LATTICE_TRANSPILED_${assertToken('lattice', lattice)}`,
 } as const;
 
 /** wadm API subjects. */

@@ -7,6 +7,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NatsConnection, ObjectStore } from 'nats';
 import type { Logger } from '../../lib/logger.js';
+import { withTimeout } from '../../lib/timeout.js';
 import {
   ARTIFACT_SCHEME,
   type ArtifactRefError,
@@ -131,15 +132,7 @@ export class ObjectStoreImageLoader implements ImageLoader {
     return this.store;
   }
 
-  private async withTimeout<T>(what: string, run: () => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
-    });
-    try {
-      return await Promise.race([run(), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  private withTimeout<T>(what: string, run: () => Promise<T>): Promise<T> {
+    return withTimeout(run(), this.timeoutMs, what);
   }
 }

@@ -15,6 +15,7 @@ import { defaultCanSatisfy, type CanSatisfy } from './imports.js';
 import { ImageCompiler, type LoadedImage } from './loader.js';
 import { DEFAULT_LIMITS, limitsFrom, type ComponentLimits } from './settings.js';
 import { defaultCacheDir, TranspileCache } from './transpile-cache.js';
+import type { TranspileShare } from './transpile-share.js';
 import { jspiAvailable, jspiWanted } from './jspi.js';
 import { ServiceWorker, WorkerPool, type InvokeMessage, type LoadSpec, type Outcome } from './worker-pool.js';
 import { ResponseBody, type StreamingHttpResponse } from './http-streams.js';
@@ -26,6 +27,8 @@ export type StreamingHttpRequest = Omit<HttpRequest, 'body'> & { body?: HttpRequ
 export interface RuntimeOptions {
   /** Where transpiled components are cached (default `~/.lattice/cache`). */
   cacheDir?: string;
+  /** Transpiled components shared with the other hosts of the lattice (transpile-share.ts). */
+  transpileShare?: TranspileShare;
   logger?: Logger;
   /** Serves every import that is not built-in WASI (providers, links). */
   importHandler?: ImportHandler;
@@ -151,7 +154,7 @@ export class ComponentRuntime {
     this.onServiceExit = options.onServiceExit;
     this.logger = options.logger ?? createLogger({ component: 'runtime' });
     this.jspi = (options.jspi ?? jspiWanted()) && jspiAvailable();
-    this.cache = new TranspileCache(options.cacheDir ?? defaultCacheDir(), this.logger, this.jspi);
+    this.cache = new TranspileCache(options.cacheDir ?? defaultCacheDir(), this.logger, this.jspi, options.transpileShare);
     this.compiler = new ImageCompiler({
       cache: this.cache,
       loaders: options.loaders ?? defaultLoaders,

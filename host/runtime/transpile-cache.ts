@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../../lib/logger.js';
 import { BinaryProblem, InvalidComponentError } from './errors.js';
 import { worldItems } from './imports.js';
 import type { GlueReport } from './glue/transform.js';
-import { transpileInWorker } from './transpile-worker.js';
+import { decodeEntry, encodeEntry, type SharedEntry, type TranspileShare } from './transpile-share.js';
+import { transpileInWorker, type TranspileOutput } from './transpile-worker.js';
 
 /** Bump when the cached layout or the glue transform changes: old entries are then ignored. */
 const CACHE_FORMAT = 'v3';
@@ -31,7 +34,7 @@ export interface Transpiled {
   glue: GlueReport;
   /** True when the glue's provider imports suspend the guest (JSPI) instead of blocking. */
   jspi: boolean;
-  /** True when the entry came from disk rather than from running jco now. */
+  /** True when the entry came from disk or from the lattice rather than from running jco now. */
   fromCache: boolean;
 }
 
@@ -48,15 +51,31 @@ export function digestOf(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+/** The jco version that produced an entry: part of its name, since a new jco writes other glue. */
+const JCO_VERSION = (() => {
+  try {
+    const main = createRequire(import.meta.url).resolve('@bytecodealliance/jco');
+    let dir = dirname(main);
+    while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+    return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+})();
+
 /**
  * jco output per content digest, on disk under `<cacheDir>/transpiled/v3-<sha256>/` (`v3-jspi-`
  * for glue whose provider calls suspend: a host with JSPI and one without share a cache dir). A
  * warm cache (a second host start) reads the files and never runs jco. Concurrent loads of one
- * digest share one transpile.
+ * digest share one transpile. With a `share` (transpile-share.ts), a digest this host never saw
+ * is fetched from the lattice when another host transpiled it, and what this host transpiles is
+ * offered to the others.
  */
 export class TranspileCache {
   /** How many times jco actually ran (tests and benchmarks read this). */
   transpileCount = 0;
+  /** How many entries came from the lattice's share instead. */
+  sharedCount = 0;
   private readonly inflight = new Map<string, Promise<Transpiled>>();
 
   constructor(
@@ -64,6 +83,7 @@ export class TranspileCache {
     private readonly logger: Logger,
     /** Transpile provider imports to suspend (host/runtime/jspi.ts). */
     readonly jspi = false,
+    private readonly share?: TranspileShare,
   ) {}
 
   get(bytes: Uint8Array): Promise<Transpiled> {
@@ -76,15 +96,61 @@ export class TranspileCache {
     return pending;
   }
 
+  /** What the output of `digest` depends on besides the digest: the cache format and JSPI mode. */
+  private prefix(): string {
+    return `${CACHE_FORMAT}-${this.jspi ? 'jspi-' : ''}`;
+  }
+
   private entryDir(digest: string): string {
-    return join(this.cacheDir, 'transpiled', `${CACHE_FORMAT}-${this.jspi ? 'jspi-' : ''}${digest}`);
+    return join(this.cacheDir, 'transpiled', `${this.prefix()}${digest}`);
+  }
+
+  /** The entry's name in the lattice's share: every input of the output, jco's version too. */
+  entryName(digest: string): string {
+    return `${this.prefix()}jco-${JCO_VERSION}-${digest}`;
   }
 
   private async load(digest: string, bytes: Uint8Array): Promise<Transpiled> {
     const dir = this.entryDir(digest);
     const cached = await this.read(dir).catch(() => null);
     if (cached) return cached;
-    return this.transpileInto(dir, digest, bytes);
+    const shared = await this.fromShare(digest);
+    if (shared) {
+      this.sharedCount++;
+      return this.store(dir, shared.meta, shared.files, true);
+    }
+    const transpiled = await this.transpile(digest, bytes);
+    const entry = await this.store(dir, transpiled.meta, transpiled.files, false);
+    if (this.share) {
+      const name = this.entryName(digest);
+      this.share.put(name, encodeEntry(transpiled)).then(
+        () => this.logger.debug({ digest, name }, 'transpiled component shared with the lattice'),
+        (error: unknown) => this.logger.warn({ digest, err: error }, 'could not share the transpiled component with the lattice'),
+      );
+    }
+    return entry;
+  }
+
+  /** Another host's output for `digest`, or null (none, unreachable, or not what it claims). */
+  private async fromShare(digest: string): Promise<SharedEntry<Meta> | null> {
+    if (!this.share) return null;
+    const name = this.entryName(digest);
+    let bytes: Uint8Array | null;
+    try {
+      bytes = await this.share.get(name);
+    } catch (error) {
+      this.logger.info({ digest, err: error }, 'the lattice share of transpiled components is unreachable; transpiling here');
+      return null;
+    }
+    if (!bytes) return null;
+    const entry = decodeEntry<Meta>(bytes);
+    const glueFile = `${GLUE_NAME}.js`;
+    if (!entry || entry.meta.digest !== digest || !entry.files[glueFile] || entry.meta.coreModules.some((m) => !entry.files[m])) {
+      this.logger.warn({ digest, name }, 'a shared transpiled component is damaged or mislabelled; transpiling here');
+      return null;
+    }
+    this.logger.info({ digest, name }, 'transpiled component fetched from the lattice');
+    return entry;
   }
 
   private async read(dir: string): Promise<Transpiled> {
@@ -94,29 +160,35 @@ export class TranspileCache {
     return { ...meta, jspi: meta.jspi === true, gluePath: join(dir, `${GLUE_NAME}.js`), coreModules, fromCache: true };
   }
 
-  private async transpileInto(dir: string, digest: string, bytes: Uint8Array): Promise<Transpiled> {
+  /** Runs jco (in a worker thread): the files to keep (no `.d.ts`) and their metadata. */
+  private async transpile(digest: string, bytes: Uint8Array): Promise<SharedEntry<Meta>> {
     const started = performance.now();
-    let files: Record<string, Uint8Array>;
-    let wit: string;
-    let glue: GlueReport;
-    let jspi: boolean;
+    let output: TranspileOutput;
     try {
-      ({ files, wit, glue, jspi } = await transpileInWorker(bytes, GLUE_NAME, this.jspi));
+      output = await transpileInWorker(bytes, GLUE_NAME, this.jspi);
     } catch (cause) {
       throw new InvalidComponentError(BinaryProblem.Corrupt, `jco cannot read the component: ${firstLine(cause)}`, { cause });
     }
     this.transpileCount++;
+    const { files, wit, glue, jspi } = output;
     const { imports, exports } = worldItems(wit);
-    const coreModules = new Map<string, Uint8Array>();
+    const kept = Object.fromEntries(Object.entries(files).filter(([name]) => !name.endsWith('.d.ts')));
+    const coreModules = Object.keys(kept).filter((name) => name.endsWith('.wasm'));
+    this.logger.info(
+      { digest, ms: Math.round(performance.now() - started), lean_glue: glue.lean ?? 'yes', resettable_glue: glue.stateHook ?? 'yes', jspi },
+      'component transpiled',
+    );
+    return { meta: { digest, imports, exports, coreModules, glue, jspi }, files: kept };
+  }
+
+  /** Writes an entry into the disk cache (staged, then renamed into place) and returns it. */
+  private async store(dir: string, meta: Meta, files: Record<string, Uint8Array>, fromCache: boolean): Promise<Transpiled> {
     const staging = `${dir}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
     await mkdir(staging, { recursive: true });
     for (const [name, content] of Object.entries(files)) {
-      if (name.endsWith('.d.ts')) continue;
-      if (name.endsWith('.wasm')) coreModules.set(name, content);
       await mkdir(dirname(join(staging, name)), { recursive: true });
       await writeFile(join(staging, name), content);
     }
-    const meta: Meta = { digest, imports, exports, coreModules: [...coreModules.keys()], glue, jspi };
     await writeFile(join(staging, 'meta.json'), JSON.stringify(meta, null, 2));
     await mkdir(dirname(dir), { recursive: true });
     try {
@@ -137,11 +209,8 @@ export class TranspileCache {
         await rename(staging, dir);
       }
     }
-    this.logger.info(
-      { digest, ms: Math.round(performance.now() - started), lean_glue: glue.lean ?? 'yes', resettable_glue: glue.stateHook ?? 'yes', jspi },
-      'component transpiled',
-    );
-    return { ...meta, gluePath: join(dir, `${GLUE_NAME}.js`), coreModules, fromCache: false };
+    const coreModules = new Map(meta.coreModules.map((name) => [name, files[name]!]));
+    return { ...meta, jspi: meta.jspi === true, gluePath: join(dir, `${GLUE_NAME}.js`), coreModules, fromCache };
   }
 }
 

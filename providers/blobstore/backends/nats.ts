@@ -1,5 +1,6 @@
 import type { JetStreamManager, NatsConnection, ObjectStore } from 'nats';
 import { checkRange, chunksOf, fail, guard, ok, toSeconds, type BlobContainer, type BlobResult, type BlobstoreBackend, type ObjectId } from './types.js';
+import { withTimeout } from '../../../lib/timeout.js';
 
 export interface NatsBlobBackendOptions {
   nc: NatsConnection;
@@ -217,12 +218,4 @@ export function decodeContainer(bucket: string): string {
     } else bytes.push(bucket.charCodeAt(i));
   }
   return new TextDecoder().decode(new Uint8Array(bytes));
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
