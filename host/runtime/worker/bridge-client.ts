@@ -49,6 +49,8 @@ export class BridgeClient {
   private readonly portReplies = new Map<number, HostCallReply>();
   /** An asynchronous wait on the reply ring is armed (for the suspended calls). */
   private listening = false;
+  /** Which armed wait is the current one: a blocking call's wait makes the earlier one stale. */
+  private generation = 0;
 
   constructor(
     private readonly requests: RecordWriter,
@@ -149,7 +151,10 @@ export class BridgeClient {
   private listen(): void {
     if (this.listening || this.suspended.size === 0) return;
     this.listening = true;
+    const generation = ++this.generation;
     void this.replies.wait().then(() => {
+      // A stale wait (a blocking call took the ring's sleep since): the current one drains.
+      if (generation !== this.generation) return;
       this.listening = false;
       for (let record = this.replies.next(); record; record = this.replies.next()) this.settle(record);
       this.listen();
