@@ -11,6 +11,7 @@ import { Heartbeat, DEFAULT_HEARTBEAT_INTERVAL_MS, assertHeartbeatInterval } fro
 import { createIdentity, type HostIdentity } from './identity.js';
 import { Inventory } from './inventory.js';
 import { builtinLabels, HostLabels, JSPI_LABEL, labelsFromEnv } from './labels.js';
+import { measureCapacity } from './capacity.js';
 import { jspiAvailable, jspiWanted } from './runtime/jspi.js';
 import { ConfigStore } from './stores/config-store.js';
 import { SecretStore } from './stores/secret-store.js';
@@ -258,6 +259,7 @@ export class Host implements HostServices {
       counts: this.inventory.counts(),
       revision: this.inventory.revision,
       interval_ms: this.heartbeatIntervalMs,
+      capacity: measureCapacity(),
     };
   }
 

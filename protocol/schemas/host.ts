@@ -52,6 +52,20 @@ export const InventoryCounts = z.object({
 export type InventoryCounts = z.infer<typeof InventoryCounts>;
 
 /**
+ * What a host has to run things on, measured at each heartbeat: wadm avoids hosts short of memory
+ * and, with `lattice.dev/placement: capacity`, gives hosts shares in proportion to `cpus`.
+ * Memory is the cgroup's where the host runs in a container with a limit.
+ */
+export const HostCapacity = z.object({
+  cpus: z.number().int().positive(),
+  memory_total_bytes: z.number().nonnegative(),
+  memory_free_bytes: z.number().nonnegative(),
+  /** One-minute load average (0 where the OS has none). */
+  load1: z.number().nonnegative(),
+});
+export type HostCapacity = z.infer<typeof HostCapacity>;
+
+/**
  * Heartbeat payload. Deliberately small and independent of how many components run: the full
  * inventory travels in `host_inventory` events, sent only when it changes; `revision` tells
  * observers whether the copy they hold is current.
@@ -66,6 +80,8 @@ export const HostHeartbeat = z.object({
   revision: z.number().int().nonnegative(),
   /** Interval the host promised; observers consider it gone after a few missed beats. */
   interval_ms: z.number().int().positive(),
+  /** Absent from hosts that do not measure it (older versions, other implementations). */
+  capacity: HostCapacity.optional(),
 });
 export type HostHeartbeat = z.infer<typeof HostHeartbeat>;
 

@@ -1,7 +1,7 @@
 import { APP_NAME_PATTERN } from './ids.js';
 import type { ProblemList } from './problems.js';
 import { asMap, asString } from './raw-view.js';
-import { VERSION_ANNOTATION } from './schema.js';
+import { PLACEMENT_ANNOTATION, PLACEMENT_MODES, VERSION_ANNOTATION } from './schema.js';
 
 /** DNS subdomain: dot-separated parts, each starting with a letter and ending alphanumeric. */
 function isDnsSubdomain(s: string): boolean {
@@ -29,6 +29,13 @@ export function checkMetadata(raw: unknown, problems: ProblemList): void {
     for (const key of Object.keys(asMap(metadata[field]))) {
       if (!isValidOamKey(key)) problems.error(['metadata', field, key], `"${key}" is not a valid OAM ${field.slice(0, -1)} key`);
     }
+  }
+  const placement = asMap(metadata.annotations)[PLACEMENT_ANNOTATION];
+  if (placement !== undefined && !(PLACEMENT_MODES as readonly unknown[]).includes(placement)) {
+    problems.error(
+      ['metadata', 'annotations', PLACEMENT_ANNOTATION],
+      `placement must be one of ${PLACEMENT_MODES.join(', ')}, not ${JSON.stringify(placement)}`,
+    );
   }
   const version = asString(asMap(metadata.annotations)[VERSION_ANNOTATION]);
   if (version === 'latest') {

@@ -15,6 +15,12 @@ export const VERSION_ANNOTATION = 'version';
 export const DESCRIPTION_ANNOTATION = 'description';
 /** Marks an application whose components other applications may reference (wadm's key). */
 export const SHARED_ANNOTATION = 'experimental.wasmcloud.dev/shared';
+/**
+ * How spread entries divide their share over hosts (wadm/scalers/placement.ts): `even` (the
+ * default) or `capacity` (in proportion to the hosts' CPUs). wadm itself ignores the annotation.
+ */
+export const PLACEMENT_ANNOTATION = 'lattice.dev/placement';
+export const PLACEMENT_MODES = ['even', 'capacity'] as const;
 /** wadm's default weight of a spread entry without `weight`. */
 export const DEFAULT_SPREAD_WEIGHT = 100;
 export const DEFAULT_LINK_NAME = 'default';

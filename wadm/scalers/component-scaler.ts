@@ -1,6 +1,6 @@
 import type { AppComponent, AppScaler } from '../manifest/model.js';
 import { isOwnedBy, ownedAnnotations, scalerId } from './annotations.js';
-import { effectiveSpreads, eligibleHosts, evenSplit, formatRequirements, splitByWeight } from './placement.js';
+import { capacitySplit, effectiveSpreads, eligibleHosts, evenSplit, formatRequirements, roomyHosts, splitByWeight } from './placement.js';
 import type { Command, ObservedComponent, ObservedHost, PlacementProblem, ScalerResult, ScalerState } from './types.js';
 
 /** A Wasm component to scale: its manifest entry (with image and scaler) and resolved config names. */
@@ -12,6 +12,8 @@ export interface ComponentScalerInput {
   /** Secret reference names the component may read. */
   secrets?: string[];
   hosts: readonly ObservedHost[];
+  /** `lattice.dev/placement: capacity`: shares in proportion to the hosts' CPUs (placement.ts). */
+  byCapacity?: boolean;
 }
 
 function observed(host: ObservedHost, id: string): ObservedComponent | undefined {
@@ -22,8 +24,10 @@ function observed(host: ObservedHost, id: string): ObservedComponent | undefined
  * spreadscaler for components. `instances` is the number of concurrency slots (the hosts'
  * `max_instances`) for this component across the lattice: split over the spread entries by weight
  * (largest remainder), each entry's share divided evenly over the live hosts whose labels match
- * its requirements (see evenSplit for the odd units). A host matching several entries gets the sum. Hosts matching no entry lose
- * this app's instances. A share with no matching host is reported as a placement problem.
+ * its requirements (see evenSplit for the odd units), or in proportion to their CPUs with
+ * `byCapacity`. Hosts short of memory are left out while others have room (roomyHosts). A host
+ * matching several entries gets the sum. Hosts matching no entry lose this app's instances. A
+ * share with no matching host is reported as a placement problem.
  */
 export function spreadComponent(input: ComponentScalerInput): ScalerResult {
   const { component, hosts } = input;
@@ -51,7 +55,9 @@ export function spreadComponent(input: ComponentScalerInput): ScalerResult {
       return;
     }
     const current = new Map(eligible.map((h) => [h.id, observed(h, component.id)?.max_instances ?? 0]));
-    for (const [hostId, n] of evenSplit(share, eligible, component.id, current)) {
+    const roomy = roomyHosts(eligible, current);
+    const split = input.byCapacity ? capacitySplit(share, roomy) : evenSplit(share, roomy, component.id, current);
+    for (const [hostId, n] of split) {
       desired.set(hostId, (desired.get(hostId) ?? 0) + n);
     }
   });

@@ -45,12 +45,22 @@ export function applyEvent(obs: ObservedLattice, event: DecodedEvent, now: numbe
       const d = event.data;
       const known = obs.hosts.get(d.id);
       if (!known) {
-        obs.hosts.set(d.id, { id: d.id, labels: d.labels, components: [], providers: [], lastSeen: now, intervalMs: d.interval_ms, revision: -1 });
+        obs.hosts.set(d.id, {
+          id: d.id,
+          labels: d.labels,
+          components: [],
+          providers: [],
+          lastSeen: now,
+          intervalMs: d.interval_ms,
+          revision: -1,
+          ...(d.capacity ? { capacity: d.capacity } : {}),
+        });
         follow.inventory.push(d.id);
       } else {
         known.lastSeen = now;
         known.intervalMs = d.interval_ms;
         known.labels = d.labels;
+        if (d.capacity) known.capacity = d.capacity;
         if (d.revision > known.revision) follow.inventory.push(d.id);
       }
       break;
@@ -67,6 +77,8 @@ export function applyEvent(obs: ObservedLattice, event: DecodedEvent, now: numbe
         lastSeen: now,
         intervalMs: prior?.intervalMs ?? DEFAULT_INTERVAL_MS,
         revision: d.revision,
+        // Capacity comes with heartbeats only.
+        ...(prior?.capacity ? { capacity: prior.capacity } : {}),
       });
       break;
     }
@@ -154,7 +166,13 @@ export function snapshot(obs: ObservedLattice): LatticeState {
   return {
     hosts: [...obs.hosts.values()]
       .filter((h) => h.revision >= 0)
-      .map(({ id, labels, components, providers }) => ({ id, labels, components: [...components], providers: [...providers] })),
+      .map(({ id, labels, components, providers, capacity }) => ({
+        id,
+        labels,
+        components: [...components],
+        providers: [...providers],
+        ...(capacity ? { capacity } : {}),
+      })),
     links: [...obs.links.values()],
     configs: Object.fromEntries(obs.configs),
   };

@@ -67,3 +67,47 @@ export function evenSplit(count: number, hosts: readonly ObservedHost[], salt: s
   ranked.forEach((h, rank) => out.set(h.id, base + (rank < extra ? 1 : 0)));
   return out;
 }
+
+/** No new instances on a host that uses more than this share of its memory. */
+export const MEMORY_AVOID_USED = 0.9;
+/**
+ * Instances already on a host move away only above this share, so a host hovering around the
+ * first threshold does not see them come and go.
+ */
+export const MEMORY_EVICT_USED = 0.97;
+
+/** The share of its memory a host uses, from its heartbeat; null when it does not say. */
+export function memoryUsed(host: ObservedHost): number | null {
+  const c = host.capacity;
+  if (!c || c.memory_total_bytes <= 0) return null;
+  return 1 - c.memory_free_bytes / c.memory_total_bytes;
+}
+
+/**
+ * The hosts of `hosts` with memory to spare: under MEMORY_AVOID_USED, or under MEMORY_EVICT_USED
+ * for a host that already runs some of this (`current`). When none has, all of them: running
+ * short is better than not running.
+ */
+export function roomyHosts(hosts: readonly ObservedHost[], current: ReadonlyMap<string, number>): ObservedHost[] {
+  const roomy = hosts.filter((h) => {
+    const used = memoryUsed(h);
+    return used === null || used <= ((current.get(h.id) ?? 0) > 0 ? MEMORY_EVICT_USED : MEMORY_AVOID_USED);
+  });
+  return roomy.length > 0 ? roomy : [...hosts];
+}
+
+/**
+ * Divides `count` over `hosts` in proportion to their CPUs (largest remainder, hosts in id order
+ * so the split is stable). A host that does not report its capacity counts as the median of
+ * those that do (1 CPU when none does).
+ */
+export function capacitySplit(count: number, hosts: readonly ObservedHost[]): Map<string, number> {
+  const sorted = [...hosts].sort((a, b) => a.id.localeCompare(b.id));
+  const known = sorted.flatMap((h) => (h.capacity ? [h.capacity.cpus] : [])).sort((a, b) => a - b);
+  const fallback = known.length ? known[Math.floor(known.length / 2)]! : 1;
+  const shares = splitByWeight(
+    count,
+    sorted.map((h) => h.capacity?.cpus ?? fallback),
+  );
+  return new Map(sorted.map((h, i) => [h.id, shares[i]!]));
+}

@@ -4,6 +4,7 @@ import { componentScaler } from './component-scaler.js';
 import { configNames, configScaler, removeConfigs } from './config-scaler.js';
 import { secretName } from '../manifest/ids.js';
 import { linkScaler, removeLinks } from './link-scaler.js';
+import { PLACEMENT_ANNOTATION } from '../manifest/schema.js';
 import { providerScaler } from './provider-scaler.js';
 import type { AppState } from '../../protocol/schemas/wadm.js';
 import type { Command, LatticeState, PlacementProblem, ScalerStatus } from './types.js';
@@ -49,7 +50,10 @@ export function planApp(input: PlanInput): Plan {
     const config = configNames(app, component.config);
     const secrets = component.secrets.map((s) => secretName(app, s.name));
     const args = { app, component, config, secrets, hosts: state.hosts };
-    const result = component.kind === 'capability' ? providerScaler(args) : componentScaler(args);
+    const result =
+      component.kind === 'capability'
+        ? providerScaler(args)
+        : componentScaler({ ...args, byCapacity: manifest.annotations[PLACEMENT_ANNOTATION] === 'capacity' });
     placement.push(...result.commands);
     problems.push(...result.problems);
     scalers.push(result.status);

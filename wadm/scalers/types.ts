@@ -1,4 +1,4 @@
-import type { ComponentDescription, ConfigValues, Link, ProviderDescription } from '../../protocol/mod.js';
+import type { ComponentDescription, ConfigValues, HostCapacity, Link, ProviderDescription } from '../../protocol/mod.js';
 import type { PlacementProblem, ScalerStatus } from '../../protocol/schemas/wadm.js';
 
 /**
@@ -15,6 +15,8 @@ export interface ObservedHost {
   labels: Record<string, string>;
   components: ObservedComponent[];
   providers: ObservedProvider[];
+  /** From its last heartbeat; absent for hosts that do not report it (placement.ts). */
+  capacity?: HostCapacity;
 }
 
 /** Live hosts only: the observer drops a host on host_stopped or after missed heartbeats. */
