@@ -15,8 +15,9 @@ import { density } from './suite/density.js';
 import { scheduler } from './suite/scheduler.js';
 import { footprint } from './suite/footprint.js';
 import { httpStream } from './suite/http-stream.js';
+import { soak } from './suite/soak.js';
 
-const ALL: Benchmark[] = [httpHello, httpStream, kvCounter, coldStart, invocation, density, scheduler, footprint];
+const ALL: Benchmark[] = [httpHello, httpStream, kvCounter, coldStart, invocation, density, scheduler, footprint, soak];
 
 function withTimeout<T>(promise: Promise<T>, seconds: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -41,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`unknown benchmark(s): ${unknown.join(', ')}; known: ${ALL.map((b) => b.name).join(', ')}\n`);
     return 2;
   }
-  const selected = names.length ? ALL.filter((b) => names.includes(b.name)) : ALL;
+  const selected = names.length ? ALL.filter((b) => names.includes(b.name)) : ALL.filter((b) => smoke || !b.explicitOnly);
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
   const out: string[] = [
     `## Latest results${smoke ? ' (smoke run: tiny durations, numbers are meaningless)' : ''}`,

@@ -21,6 +21,8 @@ export interface Benchmark {
   summary: string;
   /** Upper bound of one full run in seconds; the runner aborts the benchmark past it. */
   timeoutS: number;
+  /** Left out of a full run (still in `--smoke`): runs only when named, e.g. the soak. */
+  explicitOnly?: boolean;
   run(ctx: BenchContext): Promise<Section[]>;
 }
 
