@@ -41,6 +41,9 @@ export class InvalidComponentError extends RuntimeError {
   }
 }
 
+/** A valid component this host cannot run (WASIp3: host/runtime/wasip3.ts). */
+export class UnsupportedComponentError extends RuntimeError {}
+
 /** The component imports interfaces that neither the host nor any link can provide. */
 export class UnsatisfiedImportsError extends RuntimeError {
   constructor(

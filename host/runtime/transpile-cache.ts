@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../../lib/logger.js';
-import { BinaryProblem, InvalidComponentError } from './errors.js';
+import { BinaryProblem, InvalidComponentError, UnsupportedComponentError } from './errors.js';
 import { worldItems } from './imports.js';
 import type { GlueReport } from './glue/transform.js';
 import { decodeEntry, encodeEntry, type SharedEntry, type TranspileShare } from './transpile-share.js';
@@ -167,6 +167,7 @@ export class TranspileCache {
     try {
       output = await transpileInWorker(bytes, GLUE_NAME, this.jspi);
     } catch (cause) {
+      if (cause instanceof UnsupportedComponentError) throw cause;
       throw new InvalidComponentError(BinaryProblem.Corrupt, `jco cannot read the component: ${firstLine(cause)}`, { cause });
     }
     this.transpileCount++;

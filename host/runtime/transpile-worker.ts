@@ -6,6 +6,8 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { jspiPlan } from './glue/jspi-plan.js';
 import { worldItems } from './imports.js';
+import { UnsupportedComponentError } from './errors.js';
+import { wasip3Refusal } from './wasip3.js';
 import { transformGlue, type GlueReport } from './glue/transform.js';
 
 export interface TranspileOutput {
@@ -17,7 +19,7 @@ export interface TranspileOutput {
   jspi: boolean;
 }
 
-type Reply = { ok: true; output: TranspileOutput } | { ok: false; message: string };
+type Reply = { ok: true; output: TranspileOutput } | { ok: false; message: string; unsupported?: boolean };
 
 /**
  * Transpiles `bytes` with `--instantiation sync` in a one-off worker thread; with `jspi`, provider
@@ -31,7 +33,7 @@ export function transpileInWorker(bytes: Uint8Array, name: string, jspi = false)
       settled = true;
       void worker.terminate();
       if (reply.ok) resolve(reply.output);
-      else reject(new Error(reply.message));
+      else reject(reply.unsupported ? new UnsupportedComponentError(reply.message) : new Error(reply.message));
     });
     worker.once('error', (error) => {
       settled = true;
@@ -51,6 +53,12 @@ async function work(): Promise<void> {
     // never the host's main thread.
     const { componentWit, transpile } = await import('@bytecodealliance/jco');
     const wit = await componentWit(bytes);
+    // Refused before jco transpiles what it may not even read (component-model async).
+    const refusal = wasip3Refusal(worldItems(wit));
+    if (refusal) {
+      parentPort!.postMessage({ ok: false, message: refusal, unsupported: true } satisfies Reply);
+      return;
+    }
     const options = { name, instantiation: 'sync' as const, noTypescript: true, quiet: true };
     let { files } = await transpile(bytes, options);
     // The plan is read from the sync output's core modules; they are the same in both modes.

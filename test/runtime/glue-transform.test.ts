@@ -19,7 +19,7 @@ import { TranspileCache } from '../../host/runtime/transpile-cache.js';
 import { fixtures, tempDir } from './helpers.js';
 
 /** Fixtures that are not components the runtime loads (they exist to test refusals). */
-const NOT_LOADABLE = new Set(['core-module', 'corrupt', 'not-wasm', 'pre-1.0', 'truncated']);
+const NOT_LOADABLE = new Set(['core-module', 'corrupt', 'not-wasm', 'pre-1.0', 'truncated', 'wasip3-stand-in']);
 
 describe('glue transform and instance reset, on every component the project builds', { timeout: 600_000 }, () => {
   let cacheDir: Awaited<ReturnType<typeof tempDir>>;

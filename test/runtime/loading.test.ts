@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ImageLoadError, InvalidComponentError, UnsatisfiedImportsError, InvalidSettingError, type ComponentRuntime } from '../../host/runtime/mod.js';
+import {
+  ImageLoadError,
+  InvalidComponentError,
+  UnsatisfiedImportsError,
+  InvalidSettingError,
+  UnsupportedComponentError,
+  type ComponentRuntime,
+} from '../../host/runtime/mod.js';
 import { fixture, fixtures, startRuntime, tempDir, text } from './helpers.js';
 
 describe('loading components', { timeout: 120_000 }, () => {
@@ -20,6 +27,14 @@ describe('loading components', { timeout: 120_000 }, () => {
       (error: unknown) => error,
     );
   }
+
+  it('refuses a WASIp3 component with the reason, naming the Node version it needs on Node 20', async () => {
+    const error = await refusal('wasip3-stand-in');
+    assert.ok(error instanceof UnsupportedComponentError, String(error));
+    assert.match(error.message, /WASIp3 component \(wasi:http\/handler@0\.3\.0-rc-2025-09-16\)/);
+    if (Number(process.versions.node.split('.')[0]) < 24) assert.match(error.message, /needs Node 24 or newer/);
+    else assert.match(error.message, /implements WASI 0\.2 only/);
+  });
 
   it('refuses a core module with the exact reason', async () => {
     const error = await refusal('core-module');
