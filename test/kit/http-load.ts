@@ -7,7 +7,7 @@ export interface LoadOutcome {
   latencyMs: number;
   /** HTTP status, or 0 when no response came (connection error or client timeout). */
   status: number;
-  /** Body of a non-2xx answer, or the error of a request that got none. */
+  /** The body of the answer (trimmed), or the error of a request that got none. */
   detail: string;
   timedOut: boolean;
 }
@@ -17,6 +17,8 @@ export interface LoadReport {
   ok: number;
   /** Requests that did not get a 2xx answer, with what they got. */
   failures: LoadOutcome[];
+  /** Every request, in the order they completed. */
+  outcomes: LoadOutcome[];
   /** Count per HTTP status (0: no answer). */
   byStatus: Record<number, number>;
   clientTimeouts: number;
@@ -124,7 +126,7 @@ export class HttpLoad {
         res.on('aborted', () => done(0, 'response cut'));
         res.on('end', () => {
           const status = res.statusCode ?? 0;
-          done(status, status >= 200 && status < 300 ? '' : Buffer.concat(chunks).toString('utf8').trim());
+          done(status, Buffer.concat(chunks).toString('utf8').trim());
         });
       });
       req.end(body);
@@ -147,6 +149,7 @@ function summarize(outcomes: LoadOutcome[]): LoadReport {
     sent: outcomes.length,
     ok,
     failures,
+    outcomes,
     byStatus,
     clientTimeouts: outcomes.filter((o) => o.timedOut).length,
     p50Ms: at(0.5),
