@@ -16,6 +16,7 @@ import { LATENCY_BUCKETS } from '../metrics/registry.js';
 import type { LocalTargets } from '../router/local-targets.js';
 import { ComponentRuntime, type ComponentInfo, type RuntimeOptions, type StreamingHttpRequest } from '../runtime/mod.js';
 import type { BuiltinInterfaces } from './builtin-interfaces.js';
+import { missingLinkedExports } from './upgrade-check.js';
 import type { ImageGate } from '../admission/gate.js';
 import { policyClaims, UntrustedComponentError } from '../admission/trust.js';
 
@@ -63,7 +64,7 @@ export class ComponentPlugin {
       const refusal = await plugin.admit(req.component_id, req.new_image_ref, existing?.max_instances ?? 0, req.annotations ?? existing?.annotations ?? {});
       if (refusal) return fail(`update of ${req.component_id} refused: ${refusal}`);
       try {
-        const info = await host.work.track(runtime.update(req.component_id, req.new_image_ref, req.annotations));
+        const info = await host.work.track(runtime.update(req.component_id, req.new_image_ref, req.annotations, await plugin.upgradeCheck(req.component_id)));
         host.inventory.upsertComponent(describe(info));
         plugin.emitScaled(info);
         return ok();
@@ -78,6 +79,12 @@ export class ComponentPlugin {
       await runtime.stop();
     });
     return plugin;
+  }
+
+  /** The WIT check of an upgrade of `componentId`: against the links to it when the new version is loaded. */
+  async upgradeCheck(componentId: string): Promise<(exports: readonly string[]) => { missing: string[]; detail: string } | null> {
+    const links = await this.host.links.live();
+    return (exports) => missingLinkedExports(links.to(componentId), exports);
   }
 
   /** Scales a component; the reply carries the precise failure (bad image, missing imports...). */
@@ -104,6 +111,7 @@ export class ComponentPlugin {
       return fail(message);
     }
     try {
+      const upgrade = existing && req.count > 0 && existing.image_ref !== req.image_ref;
       const info = await this.host.work.track(
         this.runtime.scale({
           componentId: req.component_id,
@@ -111,6 +119,7 @@ export class ComponentPlugin {
           count: req.count,
           annotations: req.annotations,
           env: this.builtins.grantedEnv(req.component_id),
+          ...(upgrade ? { verifyUpgrade: await this.upgradeCheck(req.component_id) } : {}),
         }),
       );
       if (info === null) {

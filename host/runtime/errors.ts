@@ -41,6 +41,20 @@ export class InvalidComponentError extends RuntimeError {
   }
 }
 
+/**
+ * An upgrade refused before anything changed: the new image lacks what the running version is
+ * used for (an export a link targets). The old version keeps serving.
+ */
+export class IncompatibleUpgradeError extends RuntimeError {
+  constructor(
+    readonly componentId: string,
+    readonly missing: string[],
+    detail: string,
+  ) {
+    super(`component ${componentId} was not upgraded: ${detail}`);
+  }
+}
+
 /** A valid component this host cannot run (WASIp3: host/runtime/wasip3.ts). */
 export class UnsupportedComponentError extends RuntimeError {}
 

@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { createLogger, type Logger } from '../../lib/logger.js';
-import { ComponentNotFoundError, failureError, InvalidSettingError, RuntimeStoppedError } from './errors.js';
+import { ComponentNotFoundError, failureError, IncompatibleUpgradeError, InvalidSettingError, RuntimeStoppedError } from './errors.js';
 import { Admission, AdmissionSlots } from './admission.js';
 import type { IngressController } from './ingress/controller.js';
 import type { HandleControl } from './worker/handle-cache.js';
@@ -73,6 +73,11 @@ export interface ScaleRequest {
   args?: string[];
   /** Directory relative `file://` references resolve against (manifest dir; default cwd). */
   baseDir?: string;
+  /**
+   * For an upgrade (a running component given another image): looks at the new version's
+   * exports once it is loaded, before anything switches; a refusal keeps the old version.
+   */
+  verifyUpgrade?: (exports: readonly string[]) => { missing: string[]; detail: string } | null;
 }
 
 export type ComponentKind = 'http' | 'service' | 'messaging' | 'custom';
@@ -187,7 +192,7 @@ export class ComponentRuntime {
    * Replaces the image of a running component; in-flight and queued invocations are not dropped.
    * Always reloads, so a rebuilt file at the same `file://` path is picked up.
    */
-  update(componentId: string, imageRef: string, annotations?: Record<string, string>): Promise<ComponentInfo> {
+  update(componentId: string, imageRef: string, annotations?: Record<string, string>, verifyUpgrade?: ScaleRequest['verifyUpgrade']): Promise<ComponentInfo> {
     return this.serialised(componentId, async () => {
       const component = this.components.get(componentId);
       if (!component) throw new ComponentNotFoundError(componentId);
@@ -197,6 +202,7 @@ export class ComponentRuntime {
           imageRef,
           count: component.maxInstances,
           annotations: annotations ?? component.annotations,
+          ...(verifyUpgrade ? { verifyUpgrade } : {}),
         },
         true,
       );
@@ -244,6 +250,11 @@ export class ComponentRuntime {
     }
     const revision = existing ? existing.revision + 1 : 0;
     const version = await this.prepare(request, limits, revision);
+    const refusal = existing ? (request.verifyUpgrade?.(version.image.transpiled.exports) ?? null) : null;
+    if (refusal) {
+      this.pool.unload(version.spec.key);
+      throw new IncompatibleUpgradeError(request.componentId, refusal.missing, refusal.detail);
+    }
     if (existing) {
       const old = existing.version;
       existing.version = version;
