@@ -122,6 +122,48 @@ function describeDeploy(r: DeployReply): string {
   return lines.join('\n');
 }
 
+interface WaitOptions {
+  wait: boolean;
+  waitTimeout: string;
+}
+
+function waitMs(cmdOpts: WaitOptions): number {
+  const seconds = Number(cmdOpts.waitTimeout);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--wait-timeout must be a positive number of seconds, got "${cmdOpts.waitTimeout}"`);
+  return seconds * 1000;
+}
+
+/** Deploys a stored version and, unless told not to, waits until it is deployed or failed. */
+async function deployStored(
+  client: WadmClient,
+  name: string,
+  version: string | undefined,
+  cmdOpts: WaitOptions,
+  opts: Parameters<typeof emit>[0],
+  notFound?: () => CliError,
+): Promise<void> {
+  const wait = waitMs(cmdOpts);
+  let reply: DeployReply;
+  try {
+    reply = await client.deploy(name, version);
+  } catch (error) {
+    if (notFound && error instanceof ControlError && /not found/.test(error.message)) throw Object.assign(notFound(), { cause: error });
+    throw error;
+  }
+  if (!reply.accepted || reply.state === 'failed' || !cmdOpts.wait) {
+    emit(opts, reply, () => describeDeploy(reply));
+    if (!reply.accepted || reply.state === 'failed') {
+      const reason = reply.placement[0]?.message ?? reply.problems.find((p) => p.level === 'error')?.message ?? reply.state;
+      throw new CliError(`deploy of ${name} failed: ${reason}`);
+    }
+    return;
+  }
+  if (progressWanted()) process.stderr.write(`${describeDeploy(reply)}\n`);
+  const outcome = reply.state === 'deployed' ? await client.status(name) : await waitForOutcome(client, name, wait);
+  emit(opts, outcome, () => `${name} ${outcome.version ?? ''}: ${outcome.state}`);
+  if (outcome.state === 'failed') throw new CliError(`${name} failed: ${outcome.message}`);
+}
+
 export function registerDeploy(app: Command): void {
   app
     .command('deploy')
@@ -130,12 +172,10 @@ export function registerDeploy(app: Command): void {
     .option('--no-wait', 'return once wadm accepted the deploy')
     .option('--wait-timeout <seconds>', 'how long to wait for deployed or failed', '120')
     .description('deploy an application; shows progress until it is deployed or failed')
-    .action(async (target: string, cmdOpts: { version?: string; wait: boolean; waitTimeout: string }, command: Command) =>
+    .action(async (target: string, cmdOpts: WaitOptions & { version?: string }, command: Command) =>
       withLattice(command, async ({ nc, lattice, opts }) => {
         const client = createWadmClient(nc, lattice, { timeoutMs: timeoutMs(opts) ?? 10_000 });
-        const waitSeconds = Number(cmdOpts.waitTimeout);
-        if (!Number.isFinite(waitSeconds) || waitSeconds <= 0)
-          throw new UsageError(`--wait-timeout must be a positive number of seconds, got "${cmdOpts.waitTimeout}"`);
+        waitMs(cmdOpts);
         const what = await deployTarget(target);
         let name: string;
         let version = cmdOpts.version;
@@ -147,30 +187,44 @@ export function registerDeploy(app: Command): void {
         } else {
           name = what.name;
         }
-        let reply: DeployReply;
-        try {
-          reply = await client.deploy(name, version);
-        } catch (error) {
-          if (error instanceof ControlError && 'name' in what && /not found/.test(error.message)) {
-            throw new CliError(
-              `no stored application "${name}" and no file ${name} here (\`lattice app list\` shows stored applications; give a manifest path to deploy a file)`,
-              { cause: error },
-            );
-          }
-          throw error;
-        }
-        if (!reply.accepted || reply.state === 'failed' || !cmdOpts.wait) {
-          emit(opts, reply, () => describeDeploy(reply));
-          if (!reply.accepted || reply.state === 'failed') {
-            const reason = reply.placement[0]?.message ?? reply.problems.find((p) => p.level === 'error')?.message ?? reply.state;
-            throw new CliError(`deploy of ${name} failed: ${reason}`);
-          }
-          return;
-        }
-        if (progressWanted()) process.stderr.write(`${describeDeploy(reply)}\n`);
-        const outcome = reply.state === 'deployed' ? await client.status(name) : await waitForOutcome(client, name, waitSeconds * 1000);
-        emit(opts, outcome, () => `${name} ${outcome.version ?? ''}: ${outcome.state}`);
-        if (outcome.state === 'failed') throw new CliError(`${name} failed: ${outcome.message}`);
+        await deployStored(client, name, version, cmdOpts, opts, () =>
+          'name' in what
+            ? new CliError(
+                `no stored application "${name}" and no file ${name} here (\`lattice app list\` shows stored applications; give a manifest path to deploy a file)`,
+              )
+            : new CliError(`${name} was stored but cannot be found`),
+        );
       }),
     );
+
+  app
+    .command('rollback')
+    .argument('<name>', 'application name')
+    .argument('[version]', 'version to go back to (default: the one stored before the deployed version)')
+    .option('--no-wait', 'return once wadm accepted the deploy')
+    .option('--wait-timeout <seconds>', 'how long to wait for deployed or failed', '120')
+    .description('deploy an earlier stored version again (the one before the deployed version by default)')
+    .action(async (name: string, version: string | undefined, cmdOpts: WaitOptions, command: Command) =>
+      withLattice(command, async ({ nc, lattice, opts }) => {
+        const client = createWadmClient(nc, lattice, { timeoutMs: timeoutMs(opts) ?? 10_000 });
+        const target = version ?? previousVersion(name, await client.versions(name));
+        await deployStored(
+          client,
+          name,
+          target,
+          cmdOpts,
+          opts,
+          () => new CliError(`${name} has no stored version ${target} (\`lattice app history ${name}\`)`),
+        );
+      }),
+    );
+}
+
+/** The version stored right before the deployed one: what a rollback goes back to by default. */
+export function previousVersion(name: string, versions: ReadonlyArray<{ version: string; created_at: string; deployed: boolean }>): string {
+  const ordered = [...versions].sort((a, b) => a.created_at.localeCompare(b.created_at));
+  const at = ordered.findIndex((v) => v.deployed);
+  if (at < 0) throw new CliError(`${name} is not deployed: name the version to deploy (\`lattice app history ${name}\`)`);
+  if (at === 0) throw new CliError(`${name} ${ordered[0]!.version} is the first stored version: there is nothing before it to roll back to`);
+  return ordered[at - 1]!.version;
 }

@@ -20,11 +20,11 @@ const lattice: LatticeState = {
   configs: {},
 };
 
-function app(name: string, zone: string): string {
+function app(name: string, zone: string, version = 'v1'): string {
   return stringify({
     apiVersion: 'core.oam.dev/v1beta1',
     kind: 'Application',
-    metadata: { name, annotations: { version: 'v1', description: `${name} app` } },
+    metadata: { name, annotations: { version, description: `${name} app` } },
     spec: {
       components: [
         {
@@ -112,6 +112,26 @@ describe('lattice app (wadm API over a real nats-server)', () => {
     const missing = await lattice_('app', 'status', 'nope');
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /application "nope" not found/);
+  });
+
+  it('rolls back to the version stored before the deployed one, or to the one named', async () => {
+    writeFileSync(join(dir, 'edge-v2.yaml'), app('edgeapp', 'edge', 'v2'));
+    writeFileSync(join(dir, 'edge-v3.yaml'), app('edgeapp', 'edge', 'v3'));
+    assert.equal((await lattice_('app', 'put', join(dir, 'edge-v2.yaml'))).code, 0);
+    const deployed = await lattice_('app', 'deploy', join(dir, 'edge-v3.yaml'), '--no-wait');
+    assert.equal(deployed.code, 0, deployed.stderr);
+    const back = await lattice_('app', 'rollback', 'edgeapp', '--no-wait');
+    assert.equal(back.code, 0, back.stderr);
+    assert.match(back.stdout, /edgeapp v2: reconciling/);
+    const named = await lattice_('app', 'rollback', 'edgeapp', 'v1', '--no-wait');
+    assert.match(named.stdout, /edgeapp v1: reconciling/);
+    const first = await lattice_('app', 'rollback', 'edgeapp');
+    assert.equal(first.code, 1);
+    assert.match(first.stderr, /v1 is the first stored version: there is nothing before it to roll back to/);
+    const unknown = await lattice_('app', 'rollback', 'edgeapp', 'v9', '--no-wait');
+    assert.notEqual(unknown.code, 0);
+    assert.match(unknown.stderr, /v9/);
+    assert.equal((await lattice_('app', 'deploy', 'edgeapp', '--version', 'v1', '--no-wait')).code, 0);
   });
 
   it('undeploys and deletes', async () => {
