@@ -48,40 +48,13 @@ export const kvCounter: Benchmark = {
       await ctl.putConfig('kv-nats', { backend: 'nats', bucket: 'bench-counters' });
       await ctl.putConfig('kv-redis', { backend: 'redis', URL: redis.url });
       // [label, component id, image, instance reuse, provider id, link target config]
-      const variants: Array<[string, string, string, boolean, string, string[]]> = [
-        ['lattice WAT: keyvalue in-process (memory)', 'wat-mem', wat, true, 'kv', []],
-        ['lattice WAT: keyvalue on another host over NATS (memory)', 'wat-remote', wat, true, 'kv-remote', []],
-        ['lattice WAT: keyvalue NATS KV backend', 'wat-nats', wat, true, 'kv', ['kv-nats']],
-        ['lattice WAT: keyvalue Redis backend', 'wat-redis', wat, true, 'kv', ['kv-redis']],
-        ['lattice JS kv-counter: keyvalue in-process (memory)', 'js-mem', js, false, 'kv', []],
-        ['lattice JS kv-counter: keyvalue on another host over NATS (memory)', 'js-remote', js, false, 'kv-remote', []],
-      ];
+      type Variant = [string, string, string, boolean, string, string[]];
       const targets: Target[] = [];
-      for (const [label, id, image, reuse, provider, targetConfig] of variants) {
-        const annotations: Record<string, string> = reuse ? { 'lattice.dev/instance-reuse': 'true' } : {};
-        await ctl.scaleComponent(host.id, { component_id: id, image_ref: image, count: 100, annotations }, { timeoutMs: 120_000 });
-        await ctl.putLink({
-          source_id: id,
-          target: provider,
-          wit_namespace: 'wasi',
-          wit_package: 'keyvalue',
-          interfaces: ['store', 'atomics'],
-          target_config: targetConfig,
-        });
-        targets.push({ label, url: await lattice.route('http', id, '/visits') });
-      }
-      if (newer.path !== null) {
-        const host24 = await node24Host(lattice, newer.path, 'http24');
-        await ctl.startProvider(host24.hostId, { provider_id: 'kv24', provider_ref: 'wasmcloud+builtin://keyvalue' }, { timeoutMs: 30_000 });
-        const variants24: Array<[string, string, string, boolean, string, string[]]> = [
-          [`${ON_24} WAT, keyvalue in-process (memory)`, 'wat-mem-24', wat, true, 'kv24', []],
-          [`${ON_24} WAT, keyvalue on another host over NATS (memory)`, 'wat-remote-24', wat, true, 'kv-remote', []],
-          [`${ON_24} WAT, keyvalue Redis backend`, 'wat-redis-24', wat, true, 'kv24', ['kv-redis']],
-          [`${ON_24} JS kv-counter, keyvalue in-process (memory)`, 'js-mem-24', js, false, 'kv24', []],
-        ];
-        for (const [label, id, image, reuse, provider, targetConfig] of variants24) {
+      /** Scales each variant on `hostId`, links it to its provider, routes it through `http`. */
+      const place = async (hostId: string, http: string, variants: Variant[]): Promise<void> => {
+        for (const [label, id, image, reuse, provider, targetConfig] of variants) {
           const annotations: Record<string, string> = reuse ? { 'lattice.dev/instance-reuse': 'true' } : {};
-          await ctl.scaleComponent(host24.hostId, { component_id: id, image_ref: image, count: 100, annotations }, { timeoutMs: 120_000 });
+          await ctl.scaleComponent(hostId, { component_id: id, image_ref: image, count: 100, annotations }, { timeoutMs: 120_000 });
           await ctl.putLink({
             source_id: id,
             target: provider,
@@ -90,8 +63,26 @@ export const kvCounter: Benchmark = {
             interfaces: ['store', 'atomics'],
             target_config: targetConfig,
           });
-          targets.push({ label, url: await lattice.route('http24', id, '/visits') });
+          targets.push({ label, url: await lattice.route(http, id, '/visits') });
         }
+      };
+      await place(host.id, 'http', [
+        ['lattice WAT: keyvalue in-process (memory)', 'wat-mem', wat, true, 'kv', []],
+        ['lattice WAT: keyvalue on another host over NATS (memory)', 'wat-remote', wat, true, 'kv-remote', []],
+        ['lattice WAT: keyvalue NATS KV backend', 'wat-nats', wat, true, 'kv', ['kv-nats']],
+        ['lattice WAT: keyvalue Redis backend', 'wat-redis', wat, true, 'kv', ['kv-redis']],
+        ['lattice JS kv-counter: keyvalue in-process (memory)', 'js-mem', js, false, 'kv', []],
+        ['lattice JS kv-counter: keyvalue on another host over NATS (memory)', 'js-remote', js, false, 'kv-remote', []],
+      ]);
+      if (newer.path !== null) {
+        const host24 = await node24Host(lattice, newer.path, 'http24');
+        await ctl.startProvider(host24.hostId, { provider_id: 'kv24', provider_ref: 'wasmcloud+builtin://keyvalue' }, { timeoutMs: 30_000 });
+        await place(host24.hostId, 'http24', [
+          [`${ON_24} WAT, keyvalue in-process (memory)`, 'wat-mem-24', wat, true, 'kv24', []],
+          [`${ON_24} WAT, keyvalue on another host over NATS (memory)`, 'wat-remote-24', wat, true, 'kv-remote', []],
+          [`${ON_24} WAT, keyvalue Redis backend`, 'wat-redis-24', wat, true, 'kv24', ['kv-redis']],
+          [`${ON_24} JS kv-counter, keyvalue in-process (memory)`, 'js-mem-24', js, false, 'kv24', []],
+        ]);
         const map24 = await bareNode24Server(newer.path, 'const counts = new Map();', MAP_HANDLER);
         lattice.onStop(() => map24.close());
         targets.push({ label: BASE_MAP_24, url: map24.url('/visits') });

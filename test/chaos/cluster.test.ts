@@ -23,7 +23,7 @@ import { startCluster, type NatsServer } from '../kit/nats-server.js';
 import { freePort } from '../kit/ports.js';
 import { waitFor } from '../kit/wait.js';
 import { fixture } from '../runtime/helpers.js';
-import { component, LATTICE, manifest } from '../wadm/lattice.js';
+import { component, httpServer, LATTICE, manifest } from '../wadm/lattice.js';
 import { lostState, report, seed, type SeededState } from './kit.js';
 
 const APP = 'chaos-r3';
@@ -66,24 +66,7 @@ describe('chaos on a 3-node NATS cluster with the lattice buckets at R3', { time
     const app = (version: string) =>
       manifest(APP, version, [
         component('hello', hello, { type: 'spreadscaler', properties: { instances: 2, spread: [{ name: 'edge', requirements: { zone: 'edge' } }] } }),
-        {
-          name: 'http',
-          type: 'capability',
-          properties: { image: 'wasmcloud+builtin://http-server' },
-          traits: [
-            { type: 'spreadscaler', properties: { instances: 1, spread: [{ name: 'cloud', requirements: { zone: 'cloud' } }] } },
-            {
-              type: 'link',
-              properties: {
-                target: { name: 'hello' },
-                namespace: 'wasi',
-                package: 'http',
-                interfaces: ['incoming-handler'],
-                source: { config: [{ name: 'r3-listen', properties: { address: `127.0.0.1:${port}` } }] },
-              },
-            },
-          ],
-        },
+        httpServer('hello', `127.0.0.1:${port}`, { zone: 'cloud', configName: 'r3-listen' }),
       ]);
     const client = createWadmClient(nc, LATTICE, { timeoutMs: 10_000 });
     assert.ok((await client.put(app('v1'))).accepted);

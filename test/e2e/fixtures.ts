@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildWat, FIXTURES_SRC } from '../../components/tools/wat.js';
+import type { LinkInput } from '../../protocol/mod.js';
 
 const SRC = fileURLToPath(new URL('../../../test/e2e/fixtures/', import.meta.url));
 const OUT = fileURLToPath(new URL('../../../build/e2e-fixtures/', import.meta.url));
@@ -14,4 +15,17 @@ export async function e2eFixture(name: string): Promise<string> {
   const path = join(OUT, `${name}.wasm`);
   await writeFile(path, bytes);
   return pathToFileURL(path).href;
+}
+
+/** A link from the http-server provider `http` to `target` (named after it), with its source config. */
+export function httpLink(target: string, config: string): LinkInput {
+  return {
+    source_id: 'http',
+    target,
+    name: target,
+    wit_namespace: 'wasi',
+    wit_package: 'http',
+    interfaces: ['incoming-handler'],
+    source_config: [config],
+  };
 }

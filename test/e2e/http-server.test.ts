@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'node:http';
-import type { ControlClient, LinkInput } from '../../protocol/mod.js';
+import type { ControlClient } from '../../protocol/mod.js';
 import type { Host } from '../../host/mod.js';
 import { startTestLattice, type TestLattice } from '../kit/lattice.js';
 import { freePort } from '../kit/ports.js';
 import { waitFor } from '../kit/wait.js';
 import { fixture } from '../runtime/helpers.js';
-import { e2eFixture } from './fixtures.js';
+import { e2eFixture, httpLink } from './fixtures.js';
 
 interface Reply {
   status: number;
@@ -26,16 +26,6 @@ function send(port: number, path: string, opts: { host?: string; method?: string
     req.end(opts.body);
   });
 }
-
-const httpLink = (target: string, config: string): LinkInput => ({
-  source_id: 'http',
-  target,
-  name: target,
-  wit_namespace: 'wasi',
-  wit_package: 'http',
-  interfaces: ['incoming-handler'],
-  source_config: [config],
-});
 
 describe('http-server provider', () => {
   let t: TestLattice;

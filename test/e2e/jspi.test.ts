@@ -17,12 +17,13 @@ import { Redis } from 'ioredis';
 import { benchFixture } from '../../bench/suite/examples.js';
 import { jspiAvailable } from '../../host/runtime/jspi.js';
 import type { Host } from '../../host/mod.js';
-import { createControlClient, type LinkInput } from '../../protocol/mod.js';
+import { createControlClient } from '../../protocol/mod.js';
 import { startTestLattice, type TestLattice } from '../kit/lattice.js';
 import { freePort } from '../kit/ports.js';
 import { RedisServer, redisServerAvailable } from '../kit/redis-server.js';
 import { waitFor } from '../kit/wait.js';
 import { fixture } from '../runtime/helpers.js';
+import { httpLink } from './fixtures.js';
 
 function get(port: number, path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -35,16 +36,6 @@ function get(port: number, path: string): Promise<{ status: number; body: string
     req.end();
   });
 }
-
-const route = (target: string): LinkInput => ({
-  source_id: 'http',
-  target,
-  name: target,
-  wit_namespace: 'wasi',
-  wit_package: 'http',
-  interfaces: ['incoming-handler'],
-  source_config: [`${target}-route`],
-});
 
 const skip = !jspiAvailable()
   ? `JSPI needs Node 24 or newer (this is Node ${process.versions.node}); npm run test:node24 runs this file`
@@ -89,7 +80,7 @@ describe('JSPI: a guest waiting on a provider leaves its worker free', { skip, t
     });
     for (const id of ['counter', 'hello']) {
       await ctl.putConfig(`${id}-route`, { path: `/${id}` });
-      await ctl.putLink(route(id));
+      await ctl.putLink(httpLink(id, `${id}-route`));
     }
     await waitFor('both routes', async () => (await get(port, '/counter').catch(() => null))?.status === 200 && (await get(port, '/hello')).status === 200);
   });

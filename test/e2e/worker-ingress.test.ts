@@ -9,13 +9,13 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import type { ControlClient, LinkInput } from '../../protocol/mod.js';
+import type { ControlClient } from '../../protocol/mod.js';
 import type { Host } from '../../host/mod.js';
 import { startTestLattice, type TestLattice } from '../kit/lattice.js';
 import { freePort } from '../kit/ports.js';
 import { waitFor } from '../kit/wait.js';
 import { fixture } from '../runtime/helpers.js';
-import { e2eFixture } from './fixtures.js';
+import { e2eFixture, httpLink } from './fixtures.js';
 
 function get(port: number, path: string, method = 'GET', body?: Buffer): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -28,16 +28,6 @@ function get(port: number, path: string, method = 'GET', body?: Buffer): Promise
     req.end(body);
   });
 }
-
-const route = (target: string, _path: string): LinkInput => ({
-  source_id: 'http',
-  target,
-  name: target,
-  wit_namespace: 'wasi',
-  wit_package: 'http',
-  interfaces: ['incoming-handler'],
-  source_config: [`${target}-route`],
-});
 
 /** One sample of a metric from the Prometheus text, 0 when absent. */
 function sample(text: string, name: string, labels: string): number {
@@ -70,7 +60,7 @@ describe('worker ingress', { timeout: 180_000 }, () => {
       ['crash', '/crash'],
     ] as const) {
       await ctl.putConfig(`${id}-route`, { path });
-      await ctl.putLink(route(id, path));
+      await ctl.putLink(httpLink(id, `${id}-route`));
     }
     await waitFor('the routes', async () => (await get(port, '/hello').catch(() => null))?.status === 200);
   });

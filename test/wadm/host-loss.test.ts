@@ -9,7 +9,7 @@ import { describeLoad, HttpLoad } from '../kit/http-load.js';
 import { freePort } from '../kit/ports.js';
 import { waitFor } from '../kit/wait.js';
 import { fixture } from '../runtime/helpers.js';
-import { component, manifest, WadmLattice } from './lattice.js';
+import { component, httpServer, manifest, WadmLattice } from './lattice.js';
 
 describe('wadm re-places the share of a killed host', { timeout: 90_000 }, () => {
   let lattice: WadmLattice;
@@ -27,24 +27,7 @@ describe('wadm re-places the share of a killed host', { timeout: 90_000 }, () =>
     const port = await freePort();
     const app = manifest('edge-hello', 'v1', [
       component('hello', image, { type: 'spreadscaler', properties: { instances: 1, spread: [{ name: 'edge', requirements: { zone: 'edge' } }] } }),
-      {
-        name: 'http',
-        type: 'capability',
-        properties: { image: 'wasmcloud+builtin://http-server' },
-        traits: [
-          { type: 'spreadscaler', properties: { instances: 1, spread: [{ name: 'cloud', requirements: { zone: 'cloud' } }] } },
-          {
-            type: 'link',
-            properties: {
-              target: { name: 'hello' },
-              namespace: 'wasi',
-              package: 'http',
-              interfaces: ['incoming-handler'],
-              source: { config: [{ name: 'listen', properties: { address: `127.0.0.1:${port}` } }] },
-            },
-          },
-        ],
-      },
+      httpServer('hello', `127.0.0.1:${port}`, { zone: 'cloud' }),
     ]);
     assert.ok((await lattice.client.put(app)).accepted);
     await lattice.client.deploy('edge-hello');

@@ -115,3 +115,29 @@ export function manifest(name: string, version: string, components: unknown[]): 
 export function component(name: string, image: string, trait: Record<string, unknown>, extra: unknown[] = []): Record<string, unknown> {
   return { name, type: 'component', properties: { image }, traits: [trait, ...extra] };
 }
+
+/**
+ * The builtin http-server of a manifest, one instance (on hosts labelled `zone` when given),
+ * linked to the component `target` on `address` (its listen config named `configName`).
+ */
+export function httpServer(target: string, address: string, opts: { zone?: string; configName?: string } = {}): Record<string, unknown> {
+  const spread = opts.zone ? [{ name: opts.zone, requirements: { zone: opts.zone } }] : [];
+  return {
+    name: 'http',
+    type: 'capability',
+    properties: { image: 'wasmcloud+builtin://http-server' },
+    traits: [
+      { type: 'spreadscaler', properties: { instances: 1, ...(spread.length ? { spread } : {}) } },
+      {
+        type: 'link',
+        properties: {
+          target: { name: target },
+          namespace: 'wasi',
+          package: 'http',
+          interfaces: ['incoming-handler'],
+          source: { config: [{ name: opts.configName ?? 'listen', properties: { address } }] },
+        },
+      },
+    ],
+  };
+}

@@ -14,7 +14,7 @@ import { buildWat, FIXTURES_SRC } from '../../components/tools/wat.js';
 import { describeLoad, HttpLoad } from '../kit/http-load.js';
 import { freePort } from '../kit/ports.js';
 import { waitFor } from '../kit/wait.js';
-import { component, manifest, WadmLattice } from './lattice.js';
+import { component, httpServer, manifest, WadmLattice } from './lattice.js';
 
 const GREETING = 'hello from a wat component: ';
 
@@ -47,24 +47,7 @@ describe('rolling upgrades under load', { timeout: 180_000 }, () => {
     const app = (n: number) =>
       manifest('rolling', `v${n}`, [
         component('hello', images[n - 1]!, { type: 'spreadscaler', properties: { instances: 6 } }),
-        {
-          name: 'http',
-          type: 'capability',
-          properties: { image: 'wasmcloud+builtin://http-server' },
-          traits: [
-            { type: 'spreadscaler', properties: { instances: 1 } },
-            {
-              type: 'link',
-              properties: {
-                target: { name: 'hello' },
-                namespace: 'wasi',
-                package: 'http',
-                interfaces: ['incoming-handler'],
-                source: { config: [{ name: 'listen', properties: { address: `127.0.0.1:${port}` } }] },
-              },
-            },
-          ],
-        },
+        httpServer('hello', `127.0.0.1:${port}`),
       ]);
     const url = `http://127.0.0.1:${port}/`;
     const runs = async (n: number): Promise<boolean> => {
