@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import type { ConfigValues } from '../../protocol/mod.js';
+import { either, parseLinkConfig, withCapitals } from '../sdk/config.js';
 
 const Backend = z.enum(['fs', 'nats']);
 const PositiveInt = z.coerce.number().int().positive();
@@ -16,8 +17,7 @@ const PositiveInt = z.coerce.number().int().positive();
 export const BlobstoreConfig = z
   .object({
     backend: Backend.default('fs'),
-    root: z.string().optional(),
-    ROOT: z.string().optional(),
+    ...withCapitals({ root: z.string().optional() }),
     allowed_roots: z.string().optional(),
     js_domain: z.string().optional(),
     /** Largest object a guest may write or read whole (bodies are buffered per handle). */
@@ -31,8 +31,7 @@ export type BlobstoreConfig = z.infer<typeof BlobstoreConfig>;
 export const BlobstoreLinkConfig = z
   .object({
     backend: Backend.optional(),
-    root: z.string().optional(),
-    ROOT: z.string().optional(),
+    ...withCapitals({ root: z.string().optional() }),
     js_domain: z.string().optional(),
   })
   .passthrough();
@@ -54,11 +53,9 @@ function within(dir: string, path: string): boolean {
  * taken under the provider root. Throws a message naming the problem.
  */
 export function blobTarget(provider: BlobstoreConfig, dataDir: string, link: ConfigValues | undefined, describe: (e: z.ZodError) => string): BlobTarget {
-  const parsed = BlobstoreLinkConfig.safeParse(link ?? {});
-  if (!parsed.success) throw new Error(`link config is invalid: ${describe(parsed.error)}`);
-  const l = parsed.data;
-  const base = resolve(provider.root ?? provider.ROOT ?? join(dataDir, 'blobstore'));
-  const asked = l.root ?? l.ROOT;
+  const l = parseLinkConfig(BlobstoreLinkConfig, link, describe);
+  const base = resolve(either(provider, 'root') ?? join(dataDir, 'blobstore'));
+  const asked = either(l, 'root');
   const root = asked === undefined ? base : resolve(base, asked);
   if (asked !== undefined) {
     const allowed = [

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ConfigValues } from '../../protocol/mod.js';
+import { parseLinkConfig } from '../sdk/config.js';
 import { createAllowList, type AllowList } from './allow-list.js';
 
 const PositiveInt = z.coerce.number().int().positive();
@@ -63,9 +64,7 @@ export function allowEntries(list: string): string[] {
 
 /** The policy of one link (its target config over the provider config); throws naming bad keys. */
 export function policyFor(provider: HttpClientConfig, link: ConfigValues | undefined, describe: (e: z.ZodError) => string): ClientPolicy {
-  const parsed = HttpClientLinkConfig.safeParse(link ?? {});
-  if (!parsed.success) throw new Error(`link config is invalid: ${describe(parsed.error)}`);
-  const l = parsed.data;
+  const l = parseLinkConfig(HttpClientLinkConfig, link, describe);
   return {
     allow: createAllowList(allowEntries(l.allowed_hosts ?? provider.allowed_hosts)),
     timeoutMs: l.timeout_ms ?? provider.timeout_ms,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ConfigValues } from '../../protocol/mod.js';
+import { either, parseLinkConfig, withCapitals } from '../sdk/config.js';
 
 const Backend = z.enum(['memory', 'nats', 'redis']);
 const Flag = z.enum(['true', 'false']);
@@ -14,12 +15,12 @@ const PositiveInt = z.coerce.number().int().positive();
 export const KeyValueConfig = z
   .object({
     backend: Backend.default('memory'),
-    /** Redis URL; wasmCloud's keyvalue-redis reads `URL`. */
-    url: z.string().optional(),
-    URL: z.string().optional(),
-    /** Bucket opened for every identifier (wasmCloud's keyvalue-nats `bucket`). */
-    bucket: z.string().optional(),
-    BUCKET: z.string().optional(),
+    ...withCapitals({
+      /** Redis URL; wasmCloud's keyvalue-redis reads `URL`. */
+      url: z.string().optional(),
+      /** Bucket opened for every identifier (wasmCloud's keyvalue-nats `bucket`). */
+      bucket: z.string().optional(),
+    }),
     /** Create missing buckets on open (memory and NATS). When `false`, they are `no-such-store`. */
     create: Flag.default('true'),
     /** JetStream domain of the NATS KV buckets. */
@@ -34,10 +35,7 @@ export type KeyValueConfig = z.infer<typeof KeyValueConfig>;
 export const KeyValueLinkConfig = z
   .object({
     backend: Backend.optional(),
-    url: z.string().optional(),
-    URL: z.string().optional(),
-    bucket: z.string().optional(),
-    BUCKET: z.string().optional(),
+    ...withCapitals({ url: z.string().optional(), bucket: z.string().optional() }),
     create: Flag.optional(),
     js_domain: z.string().optional(),
   })
@@ -69,13 +67,11 @@ export function storeTarget(
   describe: (e: z.ZodError) => string,
   secrets: { provider?: KeyValueSecrets; link?: KeyValueSecrets } = {},
 ): StoreTarget {
-  const parsed = KeyValueLinkConfig.safeParse(link ?? {});
-  if (!parsed.success) throw new Error(`link config is invalid: ${describe(parsed.error)}`);
-  const l = parsed.data;
+  const l = parseLinkConfig(KeyValueLinkConfig, link, describe);
   return {
     backend: l.backend ?? provider.backend,
-    url: secrets.link?.url ?? secrets.link?.URL ?? l.url ?? l.URL ?? secrets.provider?.url ?? secrets.provider?.URL ?? provider.url ?? provider.URL,
-    bucket: l.bucket ?? l.BUCKET ?? provider.bucket ?? provider.BUCKET,
+    url: either(secrets.link, 'url') ?? either(l, 'url') ?? either(secrets.provider, 'url') ?? either(provider, 'url'),
+    bucket: either(l, 'bucket') ?? either(provider, 'bucket'),
     create: (l.create ?? provider.create) === 'true',
     jsDomain: l.js_domain ?? provider.js_domain,
     password: secrets.link?.password ?? secrets.provider?.password,
