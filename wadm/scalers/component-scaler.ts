@@ -1,6 +1,7 @@
 import type { AppComponent, AppScaler } from '../manifest/model.js';
 import { isOwnedBy, ownedAnnotations, scalerId } from './annotations.js';
 import { capacitySplit, effectiveSpreads, eligibleHosts, evenSplit, formatRequirements, roomyHosts, splitByWeight } from './placement.js';
+import { noDaemonHost, scalerState } from './outcome.js';
 import type { Command, ObservedComponent, ObservedHost, PlacementProblem, ScalerResult, ScalerState } from './types.js';
 
 /** A Wasm component to scale: its manifest entry (with image and scaler) and resolved config names. */
@@ -76,19 +77,8 @@ export function daemonComponent(input: ComponentScalerInput): ScalerResult {
   for (const spread of spreads) {
     for (const h of eligibleHosts(hosts, spread)) desired.set(h.id, component.scaler.instances);
   }
-  const problems: PlacementProblem[] = [];
-  if (desired.size === 0 && component.scaler.instances > 0) {
-    const wanted = spreads.map((s) => formatRequirements(s.requirements)).join(' or ');
-    problems.push({
-      component: component.name,
-      scaler: 'daemonscaler',
-      spread: spreads.map((s) => s.name).join(','),
-      requirements: spreads[0]!.requirements,
-      wanted: component.scaler.instances,
-      placed: 0,
-      message: `${component.name}: no host matches ${wanted}; it will run on matching hosts when they join`,
-    });
-  }
+  const problems: PlacementProblem[] =
+    desired.size === 0 && component.scaler.instances > 0 ? [noDaemonHost(component.name, spreads, component.scaler.instances, 'run')] : [];
   return finish(input, 'daemonscaler', desired, problems, 'waiting');
 }
 
@@ -128,7 +118,7 @@ function finish(
       allow_update: want > 0 && otherImage,
     });
   }
-  const state: ScalerState = problems.length ? stateWhenUnplaced : commands.length ? 'reconciling' : 'deployed';
+  const state = scalerState(problems, commands, stateWhenUnplaced);
   const total = [...desired.values()].reduce((a, b) => a + b, 0);
   const message = problems.length
     ? problems.map((p) => p.message).join('; ')

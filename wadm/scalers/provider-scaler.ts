@@ -1,6 +1,7 @@
 import type { AppComponent, AppScaler } from '../manifest/model.js';
 import { isOwnedBy, ownedAnnotations, scalerId } from './annotations.js';
 import { effectiveSpreads, eligibleHosts, formatRequirements, splitByWeight } from './placement.js';
+import { noDaemonHost, scalerState } from './outcome.js';
 import type { Command, ObservedHost, PlacementProblem, ScalerResult, ScalerState } from './types.js';
 
 /** A capability provider to place: its manifest entry (with image and scaler) and config names. */
@@ -106,18 +107,7 @@ export function daemonProvider(input: ProviderScalerInput): ScalerResult {
   if (component.scaler.instances > 0) {
     for (const spread of spreads) for (const h of eligibleHosts(hosts, spread)) chosen.add(h.id);
   }
-  const problems: PlacementProblem[] = [];
-  if (chosen.size === 0 && component.scaler.instances > 0) {
-    problems.push({
-      component: component.name,
-      scaler: 'daemonscaler',
-      spread: spreads.map((s) => s.name).join(','),
-      requirements: spreads[0]!.requirements,
-      wanted: 1,
-      placed: 0,
-      message: `${component.name}: no host matches ${spreads.map((s) => formatRequirements(s.requirements)).join(' or ')}; it will start on matching hosts when they join`,
-    });
-  }
+  const problems: PlacementProblem[] = chosen.size === 0 && component.scaler.instances > 0 ? [noDaemonHost(component.name, spreads, 1, 'start')] : [];
   return finish(input, 'daemonscaler', chosen, problems, 'waiting');
 }
 
@@ -158,7 +148,7 @@ function finish(
       commands.push({ type: 'stop_provider', host_id: host.id, provider_id: component.id });
     }
   }
-  const state: ScalerState = problems.length ? stateWhenUnplaced : commands.length ? 'reconciling' : 'deployed';
+  const state = scalerState(problems, commands, stateWhenUnplaced);
   const message = problems.length
     ? problems.map((p) => p.message).join('; ')
     : commands.length
