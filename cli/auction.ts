@@ -1,6 +1,14 @@
+import type { Command } from 'commander';
 import type { ControlClient } from '../protocol/mod.js';
 import { CliError } from './context.js';
-import { parsePairs } from './output.js';
+import { collect, parsePairs } from './output.js';
+
+/** `--host` and `--constraint`, the placement options of `scale component` and `start provider`. */
+export function placementOptions(command: Command, hostHelp: string): Command {
+  return command
+    .option('--host <host-id>', `${hostHelp} (default: an auction among hosts matching --constraint)`)
+    .option('--constraint <k=v>', 'label the chosen host must have (repeatable)', collect);
+}
 
 /**
  * Runs an auction and picks one of the bidding hosts at random (spreading manual placements).

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { UsageError, withLattice } from '../context.js';
 import { imageArgument } from '../image-ref.js';
 import { collect, collectList, emit, parsePairs } from '../output.js';
-import { pickHost } from '../auction.js';
+import { pickHost, placementOptions } from '../auction.js';
 
 interface ScaleFlags {
   count: string;
@@ -16,13 +16,10 @@ interface ScaleFlags {
 
 export function register(program: Command): void {
   const scale = program.command('scale').description('scale components');
-  scale
-    .command('component')
+  placementOptions(scale.command('component'), 'host to scale on')
     .argument('<component-id>', 'component id')
     .argument('<image>', 'image: a .wasm path, file:// URL, REGISTRY/REPO:TAG (or oci://...), or nats://NAME:TAG')
     .requiredOption('-c, --count <n>', 'max concurrent instances on the host; 0 stops it')
-    .option('--host <host-id>', 'host to scale on (default: an auction among hosts matching --constraint)')
-    .option('--constraint <k=v>', 'label the chosen host must have (repeatable)', collect)
     .option('--annotation <k=v>', 'annotation (repeatable)', collect)
     .option('--config <name>', 'named config for the component (repeatable or comma-separated)', collectList)
     .option('--secret <name>', 'secret the component may read through wasmcloud:secrets (repeatable or comma-separated)', collectList)

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { withLattice } from '../context.js';
 import { collect, collectList, emit, parsePairs } from '../output.js';
-import { pickHost } from '../auction.js';
+import { pickHost, placementOptions } from '../auction.js';
 import { checkRegistryImage } from '../image-ref.js';
 
 interface StartFlags {
@@ -15,12 +15,9 @@ interface StartFlags {
 
 export function register(program: Command): void {
   const start = program.command('start').description('start providers');
-  start
-    .command('provider')
+  placementOptions(start.command('provider'), 'host to start it on')
     .argument('<provider-id>', 'provider id')
     .argument('<image>', 'provider image, e.g. ghcr.io/wasmcloud/http-server:0.23.0 (see docs/providers.md)')
-    .option('--host <host-id>', 'host to start it on (default: an auction among hosts matching --constraint)')
-    .option('--constraint <k=v>', 'label the chosen host must have (repeatable)', collect)
     .option('--config <name>', 'named config for the provider (repeatable or comma-separated)', collectList)
     .option('--secret <name>', 'secret the provider gets at start (repeatable or comma-separated; see lattice secret)', collectList)
     .option('--annotation <k=v>', 'annotation (repeatable)', collect)
