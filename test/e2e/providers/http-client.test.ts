@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Lattice, watFixture } from './helpers.js';
+import { Lattice, watFixture } from '../../providers/helpers.js';
 
 /** Case indices of wasi:http/types.error-code. */
 const HTTP_REQUEST_DENIED = 15;

@@ -13,7 +13,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Lattice, watFixture } from './helpers.js';
+import { Lattice, watFixture } from '../../providers/helpers.js';
 
 const SIZE = 20 * 1024 * 1024;
 const HALF = SIZE / 2;

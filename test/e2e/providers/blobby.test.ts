@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { example, Lattice } from './helpers.js';
+import { example, Lattice } from '../../providers/helpers.js';
 
 describe('blobby example end to end', { timeout: 240_000 }, () => {
   let lattice: Lattice;

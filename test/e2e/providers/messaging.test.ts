@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createInbox, type NatsConnection } from 'nats';
-import { waitFor } from '../kit/wait.js';
-import { example, Lattice } from './helpers.js';
+import { waitFor } from '../../kit/wait.js';
+import { example, Lattice } from '../../providers/helpers.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { RedisServer } from '../kit/redis-server.js';
-import { waitFor } from '../kit/wait.js';
-import { example, getJson, Lattice } from './helpers.js';
+import { RedisServer } from '../../kit/redis-server.js';
+import { waitFor } from '../../kit/wait.js';
+import { example, getJson, Lattice } from '../../providers/helpers.js';
 
 const KV_LINK = { source_id: 'counter', target: 'kv', wit_namespace: 'wasi', wit_package: 'keyvalue', interfaces: ['store', 'atomics'] };
 

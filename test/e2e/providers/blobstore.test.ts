@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fromOutcome, invoke, TargetNotRunningError } from '../../protocol/mod.js';
-import { Lattice, watFixture } from './helpers.js';
+import { fromOutcome, invoke, TargetNotRunningError } from '../../../protocol/mod.js';
+import { Lattice, watFixture } from '../../providers/helpers.js';
 
 const BLOB_LINK = { source_id: 'mover', target: 'blobs', wit_namespace: 'wasi', wit_package: 'blobstore', interfaces: ['blobstore', 'container', 'types'] };
 
