@@ -1,8 +1,9 @@
-import type { KV, NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import { buckets, Link, linkKey, linkMatches, type LinkDelRequest, type LinkIdentity } from '../../protocol/mod.js';
 import type { Logger } from '../../lib/logger.js';
-import { encodeStored, getStored, listKeys, openBucket, type BucketOptions } from './kv.js';
+import type { BucketOptions } from './kv.js';
 import { KvView } from './kv-view.js';
+import { TypedKvStore } from './typed-kv.js';
 
 /** A live view of links with the lookups the link router needs. */
 export class LinkView extends KvView<Link> {
@@ -27,41 +28,41 @@ export class LinkView extends KvView<Link> {
  * (`source.namespace.package.name`): putting a link with the same identity replaces it.
  */
 export class LinkStore {
-  private view: Promise<LinkView> | null = null;
-
   private constructor(
-    private readonly nc: NatsConnection,
-    private readonly kv: KV,
-    readonly bucket: string,
+    private readonly store: TypedKvStore<Link, LinkView>,
     private readonly log: Logger,
   ) {}
 
+  get bucket(): string {
+    return this.store.bucket;
+  }
+
   static async open(nc: NatsConnection, lattice: string, log: Logger, options: BucketOptions = {}): Promise<LinkStore> {
-    const bucket = buckets.links(lattice);
-    return new LinkStore(nc, await openBucket(nc, bucket, options), bucket, log);
+    const store = await TypedKvStore.open(nc, buckets.links(lattice), Link, log, options, (kv, bucket, schema, l, c) => new LinkView(kv, bucket, schema, l, c));
+    return new LinkStore(store, log);
   }
 
   get(id: LinkIdentity): Promise<Link | null> {
-    return getStored(this.kv, this.bucket, linkKey(id), Link);
+    return this.store.get(linkKey(id));
   }
 
-  async put(link: Link): Promise<void> {
-    await this.kv.put(linkKey(link), encodeStored(link));
+  put(link: Link): Promise<void> {
+    return this.store.put(linkKey(link), link);
   }
 
   /** Deletes the links the request names (all targets unless it names one); returns them. */
   async delete(req: LinkDelRequest): Promise<Link[]> {
     const removed = (await this.list()).filter((l) => linkMatches(l, req));
-    for (const link of removed) await this.kv.delete(linkKey(link));
+    for (const link of removed) await this.store.delete(linkKey(link));
     return removed;
   }
 
   /** Every link, ordered by key. A stored value that fails to decode is skipped and logged. */
   async list(): Promise<Link[]> {
-    const keys = await listKeys(this.kv);
+    const keys = await this.store.keys();
     const links = await Promise.all(
       keys.map((key) =>
-        getStored(this.kv, this.bucket, key, Link).catch((error: unknown) => {
+        this.store.get(key).catch((error: unknown) => {
           this.log.warn({ err: error }, 'skipping invalid link');
           return null;
         }),
@@ -72,12 +73,10 @@ export class LinkStore {
 
   /** The shared live view of every link (started on first call, stopped by `close`). */
   live(): Promise<LinkView> {
-    this.view ??= new LinkView(this.kv, this.bucket, Link, this.log, this.nc).start();
-    return this.view;
+    return this.store.live();
   }
 
-  async close(): Promise<void> {
-    if (this.view) (await this.view).close();
-    this.view = null;
+  close(): Promise<void> {
+    return this.store.close();
   }
 }

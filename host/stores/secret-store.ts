@@ -1,10 +1,10 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import type { KV, NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import { z } from 'zod';
 import { buckets } from '../../protocol/mod.js';
 import type { Logger } from '../../lib/logger.js';
-import { deleteKey, encodeStored, getStored, listKeys, missingKeys, openBucket, type BucketOptions } from './kv.js';
-import { KvView } from './kv-view.js';
+import type { BucketOptions } from './kv.js';
+import { TypedKvStore } from './typed-kv.js';
 
 /**
  * Secrets of one lattice, in the JetStream KV bucket `SECRETDATA_<lattice>`: one key per secret
@@ -59,17 +59,17 @@ export function openSecret(key: Buffer | null, lattice: string, name: string, se
 }
 
 export class SecretStore {
-  private view: Promise<KvView<SealedSecret>> | null = null;
-
   private constructor(
-    private readonly nc: NatsConnection,
-    private readonly kv: KV,
+    private readonly store: TypedKvStore<SealedSecret>,
     readonly lattice: string,
-    readonly bucket: string,
     private key: Buffer | null,
     private readonly log: Logger,
     private readonly loadKey?: () => Promise<Buffer | null>,
   ) {}
+
+  get bucket(): string {
+    return this.store.bucket;
+  }
 
   /**
    * `key` null: names can be listed and checked, values not read or written. With `loadKey`, a
@@ -84,8 +84,7 @@ export class SecretStore {
     options: BucketOptions = {},
     loadKey?: () => Promise<Buffer | null>,
   ): Promise<SecretStore> {
-    const bucket = buckets.secrets(lattice);
-    return new SecretStore(nc, await openBucket(nc, bucket, options), lattice, bucket, key, log, loadKey);
+    return new SecretStore(await TypedKvStore.open(nc, buckets.secrets(lattice), SealedSecret, log, options), lattice, key, log, loadKey);
   }
 
   private async ensureKey(): Promise<void> {
@@ -112,28 +111,28 @@ export class SecretStore {
     await this.ensureKey();
     if (!this.key)
       throw new SecretUnavailableError(name, `secret "${name}" cannot be stored: no secrets key (set LATTICE_SECRETS_KEY or LATTICE_SECRETS_KEY_FILE)`);
-    await this.kv.put(name, encodeStored(sealSecret(this.key, this.lattice, name, value)));
+    await this.store.put(name, sealSecret(this.key, this.lattice, name, value));
   }
 
   /** The value of `name`, or null when it does not exist; throws SecretUnavailableError. */
   async reveal(name: string): Promise<string | null> {
     await this.ensureKey();
-    const sealed = await getStored(this.kv, this.bucket, name, SealedSecret);
+    const sealed = await this.store.get(name);
     return sealed ? openSecret(this.key, this.lattice, name, sealed) : null;
   }
 
   /** Deletes `name`; returns false when it did not exist. */
   delete(name: string): Promise<boolean> {
-    return deleteKey(this.kv, name);
+    return this.store.delete(name);
   }
 
   names(): Promise<string[]> {
-    return listKeys(this.kv);
+    return this.store.keys();
   }
 
   /** The names among `names` that are not stored, in the order given. */
   missing(names: readonly string[]): Promise<string[]> {
-    return missingKeys(this.kv, names);
+    return this.store.missing(names);
   }
 
   /**
@@ -142,8 +141,7 @@ export class SecretStore {
    */
   async reader(): Promise<{ reveal(name: string): string | null; onChange(fn: (change: { key: string }) => void): () => void }> {
     await this.ensureKey();
-    this.view ??= new KvView(this.kv, this.bucket, SealedSecret, this.log, this.nc).start();
-    const view = await this.view;
+    const view = await this.store.live();
     return {
       reveal: (name) => {
         const sealed = view.get(name);
@@ -154,8 +152,7 @@ export class SecretStore {
     };
   }
 
-  async close(): Promise<void> {
-    if (this.view) (await this.view).close();
-    this.view = null;
+  close(): Promise<void> {
+    return this.store.close();
   }
 }
