@@ -13,7 +13,7 @@ import { Attr, SpanKind, startSpan, tracing } from '../lib/telemetry/mod.js';
 import { describePayload, WitError } from '../protocol/mod.js';
 import { ObjectStoreImageLoader } from './runtime/object-store-loader.js';
 import { ObjectStoreTranspileShare } from './runtime/transpile-share.js';
-import { latticeJsDomain } from './stores/kv.js';
+import { latticeJsDomain } from '../store/kv.js';
 import { ImageGate } from './admission/gate.js';
 import { OciImageLoader } from './runtime/oci-loader.js';
 import { defaultCredentials } from '../lib/oci/credentials.js';

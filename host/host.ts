@@ -13,11 +13,11 @@ import { Inventory } from './inventory.js';
 import { builtinLabels, HostLabels, JSPI_LABEL, labelsFromEnv } from './labels.js';
 import { measureCapacity } from './capacity.js';
 import { jspiAvailable, jspiWanted } from './runtime/jspi.js';
-import { ConfigStore } from './stores/config-store.js';
-import { SecretStore } from './stores/secret-store.js';
+import { ConfigStore } from '../store/config-store.js';
+import { SecretStore } from '../store/secret-store.js';
 import { loadSecretsKey } from '../lib/secrets-key.js';
-import { LinkStore } from './stores/link-store.js';
-import { latticeJsDomain } from './stores/kv.js';
+import { LinkStore } from '../store/link-store.js';
+import { latticeJsDomain } from '../store/kv.js';
 import { WorkTracker } from './work-tracker.js';
 import { PolicyClient } from './admission/policy.js';
 import type { HostPlugins } from './plugins/types.js';
@@ -69,7 +69,7 @@ export class Host implements HostServices {
     readonly links: LinkStore,
     /** Named config of the lattice: KV access and a live view (`await host.config.live()`). */
     readonly config: ConfigStore,
-    /** Secrets of the lattice, sealed with the secrets key (host/stores/secret-store.ts). */
+    /** Secrets of the lattice, sealed with the secrets key (store/secret-store.ts). */
     readonly secrets: SecretStore,
     private readonly options: HostOptions,
   ) {

@@ -26,10 +26,10 @@ export type {
   ExtensionRequest,
   RequestContext,
 } from './control/types.js';
-export { ConfigStore } from './stores/config-store.js';
-export { LinkStore, LinkView } from './stores/link-store.js';
-export { KvView, type ViewChange, type ViewListener } from './stores/kv-view.js';
-export { StoredValueError } from './stores/kv.js';
+export { ConfigStore } from '../store/config-store.js';
+export { LinkStore, LinkView } from '../store/link-store.js';
+export { KvView, type ViewChange, type ViewListener } from '../store/kv-view.js';
+export { StoredValueError } from '../store/kv.js';
 
 /**
  * Starts a host: connects to NATS (or uses `options.nats`), joins `options.lattice`, opens the

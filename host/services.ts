@@ -10,9 +10,9 @@ import type { ExtensionRegistry } from './control/extensions.js';
 import type { EventPublisher } from './events.js';
 import type { Inventory } from './inventory.js';
 import type { HostMetrics } from './metrics/mod.js';
-import type { ConfigStore } from './stores/config-store.js';
-import type { LinkStore } from './stores/link-store.js';
-import type { SecretStore } from './stores/secret-store.js';
+import type { ConfigStore } from '../store/config-store.js';
+import type { LinkStore } from '../store/link-store.js';
+import type { SecretStore } from '../store/secret-store.js';
 import type { WorkTracker } from './work-tracker.js';
 
 /** Called during a stop after in-flight work drained, newest first; `deadline` is an epoch ms. */

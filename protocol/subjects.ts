@@ -81,7 +81,7 @@ export function allEvents(lattice: string): string {
 export const buckets = {
   links: (lattice: string) => `LATTICEDATA_${assertToken('lattice', lattice)}`,
   config: (lattice: string) => `CONFIGDATA_${assertToken('lattice', lattice)}`,
-  /** Secrets, encrypted with the lattice secrets key (host/stores/secret-store.ts). */
+  /** Secrets, encrypted with the lattice secrets key (store/secret-store.ts). */
   secrets: (lattice: string) => `SECRETDATA_${assertToken('lattice', lattice)}`,
   /** wadm: one key per application holding its versions and what is deployed. */
   manifests: (lattice: string) => `wadm_manifests_${assertToken('lattice', lattice)}`,

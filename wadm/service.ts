@@ -9,7 +9,7 @@ import { Reconciler, type ReconcileMeter, type ReconcilerStats } from './reconci
 import { Attr } from '../lib/telemetry/mod.js';
 import { ManifestStore } from './store/manifest-store.js';
 import { StatusStore } from './store/status-store.js';
-import { latticeJsDomain } from '../host/stores/kv.js';
+import { latticeJsDomain } from '../store/kv.js';
 
 export interface WadmOptions {
   nc: NatsConnection;

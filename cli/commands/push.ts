@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { type ArtifactRefError, openArtifactStore, parseNameTag, pushArtifact } from '../../protocol/artifacts.js';
 import { checkComponentBytes } from '../../host/runtime/binary-check.js';
-import { latticeJsDomain } from '../../host/stores/kv.js';
+import { latticeJsDomain } from '../../store/kv.js';
 import { formatOciRef, pushComponent } from '../../lib/oci/mod.js';
 import { progress } from '../progress.js';
 import { cliRegistryClient, ociRefArgument, registryFailure } from '../registry-client.js';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { createLogger } from '../../lib/logger.js';
 import { generateSecretsKey, loadOrCreateSecretsKey, loadSecretsKey, SecretsKeyError } from '../../lib/secrets-key.js';
 import { Identifier } from '../../protocol/mod.js';
-import { SecretStore, SecretUnavailableError } from '../../host/stores/secret-store.js';
+import { SecretStore, SecretUnavailableError } from '../../store/secret-store.js';
 import { CliError, UsageError, globalOptions, withLattice } from '../context.js';
 import { emit, renderTable } from '../output.js';
 import { readInputFile, readStdinValue } from '../input-file.js';

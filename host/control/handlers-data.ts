@@ -2,9 +2,9 @@ import { ConfigPutRequest, Identifier, Link, LinkDelRequest, askEndpoint, fail, 
 import type { NatsConnection } from 'nats';
 import type { EventPublisher } from '../events.js';
 import type { PolicyClient } from '../admission/policy.js';
-import type { ConfigStore } from '../stores/config-store.js';
-import type { SecretStore } from '../stores/secret-store.js';
-import type { LinkStore } from '../stores/link-store.js';
+import type { ConfigStore } from '../../store/config-store.js';
+import type { SecretStore } from '../../store/secret-store.js';
+import type { LinkStore } from '../../store/link-store.js';
 import type { BuiltinHandler, RequestContext } from './types.js';
 import { parseRequest } from './validate.js';
 

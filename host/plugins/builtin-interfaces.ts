@@ -1,7 +1,7 @@
 import { interfaceKey, parseInterfaceName, WitError, type ConfigValues } from '../../protocol/mod.js';
 import type { Logger } from '../../lib/logger.js';
 import { traceLogFields } from '../../lib/telemetry/tracing.js';
-import type { KvView } from '../stores/kv-view.js';
+import type { KvView } from '../../store/kv-view.js';
 import type { ComponentSecrets } from './component-secrets.js';
 
 /**

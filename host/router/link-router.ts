@@ -16,7 +16,7 @@ import {
   type Link,
 } from '../../protocol/mod.js';
 import { Attr, SpanKind, startSpan, tracing } from '../../lib/telemetry/mod.js';
-import type { LinkView } from '../stores/link-store.js';
+import type { LinkView } from '../../store/link-store.js';
 import type { HostMetrics } from '../metrics/mod.js';
 import type { LocalTargets } from './local-targets.js';
 import { unavailable } from './no-link.js';

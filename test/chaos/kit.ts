@@ -6,7 +6,7 @@
 import type { TestContext } from 'node:test';
 import type { NatsConnection } from 'nats';
 import { createLogger } from '../../lib/logger.js';
-import { SecretStore } from '../../host/stores/secret-store.js';
+import { SecretStore } from '../../store/secret-store.js';
 import { createControlClient, linkKey, type ConfigValues, type Link, type LinkInput } from '../../protocol/mod.js';
 import { createWadmClient } from '../../protocol/wadm-client.js';
 import { TEST_SECRETS_KEY } from '../kit/secrets.js';

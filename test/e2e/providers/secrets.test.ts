@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { SecretStore, SecretUnavailableError } from '../../../host/stores/secret-store.js';
+import { SecretStore, SecretUnavailableError } from '../../../store/secret-store.js';
 import { createLogger } from '../../../lib/logger.js';
 import { buckets } from '../../../protocol/mod.js';
 import { CLI_MAIN } from '../../kit/hosts.js';

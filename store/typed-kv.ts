@@ -5,7 +5,7 @@
  */
 import type { KV, NatsConnection } from 'nats';
 import type { z } from 'zod';
-import type { Logger } from '../../lib/logger.js';
+import type { Logger } from '../lib/logger.js';
 import { deleteKey, encodeStored, getStored, listKeys, missingKeys, openBucket, type BucketOptions } from './kv.js';
 import { KvView } from './kv-view.js';
 

@@ -1,6 +1,6 @@
 import type { NatsConnection } from 'nats';
-import { buckets, Link, linkKey, linkMatches, type LinkDelRequest, type LinkIdentity } from '../../protocol/mod.js';
-import type { Logger } from '../../lib/logger.js';
+import { buckets, Link, linkKey, linkMatches, type LinkDelRequest, type LinkIdentity } from '../protocol/mod.js';
+import type { Logger } from '../lib/logger.js';
 import type { BucketOptions } from './kv.js';
 import { KvView } from './kv-view.js';
 import { TypedKvStore } from './typed-kv.js';

@@ -1,6 +1,6 @@
 import { Events, type KV, type KvEntry, type NatsConnection } from 'nats';
 import type { z } from 'zod';
-import type { Logger } from '../../lib/logger.js';
+import type { Logger } from '../lib/logger.js';
 import { decodeStored } from './kv.js';
 
 /** One key changed: `value` null means deleted, `previous` null means new. */

@@ -1,6 +1,6 @@
 import type { KV, NatsConnection } from 'nats';
 import type { z } from 'zod';
-import { decodeJson, describeIssues, encodeJson } from '../../protocol/mod.js';
+import { decodeJson, describeIssues, encodeJson } from '../protocol/mod.js';
 
 export interface BucketOptions {
   /** JetStream replicas of the bucket's stream: 1 on a single server, 3 on a cluster. */

@@ -1,8 +1,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { NatsConnection } from 'nats';
 import { z } from 'zod';
-import { buckets } from '../../protocol/mod.js';
-import type { Logger } from '../../lib/logger.js';
+import { buckets } from '../protocol/mod.js';
+import type { Logger } from '../lib/logger.js';
 import type { BucketOptions } from './kv.js';
 import { TypedKvStore } from './typed-kv.js';
 

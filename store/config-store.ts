@@ -1,6 +1,6 @@
 import type { NatsConnection } from 'nats';
-import { buckets, ConfigValues } from '../../protocol/mod.js';
-import type { Logger } from '../../lib/logger.js';
+import { buckets, ConfigValues } from '../protocol/mod.js';
+import type { Logger } from '../lib/logger.js';
 import type { BucketOptions } from './kv.js';
 import type { KvView } from './kv-view.js';
 import { TypedKvStore } from './typed-kv.js';
