@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { ComponentRuntime } from '../host/runtime/mod.js';
+import { ComponentRuntime } from '../runtime/mod.js';
 import { watImage } from './suite/examples.js';
 
 const reuse = process.argv[2] === 'reuse';

@@ -13,14 +13,14 @@ import { join, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { buildFixtures } from '../components/tools/wat.js';
-import { checkComponentBytes } from '../host/runtime/binary-check.js';
-import { resolveImage } from '../host/runtime/image-loader.js';
-import { ImageCompiler } from '../host/runtime/loader.js';
-import { defaultCanSatisfy } from '../host/runtime/imports.js';
-import { TranspileCache } from '../host/runtime/transpile-cache.js';
-import { BridgeClient } from '../host/runtime/worker/bridge-client.js';
-import { buildImports } from '../host/runtime/worker/imports.js';
-import { Wasm } from '../host/runtime/wasm-api.js';
+import { checkComponentBytes } from '../runtime/binary-check.js';
+import { resolveImage } from '../runtime/image-loader.js';
+import { ImageCompiler } from '../runtime/loader.js';
+import { defaultCanSatisfy } from '../runtime/imports.js';
+import { TranspileCache } from '../runtime/transpile-cache.js';
+import { BridgeClient } from '../runtime/worker/bridge-client.js';
+import { buildImports } from '../runtime/worker/imports.js';
+import { Wasm } from '../runtime/wasm-api.js';
 import { summarize, sample } from './runtime-stats.js';
 
 const N = Number(process.argv[2] ?? 2_000);
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   const cache = new TranspileCache(cacheDir, logger);
   const compiler = new ImageCompiler({
     cache,
-    loaders: [await import('../host/runtime/image-loader.js').then((m) => new m.FileImageLoader())],
+    loaders: [await import('../runtime/image-loader.js').then((m) => new m.FileImageLoader())],
     canSatisfy: defaultCanSatisfy,
   });
   const bridge = BridgeClient.unconnected(1_000);

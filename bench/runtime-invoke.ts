@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { buildFixtures } from '../components/tools/wat.js';
-import { ComponentRuntime } from '../host/runtime/mod.js';
+import { ComponentRuntime } from '../runtime/mod.js';
 import { summarize, sample } from './runtime-stats.js';
 
 const N = Number(process.argv[2] ?? 3_000);

@@ -12,7 +12,7 @@ import { createIdentity, type HostIdentity } from './identity.js';
 import { Inventory } from './inventory.js';
 import { builtinLabels, HostLabels, JSPI_LABEL, labelsFromEnv } from './labels.js';
 import { measureCapacity } from './capacity.js';
-import { jspiAvailable, jspiWanted } from './runtime/jspi.js';
+import { jspiAvailable, jspiWanted } from '../runtime/jspi.js';
 import { ConfigStore } from '../store/config-store.js';
 import { SecretStore } from '../store/secret-store.js';
 import { loadSecretsKey } from '../lib/secrets-key.js';
@@ -150,7 +150,7 @@ export class Host implements HostServices {
     assertHeartbeatInterval(options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS);
     const identity = createIdentity({ name: options.name, seed: options.seed });
     const envLabels = options.labelEnv === false ? {} : labelsFromEnv(options.labelEnv ?? process.env);
-    // Whether provider calls suspend their guest or block its worker (host/runtime/jspi.ts).
+    // Whether provider calls suspend their guest or block its worker (runtime/jspi.ts).
     const jspi = options.runtime !== false && (options.runtime?.jspi ?? jspiWanted()) && jspiAvailable();
     const labels = new HostLabels({ ...envLabels, ...options.labels }, { ...builtinLabels(), [JSPI_LABEL]: String(jspi) });
     const log = (options.logger ?? createLogger({ component: 'host' })).child({ host_id: identity.id, lattice });

@@ -27,7 +27,7 @@ const OS: Record<string, string> = { darwin: 'macos', win32: 'windows', sunos: '
 
 /**
  * Built-in label set by the host at start: `true` when its components' provider calls suspend the
- * guest (JSPI, Node 24+) rather than block a worker (host/runtime/jspi.ts). Manifests can place
+ * guest (JSPI, Node 24+) rather than block a worker (runtime/jspi.ts). Manifests can place
  * on it (a WASIp3 component needs it).
  */
 export const JSPI_LABEL = 'hostcore.jspi';

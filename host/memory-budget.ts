@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import type { RuntimeOptions } from './runtime/mod.js';
+import type { RuntimeOptions } from '../runtime/mod.js';
 
 /**
  * Measured on x86_64, Node 20 (bench/edge-footprint.ts, docs/edge.md): an idle `lattice host` with

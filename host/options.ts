@@ -3,7 +3,7 @@ import type { Labels } from '../protocol/mod.js';
 import type { Logger } from '../lib/logger.js';
 import type { NatsSettings } from '../lib/nats-connection.js';
 import type { ProviderPluginOptions } from './plugins/providers.js';
-import type { RuntimeOptions } from './runtime/mod.js';
+import type { RuntimeOptions } from '../runtime/mod.js';
 import type { PolicyOptions } from './admission/policy.js';
 import type { CredentialResolver } from '../lib/oci/credentials.js';
 

@@ -91,7 +91,7 @@ export const buckets = {
   wadmLease: () => 'wadm_lease',
   /** Object store of component artifacts pushed into the lattice (`lattice push`, `nats://` refs). */
   artifacts: (lattice: string) => `LATTICE_ARTIFACTS_${assertToken('lattice', lattice)}`,
-  /** Object store of transpiled components, written by hosts only (host/runtime/transpile-share.ts). */
+  /** Object store of transpiled components, written by hosts only (host/transpile-share.ts). */
   transpiled: (lattice: string) => `LATTICE_TRANSPILED_${assertToken('lattice', lattice)}`,
 } as const;
 

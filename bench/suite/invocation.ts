@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'nats';
 import { pino } from 'pino';
-import { ComponentRuntime } from '../../host/runtime/mod.js';
+import { ComponentRuntime } from '../../runtime/mod.js';
 import { invoke, serveTarget } from '../../protocol/mod.js';
 import { NatsServer } from '../../test/kit/nats-server.js';
 import { sample } from '../runtime-stats.js';

@@ -86,7 +86,7 @@ async function pullImage(ref: string, flags: InspectFlags): Promise<Uint8Array> 
 /** The bytes behind FILE, `file://...`, `nats://name:tag` (the lattice's artifact store) or a registry image. */
 async function readImage(ref: string, flags: InspectFlags, command: Command): Promise<Uint8Array> {
   if (ref.startsWith('nats://')) {
-    const { ObjectStoreImageLoader } = await import('../../host/runtime/object-store-loader.js');
+    const { ObjectStoreImageLoader } = await import('../../host/object-store-loader.js');
     return withLattice(command, async ({ nc, lattice }) => {
       // The loader checks the bytes against their digest; its cache is thrown away afterwards.
       const cacheDir = await mkdtemp(join(tmpdir(), 'lattice-inspect-'));
@@ -133,8 +133,8 @@ export function register(program: Command): void {
       const bytes = await readImage(ref, flags, command);
       // Loaded here: jco is large and only this command needs it on the main thread.
       const [{ checkComponentBytes }, { BinaryProblem, InvalidComponentError }, { inspectWasm }, { WascapError }] = await Promise.all([
-        import('../../host/runtime/binary-check.js'),
-        import('../../host/runtime/errors.js'),
+        import('../../runtime/binary-check.js'),
+        import('../../runtime/errors.js'),
         import('../../components/tools/inspect.js'),
         import('../../lib/wascap.js'),
       ]);

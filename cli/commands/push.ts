@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { type ArtifactRefError, openArtifactStore, parseNameTag, pushArtifact } from '../../protocol/artifacts.js';
-import { checkComponentBytes } from '../../host/runtime/binary-check.js';
+import { checkComponentBytes } from '../../runtime/binary-check.js';
 import { latticeJsDomain } from '../../store/kv.js';
 import { formatOciRef, pushComponent } from '../../lib/oci/mod.js';
 import { progress } from '../progress.js';

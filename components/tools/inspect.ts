@@ -1,7 +1,7 @@
 import { componentWit, metadataShow } from '@bytecodealliance/jco';
 import { createHash } from 'node:crypto';
 import { readClaims, type ClaimsReport } from '../../lib/wascap.js';
-import { worldItems } from '../../host/runtime/imports.js';
+import { worldItems } from '../../runtime/imports.js';
 
 export type WasmKind = 'component' | 'module' | 'unknown';
 
@@ -63,7 +63,7 @@ export interface Inspection {
 
 /**
  * Everything `lattice inspect` shows about a binary. Throws for bytes that are neither a
- * component nor a core module; callers check them first (host/runtime/binary-check.ts). A claims
+ * component nor a core module; callers check them first (runtime/binary-check.ts). A claims
  * section that cannot be read throws WascapError (lib/wascap.ts).
  */
 export async function inspectWasm(bytes: Uint8Array): Promise<Inspection> {

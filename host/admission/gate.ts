@@ -6,7 +6,7 @@
  * the runtime's load that follows, so an image is fetched once.
  */
 import type { ClaimsReport } from '../../lib/wascap.js';
-import { resolveImage, type ImageLoader, type ResolveOptions } from '../runtime/image-loader.js';
+import { resolveImage, type ImageLoader, type ResolveOptions } from '../../runtime/image-loader.js';
 import { checkTrust } from './trust.js';
 
 /** How long inspected bytes wait for the runtime's load; past that they are fetched again. */

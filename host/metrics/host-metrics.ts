@@ -12,7 +12,7 @@ export interface CallSeries {
 export interface HostState {
   info(): { hostId: string; name: string; lattice: string; version: string };
   connected(): boolean;
-  runtime?(): ReturnType<import('../runtime/runtime.js').ComponentRuntime['stats']>;
+  runtime?(): ReturnType<import('../../runtime/runtime.js').ComponentRuntime['stats']>;
   providers?(): Array<{ id: string; healthy: boolean | null }>;
 }
 

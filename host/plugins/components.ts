@@ -14,7 +14,7 @@ import {
 import type { HostServices } from '../services.js';
 import { LATENCY_BUCKETS } from '../metrics/registry.js';
 import type { LocalTargets } from '../router/local-targets.js';
-import { ComponentRuntime, type ComponentInfo, type RuntimeOptions, type StreamingHttpRequest } from '../runtime/mod.js';
+import { ComponentRuntime, type ComponentInfo, type RuntimeOptions, type StreamingHttpRequest } from '../../runtime/mod.js';
 import type { BuiltinInterfaces } from './builtin-interfaces.js';
 import { missingLinkedExports } from './upgrade-check.js';
 import type { ImageGate } from '../admission/gate.js';

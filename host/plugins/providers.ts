@@ -29,7 +29,7 @@ export interface ProviderPluginOptions {
   defaultMode?: 'builtin' | 'process';
   /** Registry access, to say what an OCI image that is not a known provider holds. */
   oci?: { client: RegistryClient; cacheDir: string };
-  /** The runtime's HTTP ingress, when this host runs components (host/runtime/ingress/). */
+  /** The runtime's HTTP ingress, when this host runs components (runtime/ingress/). */
   ingress?: () => HttpIngress | undefined;
 }
 

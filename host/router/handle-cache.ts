@@ -12,8 +12,8 @@
  * first, its drop then forwarded so the provider releases it).
  */
 import { interfaceKey, parseInterfaceName, WitError } from '../../protocol/mod.js';
-import { isResourceRef, type ResourceRef } from '../runtime/mod.js';
-import { HANDLE_OPENERS } from '../runtime/handle-openers.js';
+import { isResourceRef, type ResourceRef } from '../../runtime/mod.js';
+import { HANDLE_OPENERS } from '../../runtime/handle-openers.js';
 import { unknownHandleMessage } from '../../providers/shared/handle-table.js';
 
 /** Identifiers a component keeps open on this host; more are evicted, least recently used first. */

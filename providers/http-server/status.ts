@@ -1,7 +1,7 @@
 /**
  * The HTTP status a client sees when a component could not answer, with a one-line body. Shared
  * by the http-server's forwarding path and the runtime workers that serve its routes directly
- * (host/runtime/ingress/), so both answer alike; kept free of heavy imports for the latter.
+ * (runtime/ingress/), so both answer alike; kept free of heavy imports for the latter.
  */
 import { DeadlineExceededError, LatticeUnavailableError, TargetGoneError, TargetNotRunningError } from '../../protocol/invocation-errors.js';
 import { describePayload, WitError } from '../../protocol/wit-error.js';

@@ -4,8 +4,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildWat, FIXTURES_SRC } from '../../components/tools/wat.js';
 import type { LinkInput } from '../../protocol/mod.js';
 
-const SRC = fileURLToPath(new URL('../../../test/e2e/fixtures/', import.meta.url));
-const OUT = fileURLToPath(new URL('../../../build/e2e-fixtures/', import.meta.url));
+const SRC = fileURLToPath(new URL('../../../test/e2e/fixtures', import.meta.url));
+const OUT = fileURLToPath(new URL('../../../build/e2e-fixtures', import.meta.url));
 
 /** Builds `test/e2e/fixtures/NAME.wat` (worlds from components/fixtures/wit) and returns its file:// URL. */
 export async function e2eFixture(name: string): Promise<string> {

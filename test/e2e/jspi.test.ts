@@ -1,5 +1,5 @@
 /**
- * JSPI (host/runtime/jspi.ts): on Node 24+ a guest waiting on a provider is suspended and its
+ * JSPI (runtime/jspi.ts): on Node 24+ a guest waiting on a provider is suspended and its
  * worker serves other requests meanwhile. What has to hold: a request for another component is
  * answered while one waits on a stalled backend, even with a single worker (which a blocked
  * worker cannot do: it accepts no connection until its host call returns); a request that waits
@@ -15,7 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { benchFixture } from '../../bench/suite/examples.js';
-import { jspiAvailable } from '../../host/runtime/jspi.js';
+import { jspiAvailable } from '../../runtime/jspi.js';
 import type { Host } from '../../host/mod.js';
 import { createControlClient } from '../../protocol/mod.js';
 import { startTestLattice, type TestLattice } from '../kit/lattice.js';

@@ -5,7 +5,7 @@ import { fromOutcome, invoke } from '../../protocol/mod.js';
 import { buildProject } from '../../components/tools/build.js';
 import { startTestLattice, type TestLattice } from '../kit/lattice.js';
 
-const PROJECT = fileURLToPath(new URL('../../../test/e2e/fixtures/link-names/', import.meta.url));
+const PROJECT = fileURLToPath(new URL('../../../test/e2e/fixtures/link-names', import.meta.url));
 
 /**
  * One component, one interface, two links told apart by name: the guest picks the link with

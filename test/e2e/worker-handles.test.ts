@@ -1,5 +1,5 @@
 /**
- * The workers' copies of open handles (host/runtime/worker/handle-cache.ts): a component that
+ * The workers' copies of open handles (runtime/worker/handle-cache.ts): a component that
  * opens its bucket on every invocation gets it without a host call once the host holds it, and
  * no copy outlives the handle it copies: after a link change the next open reaches the new
  * provider, never a handle of the old one.

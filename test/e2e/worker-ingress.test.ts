@@ -1,6 +1,6 @@
 /**
  * Worker ingress: the runtime's workers accept the http-server's connections and run routed
- * components themselves (host/runtime/ingress/). What has to hold: requests for components of
+ * components themselves (runtime/ingress/). What has to hold: requests for components of
  * this host are served there (they never pass the link router), everything else is relayed to
  * the provider's own listener and behaves as before, a guest past its deadline still gets its
  * client a 504 and costs nothing more than its own request, and what the workers serve is

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-export const REPO_ROOT = new URL('../../../', import.meta.url).pathname;
+export const REPO_ROOT = new URL('../../..', import.meta.url).pathname;
 export const PACKAGE_NAME = '@lattice-run/lattice';
 /** Packing runs the build; installing unpacks ~200 packages. Generous for a busy 2-core machine. */
 const NPM_TIMEOUT_MS = 300_000;

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { ComponentRuntime } from '../../host/runtime/mod.js';
+import type { ComponentRuntime } from '../../runtime/mod.js';
 import { fixture, startRuntime } from './helpers.js';
 
 const IFACE = 'lattice:fixtures/state-probe';

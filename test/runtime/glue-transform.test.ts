@@ -12,10 +12,10 @@ import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { buildProject } from '../../components/tools/build.js';
 import { EXAMPLES_DIR } from '../../components/tools/paths.js';
-import { transformGlue } from '../../host/runtime/glue/transform.js';
-import { defaultLoaders } from '../../host/runtime/image-loader.js';
-import { ImageCompiler, type LoadedImage } from '../../host/runtime/loader.js';
-import { TranspileCache } from '../../host/runtime/transpile-cache.js';
+import { transformGlue } from '../../runtime/glue/transform.js';
+import { defaultLoaders } from '../../runtime/image-loader.js';
+import { ImageCompiler, type LoadedImage } from '../../runtime/loader.js';
+import { TranspileCache } from '../../runtime/transpile-cache.js';
 import { fixtures, tempDir } from './helpers.js';
 
 /** Fixtures that are not components the runtime loads (they exist to test refusals). */

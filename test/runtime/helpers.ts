@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { pino, type Logger } from 'pino';
 import { buildFixtures } from '../../components/tools/wat.js';
-import { ComponentRuntime, type RuntimeOptions } from '../../host/runtime/mod.js';
+import { ComponentRuntime, type RuntimeOptions } from '../../runtime/mod.js';
 
 let fixturesDir: Promise<string> | undefined;
 

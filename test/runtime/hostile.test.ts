@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { GuestExitError, GuestTrapError, InvocationTimeoutError, ResponseTooLargeError, type ComponentRuntime } from '../../host/runtime/mod.js';
+import { GuestExitError, GuestTrapError, InvocationTimeoutError, ResponseTooLargeError, type ComponentRuntime } from '../../runtime/mod.js';
 import { fixture, startRuntime, text } from './helpers.js';
 
 describe('hostile guests', { timeout: 120_000 }, () => {

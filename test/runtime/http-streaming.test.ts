@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { ResponseTooLargeError, type ComponentRuntime } from '../../host/runtime/mod.js';
-import { HIGH_WATER, type ResponseBody } from '../../host/runtime/http-streams.js';
+import { ResponseTooLargeError, type ComponentRuntime } from '../../runtime/mod.js';
+import { HIGH_WATER, type ResponseBody } from '../../runtime/http-streams.js';
 import { fixture, startRuntime, text } from './helpers.js';
 import { e2eFixture } from '../e2e/fixtures.js';
 

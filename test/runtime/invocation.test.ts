@@ -9,7 +9,7 @@ import {
   WitError,
   type ComponentRuntime,
   type ImportHandler,
-} from '../../host/runtime/mod.js';
+} from '../../runtime/mod.js';
 import { waitFor } from '../kit/wait.js';
 import { fixture, startRuntime, text } from './helpers.js';
 

@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { buildProject } from '../../components/tools/build.js';
-import type { ComponentRuntime } from '../../host/runtime/mod.js';
+import type { ComponentRuntime } from '../../runtime/mod.js';
 import { startRuntime } from './helpers.js';
 
-const PROJECT = fileURLToPath(new URL('../../../test/runtime/fixtures/js-state/', import.meta.url));
+const PROJECT = fileURLToPath(new URL('../../../test/runtime/fixtures/js-state', import.meta.url));
 const IFACE = 'lattice:js-state/probe';
 
 describe('JS component state', { timeout: 300_000 }, () => {

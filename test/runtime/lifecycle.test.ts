@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ComponentNotFoundError, GuestTrapError, InvocationTimeoutError, type ComponentRuntime } from '../../host/runtime/mod.js';
+import { ComponentNotFoundError, GuestTrapError, InvocationTimeoutError, type ComponentRuntime } from '../../runtime/mod.js';
 import { waitFor } from '../kit/wait.js';
 import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -9,7 +9,7 @@ import {
   InvalidSettingError,
   UnsupportedComponentError,
   type ComponentRuntime,
-} from '../../host/runtime/mod.js';
+} from '../../runtime/mod.js';
 import { fixture, fixtures, startRuntime, tempDir, text } from './helpers.js';
 
 describe('loading components', { timeout: 120_000 }, () => {

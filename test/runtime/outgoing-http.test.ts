@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { WitError, type HttpRequest } from '../../host/runtime/mod.js';
+import { WitError, type HttpRequest } from '../../runtime/mod.js';
 import { fixture, startRuntime } from './helpers.js';
 
 describe('wasi:http/outgoing-handler', { timeout: 60_000 }, () => {

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { buildProject } from '../../components/tools/build.js';
-import { WitError, type ComponentRuntime, type ImportHandler, type ResourceRef } from '../../host/runtime/mod.js';
+import { WitError, type ComponentRuntime, type ImportHandler, type ResourceRef } from '../../runtime/mod.js';
 import { startRuntime, text } from './helpers.js';
 
 const examples = resolve(import.meta.dirname, '../../../components/examples');

@@ -1,13 +1,13 @@
 /**
- * Transpile once per lattice (host/runtime/transpile-share.ts): what one host transpiled, a host
+ * Transpile once per lattice (runtime/transpile-share.ts): what one host transpiled, a host
  * with an empty cache fetches from the lattice's object store instead of running jco, and runs
  * it; an entry that is damaged or names another digest is never run (the host transpiles itself).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { connect, type NatsConnection } from 'nats';
-import { ObjectStoreTranspileShare } from '../../host/runtime/transpile-share.js';
-import { encodeEntry } from '../../host/runtime/transpile-share.js';
+import { ObjectStoreTranspileShare } from '../../host/transpile-share.js';
+import { encodeEntry } from '../../runtime/transpile-share.js';
 import { NatsServer } from '../kit/nats-server.js';
 import { waitFor } from '../kit/wait.js';
 import { fixture, startRuntime, tempDir, text } from './helpers.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildWat, FIXTURES_SRC } from '../../components/tools/wat.js';
 
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 const SRC = join(REPO, 'test', 'telemetry', 'fixtures');
 
 /** Worlds of the telemetry fixtures, next to the runtime fixtures' package. */

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const SELF = 'fresh-clone.test.ts';
 
 /** The tracked files, or why they cannot be listed (not a git checkout: nothing to prove). */

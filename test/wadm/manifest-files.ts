@@ -17,7 +17,7 @@ export type ManifestDoc = Record<string, any>;
 export type ManifestKind = 'valid' | 'invalid';
 
 /** dist/test/wadm -> the repository root (the YAML files are not copied into dist/). */
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const FIXTURES_DIR = join(REPO_ROOT, 'test', 'wadm', 'fixtures', 'manifests');
 
 export function fixturePath(kind: ManifestKind, file: string): string {

@@ -3,7 +3,7 @@
  * times while HTTP requests keep coming. What has to hold: no request fails, and every answer
  * comes whole from one version (the old or the new one), never a mix. Each host prepares the new
  * version (loaded and pre-instantiated in its workers) before it stops taking work on the old
- * one, whose in-flight requests finish (host/runtime/runtime.ts, `update`).
+ * one, whose in-flight requests finish (runtime/runtime.ts, `update`).
  */
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';

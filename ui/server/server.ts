@@ -12,7 +12,7 @@ import { decodeRecord } from '../../lib/wit/calls.js';
 import { LatticeModel } from './model.js';
 
 /** The page's files: plain ES modules, served as they are (no bundler, no build step). */
-const WEB = fileURLToPath(new URL('../../../ui/web/', import.meta.url));
+const WEB = fileURLToPath(new URL('../../../ui/web', import.meta.url));
 const require = createRequire(import.meta.url);
 
 /** Front-end libraries, served from node_modules under /vendor/ (the page's import map names them). */

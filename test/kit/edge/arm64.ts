@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 /** Downloads over a slow mirror still finish; a hung apt or npm does not hang the test run. */
 const FETCH_TIMEOUT_MS = 180_000;
-const ROOT = new URL('../../../../', import.meta.url).pathname;
+const ROOT = new URL('../../../..', import.meta.url).pathname;
 
 export interface Arm64Node {
   qemu: string;

@@ -4,8 +4,8 @@
  * digests; every failure (unknown tag, bad digest, 401, registry down) is an ImageLoadError whose
  * message says which, so it reaches the scale reply as it is.
  */
-import type { Logger } from '../../lib/logger.js';
-import { OciCache, OciError, OciRefError, OCI_SCHEME, parseOciRef, pullComponent, type RegistryClient } from '../../lib/oci/mod.js';
+import type { Logger } from '../lib/logger.js';
+import { OciCache, OciError, OciRefError, OCI_SCHEME, parseOciRef, pullComponent, type RegistryClient } from '../lib/oci/mod.js';
 import { ImageLoadError } from './errors.js';
 import type { ImageLoader, ResolveOptions } from './image-loader.js';
 

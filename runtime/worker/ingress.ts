@@ -5,9 +5,9 @@
  */
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { splitAddress } from '../../../providers/http-server/config.js';
-import { createRouteTable, type RouteTable } from '../../../providers/http-server/router.js';
-import { statusFor } from '../../../providers/http-server/status.js';
+import { splitAddress } from '../../providers/http-server/config.js';
+import { createRouteTable, type RouteTable } from '../../providers/http-server/router.js';
+import { statusFor } from '../../providers/http-server/status.js';
 import { failureError } from '../errors.js';
 import type { HttpRequest, HttpResponse } from '../worker-messages.js';
 import {

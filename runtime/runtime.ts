@@ -4,7 +4,7 @@
  * bounded queue, deadline, memory cap, response size).
  */
 import { availableParallelism } from 'node:os';
-import { createLogger, type Logger } from '../../lib/logger.js';
+import { createLogger, type Logger } from '../lib/logger.js';
 import { ComponentNotFoundError, failureError, IncompatibleUpgradeError, InvalidSettingError, RuntimeStoppedError } from './errors.js';
 import { Admission, AdmissionSlots } from './admission.js';
 import type { IngressController } from './ingress/controller.js';
@@ -56,7 +56,7 @@ export interface RuntimeOptions {
   onServiceExit?: (componentId: string, error: string | null) => void;
   /**
    * Provider calls suspend their guest so that its worker runs other invocations meanwhile
-   * (JSPI, host/runtime/jspi.ts). Default: where this Node has JSPI, unless `LATTICE_JSPI=off`.
+   * (JSPI, runtime/jspi.ts). Default: where this Node has JSPI, unless `LATTICE_JSPI=off`.
    */
   jspi?: boolean;
 }

@@ -3,7 +3,7 @@
  * is a kind byte, the invocation id (u32) and the message encoded with the invocation value codec
  * (protocol/rpc/codec.ts), which keeps every WIT value shape (bigint, typed arrays, undefined).
  */
-import { decodeValue, encodeValue } from '../../../protocol/rpc/codec.js';
+import { decodeValue, encodeValue } from '../../protocol/rpc/codec.js';
 import { createRing, RingReader, RingWriter } from './ring.js';
 
 export const RecordKind = {

@@ -1,4 +1,4 @@
-import type { Logger } from '../../lib/logger.js';
+import type { Logger } from '../lib/logger.js';
 import { WitError } from './errors.js';
 import type { HostCallReply } from './worker-messages.js';
 

@@ -3,7 +3,7 @@
  * imports, unlike the protocol's interface names), semver-compatible matching, and the question
  * every scale asks: can this host satisfy each import of the component?
  */
-import { versionsCompatible } from '../../protocol/invocation.js';
+import { versionsCompatible } from '../protocol/invocation.js';
 
 export interface InterfaceName {
   namespace: string;

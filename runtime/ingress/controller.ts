@@ -8,7 +8,7 @@
  * 20) one worker listens for each address, and the others serve what reaches them by the rings.
  */
 import { writeSync } from 'node:fs';
-import type { Logger } from '../../../lib/logger.js';
+import type { Logger } from '../../lib/logger.js';
 import { InvocationTimeoutError } from '../errors.js';
 import type { MainToWorker, WorkerToMain } from '../worker-messages.js';
 import {

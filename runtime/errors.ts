@@ -55,7 +55,7 @@ export class IncompatibleUpgradeError extends RuntimeError {
   }
 }
 
-/** A valid component this host cannot run (WASIp3: host/runtime/wasip3.ts). */
+/** A valid component this host cannot run (WASIp3: runtime/wasip3.ts). */
 export class UnsupportedComponentError extends RuntimeError {}
 
 /** The component imports interfaces that neither the host nor any link can provide. */
@@ -145,7 +145,7 @@ export class RuntimeStoppedError extends RuntimeError {
  * and thrown by `invoke` when an export returns `err(E)`. One class for the whole lattice (the
  * router, providers and the runtime throw and catch the same one), defined with the protocol.
  */
-import { WitError } from '../../protocol/wit-error.js';
+import { WitError } from '../protocol/wit-error.js';
 import type { Failure } from './worker-messages.js';
 
 export { WitError };

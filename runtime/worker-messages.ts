@@ -41,7 +41,7 @@ export interface InstanceSettings {
   importNames: Record<string, string>;
   /** Unversioned keys of the interfaces the worker implements itself. */
   builtins: string[];
-  /** The glue's provider imports return promises and suspend the guest (host/runtime/jspi.ts). */
+  /** The glue's provider imports return promises and suspend the guest (runtime/jspi.ts). */
   jspi: boolean;
 }
 

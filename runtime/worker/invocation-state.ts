@@ -3,7 +3,7 @@
  * what to do before the thread blocks, its response limit, whether it streamed or sent HTTP.
  *
  * Without JSPI a worker runs one invocation at a time and this is simply the current one. With
- * JSPI (host/runtime/jspi.ts) several are in flight on one thread, all but one suspended on a
+ * JSPI (runtime/jspi.ts) several are in flight on one thread, all but one suspended on a
  * provider call. The glue calls the hook published here as a guest suspends; what it returns puts
  * that invocation's state back right before the guest resumes (glue/lean-sync.ts explains why
  * nothing can run in between).

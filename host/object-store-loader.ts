@@ -6,8 +6,8 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NatsConnection, ObjectStore } from 'nats';
-import type { Logger } from '../../lib/logger.js';
-import { withTimeout } from '../../lib/timeout.js';
+import type { Logger } from '../lib/logger.js';
+import { withTimeout } from '../lib/timeout.js';
 import {
   ARTIFACT_SCHEME,
   type ArtifactRefError,
@@ -17,9 +17,9 @@ import {
   openArtifactStore,
   parseArtifactRef,
   tagObjectName,
-} from '../../protocol/artifacts.js';
-import { ImageLoadError } from './errors.js';
-import type { ImageLoader, ResolveOptions } from './image-loader.js';
+} from '../protocol/artifacts.js';
+import { ImageLoadError } from '../runtime/errors.js';
+import type { ImageLoader, ResolveOptions } from '../runtime/image-loader.js';
 
 /**
  * Object-store reads can hang while a stream leader fails over or a leaf is cut off (docs/architecture.md,

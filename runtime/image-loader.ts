@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { looksLikeOciRef, OCI_SCHEME } from '../../lib/oci/reference.js';
+import { looksLikeOciRef, OCI_SCHEME } from '../lib/oci/reference.js';
 import { ImageLoadError } from './errors.js';
 
 export interface ResolveOptions {

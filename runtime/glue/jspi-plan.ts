@@ -1,5 +1,5 @@
 /**
- * Which calls of a component suspend under JSPI (host/runtime/jspi.ts): every function it imports
+ * Which calls of a component suspend under JSPI (runtime/jspi.ts): every function it imports
  * through a link (providers, other components), since those wait on another thread or host, and
  * every export the runtime calls, since a suspending import needs `WebAssembly.promising` on the
  * stack. The names come from the core modules jco produced, in the `interface#function` form jco's

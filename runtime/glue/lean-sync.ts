@@ -107,7 +107,7 @@ const LEAN: Record<string, string> = {
   _getGlobalCurrentTaskMeta: 'function _getGlobalCurrentTaskMeta(componentIdx) { return undefined; }',
   _withGlobalCurrentTaskMeta: 'function _withGlobalCurrentTaskMeta(args) { return args.fn(); }',
   _withGlobalCurrentTaskMetaAsync: 'function _withGlobalCurrentTaskMetaAsync(args) { return args.fn(); }',
-  // JSPI: the guest suspends on the promise the import returns. The worker's hook (host/runtime/
+  // JSPI: the guest suspends on the promise the import returns. The worker's hook (runtime/
   // jspi.ts) gives back what restores the invocation's state; its reaction is registered before
   // the one that resumes the guest, so nothing runs between the two.
   _suspendingImport: `function _suspendingImport(componentIdx, fn) {

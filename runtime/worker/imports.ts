@@ -70,7 +70,7 @@ type ClassRegistry = Map<string, Map<string, unknown>>;
 
 /**
  * The import object of one forwarded interface. `call` blocks until the host answers; `suspending`
- * (JSPI glue, host/runtime/jspi.ts) returns a promise the guest is suspended on, and serves every
+ * (JSPI glue, runtime/jspi.ts) returns a promise the guest is suspended on, and serves every
  * function the glue awaits: all but resource constructors, and the wasi:io streams a provider
  * hands out, whose glue is the runtime's own sync WASI.
  */

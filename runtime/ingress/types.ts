@@ -12,7 +12,7 @@
  */
 
 // The contract with the provider (routes, the fronted address) is the provider SDK's.
-export type { IngressRoute, IngressSpec } from '../../../providers/sdk/types.js';
+export type { IngressRoute, IngressSpec } from '../../providers/sdk/types.js';
 
 /** What a worker needs to run a route's component itself. */
 export interface IngressTarget {

@@ -4,7 +4,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { Logger } from '../../lib/logger.js';
+import type { Logger } from '../lib/logger.js';
 import { BinaryProblem, InvalidComponentError, UnsupportedComponentError } from './errors.js';
 import { worldItems } from './imports.js';
 import type { GlueReport } from './glue/transform.js';
@@ -81,7 +81,7 @@ export class TranspileCache {
   constructor(
     readonly cacheDir: string,
     private readonly logger: Logger,
-    /** Transpile provider imports to suspend (host/runtime/jspi.ts). */
+    /** Transpile provider imports to suspend (runtime/jspi.ts). */
     readonly jspi = false,
     private readonly share?: TranspileShare,
   ) {}

@@ -4,8 +4,8 @@
  * (the only way to stop a wasm loop) and a fresh worker replaces it; the others keep serving.
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import type { Logger } from '../../lib/logger.js';
-import { traceLogFields } from '../../lib/telemetry/tracing.js';
+import type { Logger } from '../lib/logger.js';
+import { traceLogFields } from '../lib/telemetry/tracing.js';
 import { InvocationTimeoutError, RuntimeStoppedError, WorkerCrashError } from './errors.js';
 import { serveHostCall, type ImportHandler } from './host-calls.js';
 import type { WorkerInit } from './worker/entry.js';
