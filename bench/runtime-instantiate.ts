@@ -15,7 +15,7 @@ import { pino } from 'pino';
 import { buildFixtures } from '../components/tools/wat.js';
 import { checkComponentBytes } from '../runtime/binary-check.js';
 import { resolveImage } from '../runtime/image-loader.js';
-import { ImageCompiler } from '../runtime/loader.js';
+import { ImageCompiler, instanceSettings } from '../runtime/loader.js';
 import { defaultCanSatisfy } from '../runtime/imports.js';
 import { TranspileCache } from '../runtime/transpile-cache.js';
 import { BridgeClient } from '../runtime/worker/bridge-client.js';
@@ -60,17 +60,7 @@ async function main(): Promise<void> {
       const glue = (await import(pathToFileURL(image.transpiled.gluePath).href)) as {
         instantiate(get: (n: string) => WebAssembly.Module, imports: unknown): unknown;
       };
-      const settings = {
-        componentId: name,
-        env: [],
-        args: [],
-        reuse: false,
-        reset: image.reset,
-        maxResponseBytes: 1 << 20,
-        importNames: image.importNames,
-        builtins: image.builtins,
-        jspi: image.transpiled.jspi,
-      };
+      const settings = instanceSettings(name, image, { reuse: false, maxResponseBytes: 1 << 20 });
       // As in the worker: one import object per component version.
       const imports = buildImports(settings, bridge, { env: [], args: [], log: () => undefined });
       const instantiate = (): unknown => glue.instantiate((n) => image.modules[n]!, imports);

@@ -10,6 +10,7 @@ import { capMemory, WASM_PAGE } from './wasm/memory-cap.js';
 import { exposeInstanceState } from './wasm/instance-state.js';
 import type { Transpiled, TranspileCache } from './transpile-cache.js';
 import { Wasm } from './wasm-api.js';
+import type { InstanceSettings } from './worker-messages.js';
 
 export interface LoadedImage {
   imageRef: string;
@@ -19,6 +20,25 @@ export interface LoadedImage {
   importNames: Record<string, string>;
   builtins: string[];
   reset: ResetPlan;
+}
+
+/** What a worker needs to instantiate `image` as `componentId`: the image's facts and the grants and limits given. */
+export function instanceSettings(
+  componentId: string,
+  image: LoadedImage,
+  given: { env?: Array<[string, string]>; args?: string[]; reuse: boolean; maxResponseBytes: number },
+): InstanceSettings {
+  return {
+    componentId,
+    env: given.env ?? [],
+    args: given.args ?? [],
+    reuse: given.reuse,
+    reset: { resettable: image.reset.resettable, tables: image.reset.tables },
+    maxResponseBytes: given.maxResponseBytes,
+    importNames: image.importNames,
+    builtins: image.builtins,
+    jspi: image.transpiled.jspi,
+  };
 }
 
 /**

@@ -12,7 +12,7 @@ import type { HandleControl } from './worker/handle-cache.js';
 import { noImportHandler, type ImportHandler } from './host-calls.js';
 import { defaultLoaders, type ImageLoader } from './image-loader.js';
 import { defaultCanSatisfy, type CanSatisfy } from './imports.js';
-import { ImageCompiler, type LoadedImage } from './loader.js';
+import { ImageCompiler, instanceSettings, type LoadedImage } from './loader.js';
 import { DEFAULT_LIMITS, limitsFrom, type ComponentLimits } from './settings.js';
 import { defaultCacheDir, TranspileCache } from './transpile-cache.js';
 import type { TranspileShare } from './transpile-share.js';
@@ -288,17 +288,12 @@ export class ComponentRuntime {
       gluePath: image.transpiled.gluePath,
       modules: image.modules,
       spares: 1,
-      settings: {
-        componentId: request.componentId,
+      settings: instanceSettings(request.componentId, image, {
         env: Object.entries(request.env ?? {}),
         args: request.args ?? [],
         reuse: limits.reuse,
-        reset: { resettable: image.reset.resettable, tables: image.reset.tables },
         maxResponseBytes: limits.maxResponseBytes,
-        importNames: image.importNames,
-        builtins: image.builtins,
-        jspi: image.transpiled.jspi,
-      },
+      }),
     };
     if (!limits.reuse && !image.reset.resettable) {
       this.logger.info(

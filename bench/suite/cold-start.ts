@@ -15,7 +15,7 @@ import { pino } from 'pino';
 import { checkComponentBytes } from '../../runtime/binary-check.js';
 import { capMemory, WASM_PAGE } from '../../runtime/wasm/memory-cap.js';
 import { ComponentRuntime } from '../../runtime/mod.js';
-import { ImageCompiler } from '../../runtime/loader.js';
+import { ImageCompiler, instanceSettings } from '../../runtime/loader.js';
 import { defaultCanSatisfy } from '../../runtime/imports.js';
 import { defaultLoaders } from '../../runtime/image-loader.js';
 import { TranspileCache } from '../../runtime/transpile-cache.js';
@@ -88,17 +88,7 @@ async function steps(path: string, n: number) {
       instantiate(get: (name: string) => WebAssembly.Module, imports: unknown): unknown;
     };
     const bridge = BridgeClient.unconnected(1_000);
-    const settings = {
-      componentId: 'bench',
-      env: [],
-      args: [],
-      reuse: false,
-      reset: image.reset,
-      maxResponseBytes: 1 << 20,
-      importNames: image.importNames,
-      builtins: image.builtins,
-      jspi: image.transpiled.jspi,
-    };
+    const settings = instanceSettings('bench', image, { reuse: false, maxResponseBytes: 1 << 20 });
     const imports = buildImports(settings, bridge, { env: [], args: [], log: () => undefined });
     const inst = summarize(await sample(n, Math.min(50, n), () => glue.instantiate((name) => image.modules[name]!, imports)));
     return { readMs, transpileColdMs, transpileCachedMs, compileMs, instantiateP50Us: inst.p50_us, instantiateP99Us: inst.p99_us, n: inst.n };
