@@ -1,7 +1,7 @@
 import { APP_NAME_PATTERN } from './ids.js';
 import type { ProblemList } from './problems.js';
 import { asMap, asString } from './raw-view.js';
-import { PLACEMENT_ANNOTATION, PLACEMENT_MODES, VERSION_ANNOTATION } from './schema.js';
+import { parseUpgradeWave, PLACEMENT_ANNOTATION, PLACEMENT_MODES, UPGRADE_WAVE_ANNOTATION, VERSION_ANNOTATION } from './schema.js';
 
 /** DNS subdomain: dot-separated parts, each starting with a letter and ending alphanumeric. */
 function isDnsSubdomain(s: string): boolean {
@@ -35,6 +35,13 @@ export function checkMetadata(raw: unknown, problems: ProblemList): void {
     problems.error(
       ['metadata', 'annotations', PLACEMENT_ANNOTATION],
       `placement must be one of ${PLACEMENT_MODES.join(', ')}, not ${JSON.stringify(placement)}`,
+    );
+  }
+  const wave = asMap(metadata.annotations)[UPGRADE_WAVE_ANNOTATION];
+  if (wave !== undefined && parseUpgradeWave(wave) === null) {
+    problems.error(
+      ['metadata', 'annotations', UPGRADE_WAVE_ANNOTATION],
+      `upgrade-wave must be a positive whole number of hosts or "all", not ${JSON.stringify(wave)}`,
     );
   }
   const version = asString(asMap(metadata.annotations)[VERSION_ANNOTATION]);

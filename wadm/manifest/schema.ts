@@ -21,6 +21,18 @@ export const SHARED_ANNOTATION = 'experimental.wasmcloud.dev/shared';
  */
 export const PLACEMENT_ANNOTATION = 'lattice.dev/placement';
 export const PLACEMENT_MODES = ['even', 'capacity'] as const;
+/**
+ * How many hosts an upgrade replaces a component's image on at once (wadm/scalers/upgrade-wave.ts):
+ * a positive integer (default 1, host by host) or `all` (every host at once). wadm itself ignores it.
+ */
+export const UPGRADE_WAVE_ANNOTATION = 'lattice.dev/upgrade-wave';
+
+/** The hosts per upgrade wave an annotation value asks for (Infinity for `all`); null when invalid. */
+export function parseUpgradeWave(value: unknown): number | null {
+  if (value === 'all') return Number.POSITIVE_INFINITY;
+  if (typeof value !== 'string' || !/^[1-9][0-9]{0,5}$/.test(value)) return null;
+  return Number(value);
+}
 /** wadm's default weight of a spread entry without `weight`. */
 export const DEFAULT_SPREAD_WEIGHT = 100;
 export const DEFAULT_LINK_NAME = 'default';

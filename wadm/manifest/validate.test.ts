@@ -171,4 +171,18 @@ describe('validateManifestText', () => {
     const empty = validateManifestText('');
     assert.match(empty.problems[0]!.message, /empty/);
   });
+
+  it('checks lattice.dev/upgrade-wave: a positive number of hosts or "all"', () => {
+    for (const wave of ['1', '3', 'all']) {
+      const m = manifest([hello]);
+      (m.metadata as { annotations: Record<string, string> }).annotations['lattice.dev/upgrade-wave'] = wave;
+      assert.equal(validateManifest(m).valid, true, wave);
+    }
+    for (const wave of ['0', '-1', 'half', '1.5']) {
+      const m = manifest([hello]);
+      (m.metadata as { annotations: Record<string, string> }).annotations['lattice.dev/upgrade-wave'] = wave;
+      const result = validateManifest(m);
+      assert.ok(find(result.problems, 'error', 'metadata.annotations.lattice.dev/upgrade-wave', 'positive whole number'), wave);
+    }
+  });
 });

@@ -2,6 +2,7 @@ import type { AppComponent, AppScaler } from '../manifest/model.js';
 import { isOwnedBy, ownedAnnotations, scalerId } from './annotations.js';
 import { capacitySplit, effectiveSpreads, eligibleHosts, evenSplit, formatRequirements, roomyHosts, splitByWeight } from './placement.js';
 import { noDaemonHost, scalerState } from './outcome.js';
+import { DEFAULT_UPGRADE_WAVE, holdBackUpgrades } from './upgrade-wave.js';
 import type { Command, ObservedComponent, ObservedHost, PlacementProblem, ScalerResult, ScalerState } from './types.js';
 
 /** A Wasm component to scale: its manifest entry (with image and scaler) and resolved config names. */
@@ -15,6 +16,8 @@ export interface ComponentScalerInput {
   hosts: readonly ObservedHost[];
   /** `lattice.dev/placement: capacity`: shares in proportion to the hosts' CPUs (placement.ts). */
   byCapacity?: boolean;
+  /** Hosts whose image an upgrade replaces at once (`lattice.dev/upgrade-wave`, upgrade-wave.ts). */
+  upgradeWave?: number;
 }
 
 function observed(host: ObservedHost, id: string): ObservedComponent | undefined {
@@ -96,7 +99,7 @@ function finish(
 ): ScalerResult {
   const { app, component, hosts, config } = input;
   const id = scalerId(kind, component.name);
-  const commands: Command[] = [];
+  const wanted: Command[] = [];
   for (const host of hosts) {
     const want = desired.get(host.id) ?? 0;
     const seen = observed(host, component.id);
@@ -106,7 +109,7 @@ function finish(
     // Someone else's instance on a host we do not want: not ours to stop.
     if (want === 0 && !owned) continue;
     if (want === have && !(want > 0 && otherImage)) continue;
-    commands.push({
+    wanted.push({
       type: 'scale_component',
       host_id: host.id,
       component_id: component.id,
@@ -118,12 +121,15 @@ function finish(
       allow_update: want > 0 && otherImage,
     });
   }
+  const { commands, waiting } = holdBackUpgrades(wanted, input.upgradeWave ?? DEFAULT_UPGRADE_WAVE);
   const state = scalerState(problems, commands, stateWhenUnplaced);
   const total = [...desired.values()].reduce((a, b) => a + b, 0);
   const message = problems.length
     ? problems.map((p) => p.message).join('; ')
-    : commands.length
-      ? `scaling ${component.id} on ${commands.length} host(s)`
-      : `${total} instance(s) on ${[...desired.values()].filter((n) => n > 0).length} host(s)`;
+    : waiting
+      ? `upgrading ${component.id} to ${component.image}: ${commands.length} host(s) now, ${waiting} waiting for their turn`
+      : commands.length
+        ? `scaling ${component.id} on ${commands.length} host(s)`
+        : `${total} instance(s) on ${[...desired.values()].filter((n) => n > 0).length} host(s)`;
   return { commands, problems, status: { id, kind, component: component.name, state, message } };
 }

@@ -137,11 +137,44 @@ describe('spreadscaler for components', () => {
       ],
     );
     const v2 = app('shop', [{ ...spread8020Component(), properties: { image: 'file://api-v2.wasm' } }], 'v2');
+    v2.annotations['lattice.dev/upgrade-wave'] = 'all';
     const upgrade = planApp({ app: 'shop', manifest: v2, previous: spread8020, state });
     assert.equal(upgrade.commands.length, 4);
     for (const c of upgrade.commands) {
       assert.ok(c.type === 'scale_component' && c.allow_update && c.image_ref === 'file://api-v2.wasm');
     }
+  });
+
+  it('upgrades host by host by default: the next host only once the previous one runs the new image', () => {
+    let state = converge(spread8020, edgeCloud());
+    const v2 = app('shop', [{ ...spread8020Component(), properties: { image: 'file://api-v2.wasm' } }], 'v2');
+    const order: string[] = [];
+    for (let round = 0; round < 10; round++) {
+      const plan = planApp({ app: 'shop', manifest: v2, previous: spread8020, state });
+      if (plan.commands.length === 0) break;
+      assert.equal(plan.commands.length, 1, `round ${round}: one host at a time`);
+      const c = plan.commands[0]!;
+      assert.ok(c.type === 'scale_component' && c.allow_update);
+      order.push(c.host_id);
+      if (plan.commands.length && round < 3) assert.match(plan.scalers[0]!.message, /upgrading shop-api to file:\/\/api-v2\.wasm: 1 host\(s\) now, \d waiting/);
+      // The hosts not yet in their wave still run v1 with their slots: they keep serving.
+      const images = state.hosts.map((h) => h.components.find((x) => x.id === 'shop-api')!.image_ref);
+      assert.equal(images.filter((i) => i === 'file://api.wasm').length, 4 - round);
+      state = applyCommands(state, plan.commands);
+    }
+    assert.deepEqual(order, ['c1', 'c2', 'e1', 'e2']);
+    assert.deepEqual(slots(state, 'shop-api'), slots(converge(spread8020, edgeCloud()), 'shop-api'));
+  });
+
+  it('upgrade-wave "all" replaces the image on every host at once; "2" two hosts per round', () => {
+    const state = converge(spread8020, edgeCloud());
+    const waves = (wave: string) => {
+      const v2 = app('shop', [{ ...spread8020Component(), properties: { image: 'file://api-v2.wasm' } }], 'v2');
+      v2.annotations['lattice.dev/upgrade-wave'] = wave;
+      return planApp({ app: 'shop', manifest: v2, previous: spread8020, state }).commands.length;
+    };
+    assert.equal(waves('all'), 4);
+    assert.equal(waves('2'), 2);
   });
 });
 

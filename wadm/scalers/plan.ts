@@ -4,7 +4,7 @@ import { componentScaler } from './component-scaler.js';
 import { configNames, configScaler, removeConfigs } from './config-scaler.js';
 import { secretName } from '../manifest/ids.js';
 import { linkScaler, removeLinks } from './link-scaler.js';
-import { PLACEMENT_ANNOTATION } from '../manifest/schema.js';
+import { PLACEMENT_ANNOTATION, parseUpgradeWave, UPGRADE_WAVE_ANNOTATION } from '../manifest/schema.js';
 import { providerScaler } from './provider-scaler.js';
 import type { AppState } from '../../protocol/schemas/wadm.js';
 import type { Command, LatticeState, PlacementProblem, ScalerStatus } from './types.js';
@@ -46,6 +46,8 @@ export function planApp(input: PlanInput): Plan {
   const placement: Command[] = [];
 
   const placed = manifest.components.filter(isPlaced);
+  const byCapacity = manifest.annotations[PLACEMENT_ANNOTATION] === 'capacity';
+  const upgradeWave = parseUpgradeWave(manifest.annotations[UPGRADE_WAVE_ANNOTATION]) ?? undefined;
   for (const component of placed) {
     const config = configNames(app, component.config);
     const secrets = component.secrets.map((s) => secretName(app, s.name));
@@ -53,7 +55,7 @@ export function planApp(input: PlanInput): Plan {
     const result =
       component.kind === 'capability'
         ? providerScaler(args)
-        : componentScaler({ ...args, byCapacity: manifest.annotations[PLACEMENT_ANNOTATION] === 'capacity' });
+        : componentScaler({ ...args, byCapacity, upgradeWave });
     placement.push(...result.commands);
     problems.push(...result.problems);
     scalers.push(result.status);
