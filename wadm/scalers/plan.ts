@@ -52,10 +52,7 @@ export function planApp(input: PlanInput): Plan {
     const config = configNames(app, component.config);
     const secrets = component.secrets.map((s) => secretName(app, s.name));
     const args = { app, component, config, secrets, hosts: state.hosts };
-    const result =
-      component.kind === 'capability'
-        ? providerScaler(args)
-        : componentScaler({ ...args, byCapacity, upgradeWave });
+    const result = component.kind === 'capability' ? providerScaler(args) : componentScaler({ ...args, byCapacity, upgradeWave });
     placement.push(...result.commands);
     problems.push(...result.problems);
     scalers.push(result.status);
