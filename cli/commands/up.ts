@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { connectOnce, type NatsSettings } from '../../lib/nats-connection.js';
 import { createControlClient } from '../../protocol/mod.js';
+import { createWadmClient } from '../../protocol/wadm-client.js';
 import { CliError, globalOptions, latticeName, natsSettings } from '../context.js';
 import { dataDir, layout, type Layout } from '../local/data-dir.js';
 import { binaryAvailable, lastLines, runningPid, startProcess, stopPid, type Started } from '../local/processes.js';
@@ -184,6 +185,12 @@ export function register(program: Command): void {
         try {
           const ctl = createControlClient(nc, lattice);
           await waitUntil('host', async () => (await ctl.pingHosts({ timeoutMs: 300 })).length > 0, host, 20_000);
+          // The host answers pings before its wadm has opened its buckets: `up --detach && lattice
+          // app deploy` must not meet "no wadm answers".
+          if (flags.wadm !== false) {
+            const wadm = createWadmClient(nc, lattice, { timeoutMs: 500 });
+            await waitUntil('wadm', () => wadm.list().then(() => true, () => false), host, 20_000);
+          }
         } finally {
           await nc.close();
         }
