@@ -100,22 +100,6 @@ export const InvocationHeader = {
   alive: 'Lattice-Alive',
 } as const;
 
-/** Headers of byte-stream messages (protocol/rpc/streams.ts, docs/protocol.md#byte-streams). */
-export const StreamHeader = {
-  /** Consumer -> producer: how many more messages it may send (0 is a keep-alive). */
-  credit: 'Lattice-Stream-Credit',
-  /** Consumer -> producer: stop, the reader went away. */
-  cancel: 'Lattice-Stream-Cancel',
-  /** Producer -> consumer: position of a data message, from 0. */
-  seq: 'Lattice-Stream-Seq',
-  /** Producer -> consumer: the stream ended after `seq` data messages. */
-  end: 'Lattice-Stream-End',
-  /** Producer -> consumer: the stream failed; the value says why. */
-  error: 'Lattice-Stream-Error',
-  /** Producer -> consumer: still producing, nothing to send yet. */
-  beat: 'Lattice-Stream-Beat',
-} as const;
-
 /** Why a reply carries no value. */
 export const InvocationFailureKind = {
   /** The handler refused the call on purpose (unknown function, bad arguments...). */

@@ -18,5 +18,6 @@ export * from './ctl-ops.js';
 export * from './invocation.js';
 export * from './invocation-errors.js';
 export * from './rpc/mod.js';
+export * from './streams/mod.js';
 export * from './wit-error.js';
 export * from './link-validation.js';

@@ -1,7 +1,6 @@
 import type { NatsConnection, Subscription } from 'nats';
 import type { Logger } from '../../lib/logger.js';
-import { decodeJson, encodeValue, spy, SpyInterest, WitError, type Link, type SpyRecord } from '../../protocol/mod.js';
-import { isByteStream } from '../../protocol/rpc/streams.js';
+import { decodeJson, encodeValue, isByteStream, spy, SpyInterest, WitError, type Link, type SpyRecord } from '../../protocol/mod.js';
 import type { CallObserver, CallStart, ObservedCall } from '../router/link-router.js';
 
 interface Session {

@@ -24,7 +24,8 @@ import { invocation } from '../subjects.js';
 import { CallFailed, CallMux } from './calls.js';
 import { intHeader, joinChunks, maxChunkSize, splitChunks } from './chunks.js';
 import { decodeValue, encodeValue } from './codec.js';
-import { exporterFor, importStream, type StreamRef } from './streams.js';
+import { exporterFor, NatsStreamImporter } from '../streams/nats.js';
+import type { StreamRef } from '../streams/ref.js';
 
 /**
  * Calls one function of one interface on a target and returns its result value (a WIT `result`
@@ -58,7 +59,7 @@ export async function invoke(nc: NatsConnection, lattice: string, input: InvokeI
   let body: Uint8Array;
   try {
     body = encodeValue(opts.args, (stream) => {
-      const ref = exporter.export(stream, opts.deadlineMs, { traceparent: opts.traceparent });
+      const ref = exporter.export(stream, { idleMs: opts.deadlineMs, traceparent: opts.traceparent });
       exported.push(ref);
       return ref;
     });
@@ -209,7 +210,7 @@ class Caller {
       bytes = joinChunks(parts);
     }
     try {
-      return decodeValue(bytes, (ref) => importStream(this.nc, ref, this.opts.traceparent));
+      return decodeValue(bytes, new NatsStreamImporter(this.nc, this.opts.traceparent));
     } catch (cause) {
       throw new InvocationProtocolError(this.subject, 'reply body is not valid msgpack', { cause });
     }

@@ -14,7 +14,7 @@ import {
 import { invocation, parseInvocationSubject } from '../subjects.js';
 import { intHeader, joinChunks, maxChunkSize, splitChunks } from './chunks.js';
 import { decodeValue, encodeValue } from './codec.js';
-import { exporterFor, importStream } from './streams.js';
+import { exporterFor, NatsStreamImporter } from '../streams/nats.js';
 
 const ABORTED: unique symbol = Symbol('aborted');
 const EMPTY = new Uint8Array(0);
@@ -147,7 +147,7 @@ export async function serveTarget(
       bytes = encodeValue(value, (body) => {
         let done!: () => void;
         track(new Promise<void>((resolve) => (done = resolve)));
-        return streams.export(body, meta.timeoutMs, { traceparent: meta.traceparent, onDone: done });
+        return streams.export(body, { idleMs: meta.timeoutMs, traceparent: meta.traceparent, onDone: done });
       });
     } catch (error) {
       fail(msg, InvocationFailureKind.crash, 'unencodable-result', `result cannot be encoded: ${String(error)}`);
@@ -187,7 +187,7 @@ export async function serveTarget(
   const handle = async (msg: Msg, meta: CallMeta, body: Uint8Array) => {
     let args: unknown;
     try {
-      args = decodeValue(body, (ref) => importStream(nc, ref, meta.traceparent));
+      args = decodeValue(body, new NatsStreamImporter(nc, meta.traceparent));
     } catch (error) {
       fail(msg, InvocationFailureKind.protocol, 'bad-body', `arguments are not valid msgpack: ${String(error)}`);
       return;

@@ -7,7 +7,8 @@ import { isResourceRef, type InstanceSettings, type ResourceRef } from '../worke
 import type { BridgeClient } from './bridge-client.js';
 import { cliImports, type CliContext } from './wasi/cli.js';
 import { deniedImports } from './wasi/denied.js';
-import { BODY_IFACE, HIGH_WATER } from '../http-streams.js';
+import { drainDue } from '../../protocol/streams/flow.js';
+import { BODY_IFACE } from '../http-streams.js';
 import { HostBodyStream, httpImports, IncomingResponse, type OutgoingTransport } from './wasi/http.js';
 import { ioImports, RemoteInputStream, RemoteOutputStream, type StreamRef } from './wasi/io.js';
 import { latticeBusImports, linkNameFor } from './link-names.js';
@@ -152,7 +153,7 @@ function forwarder(iface: string, call: Call, drop: Call, registry: ClassRegistr
 export function buildImports(settings: InstanceSettings, bridge: BridgeClient, ctx: CliContext): ImportObject {
   const { componentId } = settings;
   const bodyCall = (fn: string, args: unknown[]): unknown => bridge.call(componentId, BODY_IFACE, fn, args);
-  // Bytes posted since the last `drain`: past HIGH_WATER the guest waits for the consumer.
+  // Bytes posted since the last `drain`: past the high-water mark the guest waits for the consumer.
   const unsynced = new Map<number, number>();
   const outgoing: OutgoingTransport = {
     start: (head) => {
@@ -165,8 +166,9 @@ export function buildImports(settings: InstanceSettings, bridge: BridgeClient, c
     write: (exchange, bytes) => {
       bridge.post({ type: 'http-chunk', stream: exchange, bytes });
       const sent = (unsynced.get(exchange) ?? 0) + bytes.length;
-      unsynced.set(exchange, sent >= HIGH_WATER ? 0 : sent);
-      if (sent >= HIGH_WATER) bodyCall('drain', [exchange]);
+      const wait = drainDue(sent);
+      unsynced.set(exchange, wait ? 0 : sent);
+      if (wait) bodyCall('drain', [exchange]);
     },
     end: (exchange) => {
       unsynced.delete(exchange);

@@ -6,7 +6,8 @@
  * other instances meanwhile.
  */
 import { pathToFileURL } from 'node:url';
-import { BODY_IFACE, HIGH_WATER } from '../http-streams.js';
+import { drainDue } from '../../protocol/streams/flow.js';
+import { BODY_IFACE } from '../http-streams.js';
 import type { Failure, HttpRequest, HttpResponse, InstanceSettings, WorkerToMain } from '../worker-messages.js';
 import { HostCallFailure, type BridgeClient } from './bridge-client.js';
 import { beginInvocation, type InvocationState } from './invocation-state.js';
@@ -263,7 +264,7 @@ export class InstanceManager {
   /**
    * A sink that posts a streamed answer to the main thread (`http-head`, then an `http-chunk`
    * per write). Every HIGH_WATER bytes the guest waits (a `drain` bridge call) until the main
-   * thread's consumer has caught up.
+   * thread's consumer has caught up (protocol/streams/flow.ts).
    */
   postingSink(key: string, stream: number): ResponseSink {
     const componentId = this.loaded.get(key)?.settings.componentId ?? key;
@@ -273,7 +274,7 @@ export class InstanceManager {
       chunk: (bytes) => {
         this.post({ type: 'http-chunk', stream, bytes });
         unsynced += bytes.length;
-        if (unsynced >= HIGH_WATER) {
+        if (drainDue(unsynced)) {
           unsynced = 0;
           this.bridge.call(componentId, BODY_IFACE, 'drain', [stream]);
         }

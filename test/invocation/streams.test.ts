@@ -1,5 +1,5 @@
 /**
- * Byte streams inside invocation values (protocol/rpc/streams.ts): bodies that cross hosts while
+ * Byte streams inside invocation values (protocol/streams/nats.ts): bodies that cross hosts while
  * they are produced, with credit-based backpressure, cancellation and failure detection.
  */
 import assert from 'node:assert/strict';
@@ -7,7 +7,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { connect, type NatsConnection } from 'nats';
 import { invoke, serveTarget, StreamBrokenError, type TargetServer } from '../../protocol/mod.js';
-import { exporterFor, WINDOW } from '../../protocol/rpc/streams.js';
+import { WINDOW } from '../../protocol/streams/flow.js';
+import { exporterFor } from '../../protocol/streams/nats.js';
 import { NatsServer } from '../kit/nats-server.js';
 
 const LATTICE = 'stream-test';

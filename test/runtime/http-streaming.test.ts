@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { ResponseTooLargeError, type ComponentRuntime } from '../../runtime/mod.js';
-import { HIGH_WATER, type ResponseBody } from '../../runtime/http-streams.js';
+import { HIGH_WATER } from '../../protocol/streams/flow.js';
+import type { ResponseBody } from '../../protocol/streams/in-process.js';
 import { fixture, startRuntime, text } from './helpers.js';
 import { e2eFixture } from '../e2e/fixtures.js';
 

@@ -1,31 +1,44 @@
 import { createInbox, headers, nuid, type Msg, type NatsConnection, type Subscription } from 'nats';
+import { Connectivity } from '../../lib/connectivity.js';
 import type { Logger } from '../../lib/logger.js';
 import { StreamBrokenError } from '../invocation-errors.js';
-import { InvocationHeader, StreamHeader } from '../invocation.js';
+import { InvocationHeader } from '../invocation.js';
+import { maxChunkSize, splitChunks } from '../rpc/chunks.js';
 import { invocation } from '../subjects.js';
-import { maxChunkSize, splitChunks } from './chunks.js';
-import { isByteStream, StreamRef } from './stream-ref.js';
-
-// Re-exported: the stream machinery's users get everything about streams from here.
-export { isByteStream, StreamRef };
-import { Connectivity } from '../../lib/connectivity.js';
+import { beatInterval, creditToGrant, grantedCredit, idleLimit, WINDOW } from './flow.js';
+import { type ByteStream, StreamRef } from './ref.js';
+import { type ExportOptions, type StreamExporter, type StreamImporter, stopProducer } from './transport.js';
 
 /**
- * Byte streams inside invocation values. An AsyncIterable<Uint8Array> in the arguments or the
- * result (an HTTP request or response body) does not travel in the invocation message: the
- * sending connection exports it and the message carries a StreamRef, which the receiving side
- * turns back into an AsyncIterable that pulls the bytes as its reader asks for them. So a body
- * crosses hosts while it is being produced, and a slow reader slows the writer down.
+ * The NATS transport of byte streams, between connections. An AsyncIterable<Uint8Array> in the
+ * arguments or the result of an invocation (an HTTP request or response body) does not travel
+ * in the invocation message: the sending connection exports it and the message carries a
+ * StreamRef, which the receiving side turns back into an AsyncIterable that pulls the bytes as
+ * its reader asks for them. So a body crosses hosts while it is being produced, and a slow reader
+ * slows the writer down.
  *
- * Flow control is credit-based, pull first: the consumer names its inbox and grants WINDOW
- * messages; the producer sends at most that many, the consumer grants more as its reader takes
- * them. Both sides send keep-alives while idle, so a vanished peer is noticed within `idleMs`
- * (the invocation's deadline) and a slow but live one is not cut off. Wire: docs/protocol.md.
+ * Flow control is credit-based, pull first (flow.ts): the consumer names its inbox and grants
+ * WINDOW messages; the producer sends at most that many, the consumer grants more as its reader
+ * takes them. Both sides send keep-alives while idle, so a vanished peer is noticed within
+ * `idleMs` (the invocation's deadline) and a slow but live one is not cut off. Wire:
+ * docs/protocol.md, "Byte streams (HTTP bodies)".
  */
 
-/** Messages the consumer grants at a time; it tops the grant up when half is used. */
-export const WINDOW = 16;
-const MIN_IDLE_MS = 1_000;
+/** Headers of byte-stream messages (docs/protocol.md, "Byte streams (HTTP bodies)"). */
+export const StreamHeader = {
+  /** Consumer -> producer: how many more messages it may send (0 is a keep-alive). */
+  credit: 'Lattice-Stream-Credit',
+  /** Consumer -> producer: stop, the reader went away. */
+  cancel: 'Lattice-Stream-Cancel',
+  /** Producer -> consumer: position of a data message, from 0. */
+  seq: 'Lattice-Stream-Seq',
+  /** Producer -> consumer: the stream ended after `seq` data messages. */
+  end: 'Lattice-Stream-End',
+  /** Producer -> consumer: the stream failed; the value says why. */
+  error: 'Lattice-Stream-Error',
+  /** Producer -> consumer: still producing, nothing to send yet. */
+  beat: 'Lattice-Stream-Beat',
+} as const;
 
 interface Outgoing {
   iterator: AsyncIterator<Uint8Array>;
@@ -48,7 +61,7 @@ interface Outgoing {
  * The streams one connection exports in one lattice, served on one wildcard subscription.
  * One per (connection, lattice): see `exporterFor`.
  */
-export class StreamExporter {
+export class NatsStreamExporter implements StreamExporter<StreamRef> {
   private readonly id = nuid.next();
   private readonly streams = new Map<string, Outgoing>();
   private sub: Subscription | null = null;
@@ -60,12 +73,12 @@ export class StreamExporter {
   ) {}
 
   /**
-   * Exports BODY and returns the reference to send in its place. TRACEPARENT (the invocation's,
-   * when it is traced) travels in the headers of the stream's messages; `onDone` runs once the
-   * stream is over, however it ends (a server stopping gracefully waits for its response bodies).
+   * Exports BODY and returns the reference to send in its place. The trace context travels in
+   * the headers of the stream's messages; `onDone` runs once the stream is over, however it ends
+   * (a server stopping gracefully waits for its response bodies).
    */
-  export(body: AsyncIterable<Uint8Array>, idleMs: number, opts: { traceparent?: string; onDone?: () => void } = {}): StreamRef {
-    const { traceparent, onDone } = opts;
+  export(body: ByteStream, options: ExportOptions = {}): StreamRef {
+    const { traceparent, onDone } = options;
     // Subscribing before the invocation that carries the reference is published is enough: the
     // server handles one connection's operations in order.
     this.sub ??= this.nc.subscribe(invocation.streamWildcard(this.lattice, this.id), {
@@ -73,7 +86,7 @@ export class StreamExporter {
     });
     const id = nuid.next();
     const subject = invocation.stream(this.lattice, this.id, id);
-    const idle = Math.max(MIN_IDLE_MS, idleMs);
+    const idle = idleLimit(options.idleMs);
     const stream: Outgoing = {
       iterator: body[Symbol.asyncIterator](),
       subject,
@@ -108,8 +121,7 @@ export class StreamExporter {
       return;
     }
     if (msg.reply) stream.inbox ??= msg.reply;
-    const credit = Number(msg.headers?.get(StreamHeader.credit) ?? 0);
-    if (Number.isInteger(credit) && credit > 0) stream.credit += credit;
+    stream.credit += grantedCredit(msg.headers?.get(StreamHeader.credit));
     stream.idle.refresh();
     if (stream.credit > 0) void this.pump(id, stream);
   }
@@ -145,7 +157,7 @@ export class StreamExporter {
 
   /** The iterator's next chunk; keep-alives go out while the producer takes its time. */
   private async nextWithBeats(stream: Outgoing, inbox: string): Promise<IteratorResult<Uint8Array>> {
-    const beat = setInterval(() => this.send(inbox, StreamHeader.beat, '1'), Math.max(250, stream.idleMs / 3));
+    const beat = setInterval(() => this.send(inbox, StreamHeader.beat, '1'), beatInterval(stream.idleMs));
     beat.unref();
     try {
       return await stream.iterator.next();
@@ -182,9 +194,7 @@ export class StreamExporter {
     this.log?.debug({ subject: stream.subject, why }, 'byte stream closed early');
     if (stream.inbox && why !== 'cancelled by the reader') this.send(stream.inbox, StreamHeader.error, why);
     this.forget(id, stream);
-    void Promise.resolve()
-      .then(() => stream.iterator.return?.())
-      .catch(() => undefined);
+    stopProducer(stream.iterator);
   }
 
   private forget(id: string, stream: Outgoing): void {
@@ -197,44 +207,52 @@ export class StreamExporter {
   }
 }
 
-const exporters = new WeakMap<NatsConnection, Map<string, StreamExporter>>();
+const exporters = new WeakMap<NatsConnection, Map<string, NatsStreamExporter>>();
 
 /** The exporter of NC in LATTICE, created on first use and living as long as the connection. */
-export function exporterFor(nc: NatsConnection, lattice: string, log?: Logger): StreamExporter {
+export function exporterFor(nc: NatsConnection, lattice: string, log?: Logger): NatsStreamExporter {
   let byLattice = exporters.get(nc);
   if (!byLattice) exporters.set(nc, (byLattice = new Map()));
   let exporter = byLattice.get(lattice);
-  if (!exporter) byLattice.set(lattice, (exporter = new StreamExporter(nc, lattice, log)));
+  if (!exporter) byLattice.set(lattice, (exporter = new NatsStreamExporter(nc, lattice, log)));
   return exporter;
 }
 
 /**
- * The reading side of a StreamRef: an AsyncIterable that pulls the bytes over NC. Iterating
- * twice is refused (a stream is read once); stopping early tells the producer to stop.
- * TRACEPARENT (the reading invocation's, when traced) travels with the grants.
+ * The reading side of StreamRefs decoded from one message: each an AsyncIterable that pulls the
+ * bytes over NC. Iterating twice is refused (a stream is read once); stopping early tells the
+ * producer to stop. TRACEPARENT (the reading invocation's, when traced) travels with the grants.
  */
-export function importStream(nc: NatsConnection, ref: StreamRef, traceparent?: string): AsyncIterable<Uint8Array> {
-  let taken = false;
-  return {
-    [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-      if (taken) throw new StreamBrokenError(ref.subject, 'failed', 'a byte stream can be read only once');
-      taken = true;
-      const reader = pull(nc, ref, traceparent);
-      let pulled = false;
-      return {
-        next: () => {
-          pulled = true;
-          return reader.next();
-        },
-        // A reader given up before its first read never ran the generator (so never its clean-up):
-        // the producer still has to hear that nobody will read.
-        return: async () => {
-          if (!pulled) cancel(nc, ref);
-          return reader.return(undefined);
-        },
-      };
-    },
-  };
+export class NatsStreamImporter implements StreamImporter<StreamRef> {
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly traceparent?: string,
+  ) {}
+
+  import(ref: StreamRef): ByteStream {
+    const { nc, traceparent } = this;
+    let taken = false;
+    return {
+      [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+        if (taken) throw new StreamBrokenError(ref.subject, 'failed', 'a byte stream can be read only once');
+        taken = true;
+        const reader = pull(nc, ref, traceparent);
+        let pulled = false;
+        return {
+          next: () => {
+            pulled = true;
+            return reader.next();
+          },
+          // A reader given up before its first read never ran the generator (so never its clean-up):
+          // the producer still has to hear that nobody will read.
+          return: async () => {
+            if (!pulled) cancel(nc, ref);
+            return reader.return(undefined);
+          },
+        };
+      },
+    };
+  }
 }
 
 function cancel(nc: NatsConnection, ref: StreamRef): void {
@@ -261,11 +279,11 @@ async function* pull(nc: NatsConnection, ref: StreamRef, traceparent: string | u
     nc.publish(ref.subject, new Uint8Array(0), { reply: inbox, headers: h });
   };
   // While the reader holds a chunk (its own writer is slow), keep the producer from giving up.
-  const keepAlive = setInterval(() => grant(0), Math.max(250, ref.idleMs / 3));
+  const keepAlive = setInterval(() => grant(0), beatInterval(ref.idleMs));
   keepAlive.unref();
   let finished = false;
   let expected = 0;
-  let unacked = 0;
+  let taken = 0;
   try {
     grant(WINDOW);
     for (;;) {
@@ -289,9 +307,10 @@ async function* pull(nc: NatsConnection, ref: StreamRef, traceparent: string | u
       if (seq !== expected) throw new StreamBrokenError(ref.subject, 'lost', `expected message ${expected}, got ${seq}`);
       expected++;
       yield msg.data;
-      if (++unacked >= WINDOW / 2) {
-        grant(unacked);
-        unacked = 0;
+      const credit = creditToGrant(++taken);
+      if (credit > 0) {
+        grant(credit);
+        taken = 0;
       }
     }
   } finally {
