@@ -189,7 +189,8 @@ export function register(program: Command): void {
           // app deploy` must not meet "no wadm answers".
           if (flags.wadm !== false) {
             const wadm = createWadmClient(nc, lattice, { timeoutMs: 500 });
-            await waitUntil('wadm', () => wadm.list().then(() => true, () => false), host, 20_000);
+            const answers = async () => (await wadm.list().catch(() => null)) !== null;
+            await waitUntil('wadm', answers, host, 20_000);
           }
         } finally {
           await nc.close();
