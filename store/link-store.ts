@@ -29,7 +29,7 @@ const linkView = (bucket: KvBucket, schema: z.ZodType<Link>, log: Logger): LinkV
 
 /**
  * Links of one lattice, in the JetStream KV bucket `LATTICEDATA_<lattice>`, keyed by `linkKey()`
- * (`source.namespace.package.name`): putting a link with the same identity replaces it.
+ * (`source.namespace.package.name.target`): putting a link with the same identity replaces it.
  */
 export class LinkStore {
   private constructor(
