@@ -19,8 +19,9 @@ const REWATCH_MIN_MS = 250;
 const REWATCH_MAX_MS = 5_000;
 
 /**
- * A live in-memory copy of a KV bucket (kv-bucket.ts), kept current by a watch. Hosts (link router, runtime)
- * and wadm read links and config from views instead of asking JetStream on every call.
+ * A live in-memory copy of a KV bucket (kv-bucket.ts), kept current by a watch. Hosts (link
+ * router, runtime) and provider processes read links and config from views instead of asking
+ * JetStream on every call.
  *
  * When the watch ends (server restart, lost connection) it is restarted with back-off; the
  * restarted watch's initial values replace the map and listeners hear the difference, so a
