@@ -5,19 +5,11 @@
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { NatsConnection, ObjectStore } from 'nats';
+import type { NatsConnection } from 'nats';
 import type { Logger } from '../lib/logger.js';
 import { withTimeout } from '../lib/timeout.js';
-import {
-  ARTIFACT_SCHEME,
-  type ArtifactRefError,
-  artifactDigest,
-  blobObjectName,
-  isDigest,
-  openArtifactStore,
-  parseArtifactRef,
-  tagObjectName,
-} from '../protocol/artifacts.js';
+import { ARTIFACT_SCHEME, type ArtifactRefError, artifactDigest, isDigest, parseArtifactRef } from '../protocol/artifacts.js';
+import { artifactBucket, type ArtifactStore, BlobArtifactStore, DamagedArtifactError } from '../store/artifact-store.js';
 import { ImageLoadError } from '../runtime/errors.js';
 import type { ImageLoader, ResolveOptions } from '../runtime/image-loader.js';
 
@@ -28,24 +20,24 @@ import type { ImageLoader, ResolveOptions } from '../runtime/image-loader.js';
  */
 export const DEFAULT_FETCH_TIMEOUT_MS = 30_000;
 
-export interface ObjectStoreLoaderOptions {
-  nc: NatsConnection;
-  lattice: string;
+/** The lattice's artifact store in JetStream (domain: the hub's, for hosts on a leaf), or any other (memory in unit tests). */
+export type ArtifactSource = { nc: NatsConnection; lattice: string; domain?: string } | { store: ArtifactStore };
+
+export type ObjectStoreLoaderOptions = ArtifactSource & {
   /** Where verified blobs and last known tags are kept (`<dataDir>/cache/artifacts`). */
   cacheDir: string;
-  /** JetStream domain of the artifact bucket (the hub's, for hosts on a leaf). */
-  domain?: string;
   fetchTimeoutMs?: number;
   logger?: Logger;
-}
+};
 
 export class ObjectStoreImageLoader implements ImageLoader {
   readonly schemes = [ARTIFACT_SCHEME] as const;
-  private store: Promise<ObjectStore> | null = null;
+  private readonly store: ArtifactStore;
   private readonly timeoutMs: number;
 
   constructor(private readonly options: ObjectStoreLoaderOptions) {
     this.timeoutMs = options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS;
+    this.store = 'store' in options ? options.store : new BlobArtifactStore(artifactBucket(options.nc, options.lattice, options.domain));
   }
 
   async load(ref: string, _options: ResolveOptions): Promise<Uint8Array> {
@@ -64,10 +56,11 @@ export class ObjectStoreImageLoader implements ImageLoader {
   /** The digest a tag points at now; the last one seen when the store cannot be reached. */
   private async resolveTag(ref: string, name: string, tag: string): Promise<string> {
     const tagFile = join(this.options.cacheDir, 'tags', encodeURIComponent(`${name}:${tag}`));
-    let remote: Uint8Array | null;
+    let digest: string | null;
     try {
-      remote = await this.withTimeout(`tag ${name}:${tag}`, async () => (await this.open()).getBlob(tagObjectName(name, tag)));
+      digest = await this.withTimeout(`tag ${name}:${tag}`, () => this.store.resolveTag(name, tag));
     } catch (cause) {
+      if (cause instanceof DamagedArtifactError) throw new ImageLoadError(ref, cause.message, { cause });
       const known = await readFile(tagFile, 'utf8').catch(() => null);
       if (known && isDigest(known)) {
         this.options.logger?.warn({ ref, digest: known, err: cause }, 'artifact store unreachable; using the last known tag');
@@ -75,9 +68,7 @@ export class ObjectStoreImageLoader implements ImageLoader {
       }
       throw new ImageLoadError(ref, `artifact store unreachable and the tag was never resolved here (${(cause as Error).message})`, { cause });
     }
-    if (remote === null) throw new ImageLoadError(ref, `no artifact tagged ${name}:${tag} (push it with: lattice push FILE --name ${name}:${tag})`);
-    const digest = new TextDecoder().decode(remote).trim();
-    if (!isDigest(digest)) throw new ImageLoadError(ref, `tag ${name}:${tag} holds ${JSON.stringify(digest.slice(0, 80))}, not a digest`);
+    if (digest === null) throw new ImageLoadError(ref, `no artifact tagged ${name}:${tag} (push it with: lattice push FILE --name ${name}:${tag})`);
     await this.writeAtomically(tagFile, new TextEncoder().encode(digest));
     return digest;
   }
@@ -96,16 +87,13 @@ export class ObjectStoreImageLoader implements ImageLoader {
   private async fetch(ref: string, digest: string): Promise<Uint8Array> {
     let bytes: Uint8Array | null;
     try {
-      bytes = await this.withTimeout(`blob ${digest}`, async () => (await this.open()).getBlob(blobObjectName(digest)));
+      bytes = await this.withTimeout(`blob ${digest}`, () => this.store.fetch(digest));
     } catch (cause) {
+      // A truncated or altered object: never cache or run it.
+      if (cause instanceof DamagedArtifactError) throw new ImageLoadError(ref, cause.message, { cause });
       throw new ImageLoadError(ref, `cannot fetch ${digest} from the artifact store and it is not cached (${(cause as Error).message})`, { cause });
     }
     if (bytes === null) throw new ImageLoadError(ref, `artifact ${digest} is not in the lattice's artifact store`);
-    const actual = artifactDigest(bytes);
-    if (actual !== digest) {
-      // A truncated or altered object: never cache or run it.
-      throw new ImageLoadError(ref, `downloaded ${bytes.length} bytes hash to ${actual}, expected ${digest}`);
-    }
     await this.writeAtomically(this.blobPath(digest), bytes);
     this.options.logger?.info({ ref, digest, size: bytes.length }, 'artifact fetched and cached');
     return bytes;
@@ -121,15 +109,6 @@ export class ObjectStoreImageLoader implements ImageLoader {
     const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
     await writeFile(tmp, bytes);
     await rename(tmp, path);
-  }
-
-  private open(): Promise<ObjectStore> {
-    if (!this.store) {
-      this.store = openArtifactStore(this.options.nc, this.options.lattice, this.options.domain);
-      // A failed open (leaf cut off) is retried on the next load.
-      this.store.catch(() => (this.store = null));
-    }
-    return this.store;
   }
 
   private withTimeout<T>(what: string, run: () => Promise<T>): Promise<T> {

@@ -4,11 +4,12 @@
  * run outside the WebAssembly sandbox, so the NATS accounts give the cli and provider users no
  * publish right on it (docs/security.md).
  */
-import type { NatsConnection, ObjectStore } from 'nats';
+import type { NatsConnection } from 'nats';
 import type { Logger } from '../lib/logger.js';
 import { withTimeout } from '../lib/timeout.js';
 import { buckets } from '../protocol/subjects.js';
 import type { TranspileShare } from '../runtime/transpile-share.js';
+import { JetStreamBlobBucket } from '../store/jetstream-blob.js';
 
 export interface ObjectStoreShareOptions {
   nc: NatsConnection;
@@ -21,30 +22,20 @@ export interface ObjectStoreShareOptions {
 }
 
 export class ObjectStoreTranspileShare implements TranspileShare {
-  private store: Promise<ObjectStore> | null = null;
+  private readonly bucket: JetStreamBlobBucket;
 
-  constructor(private readonly options: ObjectStoreShareOptions) {}
+  constructor(private readonly options: ObjectStoreShareOptions) {
+    this.bucket = new JetStreamBlobBucket(options.nc, buckets.transpiled(options.lattice), {
+      domain: options.domain,
+      description: 'transpiled components, written by hosts',
+    });
+  }
 
   get(name: string): Promise<Uint8Array | null> {
-    return withTimeout(
-      this.open().then((store) => store.getBlob(name)),
-      this.options.timeoutMs ?? 10_000,
-      `transpiled entry ${name}`,
-    );
+    return withTimeout(this.bucket.get(name), this.options.timeoutMs ?? 10_000, `transpiled entry ${name}`);
   }
 
-  async put(name: string, bytes: Uint8Array): Promise<void> {
-    const store = await this.open();
-    await store.putBlob({ name, description: 'jco output after the lattice glue transform' }, bytes);
-  }
-
-  private open(): Promise<ObjectStore> {
-    if (!this.store) {
-      const js = this.options.nc.jetstream(this.options.domain ? { domain: this.options.domain } : {});
-      this.store = js.views.os(buckets.transpiled(this.options.lattice), { description: 'transpiled components, written by hosts' });
-      // A failed open (leaf cut off) is retried on the next use.
-      this.store.catch(() => (this.store = null));
-    }
-    return this.store;
+  put(name: string, bytes: Uint8Array): Promise<void> {
+    return this.bucket.put(name, bytes, 'jco output after the lattice glue transform');
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Component artifacts kept in the lattice itself (a JetStream object store), so that hosts at the
- * edge need no OCI registry. Shared by `lattice push` and the host's `nats://` image loader.
+ * edge need no OCI registry: their names, references and digests, which `lattice push`, the host's
+ * `nats://` image loader and the store (store/artifact-store.ts) agree on.
  *
  * Layout of the bucket `buckets.artifacts(lattice)`:
  *   `sha256:<hex>`         the component bytes, named by their SHA-256 digest (immutable)
@@ -10,8 +11,6 @@
  * (pinned by digest), `nats://<name>@sha256:<hex>` (name for humans, digest pinned).
  */
 import { createHash } from 'node:crypto';
-import type { NatsConnection, ObjectStore } from 'nats';
-import { buckets } from './subjects.js';
 
 export const ARTIFACT_SCHEME = 'nats';
 export const DEFAULT_TAG = 'latest';
@@ -75,35 +74,4 @@ export function blobObjectName(digest: string): string {
 
 export function tagObjectName(name: string, tag: string): string {
   return `tag:${name}:${tag}`;
-}
-
-/** Opens (creating when absent) the lattice's artifact store, in `domain` when given (leaf nodes). */
-export function openArtifactStore(nc: NatsConnection, lattice: string, domain?: string): Promise<ObjectStore> {
-  const js = nc.jetstream(domain ? { domain } : {});
-  return js.views.os(buckets.artifacts(lattice), { description: 'lattice component artifacts' });
-}
-
-export interface PushResult {
-  digest: string;
-  size: number;
-  /** `nats://name:tag` when a name was given, else `nats://sha256:<hex>`. */
-  ref: string;
-  /** False when the same digest was already stored (only the tag was written). */
-  uploaded: boolean;
-}
-
-/**
- * Stores `bytes` under their digest (once) and points `name:tag` at it.
- *
- * @example
- *   const { ref } = await pushArtifact(os, bytes, { name: 'hello', tag: 'v1' }); // nats://hello:v1
- */
-export async function pushArtifact(store: ObjectStore, bytes: Uint8Array, target?: { name: string; tag: string }): Promise<PushResult> {
-  const digest = artifactDigest(bytes);
-  const existing = await store.info(blobObjectName(digest));
-  const uploaded = existing === null || existing.deleted || existing.size !== bytes.length;
-  if (uploaded) await store.putBlob({ name: blobObjectName(digest), description: target ? `${target.name}:${target.tag}` : undefined }, bytes);
-  if (target) await store.putBlob({ name: tagObjectName(target.name, target.tag) }, new TextEncoder().encode(digest));
-  const ref = target ? `${ARTIFACT_SCHEME}://${target.name}:${target.tag}` : `${ARTIFACT_SCHEME}://${digest}`;
-  return { digest, size: bytes.length, ref, uploaded };
 }

@@ -1,7 +1,7 @@
-import { Events, type KV, type KvEntry, type NatsConnection } from 'nats';
 import type { z } from 'zod';
 import type { Logger } from '../lib/logger.js';
 import { decodeStored } from './kv.js';
+import type { KvBucket, KvChange } from './kv-bucket.js';
 
 /** One key changed: `value` null means deleted, `previous` null means new. */
 export interface ViewChange<T> {
@@ -19,8 +19,9 @@ const REWATCH_MIN_MS = 250;
 const REWATCH_MAX_MS = 5_000;
 
 /**
- * A live in-memory copy of a KV bucket, kept current by a KV watch. Hosts (link router, runtime)
- * and wadm read links and config from views instead of asking JetStream on every call.
+ * A live in-memory copy of a KV bucket (kv-bucket.ts), kept current by a watch. Hosts (link
+ * router, runtime) and provider processes read links and config from views instead of asking
+ * JetStream on every call.
  *
  * When the watch ends (server restart, lost connection) it is restarted with back-off; the
  * restarted watch's initial values replace the map and listeners hear the difference, so a
@@ -32,23 +33,28 @@ export class KvView<T> {
   private closed = false;
   private stopWatch: (() => void) | null = null;
   private resyncRequested = false;
-  private statuses: AsyncIterable<unknown> | null = null;
+  private stopReconnects: (() => void) | null = null;
 
   constructor(
-    private readonly kv: KV,
-    private readonly bucket: string,
+    private readonly source: KvBucket,
     private readonly schema: z.ZodType<T>,
     private readonly log: Logger,
-    /** When given, the watch restarts at once on reconnect (see `resync`). */
-    private readonly nc?: NatsConnection,
   ) {}
+
+  /** The name of the bucket this view copies. */
+  get bucket(): string {
+    return this.source.name;
+  }
 
   /** Starts watching; resolves once the bucket's current values are loaded. */
   async start(): Promise<this> {
     let loaded!: () => void;
     const ready = new Promise<void>((resolve) => (loaded = resolve));
     void this.run(loaded);
-    if (this.nc) void this.followReconnects(this.nc);
+    // The watch restarts at once on reconnect (see `resync`).
+    this.stopReconnects = this.source.onReconnect(() => {
+      if (!this.closed) this.resync();
+    });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
@@ -99,16 +105,7 @@ export class KvView<T> {
   close(): void {
     this.closed = true;
     this.stopWatch?.();
-    (this.statuses as { stop?: () => void } | null)?.stop?.();
-  }
-
-  private async followReconnects(nc: NatsConnection): Promise<void> {
-    const statuses = nc.status();
-    this.statuses = statuses;
-    for await (const status of statuses) {
-      if (this.closed) return;
-      if (status.type === Events.Reconnect) this.resync();
-    }
+    this.stopReconnects?.();
   }
 
   private async run(loaded: () => void): Promise<void> {
@@ -135,43 +132,30 @@ export class KvView<T> {
   /** One watch: collects the initial values into a fresh map, swaps it in, then applies updates. */
   private async watchOnce(onLoaded: () => void): Promise<void> {
     let initial: Map<string, T> | null = new Map();
-    const finish = (): void => {
+    const watch = await this.source.watch(() => {
       const fresh = initial ?? new Map<string, T>();
       initial = null;
       this.replace(fresh);
       onLoaded();
-    };
-    let returned = false;
-    let calledEarly = false;
-    const watch = await this.kv.watch({
-      // nats.js calls this either in order from the iterator's queue, or synchronously before
-      // watch() returns when every initial entry is already queued: then a sentinel is queued
-      // behind them, so the swap happens only after they are applied.
-      initializedFn: () => {
-        if (returned) finish();
-        else calledEarly = true;
-      },
     });
-    returned = true;
-    if (calledEarly) watch.push(finish as unknown as KvEntry);
     this.stopWatch = () => watch.stop();
     if (this.closed) watch.stop();
-    for await (const entry of watch) {
-      const value = this.decode(entry);
+    for await (const change of watch) {
+      const value = this.decode(change);
       if (initial) {
-        if (value === null) initial.delete(entry.key);
-        else initial.set(entry.key, value);
+        if (value === null) initial.delete(change.key);
+        else initial.set(change.key, value);
       } else {
-        this.apply(entry.key, value);
+        this.apply(change.key, value);
       }
     }
   }
 
-  private decode(entry: KvEntry): T | null {
-    if (entry.operation !== 'PUT' || entry.value.length === 0) return null;
+  private decode(change: KvChange): T | null {
+    if (change.value === null || change.value.length === 0) return null;
     try {
       // Frozen: every reader shares one copy, so a reader must not be able to change it for the others.
-      return deepFreeze(decodeStored(this.bucket, entry.key, entry.value, this.schema));
+      return deepFreeze(decodeStored(this.bucket, change.key, change.value, this.schema));
     } catch (error) {
       // An undecodable value is treated as absent: one bad write must not take the view down.
       this.log.warn({ err: error }, 'ignoring invalid KV value');

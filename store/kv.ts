@@ -1,6 +1,6 @@
-import type { KV, NatsConnection } from 'nats';
 import type { z } from 'zod';
 import { decodeJson, describeIssues, encodeJson } from '../protocol/mod.js';
+import type { KvBucket } from './kv-bucket.js';
 
 export interface BucketOptions {
   /** JetStream replicas of the bucket's stream: 1 on a single server, 3 on a cluster. */
@@ -19,16 +19,6 @@ export const JS_DOMAIN_ENV = 'LATTICE_JS_DOMAIN';
 /** The lattice buckets' domain: the explicit one, else LATTICE_JS_DOMAIN, else none. */
 export function latticeJsDomain(explicit?: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   return explicit ?? (env[JS_DOMAIN_ENV] || undefined);
-}
-
-/**
- * Opens a lattice KV bucket, creating it when absent. Several hosts starting at once may race to
- * create it; creation with the same configuration is idempotent on the server.
- */
-export async function openBucket(nc: NatsConnection, name: string, options: BucketOptions = {}): Promise<KV> {
-  // history 1: links and config are current state, not a log; events carry the history.
-  const js = nc.jetstream(options.domain ? { domain: options.domain } : {});
-  return js.views.kv(name, { history: 1, replicas: options.replicas ?? 1 });
 }
 
 /** A stored value failed to decode: someone wrote the bucket by hand or with another version. */
@@ -61,30 +51,28 @@ export function encodeStored(value: unknown): Uint8Array {
   return encodeJson(value);
 }
 
-/** The current value of `key`, or null when it is absent or deleted. */
-export async function getStored<T>(kv: KV, bucket: string, key: string, schema: z.ZodType<T>): Promise<T | null> {
-  const entry = await kv.get(key);
-  if (entry?.operation !== 'PUT' || entry.value.length === 0) return null;
-  return decodeStored(bucket, key, entry.value, schema);
+/** The current value of `key`, or null when it is absent, deleted or empty. */
+export async function getStored<T>(bucket: KvBucket, key: string, schema: z.ZodType<T>): Promise<T | null> {
+  const value = await bucket.get(key);
+  if (value === null || value.length === 0) return null;
+  return decodeStored(bucket.name, key, value, schema);
 }
 
 /** The keys among `keys` that hold no live value, in the order given, each once. */
-export async function missingKeys(kv: KV, keys: readonly string[]): Promise<string[]> {
+export async function missingKeys(bucket: KvBucket, keys: readonly string[]): Promise<string[]> {
   const unique = [...new Set(keys)];
-  const found = await Promise.all(unique.map(async (k) => ((await kv.get(k))?.operation === 'PUT' ? null : k)));
+  const found = await Promise.all(unique.map(async (k) => ((await bucket.get(k)) !== null ? null : k)));
   return found.filter((k): k is string => k !== null);
 }
 
 /** Deletes `key`; false when it held no live value. */
-export async function deleteKey(kv: KV, key: string): Promise<boolean> {
-  const existed = (await kv.get(key))?.operation === 'PUT';
-  if (existed) await kv.delete(key);
+export async function deleteKey(bucket: KvBucket, key: string): Promise<boolean> {
+  const existed = (await bucket.get(key)) !== null;
+  if (existed) await bucket.delete(key);
   return existed;
 }
 
-/** Every live key of the bucket. */
-export async function listKeys(kv: KV): Promise<string[]> {
-  const keys: string[] = [];
-  for await (const key of await kv.keys()) keys.push(key);
-  return keys.sort();
+/** Every live key of the bucket, sorted. */
+export async function listKeys(bucket: KvBucket): Promise<string[]> {
+  return (await bucket.keys()).sort();
 }

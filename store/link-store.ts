@@ -1,7 +1,9 @@
 import type { NatsConnection } from 'nats';
+import type { z } from 'zod';
 import { buckets, Link, linkKey, linkMatches, type LinkDelRequest, type LinkIdentity } from '../protocol/mod.js';
 import type { Logger } from '../lib/logger.js';
 import type { BucketOptions } from './kv.js';
+import type { KvBucket } from './kv-bucket.js';
 import { KvView } from './kv-view.js';
 import { TypedKvStore } from './typed-kv.js';
 
@@ -23,9 +25,11 @@ export class LinkView extends KvView<Link> {
   }
 }
 
+const linkView = (bucket: KvBucket, schema: z.ZodType<Link>, log: Logger): LinkView => new LinkView(bucket, schema, log);
+
 /**
  * Links of one lattice, in the JetStream KV bucket `LATTICEDATA_<lattice>`, keyed by `linkKey()`
- * (`source.namespace.package.name`): putting a link with the same identity replaces it.
+ * (`source.namespace.package.name.target`): putting a link with the same identity replaces it.
  */
 export class LinkStore {
   private constructor(
@@ -38,8 +42,12 @@ export class LinkStore {
   }
 
   static async open(nc: NatsConnection, lattice: string, log: Logger, options: BucketOptions = {}): Promise<LinkStore> {
-    const store = await TypedKvStore.open(nc, buckets.links(lattice), Link, log, options, (kv, bucket, schema, l, c) => new LinkView(kv, bucket, schema, l, c));
-    return new LinkStore(store, log);
+    return new LinkStore(await TypedKvStore.open(nc, buckets.links(lattice), Link, log, options, linkView), log);
+  }
+
+  /** The store over another bucket (memory-stores.ts: in memory, for unit tests). */
+  static over(bucket: KvBucket, log: Logger): LinkStore {
+    return new LinkStore(TypedKvStore.over(bucket, Link, log, linkView), log);
   }
 
   get(id: LinkIdentity): Promise<Link | null> {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { buckets } from '../protocol/mod.js';
 import type { Logger } from '../lib/logger.js';
 import type { BucketOptions } from './kv.js';
+import type { KvBucket } from './kv-bucket.js';
 import { TypedKvStore } from './typed-kv.js';
 
 /**
@@ -85,6 +86,11 @@ export class SecretStore {
     loadKey?: () => Promise<Buffer | null>,
   ): Promise<SecretStore> {
     return new SecretStore(await TypedKvStore.open(nc, buckets.secrets(lattice), SealedSecret, log, options), lattice, key, log, loadKey);
+  }
+
+  /** The store over another bucket (memory-stores.ts: in memory, for unit tests); `key` and `loadKey` as for `open`. */
+  static over(bucket: KvBucket, lattice: string, key: Buffer | null, log: Logger, loadKey?: () => Promise<Buffer | null>): SecretStore {
+    return new SecretStore(TypedKvStore.over(bucket, SealedSecret, log), lattice, key, log, loadKey);
   }
 
   private async ensureKey(): Promise<void> {

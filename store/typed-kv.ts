@@ -1,41 +1,59 @@
 /**
- * One JetStream KV bucket of typed values: every value checked against one zod schema on read,
- * one live view shared by the readers on the hot path. The config, link and secret stores are
- * this with their own keys and meaning (config names, link identities, sealed secrets).
+ * One KV bucket of typed values: every value checked against one zod schema on read, one live
+ * view shared by the readers on the hot path. The config, link and secret stores are this with
+ * their own keys and meaning (config names, link identities, sealed secrets). The bucket is a
+ * JetStream KV bucket in a lattice (`open`) or any other KvBucket (`over`: memory in unit tests).
  */
-import type { KV, NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import type { z } from 'zod';
 import type { Logger } from '../lib/logger.js';
-import { deleteKey, encodeStored, getStored, listKeys, missingKeys, openBucket, type BucketOptions } from './kv.js';
+import { deleteKey, encodeStored, getStored, listKeys, missingKeys, type BucketOptions } from './kv.js';
+import type { KvBucket } from './kv-bucket.js';
+import { JetStreamKvBucket } from './jetstream-kv.js';
 import { KvView } from './kv-view.js';
+
+/** Builds a store's live view: a KvView, or a subclass with lookups (LinkView). */
+export type ViewFactory<T, View extends KvView<T>> = (bucket: KvBucket, schema: z.ZodType<T>, log: Logger) => View;
 
 export class TypedKvStore<T, View extends KvView<T> = KvView<T>> {
   private view: Promise<View> | null = null;
 
   private constructor(
-    private readonly nc: NatsConnection,
-    readonly kv: KV,
-    readonly bucket: string,
+    readonly kv: KvBucket,
     private readonly schema: z.ZodType<T>,
     private readonly log: Logger,
-    private readonly makeView: (kv: KV, bucket: string, schema: z.ZodType<T>, log: Logger, nc: NatsConnection) => View,
+    private readonly makeView: ViewFactory<T, View>,
   ) {}
 
-  /** Opens `bucket` (creating it when absent); `makeView` builds the live view (a subclass with lookups). */
+  /** Opens the JetStream KV bucket `bucket` (creating it when absent). */
   static async open<T, View extends KvView<T> = KvView<T>>(
     nc: NatsConnection,
     bucket: string,
     schema: z.ZodType<T>,
     log: Logger,
     options: BucketOptions = {},
-    makeView: (kv: KV, bucket: string, schema: z.ZodType<T>, log: Logger, nc: NatsConnection) => View = (kv, b, s, l, c) => new KvView(kv, b, s, l, c) as View,
+    makeView?: ViewFactory<T, View>,
   ): Promise<TypedKvStore<T, View>> {
-    return new TypedKvStore(nc, await openBucket(nc, bucket, options), bucket, schema, log, makeView);
+    return TypedKvStore.over(await JetStreamKvBucket.open(nc, bucket, options), schema, log, makeView);
+  }
+
+  /** A store over `bucket`, opened already. */
+  static over<T, View extends KvView<T> = KvView<T>>(
+    bucket: KvBucket,
+    schema: z.ZodType<T>,
+    log: Logger,
+    makeView: ViewFactory<T, View> = (b, s, l) => new KvView(b, s, l) as View,
+  ): TypedKvStore<T, View> {
+    return new TypedKvStore(bucket, schema, log, makeView);
+  }
+
+  get bucket(): string {
+    return this.kv.name;
   }
 
   /** The value of `key`, or null when it does not exist; throws StoredValueError when it does not decode. */
   get(key: string): Promise<T | null> {
-    return getStored(this.kv, this.bucket, key, this.schema);
+    return getStored(this.kv, key, this.schema);
   }
 
   async put(key: string, value: T): Promise<void> {
@@ -59,7 +77,7 @@ export class TypedKvStore<T, View extends KvView<T> = KvView<T>> {
 
   /** The shared live view (started on first call, stopped by `close`). */
   live(): Promise<View> {
-    this.view ??= this.makeView(this.kv, this.bucket, this.schema, this.log, this.nc).start();
+    this.view ??= this.makeView(this.kv, this.schema, this.log).start();
     return this.view;
   }
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { type ArtifactRefError, openArtifactStore, parseNameTag, pushArtifact } from '../../protocol/artifacts.js';
+import { type ArtifactRefError, parseNameTag } from '../../protocol/artifacts.js';
+import { openArtifactStore } from '../../store/artifact-store.js';
 import { checkComponentBytes } from '../../runtime/binary-check.js';
 import { latticeJsDomain } from '../../store/kv.js';
 import { formatOciRef, pushComponent } from '../../lib/oci/mod.js';
@@ -87,7 +88,7 @@ export function register(program: Command): void {
         const shown = progress();
         shown.update(`storing ${bytes.length} bytes in the lattice's artifact store`);
         const store = await openArtifactStore(nc, lattice, latticeJsDomain(flags.jsDomain));
-        const result = await pushArtifact(store, bytes, target).finally(() => shown.done());
+        const result = await store.push(bytes, target).finally(() => shown.done());
         emit(opts, result, () => `${result.ref} ${result.digest} (${result.size} bytes${result.uploaded ? '' : ', already stored'})`);
       });
     });

@@ -15,7 +15,8 @@ import { connect, type NatsConnection } from 'nats';
 import type { Host } from '../../host/mod.js';
 import { ImageLoadError } from '../../runtime/errors.js';
 import { ObjectStoreImageLoader } from '../../host/object-store-loader.js';
-import { artifactDigest, blobObjectName, openArtifactStore, pushArtifact } from '../../protocol/artifacts.js';
+import { artifactDigest, blobObjectName } from '../../protocol/artifacts.js';
+import { artifactBucket, openArtifactStore } from '../../store/artifact-store.js';
 import { createControlClient, type ControlClient } from '../../protocol/mod.js';
 import { CLI_MAIN, startTestHost } from '../kit/hosts.js';
 import { NatsServer } from '../kit/nats-server.js';
@@ -106,7 +107,7 @@ describe('artifacts in the lattice object store', { timeout: 120_000 }, () => {
     other[other.length - 1] ^= 0xff;
     const digest = artifactDigest(other);
     // The object named by the digest holds truncated bytes: what a cut transfer would leave.
-    await store.putBlob({ name: blobObjectName(digest) }, other.subarray(0, 1000));
+    await artifactBucket(nc, 'default').put(blobObjectName(digest), other.subarray(0, 1000));
     const cacheDir = join(dataDir, 'loader-bad');
     const loader = new ObjectStoreImageLoader({ nc, lattice: 'default', cacheDir, fetchTimeoutMs: 10_000 });
     await assert.rejects(
@@ -114,7 +115,7 @@ describe('artifacts in the lattice object store', { timeout: 120_000 }, () => {
       (e: unknown) => e instanceof ImageLoadError && /1000 bytes hash to sha256:[0-9a-f]{64}, expected/.test(e.message),
     );
     // Pushed again in full, the same reference loads.
-    await pushArtifact(store, other);
+    await store.push(other);
     assert.equal(artifactDigest(await loader.load(`nats://${digest}`, {})), digest);
   });
 
@@ -122,7 +123,7 @@ describe('artifacts in the lattice object store', { timeout: 120_000 }, () => {
     const own = await NatsServer.start();
     const ownNc = await connect({ servers: own.url, reconnectTimeWait: 100 });
     try {
-      await pushArtifact(await openArtifactStore(ownNc, 'default'), bytes, { name: 'offline', tag: 'v1' });
+      await (await openArtifactStore(ownNc, 'default')).push(bytes, { name: 'offline', tag: 'v1' });
       const loader = new ObjectStoreImageLoader({ nc: ownNc, lattice: 'default', cacheDir: join(dataDir, 'loader-offline'), fetchTimeoutMs: 2_000 });
       assert.equal(artifactDigest(await loader.load('nats://offline:v1', {})), artifactDigest(bytes));
       await own.stop(); // the store is gone; the connection keeps trying to reconnect

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { connect, type NatsConnection } from 'nats';
 import type { Host } from '../../host/mod.js';
-import { openArtifactStore, pushArtifact } from '../../protocol/artifacts.js';
+import { openArtifactStore } from '../../store/artifact-store.js';
 import { createControlClient, type ControlClient } from '../../protocol/mod.js';
 import { createWadmClient } from '../../protocol/wadm-client.js';
 import { startWadm, type Wadm } from '../../wadm/mod.js';
@@ -175,7 +175,7 @@ describe('hosts on a leaf node', { timeout: 120_000 }, () => {
 
   it('an artifact pushed at the hub loads on the edge host as nats://name:tag', async () => {
     const bytes = new Uint8Array(await readFile(fileURLToPath(await fixture('http-hello'))));
-    const pushed = await pushArtifact(await openArtifactStore(nc, 'default'), bytes, { name: 'hello', tag: 'edge' });
+    const pushed = await (await openArtifactStore(nc, 'default')).push(bytes, { name: 'hello', tag: 'edge' });
     await ctl.scaleComponent(edge.id, { component_id: 'from-hub', image_ref: pushed.ref, count: 1 });
     const inv = await ctl.getInventory(edge.id);
     assert.ok(inv.components.some((c) => c.id === 'from-hub' && c.image_ref === 'nats://hello:edge'));

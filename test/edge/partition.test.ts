@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { connect, type NatsConnection } from 'nats';
 import type { Host } from '../../host/mod.js';
-import { openArtifactStore, pushArtifact } from '../../protocol/artifacts.js';
+import { openArtifactStore } from '../../store/artifact-store.js';
 import { createControlClient, type ControlClient } from '../../protocol/mod.js';
 import { createWadmClient, type WadmClient } from '../../protocol/wadm-client.js';
 import { startWadm, type Wadm } from '../../wadm/mod.js';
@@ -178,7 +178,7 @@ describe('an edge host behind a link that fails', { skip: unavailable ?? false, 
 
   it('deploys a component over a rate-limited link (tc tbf)', { timeout: 60_000 }, async () => {
     const bytes = new Uint8Array(await readFile(fileURLToPath(await fixture('http-hello'))));
-    const pushed = await pushArtifact(await openArtifactStore(nc, 'default'), bytes, { name: 'slow', tag: 'v1' });
+    const pushed = await (await openArtifactStore(nc, 'default')).push(bytes, { name: 'slow', tag: 'v1' });
     await lab.exec(link.a.ns, ['tc', 'qdisc', 'add', 'dev', link.a.dev, 'root', 'tbf', 'rate', '64kbit', 'burst', '4kb', 'latency', '500ms']);
     try {
       await ctl.scaleComponent(edge.hostId, { component_id: 'slow', image_ref: pushed.ref, count: 1 }, { timeoutMs: 60_000 });
