@@ -1,13 +1,12 @@
 /**
- * The component table of one runtime: each running component with its current version, its
- * settings and its admission (`max_instances`), and what the runtime reports about it. A
- * version replaced by an update stays loaded in the workers until its last invocation ends.
+ * The component table of one runtime: each running component with its current version
+ * (versions.ts), its settings and its admission (`max_instances`), and what the runtime reports
+ * about it.
  */
 import { Admission, AdmissionSlots } from './admission.js';
-import type { LoadSpec } from './invocation.js';
-import type { LoadedImage } from './loader.js';
 import type { ServiceState, ServiceWorker } from './services.js';
 import type { ComponentLimits } from './settings.js';
+import { kindOf, type ComponentKind, type Version } from './versions.js';
 
 export interface ScaleRequest {
   componentId: string;
@@ -27,8 +26,6 @@ export interface ScaleRequest {
    */
   verifyUpgrade?: (exports: readonly string[]) => { missing: string[]; detail: string } | null;
 }
-
-export type ComponentKind = 'http' | 'service' | 'messaging' | 'custom';
 
 /** What the runtime reports about a running component (inventory fields plus runtime facts). */
 export interface ComponentInfo {
@@ -55,14 +52,6 @@ export interface ComponentInfo {
   instantiations: number;
   /** Services only: `running` until `run` returns or traps. */
   service_state?: ServiceState;
-}
-
-export interface Version {
-  image: LoadedImage;
-  spec: LoadSpec;
-  inflight: number;
-  /** Set when the version was replaced: unloads it from the workers once its last call ends. */
-  onIdle?: () => void;
 }
 
 export class Component {
@@ -119,20 +108,6 @@ export class ComponentTable extends Map<string, Component> {
   wake(slot: number): void {
     this.bySlot.get(slot)?.admission.wake();
   }
-}
-
-export function kindOf(exports: string[]): ComponentKind {
-  const has = (prefix: string): boolean => exports.some((e) => e.startsWith(prefix));
-  if (has('wasi:http/incoming-handler')) return 'http';
-  if (has('wasmcloud:messaging/handler')) return 'messaging';
-  if (has('wasi:cli/run')) return 'service';
-  return 'custom';
-}
-
-/** Unloads a replaced or stopped version from the workers once its last invocation ends. */
-export function retireVersion(version: Version, unload: (key: string) => void): void {
-  if (version.inflight === 0) unload(version.spec.key);
-  else version.onIdle = () => unload(version.spec.key);
 }
 
 export function describe(c: Component, instantiations: number): ComponentInfo {

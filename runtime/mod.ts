@@ -1,7 +1,8 @@
 /** Public API of the component runtime. */
 export { ComponentRuntime } from './runtime.js';
 export type { InvokeOptions, RuntimeOptions } from './runtime.js';
-export type { ComponentInfo, ComponentKind, ScaleRequest } from './components.js';
+export type { ComponentInfo, ScaleRequest } from './components.js';
+export type { ComponentKind } from './versions.js';
 export type { StreamingHttpRequest } from './http.js';
 export type { StreamingHttpResponse } from './http-streams.js';
 export * from './errors.js';

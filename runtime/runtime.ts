@@ -9,19 +9,20 @@ import { availableParallelism } from 'node:os';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { ComponentNotFoundError, IncompatibleUpgradeError, InvalidSettingError, RuntimeStoppedError } from './errors.js';
 import { failureError } from './failures.js';
-import { type Component, ComponentTable, describe, kindOf, retireVersion, type ComponentInfo, type ScaleRequest, type Version } from './components.js';
+import { type Component, ComponentTable, describe, type ComponentInfo, type ScaleRequest } from './components.js';
+import { loadVersion, retireVersion, type Version } from './versions.js';
 import type { IngressController } from './ingress/controller.js';
 import type { HandleControl } from './worker/handle-cache.js';
 import { noImportHandler, type ImportHandler } from './host-calls.js';
 import { defaultLoaders, type ImageLoader } from './image-loader.js';
 import { defaultCanSatisfy, type CanSatisfy } from './imports.js';
-import { ImageCompiler, instanceSettings } from './loader.js';
+import { ImageCompiler } from './loader.js';
 import { DEFAULT_LIMITS, limitsFrom, type ComponentLimits } from './settings.js';
 import { defaultCacheDir, TranspileCache } from './transpile-cache.js';
 import type { TranspileShare } from './transpile-share.js';
 import { jspiAvailable, jspiWanted } from './jspi.js';
 import { WorkerPool } from './worker-pool.js';
-import type { InvokeMessage, LoadSpec, Outcome } from './invocation.js';
+import type { InvokeMessage, Outcome } from './invocation.js';
 import { restartService } from './services.js';
 import { HttpBodies } from './http-bodies.js';
 import { INCOMING_HANDLER, streamHttp, type StreamingHttpRequest } from './http.js';
@@ -183,7 +184,7 @@ export class ComponentRuntime {
       return this.describe(existing);
     }
     const revision = existing ? existing.revision + 1 : 0;
-    const version = await this.prepare(request, limits, revision);
+    const version = await loadVersion(this.compiler, this.pool, this.logger, request, limits, revision);
     const refusal = existing ? (request.verifyUpgrade?.(version.image.transpiled.exports) ?? null) : null;
     if (refusal) {
       this.pool.unload(version.spec.key);
@@ -209,30 +210,6 @@ export class ComponentRuntime {
     if (component.kind === 'service') await restartService(component, this.pool, this.logger, this.onServiceExit);
     this.logger.info({ component_id: component.id, image_ref: request.imageRef, max_instances: request.count }, 'component scaled');
     return this.describe(component);
-  }
-
-  private async prepare(request: ScaleRequest, limits: ComponentLimits, revision: number): Promise<Version> {
-    const image = await this.compiler.load(request.componentId, request.imageRef, request.baseDir, limits.memoryMiB);
-    const spec: LoadSpec = {
-      key: `${request.componentId}#${revision}:${image.transpiled.digest.slice(0, 12)}`,
-      gluePath: image.transpiled.gluePath,
-      modules: image.modules,
-      spares: 1,
-      settings: instanceSettings(request.componentId, image, {
-        env: Object.entries(request.env ?? {}),
-        args: request.args ?? [],
-        reuse: limits.reuse,
-        maxResponseBytes: limits.maxResponseBytes,
-      }),
-    };
-    if (!limits.reuse && !image.reset.resettable) {
-      this.logger.info(
-        { component_id: request.componentId, reason: image.reset.reason },
-        'instances cannot be reset: each invocation instantiates the component anew',
-      );
-    }
-    if (kindOf(image.transpiled.exports) !== 'service') await this.pool.preload(spec);
-    return { image, spec, inflight: 0 };
   }
 
   private retireVersion(version: Version): void {
