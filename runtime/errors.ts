@@ -146,7 +146,6 @@ export class RuntimeStoppedError extends RuntimeError {
  * router, providers and the runtime throw and catch the same one), defined with the protocol.
  */
 import { WitError } from '../protocol/wit-error.js';
-import type { Failure } from './worker-messages.js';
 
 export { WitError };
 
@@ -157,23 +156,5 @@ export class ResponseTooLargeError extends RuntimeError {
     detail: string,
   ) {
     super(`component ${componentId}: ${detail}`);
-  }
-}
-
-/** The typed error of an invocation that failed in a worker (`Failure` is what crosses threads). */
-export function failureError(componentId: string, iface: string, fn: string, failure: Failure): Error {
-  switch (failure.kind) {
-    case 'wit-error':
-      return new WitError(failure.payload);
-    case 'exit':
-      return new GuestExitError(componentId, failure.status ?? 1);
-    case 'export-not-found':
-      return new ExportNotFoundError(componentId, iface, fn, failure.available ?? []);
-    case 'response-too-large':
-      return new ResponseTooLargeError(componentId, failure.message);
-    case 'load':
-      return new WorkerCrashError(failure.message);
-    default:
-      return new GuestTrapError(componentId, failure.message);
   }
 }

@@ -1,6 +1,11 @@
+/**
+ * Host calls: the contract of the import handler, and the serving of the calls the pool's
+ * workers make (who answers one, and what else hears of it).
+ */
 import type { Logger } from '../lib/logger.js';
 import { WitError } from './errors.js';
-import type { HostCallReply } from './worker-messages.js';
+import type { HostCall, HostDrop, Pending } from './invocation.js';
+import type { HostCallReply, WorkerToMain } from './worker-messages.js';
 
 /**
  * Serves an import the runtime does not implement itself. `iface` is the versioned interface
@@ -49,5 +54,71 @@ export async function serveHostCall(
     if (error instanceof WitError) return { seq, ok: false, witError: true, payload: error.payload };
     logger.warn({ component_id: componentId, iface, fn, err: error }, 'host call failed; the invocation traps');
     return { seq, ok: false, witError: false, message: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/**
+ * Who serves a host call, and what hears of the host traffic of an invocation. The pool knows
+ * only this; the runtime gives it the HTTP body routing (http-bodies.ts), which wraps the import
+ * handler with the runtime's own body calls.
+ */
+export interface HostCalls {
+  /** Serves what is not the runtime's own, and every resource drop. */
+  readonly importHandler: ImportHandler;
+  handlerFor(iface: string): ImportHandler;
+  /** A worker message that is not the pool's (the HTTP response head and body chunks). */
+  message(message: WorkerToMain): void;
+  /** A call of the invocation running on `slot` was answered. */
+  answered(slot: CallingSlot, call: HostCall, reply: HostCallReply): void;
+  /** The invocation on `slot` ended, or its worker did: what it started on the host ends too. */
+  ended(slot: CallingSlot): void;
+}
+
+/** The side of a worker slot that makes host calls (worker-slot.ts). */
+export interface CallingSlot {
+  /** Host calls the guest is blocked on: the worker uses no CPU meanwhile. */
+  hostCallsInFlight: number;
+  readonly dead: boolean;
+  readonly current: { pending: Pending } | null;
+  answer(reply: HostCallReply): void;
+}
+
+/** Serves the host calls and drops the pool's workers report. */
+export class HostCallServer {
+  constructor(
+    readonly calls: HostCalls,
+    private readonly logger: Logger,
+    /** Told when a worker blocks on a call: it may start another worker (WorkerPool.onBlocked). */
+    private readonly pool: { onBlocked(): void },
+  ) {}
+
+  serve(slot: CallingSlot, call: HostCall): void {
+    slot.hostCallsInFlight++;
+    this.pool.onBlocked();
+    void serveHostCall(
+      this.calls.handlerFor(call.iface),
+      this.logger,
+      call.seq,
+      call.componentId,
+      call.iface,
+      call.fn,
+      call.args,
+      call.linkName,
+      slot.current?.pending.traceparent,
+    ).then((reply) => {
+      slot.hostCallsInFlight--;
+      this.calls.answered(slot, call, reply);
+      if (slot.dead) {
+        this.calls.ended(slot);
+        return;
+      }
+      slot.answer(reply);
+    });
+  }
+
+  drop(drop: HostDrop): void {
+    this.calls
+      .importHandler(drop.componentId, drop.iface, drop.fn, drop.args, { linkName: drop.linkName })
+      .catch((error: unknown) => this.logger.debug({ component_id: drop.componentId, err: error }, 'resource drop failed'));
   }
 }

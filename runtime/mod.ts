@@ -1,8 +1,12 @@
 /** Public API of the component runtime. */
 export { ComponentRuntime } from './runtime.js';
-export type { ComponentInfo, ComponentKind, InvokeOptions, RuntimeOptions, ScaleRequest, StreamingHttpRequest } from './runtime.js';
+export type { InvokeOptions, RuntimeOptions } from './runtime.js';
+export type { ComponentInfo, ScaleRequest } from './components.js';
+export type { ComponentKind } from './versions.js';
+export type { StreamingHttpRequest } from './http.js';
 export type { StreamingHttpResponse } from './http-streams.js';
 export * from './errors.js';
+export { failureError } from './failures.js';
 export type { ImportHandler } from './host-calls.js';
 export { FileImageLoader, resolveImage, defaultLoaders } from './image-loader.js';
 export type { ImageLoader, ResolveOptions } from './image-loader.js';

@@ -1,28 +1,33 @@
 /**
  * The component runtime of one host: scale, update, invoke, stop. Components are loaded through
- * `ImageCompiler`, run in `WorkerPool` workers, and limited per component (max_instances with a
- * bounded queue, deadline, memory cap, response size).
+ * `ImageCompiler`, kept in the component table (components.ts), admitted per component
+ * (admission.ts: max_instances with a bounded queue), and run in `WorkerPool` workers within their
+ * deadline, memory cap and response size; services run apart (services.ts), HTTP bodies stream
+ * (http.ts, http-bodies.ts).
  */
 import { availableParallelism } from 'node:os';
 import { createLogger, type Logger } from '../lib/logger.js';
-import { ComponentNotFoundError, failureError, IncompatibleUpgradeError, InvalidSettingError, RuntimeStoppedError } from './errors.js';
-import { Admission, AdmissionSlots } from './admission.js';
+import { ComponentNotFoundError, IncompatibleUpgradeError, InvalidSettingError, RuntimeStoppedError } from './errors.js';
+import { failureError } from './failures.js';
+import { type Component, ComponentTable, describe, type ComponentInfo, type ScaleRequest } from './components.js';
+import { loadVersion, retireVersion, type Version } from './versions.js';
 import type { IngressController } from './ingress/controller.js';
 import type { HandleControl } from './worker/handle-cache.js';
 import { noImportHandler, type ImportHandler } from './host-calls.js';
 import { defaultLoaders, type ImageLoader } from './image-loader.js';
 import { defaultCanSatisfy, type CanSatisfy } from './imports.js';
-import { ImageCompiler, instanceSettings, type LoadedImage } from './loader.js';
+import { ImageCompiler } from './loader.js';
 import { DEFAULT_LIMITS, limitsFrom, type ComponentLimits } from './settings.js';
 import { defaultCacheDir, TranspileCache } from './transpile-cache.js';
 import type { TranspileShare } from './transpile-share.js';
 import { jspiAvailable, jspiWanted } from './jspi.js';
-import { ServiceWorker, WorkerPool, type InvokeMessage, type LoadSpec, type Outcome } from './worker-pool.js';
-import { ResponseBody, type StreamingHttpResponse } from './http-streams.js';
+import { WorkerPool } from './worker-pool.js';
+import type { InvokeMessage, Outcome } from './invocation.js';
+import { restartService } from './services.js';
+import { HttpBodies } from './http-bodies.js';
+import { INCOMING_HANDLER, streamHttp, type StreamingHttpRequest } from './http.js';
+import type { StreamingHttpResponse } from './http-streams.js';
 import type { HttpRequest, HttpResponse } from './worker-messages.js';
-
-/** An HTTP request whose body may still be arriving (in-process callers only). */
-export type StreamingHttpRequest = Omit<HttpRequest, 'body'> & { body?: HttpRequest['body'] | AsyncIterable<Uint8Array> };
 
 export interface RuntimeOptions {
   /** Where transpiled components are cached (default `~/.lattice/cache`). */
@@ -61,82 +66,11 @@ export interface RuntimeOptions {
   jspi?: boolean;
 }
 
-export interface ScaleRequest {
-  componentId: string;
-  imageRef: string;
-  /** Max concurrent invocations on this host (wasmCloud max_instances); 0 stops the component. */
-  count: number;
-  annotations?: Record<string, string>;
-  /** Environment variables granted to the guest (none by default). */
-  env?: Record<string, string>;
-  /** Arguments granted to the guest (none by default). */
-  args?: string[];
-  /** Directory relative `file://` references resolve against (manifest dir; default cwd). */
-  baseDir?: string;
-  /**
-   * For an upgrade (a running component given another image): looks at the new version's
-   * exports once it is loaded, before anything switches; a refusal keeps the old version.
-   */
-  verifyUpgrade?: (exports: readonly string[]) => { missing: string[]; detail: string } | null;
-}
-
-export type ComponentKind = 'http' | 'service' | 'messaging' | 'custom';
-
-/** What the runtime reports about a running component (inventory fields plus runtime facts). */
-export interface ComponentInfo {
-  id: string;
-  image_ref: string;
-  annotations: Record<string, string>;
-  max_instances: number;
-  revision: number;
-  digest: string;
-  kind: ComponentKind;
-  imports: string[];
-  exports: string[];
-  limits: ComponentLimits;
-  /** False when this load ran jco; true when the transpiled output came from the disk cache. */
-  from_cache: boolean;
-  /**
-   * How an invocation gets its instance: `reset` (fresh-instance semantics by restoring an
-   * instance to its post-instantiation state), `instantiate` (fresh semantics by instantiating
-   * anew: the component cannot be reset, see `instance_mode_reason`), or `reuse` (opted in).
-   */
-  instance_mode: 'reset' | 'instantiate' | 'reuse';
-  instance_mode_reason?: string;
-  /** Instances created for the current version, over every worker (resets not counted). */
-  instantiations: number;
-  /** Services only: `running` until `run` returns or traps. */
-  service_state?: 'running' | 'ended' | 'failed';
-}
-
 export interface InvokeOptions {
   /** Overrides the component's deadline for this invocation. */
   deadlineMs?: number;
   /** The invocation's trace context (only when traced): its host calls and log lines carry it. */
   traceparent?: string;
-}
-
-interface Version {
-  image: LoadedImage;
-  spec: LoadSpec;
-  inflight: number;
-  /** Set when the version was replaced: unloads it from the workers once its last call ends. */
-  onIdle?: () => void;
-}
-
-class Component {
-  service: ServiceWorker | undefined;
-  serviceState: ComponentInfo['service_state'];
-  constructor(
-    readonly id: string,
-    public version: Version,
-    public annotations: Record<string, string>,
-    public limits: ComponentLimits,
-    public maxInstances: number,
-    public revision: number,
-    public request: ScaleRequest,
-    readonly admission: Admission,
-  ) {}
 }
 
 export class ComponentRuntime {
@@ -146,9 +80,9 @@ export class ComponentRuntime {
   readonly jspi: boolean;
   private readonly compiler: ImageCompiler;
   private readonly pool: WorkerPool;
-  private readonly components = new Map<string, Component>();
-  private readonly slots: AdmissionSlots;
-  private readonly bySlot = new Map<number, Component>();
+  /** HTTP body routing around the import handler (the pool's host calls). */
+  private readonly bodies: HttpBodies;
+  private readonly components: ComponentTable;
   /** Serialises scale/update per component so concurrent requests apply in order. */
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly defaults: ComponentLimits;
@@ -167,16 +101,17 @@ export class ComponentRuntime {
     });
     this.defaults = { ...DEFAULT_LIMITS, ...options.defaults };
     const size = options.poolSize ?? Math.max(2, availableParallelism());
+    this.bodies = new HttpBodies(options.importHandler ?? noImportHandler);
     this.pool = new WorkerPool(
       size,
-      options.importHandler ?? noImportHandler,
+      this.bodies,
       this.logger,
       options.bridgeTimeoutMs ?? 30_000,
       Math.max(size, options.maxPoolSize ?? size * 4),
       options.bridgeSpinUs ?? 50,
     );
-    this.slots = new AdmissionSlots(this.pool.admission);
-    this.pool.onReleased = (slot) => this.bySlot.get(slot)?.admission.wake();
+    this.components = new ComponentTable(this.pool.admission);
+    this.pool.onReleased = (slot) => this.components.wake(slot);
   }
 
   /**
@@ -249,7 +184,7 @@ export class ComponentRuntime {
       return this.describe(existing);
     }
     const revision = existing ? existing.revision + 1 : 0;
-    const version = await this.prepare(request, limits, revision);
+    const version = await loadVersion(this.compiler, this.pool, this.logger, request, limits, revision);
     const refusal = existing ? (request.verifyUpgrade?.(version.image.transpiled.exports) ?? null) : null;
     if (refusal) {
       this.pool.unload(version.spec.key);
@@ -264,80 +199,27 @@ export class ComponentRuntime {
       existing.request = request;
       existing.revision = revision;
       this.retireVersion(old);
-      if (existing.service) await this.restartService(existing);
+      if (existing.service) await restartService(existing, this.pool, this.logger, this.onServiceExit);
       existing.admission.resize(request.count, limits.queueLimit);
       this.publishTarget(existing);
       this.logger.info({ component_id: request.componentId, image_ref: request.imageRef }, 'component updated');
       return this.describe(existing);
     }
-    const slot = this.slots.allocate();
-    const admission = new Admission(this.pool.admission, slot, request.componentId, request.count, limits.queueLimit);
-    const component = new Component(request.componentId, version, annotations, limits, request.count, revision, request, admission);
-    this.components.set(component.id, component);
-    this.bySlot.set(slot, component);
+    const component = this.components.admit(request, version, annotations, limits, revision);
     this.publishTarget(component);
-    if (kindOf(version.image.transpiled.exports) === 'service') await this.restartService(component);
+    if (component.kind === 'service') await restartService(component, this.pool, this.logger, this.onServiceExit);
     this.logger.info({ component_id: component.id, image_ref: request.imageRef, max_instances: request.count }, 'component scaled');
     return this.describe(component);
   }
 
-  private async prepare(request: ScaleRequest, limits: ComponentLimits, revision: number): Promise<Version> {
-    const image = await this.compiler.load(request.componentId, request.imageRef, request.baseDir, limits.memoryMiB);
-    const spec: LoadSpec = {
-      key: `${request.componentId}#${revision}:${image.transpiled.digest.slice(0, 12)}`,
-      gluePath: image.transpiled.gluePath,
-      modules: image.modules,
-      spares: 1,
-      settings: instanceSettings(request.componentId, image, {
-        env: Object.entries(request.env ?? {}),
-        args: request.args ?? [],
-        reuse: limits.reuse,
-        maxResponseBytes: limits.maxResponseBytes,
-      }),
-    };
-    if (!limits.reuse && !image.reset.resettable) {
-      this.logger.info(
-        { component_id: request.componentId, reason: image.reset.reason },
-        'instances cannot be reset: each invocation instantiates the component anew',
-      );
-    }
-    if (kindOf(image.transpiled.exports) !== 'service') await this.pool.preload(spec);
-    return { image, spec, inflight: 0 };
-  }
-
   private retireVersion(version: Version): void {
-    const unload = (): void => this.pool.unload(version.spec.key);
-    if (version.inflight === 0) unload();
-    else version.onIdle = unload;
-  }
-
-  private async restartService(component: Component): Promise<void> {
-    await component.service?.stop();
-    const service = new ServiceWorker(this.pool);
-    component.service = service;
-    component.serviceState = 'running';
-    service.start(component.version.spec).then(
-      (outcome) => {
-        if (component.service !== service) return;
-        component.serviceState = outcome.ok ? 'ended' : 'failed';
-        this.logger.warn({ component_id: component.id, outcome }, 'service component ended');
-        this.onServiceExit?.(component.id, outcome.ok ? null : outcome.failure.message);
-      },
-      (error: unknown) => {
-        if (component.service !== service) return;
-        component.serviceState = 'failed';
-        this.logger.error({ component_id: component.id, err: error }, 'service component failed');
-        this.onServiceExit?.(component.id, error instanceof Error ? error.message : String(error));
-      },
-    );
+    retireVersion(version, (key) => this.pool.unload(key));
   }
 
   private async remove(component: Component): Promise<void> {
-    this.components.delete(component.id);
     component.admission.rejectAll(new ComponentNotFoundError(component.id));
     this.pool.ingress.setTarget(component.id, null);
-    this.bySlot.delete(component.admission.slot);
-    this.slots.free(component.admission.slot);
+    this.components.dismiss(component);
     await component.service?.stop();
     component.service = undefined;
     this.retireVersion(component.version);
@@ -351,7 +233,7 @@ export class ComponentRuntime {
 
   /** Sends an HTTP-shaped request to the component's `wasi:http/incoming-handler`. */
   async handleHttp(componentId: string, request: HttpRequest, options: InvokeOptions = {}): Promise<HttpResponse> {
-    return (await this.run(componentId, { kind: 'http', request }, options, 'wasi:http/incoming-handler', 'handle')) as HttpResponse;
+    return (await this.run(componentId, { kind: 'http', request }, options, INCOMING_HANDLER, 'handle')) as HttpResponse;
   }
 
   /**
@@ -364,46 +246,18 @@ export class ComponentRuntime {
    * `handleHttp` does.
    */
   streamHttp(componentId: string, request: StreamingHttpRequest, options: InvokeOptions = {}): Promise<StreamingHttpResponse> {
-    const streams = this.pool.streams;
-    const { body, ...head } = request;
-    const source = body !== undefined && typeof body === 'object' && Symbol.asyncIterator in body ? body : undefined;
-    const bodyStream = source ? streams.addSource(source) : undefined;
-    const responseBody = new ResponseBody();
-    return new Promise<StreamingHttpResponse>((resolve, reject) => {
-      let headSent = false;
-      const responseStream = streams.addResponse(responseBody, (status, headers) => {
-        headSent = true;
-        resolve({ status, headers, body: responseBody });
-      });
-      const plain: HttpRequest = source ? head : { ...head, body: body as HttpRequest['body'] };
-      this.run(componentId, { kind: 'http', request: plain, stream: { bodyStream, responseStream } }, options, 'wasi:http/incoming-handler', 'handle')
-        .finally(() => {
-          if (bodyStream !== undefined) streams.removeSource(bodyStream);
-          streams.removeResponse(responseStream);
-        })
-        .then(
-          (value) => {
-            if (headSent) {
-              responseBody.end();
-              return;
-            }
-            // The guest finished before its answer had to stream (the common case): whole.
-            const whole = value as HttpResponse;
-            resolve({ status: whole.status, headers: whole.headers, body: whole.body });
-          },
-          (error: Error) => {
-            if (headSent) responseBody.abort(error);
-            else reject(error);
-          },
-        );
-    });
+    return streamHttp(this, this.bodies.streams, componentId, request, options);
   }
 
-  private async run(componentId: string, message: InvokeMessage, options: InvokeOptions, iface: string, fn: string): Promise<unknown> {
+  /**
+   * The one path of every invocation: admission (max_instances, queue), the version it runs,
+   * the pool, and the typed error of a failure. Internal (http.ts streams through it).
+   */
+  async run(componentId: string, message: InvokeMessage, options: InvokeOptions, iface: string, fn: string): Promise<unknown> {
     if (this.stopped) throw new RuntimeStoppedError();
     const component = this.components.get(componentId);
     if (!component) throw new ComponentNotFoundError(componentId);
-    await this.acquire(component);
+    await component.admission.acquire();
     const version = component.version;
     version.inflight++;
     let outcome: Outcome;
@@ -412,18 +266,10 @@ export class ComponentRuntime {
     } finally {
       version.inflight--;
       if (version.inflight === 0) version.onIdle?.();
-      this.release(component);
+      component.admission.release();
     }
     if (outcome.ok) return outcome.value;
     throw failureError(componentId, iface, fn, outcome.failure);
-  }
-
-  private acquire(component: Component): Promise<void> {
-    return component.admission.acquire();
-  }
-
-  private release(component: Component): void {
-    component.admission.release();
   }
 
   /**
@@ -431,7 +277,7 @@ export class ComponentRuntime {
    * (ingress/types.ts), with its current version.
    */
   private publishTarget(component: Component): void {
-    if (kindOf(component.version.image.transpiled.exports) !== 'http') return;
+    if (component.kind !== 'http') return;
     this.pool.ingress.setTarget(component.id, { key: component.version.spec.key, slot: component.admission.slot, relayOnly: false });
   }
 
@@ -484,25 +330,7 @@ export class ComponentRuntime {
   }
 
   private describe(c: Component): ComponentInfo {
-    const t = c.version.image.transpiled;
-    const info: ComponentInfo = {
-      id: c.id,
-      image_ref: c.version.image.imageRef,
-      annotations: c.annotations,
-      max_instances: c.maxInstances,
-      revision: c.revision,
-      digest: t.digest,
-      kind: kindOf(t.exports),
-      imports: t.imports,
-      exports: t.exports,
-      limits: c.limits,
-      from_cache: t.fromCache,
-      instance_mode: c.limits.reuse ? 'reuse' : c.version.image.reset.resettable ? 'reset' : 'instantiate',
-      instantiations: this.pool.instantiations.get(c.version.spec.key) ?? 0,
-    };
-    if (info.instance_mode === 'instantiate') info.instance_mode_reason = c.version.image.reset.reason ?? undefined;
-    if (c.serviceState) info.service_state = c.serviceState;
-    return info;
+    return describe(c, this.pool.instantiations.get(c.version.spec.key) ?? 0);
   }
 
   /** Stops every component and worker. Pending invocations fail with `RuntimeStoppedError`. */
@@ -516,12 +344,4 @@ export class ComponentRuntime {
     this.components.clear();
     await this.pool.stop();
   }
-}
-
-function kindOf(exports: string[]): ComponentKind {
-  const has = (prefix: string): boolean => exports.some((e) => e.startsWith(prefix));
-  if (has('wasi:http/incoming-handler')) return 'http';
-  if (has('wasmcloud:messaging/handler')) return 'messaging';
-  if (has('wasi:cli/run')) return 'service';
-  return 'custom';
 }

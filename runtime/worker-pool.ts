@@ -1,324 +1,27 @@
 /**
- * The worker threads that run guests. Each worker runs one invocation at a time; invocations wait
- * in one FIFO for an idle worker. A deadline terminates the worker running the late invocation
- * (the only way to stop a wasm loop) and a fresh worker replaces it; the others keep serving.
+ * The pool decides where invocations run. Each worker runs one invocation at a time; invocations
+ * wait in one FIFO for an idle worker. A deadline terminates the worker running the late
+ * invocation (the only way to stop a wasm loop) and a fresh worker replaces it; the others keep
+ * serving. Workers beyond the pool size start while others are blocked on host calls and stop
+ * when idle. Its workers (worker-slot.ts) only report; host calls are served through `HostCalls`
+ * (host-calls.ts), which the runtime wraps with the HTTP body routing (http-bodies.ts).
  */
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { Logger } from '../lib/logger.js';
 import { traceLogFields } from '../lib/telemetry/tracing.js';
-import { InvocationTimeoutError, RuntimeStoppedError, WorkerCrashError } from './errors.js';
-import { serveHostCall, type ImportHandler } from './host-calls.js';
-import type { WorkerInit } from './worker/entry.js';
-import { BODY_IFACE, HttpStreams } from './http-streams.js';
-import { createChannelMemory, RecordKind, RecordReader, RecordWriter } from './channel/records.js';
+import { RuntimeStoppedError } from './errors.js';
+import { deadlinePassed, startFailed, workerDied, workerEnded } from './failures.js';
+import { HostCallServer, type HostCalls } from './host-calls.js';
 import { createHandleControl, HandleControl } from './worker/handle-cache.js';
-import { IngressController, type IngressWorker } from './ingress/controller.js';
-import {
-  ADMISSION_SLOTS,
-  ADMISSION_WORDS,
-  HELD_BYTES,
-  RUNNING,
-  W_RELAYS,
-  W_STATE,
-  WAITING,
-  WATCH_BYTES,
-  WATCH_DEADLINE_OFFSET,
-  WATCH_RUNNING,
-} from './ingress/types.js';
-import type { Failure, HostCallReply, HttpRequest, HttpStreaming, InstanceSettings, MainToWorker, WorkerToMain } from './worker-messages.js';
+import { IngressController } from './ingress/controller.js';
+import { ADMISSION_SLOTS, ADMISSION_WORDS, RUNNING, WAITING } from './ingress/types.js';
+import type { InvokeMessage, LoadSpec, Outcome, Pending } from './invocation.js';
+import type { WorkerToMain } from './worker-messages.js';
+import { WorkerSlot, type SlotOwner } from './worker-slot.js';
 
-const ENTRY = new URL('./worker/entry.js', import.meta.url);
 /** An extra worker (started while others waited on host calls) stops after this long idle. */
 const ELASTIC_IDLE_MS = 10_000;
 /** Absolute ceiling on workers, even to break a chain of blocked link calls. */
 const HARD_MAX_WORKERS = 64;
-
-/** A component version the workers can load: glue path, compiled core modules, settings. */
-export interface LoadSpec {
-  key: string;
-  gluePath: string;
-  modules: Record<string, WebAssembly.Module>;
-  settings: InstanceSettings;
-  /** Pre-instantiated instances each worker keeps for this version. */
-  spares: number;
-}
-
-export type InvokeMessage =
-  | { kind: 'call'; iface: string; fn: string; args: unknown[] }
-  | { kind: 'http'; request: HttpRequest; stream?: HttpStreaming }
-  | { kind: 'run' };
-
-export type Outcome = { ok: true; value: unknown } | { ok: false; failure: Failure };
-
-interface Pending {
-  resolve(outcome: Outcome): void;
-  reject(error: Error): void;
-  timer: NodeJS.Timeout | undefined;
-  componentId: string;
-  deadlineMs: number;
-  /** The invocation's trace context, when it is traced: its host calls and logs carry it. */
-  traceparent: string | undefined;
-}
-
-type Invoke = Extract<MainToWorker, { type: 'invoke' }>;
-const WAKE: MainToWorker = { type: 'wake' };
-
-type HostCall = Extract<WorkerToMain, { type: 'host-call' }>;
-type HostDrop = Extract<WorkerToMain, { type: 'host-drop' }>;
-
-class WorkerSlot implements IngressWorker {
-  readonly worker: Worker;
-  private readonly replyPort: MessagePort;
-  private readonly channel = createChannelMemory();
-  private readonly watchMemory = new SharedArrayBuffer(WATCH_BYTES);
-  readonly watch = new Int32Array(this.watchMemory, 0, 6);
-  readonly deadline = new Float64Array(this.watchMemory, WATCH_DEADLINE_OFFSET, 1);
-  private readonly heldMemory = new SharedArrayBuffer(HELD_BYTES);
-  readonly held = new Int32Array(this.heldMemory);
-  private readonly invocations = new RecordWriter(this.channel.toWorker, () => this.worker.postMessage(WAKE));
-  private readonly results = new RecordReader(this.channel.toMain);
-  private readonly replies = new RecordWriter(this.channel.replies);
-  readonly loads = new Map<string, Promise<void>>();
-  private readonly loadWaiters = new Map<string, { resolve(): void; reject(e: Error): void }>();
-  current: { id: number; pending: Pending } | null = null;
-  dead = false;
-  /** Host calls the guest is blocked on: the worker uses no CPU meanwhile. */
-  hostCallsInFlight = 0;
-  /** Started beyond the pool size because others were blocked on the host; retired when idle. */
-  elastic = false;
-  idleTimer: NodeJS.Timeout | undefined;
-  readonly ready: Promise<void>;
-
-  constructor(
-    private readonly pool: WorkerPool,
-    readonly dedicated: boolean,
-  ) {
-    const channel = new MessageChannel();
-    this.replyPort = channel.port1;
-    this.worker = new Worker(ENTRY, {
-      workerData: {
-        replyPort: channel.port2,
-        channel: this.channel,
-        admission: pool.admissionMemory,
-        watch: this.watchMemory,
-        held: this.heldMemory,
-        handles: pool.handles.memory,
-        bridgeTimeoutMs: pool.bridgeTimeoutMs,
-        bridgeSpinUs: pool.bridgeSpinUs,
-      } satisfies Omit<WorkerInit, 'replyPort'> & { replyPort: MessagePort },
-      transferList: [channel.port2],
-      stdout: false,
-      stderr: false,
-    });
-    this.ready = new Promise((resolve, reject) => {
-      const onMessage = (message: WorkerToMain): void => {
-        if (message.type === 'ready') {
-          this.worker.off('error', reject);
-          resolve();
-        }
-      };
-      this.worker.once('error', reject);
-      this.worker.on('message', onMessage);
-    });
-    this.worker.on('message', (message: WorkerToMain) => this.onMessage(message));
-    this.worker.on('error', (error: unknown) =>
-      this.pool.onWorkerGone(this, error instanceof Error ? error : new WorkerCrashError(`worker threw ${String(error)}`)),
-    );
-    this.worker.on('exit', (code) => this.pool.onWorkerGone(this, new WorkerCrashError(`worker exited with code ${code}`)));
-    if (dedicated) this.worker.unref();
-    this.pumpResults();
-  }
-
-  /**
-   * Sends an invocation by the ring (the worker is woken once for everything written in this turn
-   * of the event loop), or by postMessage when it does not fit there.
-   */
-  invoke(message: Invoke): void {
-    const { type: _type, id, ...rest } = message;
-    if (message.kind !== 'run' && this.invocations.tryWrite(RecordKind.Invoke, id, rest, true)) this.pool.wakeLater(this);
-    else this.post(message);
-  }
-
-  wakeWorker(): void {
-    this.invocations.wake();
-  }
-
-  /** Takes every result waiting in the ring, then sleeps until the worker posts `wake`. */
-  private pumpResults(): void {
-    do {
-      if (this.dead) return;
-      this.drainResults();
-    } while (!this.results.sleep());
-  }
-
-  private drainResults(): void {
-    for (let record = this.results.next(); record; record = this.results.next()) {
-      if (record.kind === RecordKind.Result) this.onMessage({ type: 'result', id: record.id, ...(record.message as object) } as WorkerToMain);
-      else if (record.kind === RecordKind.HostCall) this.hostCall({ type: 'host-call', seq: record.id, ...(record.message as object) } as HostCall);
-      else if (record.kind === RecordKind.HostDrop) this.hostDrop({ type: 'host-drop', ...(record.message as object) } as HostDrop);
-    }
-  }
-
-  private onMessage(message: WorkerToMain): void {
-    switch (message.type) {
-      case 'loaded': {
-        const waiter = this.loadWaiters.get(message.key);
-        this.loadWaiters.delete(message.key);
-        if (message.error) waiter?.reject(new WorkerCrashError(`loading ${message.key} failed: ${message.error}`));
-        else waiter?.resolve();
-        return;
-      }
-      case 'result': {
-        if (!this.current || this.current.id !== message.id) return;
-        const { pending } = this.current;
-        this.current = null;
-        clearTimeout(pending.timer);
-        this.releaseExchanges();
-        pending.resolve(message.ok ? { ok: true, value: message.value } : { ok: false, failure: message.failure });
-        this.pool.onIdle(this);
-        return;
-      }
-      case 'host-call':
-        this.hostCall(message);
-        return;
-      case 'host-drop':
-        this.hostDrop(message);
-        return;
-      case 'http-head':
-        this.pool.streams.head(message.stream, message.status, message.headers);
-        return;
-      case 'http-chunk':
-        this.pool.streams.chunk(message.stream, message.bytes);
-        return;
-      case 'log': {
-        const traceparent = this.current?.pending.traceparent;
-        this.pool.logger.info(
-          traceparent
-            ? { component_id: message.componentId, stream: message.stream, ...traceLogFields(traceparent) }
-            : { component_id: message.componentId, stream: message.stream },
-          message.line,
-        );
-        return;
-      }
-      case 'instantiated':
-        this.pool.instantiations.set(message.key, (this.pool.instantiations.get(message.key) ?? 0) + 1);
-        return;
-      case 'ready':
-        return;
-      case 'wake':
-        this.results.awake();
-        this.pumpResults();
-        return;
-      case 'ingress-opened':
-      case 'ingress-closed':
-      case 'ingress-stats':
-      case 'ingress-relay':
-        this.pool.ingress.onMessage(this, message);
-        return;
-      case 'released':
-        this.pool.onReleased?.(message.slot);
-        return;
-    }
-  }
-
-  private hostCall(message: HostCall): void {
-    this.hostCallsInFlight++;
-    this.pool.onBlocked();
-    // Streamed HTTP bodies are the runtime's own: they never reach the import handler.
-    void serveHostCall(
-      message.iface === BODY_IFACE ? this.pool.streams.handler : this.pool.importHandler,
-      this.pool.logger,
-      message.seq,
-      message.componentId,
-      message.iface,
-      message.fn,
-      message.args,
-      message.linkName,
-      this.current?.pending.traceparent,
-    ).then((reply) => {
-      this.hostCallsInFlight--;
-      if (message.iface === BODY_IFACE && message.fn === 'send' && reply.ok) this.exchanges.push(reply.value as number);
-      if (this.dead) {
-        this.releaseExchanges();
-        return;
-      }
-      this.answer(reply);
-    });
-  }
-
-  /** Answers by the reply ring; by the reply port (announced on the ring) when it does not fit. */
-  private answer(reply: HostCallReply): void {
-    const { seq, ...rest } = reply;
-    if (this.replies.tryWrite(RecordKind.Reply, seq, rest)) return;
-    try {
-      this.replyPort.postMessage(reply);
-    } catch (error) {
-      this.replyPort.postMessage({ seq, ok: false, witError: false, message: `reply cannot cross to the worker: ${String(error)}` });
-    }
-    // The ring only announces it; if even that does not fit, the worker's wait times out.
-    if (!this.replies.tryWrite(RecordKind.PortReply, seq, null)) this.pool.logger.error({ seq }, 'reply ring full: a host call will time out');
-  }
-
-  private hostDrop(message: HostDrop): void {
-    this.pool
-      .importHandler(message.componentId, message.iface, message.fn, message.args, { linkName: message.linkName })
-      .catch((error: unknown) => this.pool.logger.debug({ component_id: message.componentId, err: error }, 'resource drop failed'));
-  }
-
-  /** Outgoing HTTP requests the current invocation started; they end with it. */
-  private readonly exchanges: number[] = [];
-
-  releaseExchanges(): void {
-    for (const id of this.exchanges.splice(0)) this.pool.streams.closeExchange(id);
-  }
-
-  retire(reason: Error): void {
-    this.pool.retireSlot(this, reason);
-  }
-
-  /** The worker runs a component for an HTTP request it accepted itself (worker ingress). */
-  get serving(): boolean {
-    return Atomics.load(this.watch, W_STATE) === WATCH_RUNNING;
-  }
-
-  /**
-   * Not to be given an invocation now: it serves a request itself that waits on a host call (the
-   * invocation may be the very call it waits for), or it relays a request body (an invocation
-   * reading that body would block the loop that feeds it).
-   */
-  get unavailable(): boolean {
-    return (this.hostCallsInFlight > 0 && this.serving) || Atomics.load(this.watch, W_RELAYS) > 0;
-  }
-
-  /** The worker is gone: nothing more arrives on its rings. */
-  closeChannel(): void {
-    this.results.interrupt();
-  }
-
-  load(spec: LoadSpec): Promise<void> {
-    let loading = this.loads.get(spec.key);
-    if (!loading) {
-      loading = new Promise<void>((resolve, reject) => this.loadWaiters.set(spec.key, { resolve, reject }));
-      this.loads.set(spec.key, loading);
-      loading.catch(() => this.loads.delete(spec.key));
-      this.post({ type: 'load', key: spec.key, gluePath: spec.gluePath, modules: spec.modules, settings: spec.settings, spares: spec.spares });
-    }
-    return loading;
-  }
-
-  unload(key: string): void {
-    if (this.loads.delete(key)) this.post({ type: 'unload', key });
-  }
-
-  post(message: MainToWorker): void {
-    this.worker.postMessage(message);
-  }
-
-  failLoads(error: Error): void {
-    for (const waiter of this.loadWaiters.values()) waiter.reject(error);
-    this.loadWaiters.clear();
-  }
-}
 
 interface Job {
   spec: LoadSpec;
@@ -326,7 +29,7 @@ interface Job {
   pending: Pending;
 }
 
-export class WorkerPool {
+export class WorkerPool implements SlotOwner {
   private readonly slots: WorkerSlot[] = [];
   private readonly idle: WorkerSlot[] = [];
   private readonly jobs: Job[] = [];
@@ -334,8 +37,8 @@ export class WorkerPool {
   private readonly active = new Map<string, LoadSpec>();
   private nextId = 1;
   private stopped = false;
-  /** HTTP bodies streaming to and from invocations in flight. */
-  readonly streams: HttpStreams;
+  /** Serves the guests' host calls (the runtime's HTTP body routing around the import handler). */
+  readonly hostCalls: HostCallServer;
   /** Component instances created per version key, over every worker (resets are not counted). */
   readonly instantiations = new Map<string, number>();
   /** Workers with invocations written this turn, woken together at its end. */
@@ -359,13 +62,13 @@ export class WorkerPool {
    */
   constructor(
     readonly size: number,
-    readonly importHandler: ImportHandler,
+    hostCalls: HostCalls,
     readonly logger: Logger,
     readonly bridgeTimeoutMs: number,
     readonly maxSize: number = size * 4,
     readonly bridgeSpinUs: number = 50,
   ) {
-    this.streams = new HttpStreams(importHandler);
+    this.hostCalls = new HostCallServer(hostCalls, logger, this);
     this.ingress = new IngressController(this.admission, logger, async () => {
       if (this.stopped) throw new RuntimeStoppedError();
       this.ensureWorkers();
@@ -517,6 +220,47 @@ export class WorkerPool {
     if (this.jobs.length) this.grow();
   }
 
+  // What the slots report.
+
+  result(slot: WorkerSlot, id: number, outcome: Outcome): void {
+    if (!slot.current || slot.current.id !== id) return;
+    const { pending } = slot.current;
+    slot.current = null;
+    clearTimeout(pending.timer);
+    this.hostCalls.calls.ended(slot);
+    pending.resolve(outcome);
+    this.onIdle(slot);
+  }
+
+  message(slot: WorkerSlot, message: WorkerToMain): void {
+    switch (message.type) {
+      case 'log': {
+        const traceparent = slot.current?.pending.traceparent;
+        this.logger.info(
+          traceparent
+            ? { component_id: message.componentId, stream: message.stream, ...traceLogFields(traceparent) }
+            : { component_id: message.componentId, stream: message.stream },
+          message.line,
+        );
+        return;
+      }
+      case 'instantiated':
+        this.instantiations.set(message.key, (this.instantiations.get(message.key) ?? 0) + 1);
+        return;
+      case 'ingress-opened':
+      case 'ingress-closed':
+      case 'ingress-stats':
+      case 'ingress-relay':
+        this.ingress.onMessage(slot, message);
+        return;
+      case 'released':
+        this.onReleased?.(message.slot);
+        return;
+      default:
+        this.hostCalls.calls.message(message);
+    }
+  }
+
   private async start(slot: WorkerSlot, job: Job): Promise<void> {
     const id = this.nextId++;
     slot.current = { id, pending: job.pending };
@@ -528,7 +272,7 @@ export class WorkerPool {
       if (slot.current?.id !== id) return;
       slot.current = null;
       clearTimeout(job.pending.timer);
-      job.pending.reject(error instanceof Error ? error : new WorkerCrashError(String(error)));
+      job.pending.reject(startFailed(error));
       if (!slot.dead) this.onIdle(slot);
       return;
     }
@@ -540,8 +284,8 @@ export class WorkerPool {
     if (slot.current?.id !== id) return;
     const { pending } = slot.current;
     slot.current = null;
-    this.retire(slot, new InvocationTimeoutError(pending.componentId, pending.deadlineMs));
-    pending.reject(new InvocationTimeoutError(pending.componentId, pending.deadlineMs));
+    this.retire(slot, deadlinePassed(pending));
+    pending.reject(deadlinePassed(pending));
   }
 
   /** Ends a worker from outside the pool (the ingress watchdog). */
@@ -551,9 +295,7 @@ export class WorkerPool {
     this.retire(slot, reason);
     if (current) {
       clearTimeout(current.pending.timer);
-      current.pending.reject(
-        new WorkerCrashError(`the worker running component ${current.pending.componentId} was ended: ${reason.message}`, { cause: reason }),
-      );
+      current.pending.reject(workerEnded(current.pending, reason));
     }
   }
 
@@ -562,7 +304,7 @@ export class WorkerPool {
     if (slot.dead) return;
     slot.dead = true;
     this.ingress.detach(slot);
-    slot.releaseExchanges();
+    this.hostCalls.calls.ended(slot);
     slot.closeChannel();
     slot.failLoads(reason);
     const index = this.slots.indexOf(slot);
@@ -588,27 +330,19 @@ export class WorkerPool {
     }
   }
 
-  onWorkerGone(slot: WorkerSlot, error: Error): void {
+  gone(slot: WorkerSlot, error: Error): void {
     if (slot.dead) return;
     const current = slot.current;
     slot.current = null;
-    if (slot.dedicated) {
-      slot.dead = true;
-      this.ingress.detach(slot);
-      slot.releaseExchanges();
-      slot.closeChannel();
-      slot.failLoads(error);
-    } else {
-      this.retire(slot, error);
-    }
+    this.retire(slot, error);
     if (current) {
       clearTimeout(current.pending.timer);
-      current.pending.reject(new WorkerCrashError(`the worker running component ${current.pending.componentId} died: ${error.message}`, { cause: error }));
+      current.pending.reject(workerDied(current.pending, error));
     }
   }
 
   onIdle(slot: WorkerSlot): void {
-    if (slot.dead || slot.dedicated || this.stopped) return;
+    if (slot.dead || this.stopped) return;
     this.idle.push(slot);
     this.dispatch();
     if (slot.elastic && this.idle.includes(slot)) {
@@ -627,48 +361,12 @@ export class WorkerPool {
     await Promise.all(
       this.slots.splice(0).map(async (slot) => {
         slot.dead = true;
-        slot.releaseExchanges();
+        this.hostCalls.calls.ended(slot);
         slot.closeChannel();
         slot.current?.pending.reject(new RuntimeStoppedError());
         clearTimeout(slot.current?.pending.timer);
         await slot.worker.terminate();
       }),
     );
-  }
-}
-
-/**
- * A worker of its own for a long-running `wasi:cli/run` service: it never returns to the pool and
- * is terminated when the component is scaled to zero.
- */
-export class ServiceWorker {
-  private readonly slot: WorkerSlot;
-
-  constructor(pool: WorkerPool) {
-    this.slot = new WorkerSlot(pool, true);
-  }
-
-  /** Starts `run`; the promise settles when the service ends on its own. */
-  async start(spec: LoadSpec): Promise<Outcome> {
-    await this.slot.ready;
-    await this.slot.load({ ...spec, spares: 0 });
-    return new Promise<Outcome>((resolve, reject) => {
-      this.slot.current = {
-        id: 0,
-        pending: { resolve, reject, timer: undefined, componentId: spec.settings.componentId, deadlineMs: 0, traceparent: undefined },
-      };
-      this.slot.post({ type: 'invoke', id: 0, key: spec.key, kind: 'run' });
-    });
-  }
-
-  async stop(): Promise<void> {
-    this.slot.dead = true;
-    this.slot.releaseExchanges();
-    this.slot.closeChannel();
-    await this.slot.worker.terminate();
-  }
-
-  get threadId(): number {
-    return this.slot.worker.threadId;
   }
 }

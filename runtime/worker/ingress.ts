@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { splitAddress } from '../../providers/http-server/config.js';
 import { createRouteTable, type RouteTable } from '../../providers/http-server/router.js';
 import { statusFor } from '../../providers/http-server/status.js';
-import { failureError } from '../errors.js';
+import { failureError } from '../failures.js';
 import type { HttpRequest, HttpResponse } from '../worker-messages.js';
 import {
   ADMISSION_WORDS,

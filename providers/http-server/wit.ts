@@ -1,3 +1,7 @@
+/**
+ * The provider's side of `wasi:http/incoming-handler`: one HTTP request becomes a `handle` call on
+ * the linked component, in this process or on another host, and its answer is written back.
+ */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TargetGoneError, type Link } from '../../protocol/mod.js';
 import { statusFor } from './status.js';
