@@ -11,6 +11,8 @@ export interface BucketOptions {
    * the leaf's own JetStream (see docs/edge.md). Absent: the domain of the server connected to.
    */
   domain?: string;
+  /** Values lapse this long after they were written (the stream's max_age): the wadm leader lease. */
+  ttlMs?: number;
 }
 
 /** Environment variable a host reads the lattice buckets' JetStream domain from (docs/edge.md). */

@@ -1,7 +1,9 @@
-import type { KV, NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import { Connectivity } from '../../lib/connectivity.js';
 import type { Logger } from '../../lib/logger.js';
 import { buckets } from '../../protocol/subjects.js';
+import { JetStreamKvBucket } from '../../store/jetstream-kv.js';
+import { type KvBucket, KvRevisionError } from '../../store/kv-bucket.js';
 
 /**
  * The lease lapses this long after its holder's last renewal (the bucket's max_age), so a
@@ -12,8 +14,17 @@ import { buckets } from '../../protocol/subjects.js';
 export const LEASE_TTL_MS = 5_000;
 export const LEASE_RENEW_MS = 1_000;
 
-export interface LeaseOptions {
-  nc: NatsConnection;
+/** Whether the lease bucket is reachable, and since when (Connectivity, for a NATS connection). */
+export interface LeaseLink {
+  readonly connected: boolean;
+  /** Epoch ms of the last change between reachable and not. */
+  readonly changedAt: number;
+}
+
+/** A bucket without a connection (memory) is always reachable. */
+const ALWAYS_LINKED: LeaseLink = { connected: true, changedAt: 0 };
+
+export interface LeaseBaseOptions {
   lattice: string;
   /** This wadm instance's id (written as the lease value, shown in logs). */
   holder: string;
@@ -21,10 +32,23 @@ export interface LeaseOptions {
   onChange: (leader: boolean) => void;
   /** The lease was renewed for the first time after the connection came back (see `current`). */
   onConfirmed?: () => void;
+  /** The bucket's TTL, set when `start` creates it. */
   ttlMs?: number;
+  /** Renewal period; 0: no timer, rounds run only through `renewNow` (tests drive them). */
   renewMs?: number;
+  /** The clock `current` compares renewals with connection changes on (epoch ms). */
+  now?: () => number;
+}
+
+export interface LeaseOptions extends LeaseBaseOptions {
+  nc: NatsConnection;
   /** JetStream domain of the lease bucket (the lattice buckets' domain). */
   domain?: string;
+}
+
+export interface LeaseOverOptions extends LeaseBaseOptions {
+  /** Default: always reachable. */
+  link?: LeaseLink;
 }
 
 /**
@@ -46,23 +70,37 @@ export class LeaderLease {
   private busy = false;
   /** When the lease was last written by us (acquired or renewed). */
   private confirmedAt = 0;
-  private readonly link: Connectivity;
+  private readonly now: () => number;
 
   private constructor(
-    private readonly kv: KV,
-    private readonly options: LeaseOptions,
+    private readonly bucket: KvBucket,
+    private readonly options: LeaseBaseOptions,
+    private readonly link: LeaseLink,
   ) {
-    this.link = Connectivity.of(options.nc);
+    this.now = options.now ?? Date.now;
   }
 
+  /** Opens (or creates, with its TTL) the lattice's lease bucket and starts competing for the lease. */
   static async start(options: LeaseOptions): Promise<LeaderLease> {
-    const kv = await options.nc
-      .jetstream(options.domain ? { domain: options.domain } : {})
-      .views.kv(buckets.wadmLease(), { history: 1, ttl: options.ttlMs ?? LEASE_TTL_MS });
-    const lease = new LeaderLease(kv, options);
+    const bucket = await JetStreamKvBucket.open(options.nc, buckets.wadmLease(), {
+      domain: options.domain,
+      ttlMs: options.ttlMs ?? LEASE_TTL_MS,
+    });
+    return LeaderLease.over(bucket, { ...options, link: Connectivity.of(options.nc) });
+  }
+
+  /** Competes for the lease in `bucket`, whose values must lapse after the TTL (a MemoryKvBucket in tests). */
+  static async over(bucket: KvBucket, options: LeaseOverOptions): Promise<LeaderLease> {
+    const lease = new LeaderLease(bucket, options, options.link ?? ALWAYS_LINKED);
     await lease.attempt();
-    lease.timer = setInterval(() => void lease.attempt(), options.renewMs ?? LEASE_RENEW_MS);
+    const renewMs = options.renewMs ?? LEASE_RENEW_MS;
+    if (renewMs > 0) lease.timer = setInterval(() => void lease.attempt(), renewMs);
     return lease;
+  }
+
+  /** One acquire-or-renew round now, as the timer runs them (skipped while one is running). */
+  async renewNow(): Promise<void> {
+    await this.attempt();
   }
 
   get leader(): boolean {
@@ -86,7 +124,7 @@ export class LeaderLease {
       if (this.leader) await this.renew(value);
       else {
         try {
-          this.set(await this.kv.create(this.key, value));
+          this.set(await this.bucket.create(this.key, value));
           this.confirmed();
           this.options.logger.info({ holder: this.options.holder }, 'acquired the wadm leader lease');
         } catch {
@@ -100,11 +138,11 @@ export class LeaderLease {
 
   private async renew(value: Uint8Array): Promise<void> {
     try {
-      this.revision = await this.kv.update(this.key, value, this.revision);
+      this.revision = await this.bucket.update(this.key, value, this.revision);
       this.confirmed();
       return;
     } catch (error) {
-      if (!isWrongSequence(error)) {
+      if (!(error instanceof KvRevisionError)) {
         // No answer (JetStream busy, the connection just dropped): the lease is not lost for that.
         this.options.logger.debug({ err: error }, 'lease renewal got no answer; trying again');
         return;
@@ -112,8 +150,8 @@ export class LeaderLease {
     }
     // Our revision is not the last: the lease lapsed (TTL) or someone else wrote it.
     try {
-      const entry = await this.kv.get(this.key);
-      if (entry && entry.operation === 'PUT') {
+      const entry = await this.bucket.entry(this.key);
+      if (entry) {
         const holder = new TextDecoder().decode(entry.value);
         if (holder === this.options.holder) {
           // Our own renewal went through but its answer was lost: carry on from its revision.
@@ -124,11 +162,11 @@ export class LeaderLease {
         this.set(0);
         return;
       }
-      this.revision = await this.kv.create(this.key, value);
+      this.revision = await this.bucket.create(this.key, value);
       this.confirmed();
       this.options.logger.info('the wadm leader lease had lapsed (NATS unreachable for longer than its TTL); taken again');
     } catch (error) {
-      if (isWrongSequence(error)) {
+      if (error instanceof KvRevisionError) {
         this.options.logger.warn({ err: error }, 'lost the wadm leader lease');
         this.set(0);
       } else this.options.logger.debug({ err: error }, 'lease check got no answer; trying again');
@@ -137,7 +175,7 @@ export class LeaderLease {
 
   private confirmed(): void {
     const first = this.confirmedAt < this.link.changedAt;
-    this.confirmedAt = Date.now();
+    this.confirmedAt = this.now();
     if (first && this.leader) this.options.onConfirmed?.();
   }
 
@@ -153,13 +191,8 @@ export class LeaderLease {
     if (this.timer) clearInterval(this.timer);
     while (this.busy) await new Promise((r) => setTimeout(r, 10));
     if (this.leader) {
-      await this.kv.delete(this.key, { previousSeq: this.revision }).catch(() => undefined);
+      await this.bucket.delete(this.key, this.revision).catch(() => undefined);
       this.revision = 0;
     }
   }
-}
-
-/** JetStream's refusal of a compare-and-set: the key's last revision is not the one expected. */
-function isWrongSequence(error: unknown): boolean {
-  return error instanceof Error && /wrong last sequence|key exists/i.test(error.message);
 }

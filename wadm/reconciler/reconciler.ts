@@ -1,5 +1,5 @@
-import type { KvEntry, QueuedIterator } from 'nats';
 import type { Logger } from '../../lib/logger.js';
+import type { KvWatch } from '../../store/kv-bucket.js';
 import type { ControlClient } from '../../protocol/control-client.js';
 import type { AppStatus } from '../../protocol/schemas/wadm.js';
 import { resolveSharedIds } from '../api/shared-refs.js';
@@ -66,7 +66,7 @@ export class Reconciler {
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
   private debounce: NodeJS.Timeout | null = null;
   private tick: NodeJS.Timeout | null = null;
-  private watch: QueuedIterator<KvEntry> | null = null;
+  private watch: KvWatch | null = null;
   /** When each application was first asked for a round that has not started yet (for the lag). */
   private readonly pendingSince = new Map<string, number>();
 
@@ -74,7 +74,7 @@ export class Reconciler {
 
   async start(): Promise<void> {
     this.tick = setInterval(() => this.kick('tick', 0), this.options.tickMs ?? TICK_MS);
-    this.watch = await this.options.store.kv.watch();
+    this.watch = await this.options.store.watch();
     void (async () => {
       for await (const entry of this.watch!) this.schedule(entry.key);
     })().catch((error: unknown) => this.options.logger.warn({ err: error }, 'manifest watch ended'));

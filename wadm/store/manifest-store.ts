@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import type { KV, NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import { buckets } from '../../protocol/subjects.js';
 import { decodeJson, encodeJson } from '../../protocol/codec.js';
 import type { PutReply, VersionInfo } from '../../protocol/schemas/wadm.js';
 import { normalizeManifest, type AppManifest } from '../manifest/model.js';
 import { ManifestInput } from '../manifest/schema.js';
 import { validateManifest } from '../manifest/validate.js';
+import { JetStreamKvBucket } from '../../store/jetstream-kv.js';
+import type { KvBucket, KvWatch } from '../../store/kv-bucket.js';
 import { StoreError } from './errors.js';
 import {
   addVersion,
@@ -46,26 +48,33 @@ export function canonical(version: StoredVersion): AppManifest {
 }
 
 /**
- * Versioned manifests in JetStream KV, one key per application (see record.ts). Every write is
- * a compare-and-set on the key's revision, so several wadm instances can share one lattice.
+ * Versioned manifests in a KV bucket (JetStream in a lattice, memory in unit tests), one key per
+ * application (see record.ts). Every write is a compare-and-set on the key's revision, so several
+ * wadm instances can share one lattice.
  */
 export class ManifestStore {
   private constructor(
-    readonly kv: KV,
+    readonly bucket: KvBucket,
     readonly lattice: string,
-    private readonly nc: NatsConnection,
-    private readonly domain: string | undefined,
   ) {}
 
   /** `domain`: the JetStream domain of the lattice buckets (the hub's, for wadm on a leaf node). */
   static async open(nc: NatsConnection, lattice: string, opts: { replicas?: number; domain?: string } = {}): Promise<ManifestStore> {
     try {
-      const js = nc.jetstream(opts.domain ? { domain: opts.domain } : {});
-      const kv = await js.views.kv(buckets.manifests(lattice), { history: 1, replicas: opts.replicas ?? 1 });
-      return new ManifestStore(kv, lattice, nc, opts.domain);
+      return new ManifestStore(await JetStreamKvBucket.open(nc, buckets.manifests(lattice), opts), lattice);
     } catch (cause) {
       throw new StoreError(`cannot open the manifest bucket of lattice ${lattice}: ${(cause as Error).message}`, { cause });
     }
+  }
+
+  /** The store over any bucket: a MemoryKvBucket in unit tests. */
+  static over(bucket: KvBucket, lattice: string): ManifestStore {
+    return new ManifestStore(bucket, lattice);
+  }
+
+  /** Every change of an application's record (deletions included), from the records live now on. */
+  watch(): Promise<KvWatch> {
+    return this.bucket.watch(() => {});
   }
 
   /** Validates and stores a manifest as a new version (its `version` annotation, or a generated one). */
@@ -102,7 +111,7 @@ export class ManifestStore {
   /** Every application, deleted-but-pending ones included when `all` is set. */
   async list(opts: { all?: boolean } = {}): Promise<StoredApp[]> {
     const out: StoredApp[] = [];
-    for (const key of await this.keys()) {
+    for (const key of await this.listKeys()) {
       const record = await this.record(key);
       if (record && (opts.all || !record.deleted)) out.push(record);
     }
@@ -151,29 +160,22 @@ export class ManifestStore {
     };
   }
 
-  /**
-   * Every key with a value in the bucket. Not `kv.keys()`: with nats-server 2.9 its
-   * last-per-subject consumer reports `pending: 0` early once keys were purged, and the
-   * listing silently stops short. The stream's per-subject state is exact.
-   */
-  private async keys(): Promise<string[]> {
-    const stream = `KV_${buckets.manifests(this.lattice)}`;
-    const prefix = `$KV.${buckets.manifests(this.lattice)}.`;
-    const jsm = await this.nc.jetstreamManager(this.domain ? { domain: this.domain } : {});
-    const info = await jsm.streams.info(stream, { subjects_filter: '>' });
-    return Object.keys(info.state.subjects ?? {})
-      .filter((s) => s.startsWith(prefix))
-      .map((s) => s.slice(prefix.length));
+  private async listKeys(): Promise<string[]> {
+    try {
+      return await this.bucket.keys();
+    } catch (cause) {
+      throw new StoreError(`cannot list the applications of lattice ${this.lattice}: ${(cause as Error).message}`, { cause });
+    }
   }
 
   private async read(name: string): Promise<{ record: StoredApp; revision: number } | null> {
     let entry;
     try {
-      entry = await this.kv.get(name);
+      entry = await this.bucket.entry(name);
     } catch (cause) {
       throw new StoreError(`cannot read application ${name}: ${(cause as Error).message}`, { cause });
     }
-    if (entry?.operation !== 'PUT') return null;
+    if (!entry) return null;
     const parsed = StoredApp.safeParse(decodeJson(entry.value));
     if (!parsed.success) throw new StoreError(`stored record of ${name} is malformed`);
     return { record: parsed.data, revision: entry.revision };
@@ -199,9 +201,9 @@ export class ManifestStore {
       const { record, result } = change(current?.record ?? null);
       if (record === (current?.record ?? null)) return result; // nothing to write
       try {
-        if (record === null) await this.kv.purge(name);
-        else if (current) await this.kv.update(name, encodeJson(record), current.revision);
-        else await this.kv.create(name, encodeJson(record));
+        if (record === null) await this.bucket.purge(name);
+        else if (current) await this.bucket.update(name, encodeJson(record), current.revision);
+        else await this.bucket.create(name, encodeJson(record));
         return result;
       } catch (error) {
         lastError = error;
