@@ -14,6 +14,15 @@ export class Inventory {
   private readonly providerMap = new Map<string, ProviderDescription>();
   private rev = 0;
   private readonly listeners = new Set<InventoryListener>();
+  private readonly overlays: Array<(component: ComponentDescription) => void> = [];
+
+  /**
+   * Fills in fields that change with every invocation (a canary's figures) on the copies that
+   * `components()` hands out: they are read live and never bump the revision.
+   */
+  overlay(fill: (component: ComponentDescription) => void): void {
+    this.overlays.push(fill);
+  }
 
   get revision(): number {
     return this.rev;
@@ -56,7 +65,9 @@ export class Inventory {
 
   /** Copies, ordered by id so inventories compare and print stably. */
   components(): ComponentDescription[] {
-    return [...this.componentMap.values()].sort(byId).map((c) => structuredClone(c));
+    const copies = [...this.componentMap.values()].sort(byId).map((c) => structuredClone(c));
+    for (const fill of this.overlays) for (const c of copies) fill(c);
+    return copies;
   }
 
   providers(): ProviderDescription[] {

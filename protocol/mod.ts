@@ -10,6 +10,7 @@ export * from './schemas/host.js';
 export * from './schemas/config.js';
 export * from './schemas/links.js';
 export * from './schemas/components.js';
+export * from './schemas/canary.js';
 export * from './schemas/providers.js';
 export * from './schemas/events.js';
 export * from './schemas/policy.js';

@@ -3,7 +3,9 @@
  * (versions.ts), its settings and its admission (`max_instances`), and what the runtime reports
  * about it.
  */
+import type { CanaryStatus } from '../protocol/schemas/canary.js';
 import { Admission, AdmissionSlots } from './admission.js';
+import type { Canary } from './canary.js';
 import type { ServiceState, ServiceWorker } from './services.js';
 import type { ComponentLimits } from './settings.js';
 import { kindOf, type ComponentKind, type Version } from './versions.js';
@@ -25,6 +27,8 @@ export interface ScaleRequest {
    * exports once it is loaded, before anything switches; a refusal keeps the old version.
    */
   verifyUpgrade?: (exports: readonly string[]) => { missing: string[]; detail: string } | null;
+  /** Keep `imageRef` serving and send `weight` percent of the invocations to `imageRef` here (canary.ts). */
+  canary?: { imageRef: string; weight: number };
 }
 
 /** What the runtime reports about a running component (inventory fields plus runtime facts). */
@@ -52,10 +56,14 @@ export interface ComponentInfo {
   instantiations: number;
   /** Services only: `running` until `run` returns or traps. */
   service_state?: ServiceState;
+  /** While a canary runs: its image, share and both versions' figures. */
+  canary?: CanaryStatus;
 }
 
 export class Component {
   service: ServiceWorker | undefined;
+  /** A second version taking a share of the invocations (canary.ts). */
+  canary: Canary | undefined;
   serviceState: ServiceState | undefined;
   constructor(
     readonly id: string,
@@ -129,5 +137,6 @@ export function describe(c: Component, instantiations: number): ComponentInfo {
   };
   if (info.instance_mode === 'instantiate') info.instance_mode_reason = c.version.image.reset.reason ?? undefined;
   if (c.serviceState) info.service_state = c.serviceState;
+  if (c.canary) info.canary = c.canary.status();
   return info;
 }

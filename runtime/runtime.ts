@@ -24,10 +24,12 @@ import { jspiAvailable, jspiWanted } from './jspi.js';
 import { WorkerPool } from './worker-pool.js';
 import type { InvokeMessage, Outcome } from './invocation.js';
 import { restartService } from './services.js';
+import { Canary, endCanary, isServerError } from './canary.js';
 import { HttpBodies } from './http-bodies.js';
 import { INCOMING_HANDLER, streamHttp, type StreamingHttpRequest } from './http.js';
 import type { StreamingHttpResponse } from './http-streams.js';
 import type { HttpRequest, HttpResponse } from './worker-messages.js';
+import type { CanaryStatus } from '../protocol/schemas/canary.js';
 
 export interface RuntimeOptions {
   /** Where transpiled components are cached (default `~/.lattice/cache`). */
@@ -166,8 +168,46 @@ export class ComponentRuntime {
       if (existing) await this.remove(existing);
       return null;
     }
+    const limits = limitsFrom(request.annotations ?? {}, this.defaults);
+    if (existing?.canary && !request.canary) {
+      const promoted = endCanary(existing, request, limits, (v) => this.retireVersion(v));
+      this.publishTarget(existing);
+      if (promoted) {
+        existing.admission.resize(request.count, limits.queueLimit);
+        this.logger.info({ component_id: existing.id, image_ref: request.imageRef }, 'canary promoted');
+        return this.describe(existing);
+      }
+    }
+    const component = await this.scaleVersion(request, limits, existing, reload);
+    if (request.canary) await this.startCanary(component, request, limits);
+    return this.describe(component);
+  }
+
+  /** Runs `request.canary`'s image beside the component's version for its share of the invocations. */
+  private async startCanary(component: Component, request: ScaleRequest, limits: ComponentLimits): Promise<void> {
+    const wanted = request.canary!;
+    if (component.kind === 'service') throw new InvalidSettingError(`${component.id} is a service: a canary needs a component that serves invocations`);
+    const current = component.canary;
+    if (current?.version.image.imageRef === wanted.imageRef) {
+      if (current.weight !== wanted.weight) component.canary = new Canary(current.version, wanted.weight);
+      return;
+    }
+    component.revision++;
+    const version = await loadVersion(this.compiler, this.pool, this.logger, { ...request, imageRef: wanted.imageRef }, limits, component.revision);
+    const refusal = request.verifyUpgrade?.(version.image.transpiled.exports) ?? null;
+    if (refusal) {
+      this.pool.unload(version.spec.key);
+      throw new IncompatibleUpgradeError(request.componentId, refusal.missing, refusal.detail);
+    }
+    component.canary = new Canary(version, wanted.weight);
+    if (current) this.retireVersion(current.version);
+    this.publishTarget(component);
+    this.logger.info({ component_id: component.id, image_ref: wanted.imageRef, weight: wanted.weight }, 'canary started');
+  }
+
+  /** Scales, replaces or starts the component's (stable) version; the component as it now is. */
+  private async scaleVersion(request: ScaleRequest, limits: ComponentLimits, existing: Component | undefined, reload: boolean): Promise<Component> {
     const annotations = request.annotations ?? {};
-    const limits = limitsFrom(annotations, this.defaults);
     const sameImage =
       !reload &&
       existing &&
@@ -181,7 +221,7 @@ export class ComponentRuntime {
       existing.request = request;
       existing.revision++;
       existing.admission.resize(request.count, limits.queueLimit);
-      return this.describe(existing);
+      return existing;
     }
     const revision = existing ? existing.revision + 1 : 0;
     const version = await loadVersion(this.compiler, this.pool, this.logger, request, limits, revision);
@@ -203,13 +243,13 @@ export class ComponentRuntime {
       existing.admission.resize(request.count, limits.queueLimit);
       this.publishTarget(existing);
       this.logger.info({ component_id: request.componentId, image_ref: request.imageRef }, 'component updated');
-      return this.describe(existing);
+      return existing;
     }
     const component = this.components.admit(request, version, annotations, limits, revision);
     this.publishTarget(component);
     if (component.kind === 'service') await restartService(component, this.pool, this.logger, this.onServiceExit);
     this.logger.info({ component_id: component.id, image_ref: request.imageRef, max_instances: request.count }, 'component scaled');
-    return this.describe(component);
+    return component;
   }
 
   private retireVersion(version: Version): void {
@@ -223,6 +263,8 @@ export class ComponentRuntime {
     await component.service?.stop();
     component.service = undefined;
     this.retireVersion(component.version);
+    if (component.canary) this.retireVersion(component.canary.version);
+    component.canary = undefined;
     this.logger.info({ component_id: component.id }, 'component stopped');
   }
 
@@ -258,7 +300,10 @@ export class ComponentRuntime {
     const component = this.components.get(componentId);
     if (!component) throw new ComponentNotFoundError(componentId);
     await component.admission.acquire();
-    const version = component.version;
+    const canary = component.canary;
+    const toCanary = canary !== undefined && canary.pick();
+    const version = toCanary ? canary.version : component.version;
+    const started = canary ? performance.now() : 0;
     version.inflight++;
     let outcome: Outcome;
     try {
@@ -268,6 +313,7 @@ export class ComponentRuntime {
       if (version.inflight === 0) version.onIdle?.();
       component.admission.release();
     }
+    if (canary) (toCanary ? canary.canary : canary.stable).record(performance.now() - started, !outcome.ok || isServerError(outcome.value));
     if (outcome.ok) return outcome.value;
     throw failureError(componentId, iface, fn, outcome.failure);
   }
@@ -278,7 +324,8 @@ export class ComponentRuntime {
    */
   private publishTarget(component: Component): void {
     if (component.kind !== 'http') return;
-    this.pool.ingress.setTarget(component.id, { key: component.version.spec.key, slot: component.admission.slot, relayOnly: false });
+    // A canary's share is dealt on this thread, so its requests are relayed here (runtime.run).
+    this.pool.ingress.setTarget(component.id, { key: component.version.spec.key, slot: component.admission.slot, relayOnly: component.canary !== undefined });
   }
 
   /**
@@ -322,6 +369,11 @@ export class ComponentRuntime {
 
   list(): ComponentInfo[] {
     return [...this.components.values()].map((c) => this.describe(c));
+  }
+
+  /** The component's canary with its figures so far, or null when it runs none. */
+  canary(componentId: string): CanaryStatus | null {
+    return this.components.get(componentId)?.canary?.status() ?? null;
   }
 
   get(componentId: string): ComponentInfo | null {

@@ -27,6 +27,7 @@ function describe(info: ComponentInfo): ComponentDescription {
     annotations: info.annotations,
     max_instances: info.max_instances,
     revision: info.revision,
+    ...(info.canary ? { canary: info.canary } : {}),
   };
 }
 
@@ -58,6 +59,10 @@ export class ComponentPlugin {
     const plugin = new ComponentPlugin(host, runtime, targets, builtins, gate, stopped);
     const metrics = host.metrics;
     if (metrics) runtime.ingress.reportTo((route, stats) => metrics.addWorkerStats(route, stats), LATENCY_BUCKETS);
+    host.inventory.overlay((c) => {
+      const canary = runtime.canary(c.id);
+      if (canary) c.canary = canary;
+    });
     host.control.register('component.scale', (req) => plugin.scale(req));
     host.control.register('component.update', async (req) => {
       const existing = runtime.get(req.component_id);
@@ -95,8 +100,9 @@ export class ComponentPlugin {
       this.emitFailed(req, message);
       return fail(message);
     }
-    if (req.count > 0 && existing?.image_ref !== req.image_ref) {
-      const refusal = await this.admit(req.component_id, req.image_ref, req.count, req.annotations);
+    const newImages = req.count > 0 ? [req.image_ref, ...(req.canary ? [req.canary.image_ref] : [])].filter((i) => i !== existing?.image_ref && i !== existing?.canary?.image_ref) : [];
+    for (const image of newImages) {
+      const refusal = await this.admit(req.component_id, image, req.count, req.annotations);
       if (refusal) {
         const message = `scale of ${req.component_id} refused: ${refusal}`;
         this.emitFailed(req, message);
@@ -111,7 +117,7 @@ export class ComponentPlugin {
       return fail(message);
     }
     try {
-      const upgrade = existing && req.count > 0 && existing.image_ref !== req.image_ref;
+      const upgrade = existing && req.count > 0 && (existing.image_ref !== req.image_ref || req.canary !== undefined);
       const info = await this.host.work.track(
         this.runtime.scale({
           componentId: req.component_id,
@@ -120,6 +126,7 @@ export class ComponentPlugin {
           annotations: req.annotations,
           env: this.builtins.grantedEnv(req.component_id),
           ...(upgrade ? { verifyUpgrade: await this.upgradeCheck(req.component_id) } : {}),
+          ...(req.canary ? { canary: { imageRef: req.canary.image_ref, weight: req.canary.weight } } : {}),
         }),
       );
       if (info === null) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CanaryRequest } from './canary.js';
 import { Annotations, HostId, Identifier, Labels } from './common.js';
 
 export const ScaleComponentRequest = z.strictObject({
@@ -12,6 +13,8 @@ export const ScaleComponentRequest = z.strictObject({
   secrets: z.array(Identifier).default([]),
   /** Allow replacing the image of a running component through scale (wasmCloud's allow_update). */
   allow_update: z.boolean().default(false),
+  /** Keep `image_ref` serving and send a share of the invocations to another image (canary.ts). */
+  canary: CanaryRequest.optional(),
 });
 export type ScaleComponentRequest = z.infer<typeof ScaleComponentRequest>;
 export type ScaleComponentInput = z.input<typeof ScaleComponentRequest>;

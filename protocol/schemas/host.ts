@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CanaryStatus } from './canary.js';
 import { Annotations, HostId, Identifier, LabelKey, Labels } from './common.js';
 
 /** What a host says about itself in a ping reply and in `get hosts`. */
@@ -22,6 +23,8 @@ export const ComponentDescription = z.object({
   /** Maximum concurrent instances on this host (wasmCloud's `max_instances`). */
   max_instances: z.number().int().nonnegative(),
   revision: z.number().int().nonnegative(),
+  /** Present while a canary runs on this host (schemas/canary.ts). */
+  canary: CanaryStatus.optional(),
 });
 export type ComponentDescription = z.infer<typeof ComponentDescription>;
 
