@@ -100,5 +100,7 @@ export function endCanary(component: Component, request: ScaleRequest, limits: C
 
 /** An answer that counts as an error besides a failed invocation: an HTTP 5xx. */
 export function isServerError(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && typeof (value as { status?: unknown }).status === 'number' && (value as { status: number }).status >= 500;
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { status?: unknown }).status === 'number' && (value as { status: number }).status >= 500
+  );
 }

@@ -301,7 +301,7 @@ export class ComponentRuntime {
     if (!component) throw new ComponentNotFoundError(componentId);
     await component.admission.acquire();
     const canary = component.canary;
-    const toCanary = canary !== undefined && canary.pick();
+    const toCanary = canary?.pick() === true;
     const version = toCanary ? canary.version : component.version;
     const started = canary ? performance.now() : 0;
     version.inflight++;

@@ -100,7 +100,10 @@ export class ComponentPlugin {
       this.emitFailed(req, message);
       return fail(message);
     }
-    const newImages = req.count > 0 ? [req.image_ref, ...(req.canary ? [req.canary.image_ref] : [])].filter((i) => i !== existing?.image_ref && i !== existing?.canary?.image_ref) : [];
+    const newImages =
+      req.count > 0
+        ? [req.image_ref, ...(req.canary ? [req.canary.image_ref] : [])].filter((i) => i !== existing?.image_ref && i !== existing?.canary?.image_ref)
+        : [];
     for (const image of newImages) {
       const refusal = await this.admit(req.component_id, image, req.count, req.annotations);
       if (refusal) {

@@ -97,7 +97,8 @@ describe('canaries in the runtime', { timeout: 120_000 }, () => {
         imageRef: stable,
         count: 1,
         canary: { imageRef: await fixture('echo'), weight: 10 },
-        verifyUpgrade: (exports) => (exports.some((e) => e.startsWith('wasi:http/incoming-handler')) ? null : { missing: ['wasi:http/incoming-handler'], detail: 'a link uses it' }),
+        verifyUpgrade: (exports) =>
+          exports.some((e) => e.startsWith('wasi:http/incoming-handler')) ? null : { missing: ['wasi:http/incoming-handler'], detail: 'a link uses it' },
       }),
       /was not upgraded: a link uses it/,
     );
