@@ -234,6 +234,7 @@ export class ComponentPlugin {
       image_ref: info.image_ref,
       max_instances: info.max_instances,
       annotations: info.annotations,
+      ...(info.canary ? { canary: { image_ref: info.canary.image_ref, weight: info.canary.weight } } : {}),
     });
   }
 

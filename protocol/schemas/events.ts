@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CanaryRequest } from './canary.js';
 import { Annotations, HostId, Identifier, Labels } from './common.js';
 import { HostHeartbeat, HostInventory } from './host.js';
 import { Link } from './links.js';
@@ -42,6 +43,8 @@ export const eventData = {
     image_ref: z.string(),
     max_instances: z.number().int().nonnegative(),
     annotations: Annotations,
+    /** The canary running beside `image_ref` (schemas/canary.ts), when there is one. */
+    canary: CanaryRequest.optional(),
   }),
   component_scale_failed: HostRef.extend({
     component_id: Identifier,

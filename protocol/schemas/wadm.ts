@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VersionFigures } from './canary.js';
 
 /**
  * wadm API payloads (`wadm.api.<lattice>.model.<op>[.<name>]`, replies in the control envelope
@@ -45,12 +46,37 @@ export const ScalerStatus = z.object({
 });
 export type ScalerStatus = z.infer<typeof ScalerStatus>;
 
+/**
+ * One component's canary in an application's status (being watched, or decided) and in its
+ * version history (decided): the new image, its share, the window, and both versions' figures
+ * summed over the hosts running it (schemas/canary.ts).
+ */
+export const CanaryReport = z.object({
+  /** The version whose upgrade the canary watched or decided. */
+  version: z.string(),
+  component: z.string(),
+  image_ref: z.string(),
+  weight: z.number().int(),
+  window_s: z.number(),
+  state: z.enum(['watching', 'promoted', 'rolled_back']),
+  /** Why it was decided so, or what it waits for. */
+  reason: z.string(),
+  /** When the window started (every host running its share), and when it was decided. */
+  since: z.string().optional(),
+  decided_at: z.string().optional(),
+  stable: VersionFigures,
+  canary: VersionFigures,
+});
+export type CanaryReport = z.infer<typeof CanaryReport>;
+
 export const AppStatus = z.object({
   name: z.string(),
   version: z.string().nullable(),
   state: AppState,
   message: z.string(),
   scalers: z.array(ScalerStatus),
+  /** Canaries of the deployed version, while watched and once decided. */
+  canaries: z.array(CanaryReport).optional(),
   updated_at: z.string(),
 });
 export type AppStatus = z.infer<typeof AppStatus>;
@@ -98,7 +124,13 @@ export const AppSummary = z.object({
 export type AppSummary = z.infer<typeof AppSummary>;
 export const ListReply = z.array(AppSummary);
 
-export const VersionInfo = z.object({ version: z.string(), created_at: z.string(), deployed: z.boolean() });
+export const VersionInfo = z.object({
+  version: z.string(),
+  created_at: z.string(),
+  deployed: z.boolean(),
+  /** Canary verdicts on this version (promoted or rolled back), with their figures. */
+  canaries: z.array(CanaryReport).optional(),
+});
 export type VersionInfo = z.infer<typeof VersionInfo>;
 export const VersionsReply = z.array(VersionInfo);
 

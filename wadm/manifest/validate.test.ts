@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { canaryPolicyOf } from './canary-policy.js';
 import { validateManifest, validateManifestText } from './validate.js';
 import type { Problem } from './problems.js';
 
@@ -184,5 +185,20 @@ describe('validateManifestText', () => {
       const result = validateManifest(m);
       assert.ok(find(result.problems, 'error', 'metadata.annotations.lattice.dev/upgrade-wave', 'positive whole number'), wave);
     }
+  });
+
+  it('checks the canary policy: known properties with valid values, at most one, defaults filled in', () => {
+    const canary = (properties: Record<string, string>) => ({ name: 'canary', type: 'policy.lattice.dev/canary', properties });
+    const good = validateManifest(manifest([hello], { policies: [canary({ weight: '25', window_seconds: '30' })] }));
+    assert.equal(good.valid, true, JSON.stringify(good.problems));
+    assert.deepEqual(canaryPolicyOf(good.manifest!.policies), { weight: 25, windowMs: 30_000, minRequests: 20, errorMargin: 0.01, latencyRatio: 2 });
+    const bad = validateManifest(
+      manifest([hello], { policies: [canary({ weight: '0', window_seconds: 'soon', latency_ratio: '0.5', speed: '1' }), canary({})] }),
+    );
+    assert.ok(find(bad.problems, 'error', 'spec.policies[0].properties.weight', 'a whole percent from 1 to 99'));
+    assert.ok(find(bad.problems, 'error', 'spec.policies[0].properties.window_seconds', 'not "soon"'));
+    assert.ok(find(bad.problems, 'error', 'spec.policies[0].properties.latency_ratio', 'at least 1'));
+    assert.ok(find(bad.problems, 'error', 'spec.policies[0].properties.speed', 'unknown canary property "speed"'));
+    assert.ok(find(bad.problems, 'error', 'spec.policies[1].type', 'only one'));
   });
 });

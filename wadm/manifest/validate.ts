@@ -1,5 +1,6 @@
 import { parseAllDocuments } from 'yaml';
 import { checkComponents, checkConfigs, checkSecrets } from './component-checks.js';
+import { checkCanaryPolicy } from './canary-policy.js';
 import { checkLinks } from './link-checks.js';
 import { checkMetadata } from './metadata-checks.js';
 import { normalizeManifest, type AppManifest } from './model.js';
@@ -39,6 +40,7 @@ export function validateManifest(raw: unknown): ValidationResult {
     checkConfigs(app, components, problems);
     checkSecrets(raw, components, problems);
     checkLinks(components, problems);
+    checkCanaryPolicy(raw, problems);
   }
 
   const list = dedupe(problems.items);

@@ -24,6 +24,7 @@ export async function sendCommand(ctl: ControlClient, c: Command): Promise<void>
           config: c.config,
           secrets: c.secrets ?? [],
           allow_update: c.allow_update,
+          ...(c.canary ? { canary: c.canary } : {}),
         },
         { timeoutMs: SLOW_COMMAND_TIMEOUT_MS },
       );

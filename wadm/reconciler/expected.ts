@@ -17,7 +17,7 @@ export const FAILURES_BEFORE_FAILED = 3;
 export function commandKey(c: Command): string {
   switch (c.type) {
     case 'scale_component':
-      return `scale/${c.host_id}/${c.component_id}/${c.image_ref}/${c.count}`;
+      return `scale/${c.host_id}/${c.component_id}/${c.image_ref}/${c.count}${c.canary ? `/canary/${c.canary.image_ref}/${c.canary.weight}` : ''}`;
     case 'start_provider':
       return `start/${c.host_id}/${c.provider_id}/${c.image_ref}`;
     case 'stop_provider':

@@ -3,11 +3,11 @@ import type { KvWatch } from '../../store/kv-bucket.js';
 import type { ControlClient } from '../../protocol/control-client.js';
 import type { AppStatus } from '../../protocol/schemas/wadm.js';
 import { resolveSharedIds } from '../api/shared-refs.js';
-import type { AppManifest } from '../manifest/model.js';
-import { ownedConfigs, referencedConfigs } from '../scalers/config-scaler.js';
+import { configsOf } from '../scalers/config-scaler.js';
 import { planApp, planUndeploy, type Plan } from '../scalers/plan.js';
 import type { ManifestStore } from '../store/manifest-store.js';
 import type { StatusStore } from '../store/status-store.js';
+import { CanaryJudge, canaryContext, type CanaryReview } from './canary-judge.js';
 import { executeCommands } from './executor.js';
 import { commandKey, ExpectedState } from './expected.js';
 import type { LatticeObserver } from './observer.js';
@@ -69,8 +69,11 @@ export class Reconciler {
   private watch: KvWatch | null = null;
   /** When each application was first asked for a round that has not started yet (for the lag). */
   private readonly pendingSince = new Map<string, number>();
+  private readonly judge: CanaryJudge;
 
-  constructor(private readonly options: ReconcilerOptions) {}
+  constructor(private readonly options: ReconcilerOptions) {
+    this.judge = new CanaryJudge(options.ctl, options.logger);
+  }
 
   async start(): Promise<void> {
     this.tick = setInterval(() => this.kick('tick', 0), this.options.tickMs ?? TICK_MS);
@@ -190,6 +193,7 @@ export class Reconciler {
     const desired = await store.desired(name);
     if (!desired) {
       this.expected.delete(name);
+      this.judge.forget(name);
       return;
     }
     const manifest = desired.manifest ? await resolveSharedIds(store, desired.manifest) : null;
@@ -197,11 +201,19 @@ export class Reconciler {
 
     const expected = this.expectedFor(name);
     const observed = observer.state();
+    const canary = canaryContext(manifest, desired);
+    const review: CanaryReview | null = canary && manifest ? await this.judge.review(name, manifest, canary, observed) : null;
+    if (review?.decided.length) {
+      // A verdict changes what to run (and a rollback the deployed version): plan again after it.
+      for (const report of review.decided) await store.noteCanary(name, report, report.state === 'rolled_back' ? desired.rollbackVersion! : undefined);
+      this.again.add(name);
+      return;
+    }
     expected.confirm(observed);
     const now = Date.now();
     const state = expected.overlay(observed, now);
     const plan: Plan = manifest
-      ? planApp({ app: name, manifest, previous: desired.previous, state })
+      ? planApp({ app: name, manifest, previous: desired.previous, state, canary: canary && { weight: canary.policy.weight, verdicts: canary.verdicts } })
       : planUndeploy({ app: name, previous: desired.previous, state });
     expected.prune(new Set(plan.commands.map(commandKey)));
     logger.debug({ app: name, state: plan.state, commands: plan.commands.length }, 'planned');
@@ -236,10 +248,7 @@ export class Reconciler {
       this.again.add(name);
     }
     const failures = expected.failuresOf(plan.commands);
-    this.retryLater(
-      name,
-      failures.map((f) => f.failure.retryAt),
-    );
+    this.retryLater(name, [...failures.map((f) => f.failure.retryAt), ...(review?.nextAt ? [review.nextAt] : [])]);
 
     if (plan.commands.length === 0 && (desired.previousVersion !== null || desired.deleted)) {
       await store.settle(name);
@@ -248,7 +257,11 @@ export class Reconciler {
         return;
       }
     }
-    await this.report(describeStatus({ name, version: desired.deployedVersion, manifest, plan, failures }), sentAt);
+    const canaries = [...desired.canaries, ...(review?.watching ?? [])];
+    await this.report(
+      { ...describeStatus({ name, version: desired.deployedVersion, manifest, plan, failures }), ...(canaries.length ? { canaries } : {}) },
+      sentAt,
+    );
   }
 
   private retryLater(name: string, retryAts: number[]): void {
@@ -276,8 +289,8 @@ export class Reconciler {
     try {
       const stored = await this.options.statuses.get(status.name);
       if (stored) {
-        const { name, version, state, message, scalers } = stored;
-        if (JSON.stringify({ name, version, state, message, scalers }) === key) return;
+        const { name, version, state, message, scalers, canaries } = stored;
+        if (JSON.stringify({ name, version, state, message, scalers, canaries }) === key) return;
       }
       await this.options.statuses.put({ ...status, updated_at: new Date().toISOString() });
     } catch (error) {
@@ -285,14 +298,4 @@ export class Reconciler {
       else this.options.logger.warn({ app: status.name, err: error }, 'cannot write status');
     }
   }
-}
-
-function configsOf(...manifests: Array<AppManifest | null>): string[] {
-  const names = new Set<string>();
-  for (const m of manifests) {
-    if (!m) continue;
-    for (const n of ownedConfigs(m).keys()) names.add(n);
-    for (const n of referencedConfigs(m).keys()) names.add(n);
-  }
-  return [...names];
 }

@@ -2,6 +2,7 @@ import type { AppComponent, AppScaler } from '../manifest/model.js';
 import { isOwnedBy, ownedAnnotations, scalerId } from './annotations.js';
 import { capacitySplit, effectiveSpreads, eligibleHosts, evenSplit, formatRequirements, roomyHosts, splitByWeight } from './placement.js';
 import { noDaemonHost, scalerState } from './outcome.js';
+import { type CanaryInput, canaryCommand, canaryMode, isPromotion } from './canary.js';
 import { DEFAULT_UPGRADE_WAVE, holdBackUpgrades } from './upgrade-wave.js';
 import type { Command, ObservedComponent, ObservedHost, PlacementProblem, ScalerResult, ScalerState } from './types.js';
 
@@ -18,6 +19,8 @@ export interface ComponentScalerInput {
   byCapacity?: boolean;
   /** Hosts whose image an upgrade replaces at once (`lattice.dev/upgrade-wave`, upgrade-wave.ts). */
   upgradeWave?: number;
+  /** Upgrades of this component go through a canary (canary.ts). */
+  canary?: CanaryInput;
 }
 
 function observed(host: ObservedHost, id: string): ObservedComponent | undefined {
@@ -99,37 +102,52 @@ function finish(
 ): ScalerResult {
   const { app, component, hosts, config } = input;
   const id = scalerId(kind, component.name);
+  const mode = canaryMode(input.canary, hosts, app, component.id, component.image);
   const wanted: Command[] = [];
+  const exempt: Command[] = [];
   for (const host of hosts) {
     const want = desired.get(host.id) ?? 0;
     const seen = observed(host, component.id);
     const owned = seen !== undefined && isOwnedBy(seen.annotations, app);
     const have = owned ? seen.max_instances : 0;
-    const otherImage = seen !== undefined && seen.image_ref !== component.image;
     // Someone else's instance on a host we do not want: not ours to stop.
     if (want === 0 && !owned) continue;
-    if (want === have && !(want > 0 && otherImage)) continue;
-    wanted.push({
-      type: 'scale_component',
+    const base = {
+      type: 'scale_component' as const,
       host_id: host.id,
       component_id: component.id,
-      image_ref: component.image,
       count: want,
       annotations: ownedAnnotations(app, id),
       config,
       ...(input.secrets?.length ? { secrets: input.secrets } : {}),
-      allow_update: want > 0 && otherImage,
-    });
+    };
+    if (mode && want > 0 && seen?.image_ref !== component.image) {
+      // A canary is its own exposure limit: every host takes its share at once, no waves.
+      const command = canaryCommand(mode, base, seen, have);
+      if (command) exempt.push(command);
+      continue;
+    }
+    const otherImage = seen !== undefined && seen.image_ref !== component.image;
+    if (want === have && !(want > 0 && (otherImage || seen?.canary !== undefined))) continue;
+    const command: Command = { ...base, image_ref: component.image, allow_update: want > 0 && otherImage };
+    (isPromotion(command, seen) ? exempt : wanted).push(command);
   }
-  const { commands, waiting } = holdBackUpgrades(wanted, input.upgradeWave ?? DEFAULT_UPGRADE_WAVE);
-  const state = scalerState(problems, commands, stateWhenUnplaced);
+  const held = holdBackUpgrades(wanted, input.upgradeWave ?? DEFAULT_UPGRADE_WAVE);
+  const commands = [...exempt, ...held.commands];
+  const waiting = held.waiting;
+  const state = mode && !problems.length ? 'reconciling' : scalerState(problems, commands, stateWhenUnplaced);
   const total = [...desired.values()].reduce((a, b) => a + b, 0);
+  const hostCount = [...desired.values()].filter((n) => n > 0).length;
   const message = problems.length
     ? problems.map((p) => p.message).join('; ')
-    : waiting
-      ? `upgrading ${component.id} to ${component.image}: ${commands.length} host(s) now, ${waiting} waiting for their turn`
-      : commands.length
-        ? `scaling ${component.id} on ${commands.length} host(s)`
-        : `${total} instance(s) on ${[...desired.values()].filter((n) => n > 0).length} host(s)`;
+    : mode?.canary
+      ? `canary: ${component.image} takes ${mode.canary.weight}% of ${component.id} beside ${mode.stable} on ${hostCount} host(s)`
+      : mode
+        ? `canary of ${component.image} rolled back: ${mode.stable} keeps serving ${component.id}`
+        : waiting
+          ? `upgrading ${component.id} to ${component.image}: ${commands.length} host(s) now, ${waiting} waiting for their turn`
+          : commands.length
+            ? `scaling ${component.id} on ${commands.length} host(s)`
+            : `${total} instance(s) on ${hostCount} host(s)`;
   return { commands, problems, status: { id, kind, component: component.name, state, message } };
 }

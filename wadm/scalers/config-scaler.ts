@@ -103,3 +103,14 @@ export function configScaler(
 export function removeConfigs(previous: AppManifest, observed: Record<string, ConfigValues>): Command[] {
   return [...ownedConfigs(previous).keys()].filter((name) => observed[name] !== undefined).map((name) => ({ type: 'delete_config' as const, name }));
 }
+
+/** Every config name the manifests own or reference (the observer watches these). */
+export function configsOf(...manifests: Array<AppManifest | null>): string[] {
+  const names = new Set<string>();
+  for (const m of manifests) {
+    if (!m) continue;
+    for (const n of ownedConfigs(m).keys()) names.add(n);
+    for (const n of referencedConfigs(m).keys()) names.add(n);
+  }
+  return [...names];
+}

@@ -72,7 +72,13 @@ export function applyEvent(obs: ObservedLattice, event: DecodedEvent, now: numbe
       obs.hosts.set(d.id, {
         id: d.id,
         labels: d.labels,
-        components: d.components.map(({ id, image_ref, max_instances, annotations }) => ({ id, image_ref, max_instances, annotations })),
+        components: d.components.map(({ id, image_ref, max_instances, annotations, canary }) => ({
+          id,
+          image_ref,
+          max_instances,
+          annotations,
+          ...(canary ? { canary: { image_ref: canary.image_ref, weight: canary.weight } } : {}),
+        })),
         providers: d.providers.map(({ id, image_ref, annotations }) => ({ id, image_ref, annotations })),
         lastSeen: now,
         intervalMs: prior?.intervalMs ?? DEFAULT_INTERVAL_MS,
@@ -99,7 +105,13 @@ export function applyEvent(obs: ObservedLattice, event: DecodedEvent, now: numbe
       if (!h) break;
       h.components = h.components.filter((c) => c.id !== d.component_id);
       if (d.max_instances > 0) {
-        h.components.push({ id: d.component_id, image_ref: d.image_ref, max_instances: d.max_instances, annotations: d.annotations });
+        h.components.push({
+          id: d.component_id,
+          image_ref: d.image_ref,
+          max_instances: d.max_instances,
+          annotations: d.annotations,
+          ...(d.canary ? { canary: d.canary } : {}),
+        });
       }
       break;
     }

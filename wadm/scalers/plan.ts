@@ -28,6 +28,11 @@ export interface PlanInput {
   /** The version that ran before (its links and config are removed when no longer declared). */
   previous?: AppManifest | null;
   state: LatticeState;
+  /**
+   * Upgrades go through a canary (scalers/canary.ts): the policy's share, and the verdicts already
+   * given on this deployment by component name.
+   */
+  canary?: { weight: number; verdicts: ReadonlyMap<string, 'promoted' | 'rolled_back'> } | null;
 }
 
 type Placed = AppComponent & { image: string; scaler: AppScaler };
@@ -52,7 +57,8 @@ export function planApp(input: PlanInput): Plan {
     const config = configNames(app, component.config);
     const secrets = component.secrets.map((s) => secretName(app, s.name));
     const args = { app, component, config, secrets, hosts: state.hosts };
-    const result = component.kind === 'capability' ? providerScaler(args) : componentScaler({ ...args, byCapacity, upgradeWave });
+    const canary = input.canary ? { weight: input.canary.weight, verdict: input.canary.verdicts.get(component.name) } : undefined;
+    const result = component.kind === 'capability' ? providerScaler(args) : componentScaler({ ...args, byCapacity, upgradeWave, canary });
     placement.push(...result.commands);
     problems.push(...result.problems);
     scalers.push(result.status);

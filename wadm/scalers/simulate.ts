@@ -16,7 +16,13 @@ export function applyCommands(state: LatticeState, commands: readonly Command[])
         if (!host) break;
         host.components = host.components.filter((x) => x.id !== c.component_id);
         if (c.count > 0) {
-          host.components.push({ id: c.component_id, image_ref: c.image_ref, max_instances: c.count, annotations: c.annotations });
+          host.components.push({
+            id: c.component_id,
+            image_ref: c.image_ref,
+            max_instances: c.count,
+            annotations: c.annotations,
+            ...(c.canary ? { canary: c.canary } : {}),
+          });
         }
         break;
       }

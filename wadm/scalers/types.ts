@@ -1,4 +1,5 @@
 import type { ComponentDescription, ConfigValues, HostCapacity, Link, ProviderDescription } from '../../protocol/mod.js';
+import type { CanaryRequest } from '../../protocol/schemas/canary.js';
 import type { PlacementProblem, ScalerStatus } from '../../protocol/schemas/wadm.js';
 
 /**
@@ -7,7 +8,10 @@ import type { PlacementProblem, ScalerStatus } from '../../protocol/schemas/wadm
  * host_heartbeat keeps it alive, host_stopped or missed heartbeats remove it, linkdef_* and
  * config_* maintain links and config); see `observed-state.ts`.
  */
-export type ObservedComponent = Pick<ComponentDescription, 'id' | 'image_ref' | 'max_instances' | 'annotations'>;
+export type ObservedComponent = Pick<ComponentDescription, 'id' | 'image_ref' | 'max_instances' | 'annotations'> & {
+  /** The canary image and share running beside `image_ref` (wadm/scalers/canary.ts). */
+  canary?: CanaryRequest;
+};
 export type ObservedProvider = Pick<ProviderDescription, 'id' | 'image_ref' | 'annotations'>;
 
 export interface ObservedHost {
@@ -45,6 +49,8 @@ export type Command =
       config: string[];
       /** Set when the host runs another image of this component: replace it. */
       allow_update: boolean;
+      /** Keep `image_ref` serving and send this share to the canary image (wadm/scalers/canary.ts). */
+      canary?: CanaryRequest;
     }
   | {
       type: 'start_provider';

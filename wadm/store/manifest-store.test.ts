@@ -71,6 +71,48 @@ describe('ManifestStore over a memory bucket', () => {
     );
   });
 
+  it('keeps canary verdicts with their version; a rollback verdict deploys the earlier version in the same write', async () => {
+    const store = memoryStore();
+    await store.put(demoManifest('app', 'v1'));
+    await store.put(demoManifest('app', 'v2'));
+    await store.deploy('app', 'v1');
+    await store.deploy('app', 'v2');
+    const figures = { requests: 40, errors: 12, p50_ms: 1, p99_ms: 3 };
+    const report = (state: 'promoted' | 'rolled_back', decidedAt: Date) => ({
+      version: 'v2',
+      component: 'web',
+      image_ref: 'file://web-v2.wasm',
+      weight: 10,
+      window_s: 5,
+      state,
+      reason: 'error rate 30% against 0%',
+      decided_at: decidedAt.toISOString(),
+      stable: figures,
+      canary: figures,
+    });
+    assert.equal((await store.desired('app'))?.rollbackVersion, 'v1');
+    const rolledBack = report('rolled_back', new Date(Date.now() + 1_000));
+    await store.noteCanary('app', rolledBack, 'v1');
+    const after = await store.desired('app');
+    assert.equal(after?.deployedVersion, 'v1');
+    assert.deepEqual(after?.canaries, [rolledBack], 'the verdict that caused this deployment is part of it');
+    assert.deepEqual(
+      (await store.versions('app'))?.map((v) => [v.version, v.deployed, v.canaries?.map((c) => c.state)]),
+      [
+        ['v1', true, undefined],
+        ['v2', false, ['rolled_back']],
+      ],
+    );
+    // Deployed again by hand later: a new try, with a new canary (the old verdict stays in history).
+    await new Promise((r) => setTimeout(r, 1_100));
+    await store.deploy('app', 'v2');
+    assert.deepEqual((await store.desired('app'))?.canaries, []);
+    const promoted = report('promoted', new Date(Date.now() + 1_000));
+    await store.noteCanary('app', promoted);
+    assert.deepEqual((await store.desired('app'))?.canaries, [promoted], 'a later verdict on one component replaces the earlier one');
+    assert.equal((await store.versions('app'))?.find((v) => v.version === 'v2')?.canaries?.length, 1);
+  });
+
   it('lists problems of an invalid manifest and refuses other content under an existing version', async () => {
     const store = memoryStore();
     const broken = demoManifest('app', 'v1');

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { NatsConnection } from 'nats';
 import { buckets } from '../../protocol/subjects.js';
 import { decodeJson, encodeJson } from '../../protocol/codec.js';
-import type { PutReply, VersionInfo } from '../../protocol/schemas/wadm.js';
+import type { CanaryReport, PutReply, VersionInfo } from '../../protocol/schemas/wadm.js';
 import { normalizeManifest, type AppManifest } from '../manifest/model.js';
 import { ManifestInput } from '../manifest/schema.js';
 import { validateManifest } from '../manifest/validate.js';
@@ -40,6 +40,25 @@ export interface DesiredApp {
   previousVersion: string | null;
   previous: AppManifest | null;
   deleted: boolean;
+  /** Canary verdicts of the current deployment (currentCanaries). */
+  canaries: CanaryReport[];
+  /** The version a rolled-back canary returns to: the one stored before the deployed one. */
+  rollbackVersion: string | null;
+}
+
+/**
+ * The verdicts that concern the current deployment: those given since the deployed version was
+ * deployed, including the rollback that deployed it. A version deployed again gets a new canary.
+ */
+function currentCanaries(record: StoredApp): CanaryReport[] {
+  if (record.deployed_version === null) return [];
+  const since = record.deployed_at ?? '';
+  return record.versions.flatMap((v) => (v.canaries ?? []).filter((c) => (since ? (c.decided_at ?? '') >= since : v.version === record.deployed_version)));
+}
+
+function rollbackTarget(record: StoredApp): string | null {
+  const index = record.versions.findIndex((v) => v.version === record.deployed_version);
+  return index > 0 ? record.versions[index - 1]!.version : null;
 }
 
 /** Canonical form of a stored version (it was valid when put). */
@@ -121,7 +140,12 @@ export class ManifestStore {
   async versions(name: string): Promise<VersionInfo[] | null> {
     const record = await this.record(name);
     if (!record || record.deleted) return null;
-    return record.versions.map((v) => ({ version: v.version, created_at: v.created_at, deployed: v.version === record.deployed_version }));
+    return record.versions.map((v) => ({
+      version: v.version,
+      created_at: v.created_at,
+      deployed: v.version === record.deployed_version,
+      ...(v.canaries?.length ? { canaries: v.canaries } : {}),
+    }));
   }
 
   async deploy(name: string, version?: string): Promise<DeployResult | null> {
@@ -135,6 +159,23 @@ export class ManifestStore {
   /** Deletes a version, or the whole application (undeploying it first: see record.ts). */
   async delete(name: string, version?: string): Promise<DeleteResult | null> {
     return this.mutateExisting(name, (record) => deleteFrom(record, version));
+  }
+
+  /**
+   * Records a canary verdict on its version (replacing an earlier one for the same component) and,
+   * for a rollback, deploys `rollbackTo` in the same write: the verdict and the deployment it
+   * caused are never seen apart.
+   */
+  async noteCanary(name: string, report: CanaryReport, rollbackTo?: string): Promise<void> {
+    await this.mutateExisting(name, (record) => {
+      const index = record.versions.findIndex((v) => v.version === report.version);
+      if (index < 0) return { record, result: undefined };
+      const target = record.versions[index]!;
+      const canaries = [...(target.canaries ?? []).filter((c) => c.component !== report.component), report];
+      const noted = { ...record, versions: record.versions.map((v, i) => (i === index ? { ...v, canaries } : v)) };
+      if (rollbackTo === undefined) return { record: noted, result: undefined };
+      return { record: deployVersion(noted, rollbackTo, new Date(report.decided_at ?? Date.now())).record, result: undefined };
+    });
   }
 
   /** Called by the reconciler once the lattice matches the deployed version (or the undeploy is done). */
@@ -157,6 +198,8 @@ export class ManifestStore {
       previousVersion: record.previous_version,
       previous: pick(record.previous_version),
       deleted: record.deleted,
+      canaries: currentCanaries(record),
+      rollbackVersion: rollbackTarget(record),
     };
   }
 

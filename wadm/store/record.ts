@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CanaryReport } from '../../protocol/schemas/wadm.js';
 
 /**
  * What the store keeps per application, in one KV value so that every change is a single
@@ -10,6 +11,8 @@ export const StoredVersion = z.object({
   created_at: z.string(),
   /** The manifest as the user wrote it (input form), validated when it was put. */
   manifest: z.unknown(),
+  /** Canary verdicts on this version (wadm/reconciler/canary-judge.ts). */
+  canaries: z.array(CanaryReport).optional(),
 });
 export type StoredVersion = z.infer<typeof StoredVersion>;
 
@@ -19,6 +22,8 @@ export const StoredApp = z.object({
   versions: z.array(StoredVersion),
   /** The version that should run; null when undeployed. */
   deployed_version: z.string().nullable(),
+  /** When the deployed version was last deployed: canary verdicts from before belong to earlier tries. */
+  deployed_at: z.string().optional(),
   /**
    * The version whose resources may still be in the lattice besides the deployed one (the one
    * deployed before, or the one just undeployed): the reconciler removes what it declared and
@@ -108,7 +113,7 @@ export function addVersion(current: StoredApp | null, name: string, version: str
 
 export type DeployResult = { ok: true; version: string; previous: string | null } | { ok: false; message: string };
 
-export function deployVersion(record: StoredApp, version?: string): RecordChange<DeployResult> {
+export function deployVersion(record: StoredApp, version?: string, now = new Date()): RecordChange<DeployResult> {
   const target = version ?? latest(record).version;
   if (!findVersion(record, target)) {
     return { record, result: { ok: false, message: `"${record.name}" has no version "${target}"` } };
@@ -118,7 +123,7 @@ export function deployVersion(record: StoredApp, version?: string): RecordChange
   }
   const previous = record.deployed_version ?? record.previous_version;
   return {
-    record: { ...record, deployed_version: target, previous_version: previous },
+    record: { ...record, deployed_version: target, previous_version: previous, deployed_at: now.toISOString() },
     result: { ok: true, version: target, previous },
   };
 }
