@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { AppStatus, DeployReply } from '../../protocol/schemas/wadm.js';
+import type { AppStatus, CanaryReport, DeployReply } from '../../protocol/schemas/wadm.js';
 import { createWadmClient, type WadmClient } from '../../protocol/wadm-client.js';
 import { formatProblems, parseManifestText } from '../../wadm/manifest/mod.js';
 import { ControlError } from '../../protocol/errors.js';
@@ -80,7 +80,7 @@ const DONE: ReadonlySet<AppStatus['state']> = new Set(['deployed', 'failed']);
  * stderr. Listens to published status and also asks every second, so a missed publication
  * cannot make it hang; gives up after `waitMs`.
  */
-async function waitForOutcome(client: WadmClient, name: string, waitMs: number): Promise<AppStatus> {
+async function waitForOutcome(client: WadmClient, name: string, version: string | null, waitMs: number): Promise<AppStatus> {
   const watch = client.watchStatus(name);
   const deadline = Date.now() + waitMs;
   let last: AppStatus | null = null;
@@ -104,7 +104,7 @@ async function waitForOutcome(client: WadmClient, name: string, waitMs: number):
         next = watch.updates.next();
       }
       show(status);
-      if (DONE.has(status.state)) return status;
+      if (DONE.has(status.state) || rolledBack(status, version)) return status;
     }
   } finally {
     shown.done();
@@ -113,6 +113,11 @@ async function waitForOutcome(client: WadmClient, name: string, waitMs: number):
   throw new CliError(
     `${name} is not deployed after ${Math.round(waitMs / 1000)} s${last ? ` (last: ${(last as AppStatus).state} ${(last as AppStatus).message})` : ''}`,
   );
+}
+
+/** The verdict that rolled `version` back, once its canary has failed (docs/wadm.md, "Canaries"). */
+function rolledBack(status: AppStatus, version: string | null): CanaryReport | undefined {
+  return status.canaries?.find((c) => c.version === version && c.state === 'rolled_back');
 }
 
 function describeDeploy(r: DeployReply): string {
@@ -159,8 +164,13 @@ async function deployStored(
     return;
   }
   if (progressWanted()) process.stderr.write(`${describeDeploy(reply)}\n`);
-  const outcome = reply.state === 'deployed' ? await client.status(name) : await waitForOutcome(client, name, wait);
+  const outcome = reply.state === 'deployed' ? await client.status(name) : await waitForOutcome(client, name, reply.version, wait);
   emit(opts, outcome, () => `${name} ${outcome.version ?? ''}: ${outcome.state}`);
+  const rollback = rolledBack(outcome, reply.version);
+  if (rollback)
+    throw new CliError(
+      `the canary of ${name} ${reply.version} was rolled back (${rollback.component}: ${rollback.reason}); ${outcome.version ?? 'the earlier version'} runs again`,
+    );
   if (outcome.state === 'failed') throw new CliError(`${name} failed: ${outcome.message}`);
 }
 

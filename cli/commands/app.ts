@@ -1,3 +1,4 @@
+import { canaryTable, canaryVerdicts } from '../canary-summary.js';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { createWadmClient } from '../../protocol/wadm-client.js';
@@ -90,6 +91,7 @@ export function register(program: Command): void {
               ['Scaler', 'Component', 'State', 'Message'],
               s.scalers.map((x) => [x.kind, x.component, x.state, x.message]),
             ),
+            ...(s.canaries?.length ? ['', 'Canaries (figures: running version / canary)', canaryTable(s.canaries)] : []),
           ].join('\n'),
         );
       }),
@@ -116,8 +118,8 @@ export function register(program: Command): void {
         const versions = await wadmClient(nc, lattice, opts).versions(name);
         emit(opts, versions, () =>
           renderTable(
-            ['Version', 'Created', 'Deployed'],
-            versions.map((v) => [v.version, v.created_at, v.deployed ? 'yes' : '']),
+            ['Version', 'Created', 'Deployed', 'Canary'],
+            versions.map((v) => [v.version, v.created_at, v.deployed ? 'yes' : '', canaryVerdicts(v.canaries)]),
           ),
         );
       }),
