@@ -110,10 +110,10 @@ export class ComponentLifecycle {
       return;
     }
     component.revision++;
-    const version = await loadVersion(this.compiler, this.pool, this.logger, { ...request, imageRef: wanted.imageRef }, limits, component.revision);
+    const version = await loadVersion(this.compiler, this.pool.workers, this.logger, { ...request, imageRef: wanted.imageRef }, limits, component.revision);
     const refusal = request.verifyUpgrade?.(version.image.transpiled.exports) ?? null;
     if (refusal) {
-      this.pool.unload(version.spec.key);
+      this.pool.workers.unload(version.spec.key);
       throw new IncompatibleUpgradeError(request.componentId, refusal.missing, refusal.detail);
     }
     component.canary = new Canary(version, wanted.weight);
@@ -141,10 +141,10 @@ export class ComponentLifecycle {
       return existing;
     }
     const revision = existing ? existing.revision + 1 : 0;
-    const version = await loadVersion(this.compiler, this.pool, this.logger, request, limits, revision);
+    const version = await loadVersion(this.compiler, this.pool.workers, this.logger, request, limits, revision);
     const refusal = existing ? (request.verifyUpgrade?.(version.image.transpiled.exports) ?? null) : null;
     if (refusal) {
-      this.pool.unload(version.spec.key);
+      this.pool.workers.unload(version.spec.key);
       throw new IncompatibleUpgradeError(request.componentId, refusal.missing, refusal.detail);
     }
     if (existing) {
@@ -170,7 +170,7 @@ export class ComponentLifecycle {
   }
 
   private retire(version: Version): void {
-    retireVersion(version, (key) => this.pool.unload(key));
+    retireVersion(version, (key) => this.pool.workers.unload(key));
   }
 
   private async remove(component: Component): Promise<void> {

@@ -105,7 +105,7 @@ export class ComponentRuntime {
       Math.max(size, options.maxPoolSize ?? size * 4),
       options.bridgeSpinUs ?? 50,
     );
-    this.components = new ComponentTable(this.pool.admission, this.pool.instantiations);
+    this.components = new ComponentTable(this.pool.admission, this.pool.workers.instantiations);
     this.pool.onReleased = (slot) => this.components.wake(slot);
     this.lifecycle = new ComponentLifecycle({
       compiler,
@@ -206,7 +206,7 @@ export class ComponentRuntime {
     components: Array<{ id: string; running: number; queued: number; maxInstances: number; spares: number }>;
     workers: { idle: number; busy: number; blocked: number };
   } {
-    const pool = this.pool.stats();
+    const pool = this.pool.workers.counts();
     return {
       components: [...this.components.values()].map((c) => ({
         id: c.id,
@@ -221,7 +221,7 @@ export class ComponentRuntime {
 
   /** Worker threads running now (pool plus extra workers; services not counted). */
   get workerCount(): number {
-    return this.pool.workerCount;
+    return this.pool.workers.all.length;
   }
 
   list(): ComponentInfo[] {
