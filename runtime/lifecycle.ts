@@ -4,7 +4,7 @@
  * applied one after the other, so concurrent scales end in the order they were asked for.
  */
 import type { Logger } from '../lib/logger.js';
-import { Canary, endCanary } from './canary.js';
+import { Canary } from './canary.js';
 import type { Component, ComponentInfo, ComponentTable, ScaleRequest } from './components.js';
 import { ComponentNotFoundError, IncompatibleUpgradeError, InvalidSettingError, RuntimeStoppedError } from './errors.js';
 import type { ImageCompiler } from './loader.js';
@@ -194,4 +194,28 @@ export class ComponentLifecycle {
     // A canary's share is dealt on this thread, so its requests are relayed here (runtime.run).
     this.pool.ingress.setTarget(component.id, { key: component.version.spec.key, slot: component.admission.slot, relayOnly: component.canary !== undefined });
   }
+}
+
+/**
+ * Ends a component's canary for a scale request without one. A request for the canary's own image
+ * (limits unchanged) promotes it: the loaded canary becomes the component's version, nothing is
+ * loaded again, and the replaced version finishes its invocations (true). Any other request drops
+ * the canary, which then finishes its invocations, and scales the component as usual (false).
+ */
+function endCanary(component: Component, request: ScaleRequest, limits: ComponentLimits, retire: (version: Version) => void): boolean {
+  const canary = component.canary;
+  if (!canary) return false;
+  component.canary = undefined;
+  if (canary.version.image.imageRef !== request.imageRef || JSON.stringify(component.limits) !== JSON.stringify(limits)) {
+    retire(canary.version);
+    return false;
+  }
+  const replaced = component.version;
+  component.version = canary.version;
+  component.annotations = request.annotations ?? {};
+  component.maxInstances = request.count;
+  component.request = request;
+  component.revision++;
+  retire(replaced);
+  return true;
 }
