@@ -5,8 +5,6 @@
  * that reaches 100 goes to the canary), so 10% is exactly one in ten even over a short window.
  */
 import type { CanaryStatus, VersionFigures } from '../protocol/schemas/canary.js';
-import type { Component, ScaleRequest } from './components.js';
-import type { ComponentLimits } from './settings.js';
 import type { Version } from './versions.js';
 
 /** Histogram buckets 20% apart from 50 µs: bucket 99 is about an hour, beyond any deadline. */
@@ -72,30 +70,6 @@ export class Canary {
       canary: this.canary.figures(),
     };
   }
-}
-
-/**
- * Ends a component's canary for a scale request without one. A request for the canary's own image
- * (limits unchanged) promotes it: the loaded canary becomes the component's version, nothing is
- * loaded again, and the replaced version finishes its invocations (true). Any other request drops
- * the canary, which then finishes its invocations, and scales the component as usual (false).
- */
-export function endCanary(component: Component, request: ScaleRequest, limits: ComponentLimits, retire: (version: Version) => void): boolean {
-  const canary = component.canary;
-  if (!canary) return false;
-  component.canary = undefined;
-  if (canary.version.image.imageRef !== request.imageRef || JSON.stringify(component.limits) !== JSON.stringify(limits)) {
-    retire(canary.version);
-    return false;
-  }
-  const replaced = component.version;
-  component.version = canary.version;
-  component.annotations = request.annotations ?? {};
-  component.maxInstances = request.count;
-  component.request = request;
-  component.revision++;
-  retire(replaced);
-  return true;
 }
 
 /** An answer that counts as an error besides a failed invocation: an HTTP 5xx. */

@@ -90,7 +90,14 @@ export class ComponentTable extends Map<string, Component> {
   private readonly slots: AdmissionSlots;
   private readonly bySlot = new Map<number, Component>();
 
-  constructor(private readonly admissionMemory: Int32Array) {
+  /**
+   * @param instantiations instances created per version key, kept by the pool (what `describe`
+   *   reports for a component's current version)
+   */
+  constructor(
+    private readonly admissionMemory: Int32Array,
+    private readonly instantiations: ReadonlyMap<string, number>,
+  ) {
     super();
     this.slots = new AdmissionSlots(admissionMemory);
   }
@@ -116,9 +123,14 @@ export class ComponentTable extends Map<string, Component> {
   wake(slot: number): void {
     this.bySlot.get(slot)?.admission.wake();
   }
+
+  /** What the runtime reports about the component now. */
+  describe(c: Component): ComponentInfo {
+    return describe(c, this.instantiations.get(c.version.spec.key) ?? 0);
+  }
 }
 
-export function describe(c: Component, instantiations: number): ComponentInfo {
+function describe(c: Component, instantiations: number): ComponentInfo {
   const t = c.version.image.transpiled;
   const info: ComponentInfo = {
     id: c.id,

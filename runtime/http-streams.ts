@@ -9,9 +9,6 @@ import { ResponseBody, WorkerSources } from '../protocol/streams/in-process.js';
 import { type ByteStream, isByteStream } from '../protocol/streams/ref.js';
 import type { ImportHandler } from './host-calls.js';
 
-// runtime.ts builds the response bodies it hands to the http-server.
-export { ResponseBody };
-
 /** Internal interface of the body bridge calls; never forwarded to the import handler. */
 export const BODY_IFACE = 'lattice:runtime/http-body';
 
@@ -32,7 +29,14 @@ interface Exchange {
 /** Bodies of the invocations in flight, by id; serves the workers' `BODY_IFACE` calls. */
 export class HttpStreams {
   private nextId = 1;
-  private readonly sources = new WorkerSources();
+  /**
+   * Request bodies (and outgoing requests' response bodies) the workers read. One is released
+   * when its invocation ends, which tells its producer to stop: a body that crossed the lattice
+   * would otherwise hold its producer until the stream's idle limit. Owners whose `return` must
+   * not destroy anything make it harmless (the http-server's request body only stops reading, so
+   * the socket still carries the answer).
+   */
+  readonly sources = new WorkerSources();
   private readonly responses = new Map<number, { body: ResponseBody; onHead(status: number, headers: Array<[string, string]>): void }>();
   private readonly exchanges = new Map<number, Exchange>();
 
@@ -42,20 +46,6 @@ export class HttpStreams {
    *   the lattice (protocol/streams/nats.ts)
    */
   constructor(private readonly importHandler?: ImportHandler) {}
-
-  addSource(body: ByteStream): number {
-    return this.sources.export(body);
-  }
-
-  /**
-   * Forgets a request body when its invocation ends, and tells its producer to stop (iterator
-   * `return`): a body that crossed the lattice would otherwise hold its producer until the
-   * stream's idle limit. Owners whose `return` must not destroy anything make it harmless (the
-   * http-server's request body only stops reading, so the socket still carries the answer).
-   */
-  removeSource(id: number): void {
-    this.sources.release(id);
-  }
 
   /** Registers a response to stream; `onHead` runs when the guest sets it. */
   addResponse(body: ResponseBody, onHead: (status: number, headers: Array<[string, string]>) => void): number {
@@ -111,7 +101,7 @@ export class HttpStreams {
     if (!exchange) throw new Error(`outgoing request ${id} is unknown`);
     const value = (await exchange.answer) as { status: number; headers: Array<[string, string]>; body: unknown };
     if (!isByteStream(value.body)) return value;
-    exchange.source = this.addSource(value.body);
+    exchange.source = this.sources.export(value.body);
     return { status: value.status, headers: value.headers, body: new Uint8Array(0), bodyStream: exchange.source };
   }
 

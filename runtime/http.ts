@@ -4,7 +4,8 @@
  * with a body that streams until the invocation ends (http-streams.ts holds the bodies; the
  * worker's body calls and messages reach them through http-bodies.ts).
  */
-import { ResponseBody, type HttpStreams, type StreamingHttpResponse } from './http-streams.js';
+import { ResponseBody } from '../protocol/streams/in-process.js';
+import type { HttpStreams, StreamingHttpResponse } from './http-streams.js';
 import type { InvokeMessage } from './invocation.js';
 import type { HttpRequest, HttpResponse } from './worker-messages.js';
 
@@ -31,7 +32,7 @@ export function streamHttp<O>(
 ): Promise<StreamingHttpResponse> {
   const { body, ...head } = request;
   const source = body !== undefined && typeof body === 'object' && Symbol.asyncIterator in body ? body : undefined;
-  const bodyStream = source ? streams.addSource(source) : undefined;
+  const bodyStream = source ? streams.sources.export(source) : undefined;
   const responseBody = new ResponseBody();
   return new Promise<StreamingHttpResponse>((resolve, reject) => {
     let headSent = false;
@@ -43,7 +44,7 @@ export function streamHttp<O>(
     runner
       .run(componentId, { kind: 'http', request: plain, stream: { bodyStream, responseStream } }, options, INCOMING_HANDLER, 'handle')
       .finally(() => {
-        if (bodyStream !== undefined) streams.removeSource(bodyStream);
+        if (bodyStream !== undefined) streams.sources.release(bodyStream);
         streams.removeResponse(responseStream);
       })
       .then(

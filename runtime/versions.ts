@@ -7,7 +7,7 @@ import type { Logger } from '../lib/logger.js';
 import type { LoadSpec } from './invocation.js';
 import { instanceSettings, type ImageCompiler, type LoadedImage } from './loader.js';
 import type { ComponentLimits } from './settings.js';
-import type { WorkerPool } from './worker-pool.js';
+import type { PoolWorkers } from './pool-workers.js';
 
 export type ComponentKind = 'http' | 'service' | 'messaging' | 'custom';
 
@@ -34,7 +34,7 @@ export interface Version {
  */
 export async function loadVersion(
   compiler: ImageCompiler,
-  pool: WorkerPool,
+  workers: PoolWorkers,
   logger: Logger,
   request: VersionSource,
   limits: ComponentLimits,
@@ -59,7 +59,7 @@ export async function loadVersion(
       'instances cannot be reset: each invocation instantiates the component anew',
     );
   }
-  if (kindOf(image.transpiled.exports) !== 'service') await pool.preload(spec);
+  if (kindOf(image.transpiled.exports) !== 'service') await workers.preload(spec);
   return { image, spec, inflight: 0 };
 }
 

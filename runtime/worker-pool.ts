@@ -3,8 +3,9 @@
  * wait in one FIFO for an idle worker. A deadline terminates the worker running the late
  * invocation (the only way to stop a wasm loop) and a fresh worker replaces it; the others keep
  * serving. Workers beyond the pool size start while others are blocked on host calls and stop
- * when idle. Its workers (worker-slot.ts) only report; host calls are served through `HostCalls`
- * (host-calls.ts), which the runtime wraps with the HTTP body routing (http-bodies.ts).
+ * when idle. The workers themselves, the versions they hold and their ends are pool-workers.ts's;
+ * each (worker-slot.ts) only reports. Host calls are served through `HostCalls` (host-calls.ts),
+ * which the runtime wraps with the HTTP body routing (http-bodies.ts).
  */
 import type { Logger } from '../lib/logger.js';
 import { traceLogFields } from '../lib/telemetry/tracing.js';
@@ -13,10 +14,11 @@ import { deadlinePassed, startFailed, workerDied, workerEnded } from './failures
 import { HostCallServer, type HostCalls } from './host-calls.js';
 import { createHandleControl, HandleControl } from './worker/handle-cache.js';
 import { IngressController } from './ingress/controller.js';
-import { ADMISSION_SLOTS, ADMISSION_WORDS, RUNNING, WAITING } from './ingress/types.js';
+import { ADMISSION_SLOTS, ADMISSION_WORDS } from './ingress/types.js';
 import type { InvokeMessage, LoadSpec, Outcome, Pending } from './invocation.js';
+import { PoolWorkers } from './pool-workers.js';
 import type { WorkerToMain } from './worker-messages.js';
-import { WorkerSlot, type SlotOwner } from './worker-slot.js';
+import type { SlotOwner, WorkerSlot } from './worker-slot.js';
 
 /** An extra worker (started while others waited on host calls) stops after this long idle. */
 const ELASTIC_IDLE_MS = 10_000;
@@ -30,17 +32,12 @@ interface Job {
 }
 
 export class WorkerPool implements SlotOwner {
-  private readonly slots: WorkerSlot[] = [];
-  private readonly idle: WorkerSlot[] = [];
   private readonly jobs: Job[] = [];
-  /** Versions every pool worker should have loaded (replacement workers load them too). */
-  private readonly active = new Map<string, LoadSpec>();
   private nextId = 1;
-  private stopped = false;
   /** Serves the guests' host calls (the runtime's HTTP body routing around the import handler). */
   readonly hostCalls: HostCallServer;
-  /** Component instances created per version key, over every worker (resets are not counted). */
-  readonly instantiations = new Map<string, number>();
+  /** The workers, the versions they hold (preload, unload) and their instantiation counts. */
+  readonly workers: PoolWorkers;
   /** Workers with invocations written this turn, woken together at its end. */
   private readonly toWake = new Set<WorkerSlot>();
   private wakeScheduled = false;
@@ -71,92 +68,17 @@ export class WorkerPool implements SlotOwner {
     this.hostCalls = new HostCallServer(hostCalls, logger, this);
     this.ingress = new IngressController(this.admission, logger, async () => {
       if (this.stopped) throw new RuntimeStoppedError();
-      this.ensureWorkers();
-      await Promise.any(this.slots.filter((s) => !s.elastic).map((s) => s.ready));
+      this.workers.ensure();
+      await Promise.any(this.workers.all.filter((s) => !s.elastic).map((s) => s.ready));
+    });
+    this.workers = new PoolWorkers(this, size, this.ingress, this.admission, {
+      ready: (slot) => this.onIdle(slot),
+      released: (slot) => this.onReleased?.(slot),
     });
   }
 
-  /**
-   * Workers start with the first component, not with the host: an idle host (or one that only
-   * runs providers) pays nothing for them (~10 MB of RSS each).
-   */
-  private ensureWorkers(): void {
-    const base = this.slots.filter((s) => !s.elastic).length;
-    for (let i = base; i < this.size; i++) this.spawn();
-  }
-
-  /**
-   * Workers by state and ready instances per loaded version, read when metrics are scraped: idle,
-   * busy (running a guest), blocked (running one that waits on a host call); `spares` counts the
-   * pre-instantiated instances idle workers hold ready per version key.
-   */
-  stats(): { idle: number; busy: number; blocked: number; spares: Map<string, number> } {
-    let busy = 0;
-    let blocked = 0;
-    for (const slot of this.slots) {
-      if (!slot.current) continue;
-      if (slot.hostCallsInFlight > 0) blocked++;
-      else busy++;
-    }
-    const spares = new Map<string, number>();
-    for (const [key, spec] of this.active) {
-      let ready = 0;
-      for (const slot of this.idle) if (!slot.dead && slot.loads.has(key)) ready += spec.spares;
-      spares.set(key, ready);
-    }
-    return { idle: this.slots.length - busy - blocked, busy, blocked, spares };
-  }
-
-  /** How many workers exist now (tests and benchmarks read this). */
-  get workerCount(): number {
-    return this.slots.length;
-  }
-
-  private spawn(elastic = false): WorkerSlot {
-    const slot = new WorkerSlot(this, false);
-    slot.elastic = elastic;
-    this.slots.push(slot);
-    slot.ready.then(
-      () => {
-        for (const spec of this.active.values()) {
-          slot.load(spec).catch((error: unknown) => this.logger.warn({ err: error, key: spec.key }, 'preload in a new worker failed'));
-        }
-        // Extra workers come and go with load: only the pool's own listen for the http-server.
-        if (!elastic && !slot.dead) this.ingress.attach(slot);
-        this.onIdle(slot);
-      },
-      (error: unknown) => this.logger.error({ err: error }, 'worker failed to start'),
-    );
-    return slot;
-  }
-
-  /**
-   * Loads a version into every pool worker (pre-instantiating its spares). Resolves as soon as
-   * one worker has it ready, so a worker busy with a long invocation does not hold up a scale;
-   * the others load in the background, and replacement workers load every active version.
-   */
-  async preload(spec: LoadSpec): Promise<void> {
-    if (this.stopped) throw new RuntimeStoppedError();
-    this.ensureWorkers();
-    this.active.set(spec.key, spec);
-    const loads = this.slots.map(async (slot) => {
-      await slot.ready;
-      await slot.load(spec);
-    });
-    // Late failures (a worker replaced mid-load) must not become unhandled rejections.
-    for (const load of loads) load.catch(() => undefined);
-    try {
-      await Promise.any(loads);
-    } catch (error) {
-      this.active.delete(spec.key);
-      throw error instanceof AggregateError && error.errors[0] instanceof Error ? error.errors[0] : error;
-    }
-  }
-
-  unload(key: string): void {
-    this.active.delete(key);
-    this.instantiations.delete(key);
-    for (const slot of this.slots) slot.unload(key);
+  private get stopped(): boolean {
+    return this.workers.stopped;
   }
 
   /** Runs one invocation on the next idle worker, stopping it at the deadline. */
@@ -170,10 +92,11 @@ export class WorkerPool implements SlotOwner {
   }
 
   private dispatch(): void {
-    for (let i = 0; this.jobs.length && i < this.idle.length; ) {
-      const slot = this.idle[i]!;
+    const idle = this.workers.idle;
+    for (let i = 0; this.jobs.length && i < idle.length; ) {
+      const slot = idle[i]!;
       if (slot.dead) {
-        this.idle.splice(i, 1);
+        idle.splice(i, 1);
         continue;
       }
       // A worker serving an HTTP request itself (worker ingress) takes a job after it, unless it
@@ -182,7 +105,7 @@ export class WorkerPool implements SlotOwner {
         i++;
         continue;
       }
-      this.idle.splice(i, 1);
+      idle.splice(i, 1);
       clearTimeout(slot.idleTimer);
       void this.start(slot, this.jobs.shift()!);
     }
@@ -197,11 +120,12 @@ export class WorkerPool implements SlotOwner {
    */
   private grow(): void {
     if (this.stopped) return;
-    const blocked = this.slots.filter((s) => (s.current && s.hostCallsInFlight > 0) || s.unavailable).length;
-    if (this.slots.length - blocked >= this.size) return;
-    if (this.slots.length >= this.maxSize && (blocked < this.slots.length || this.slots.length >= HARD_MAX_WORKERS)) return;
-    this.spawn(true);
-    this.logger.debug({ workers: this.slots.length, blocked }, 'extra worker started: others wait on host calls');
+    const all = this.workers.all;
+    const blocked = all.filter((s) => (s.current && s.hostCallsInFlight > 0) || s.unavailable).length;
+    if (all.length - blocked >= this.size) return;
+    if (all.length >= this.maxSize && (blocked < all.length || all.length >= HARD_MAX_WORKERS)) return;
+    this.workers.spawn(true);
+    this.logger.debug({ workers: all.length, blocked }, 'extra worker started: others wait on host calls');
   }
 
   /** Wakes `slot` at the end of this turn of the event loop, with whatever else was written. */
@@ -245,7 +169,7 @@ export class WorkerPool implements SlotOwner {
         return;
       }
       case 'instantiated':
-        this.instantiations.set(message.key, (this.instantiations.get(message.key) ?? 0) + 1);
+        this.workers.instantiated(message.key);
         return;
       case 'ingress-opened':
       case 'ingress-closed':
@@ -284,7 +208,7 @@ export class WorkerPool implements SlotOwner {
     if (slot.current?.id !== id) return;
     const { pending } = slot.current;
     slot.current = null;
-    this.retire(slot, deadlinePassed(pending));
+    this.workers.retire(slot, deadlinePassed(pending));
     pending.reject(deadlinePassed(pending));
   }
 
@@ -292,41 +216,10 @@ export class WorkerPool implements SlotOwner {
   retireSlot(slot: WorkerSlot, reason: Error): void {
     const current = slot.current;
     slot.current = null;
-    this.retire(slot, reason);
+    this.workers.retire(slot, reason);
     if (current) {
       clearTimeout(current.pending.timer);
       current.pending.reject(workerEnded(current.pending, reason));
-    }
-  }
-
-  /** Removes a worker (terminating it) and starts its replacement. */
-  private retire(slot: WorkerSlot, reason: Error, replace = true): void {
-    if (slot.dead) return;
-    slot.dead = true;
-    this.ingress.detach(slot);
-    this.hostCalls.calls.ended(slot);
-    slot.closeChannel();
-    slot.failLoads(reason);
-    const index = this.slots.indexOf(slot);
-    if (index >= 0) this.slots.splice(index, 1);
-    const idleIndex = this.idle.indexOf(slot);
-    if (idleIndex >= 0) this.idle.splice(idleIndex, 1);
-    clearTimeout(slot.idleTimer);
-    void slot.worker.terminate().then(() => this.releaseHeld(slot));
-    // An elastic worker is not replaced: the pool shrinks back towards its size.
-    if (!this.stopped && replace && !slot.elastic) {
-      const fresh = this.spawn();
-      this.logger.warn({ reason: reason.message, worker: fresh.worker.threadId }, 'worker replaced');
-    }
-  }
-
-  /** A dead worker's ingress admissions go back to their components (ingress/types.ts, HELD_BYTES). */
-  private releaseHeld(slot: WorkerSlot): void {
-    for (let i = 0; i < slot.held.length; i++) {
-      const held = Atomics.exchange(slot.held, i, 0);
-      if (held <= 0) continue;
-      Atomics.sub(this.admission, i * ADMISSION_WORDS + RUNNING, held);
-      if (Atomics.load(this.admission, i * ADMISSION_WORDS + WAITING) > 0) this.onReleased?.(i);
     }
   }
 
@@ -334,7 +227,7 @@ export class WorkerPool implements SlotOwner {
     if (slot.dead) return;
     const current = slot.current;
     slot.current = null;
-    this.retire(slot, error);
+    this.workers.retire(slot, error);
     if (current) {
       clearTimeout(current.pending.timer);
       current.pending.reject(workerDied(current.pending, error));
@@ -343,30 +236,22 @@ export class WorkerPool implements SlotOwner {
 
   onIdle(slot: WorkerSlot): void {
     if (slot.dead || this.stopped) return;
-    this.idle.push(slot);
+    const idle = this.workers.idle;
+    idle.push(slot);
     this.dispatch();
-    if (slot.elastic && this.idle.includes(slot)) {
+    if (slot.elastic && idle.includes(slot)) {
       clearTimeout(slot.idleTimer);
       slot.idleTimer = setTimeout(() => {
-        if (this.idle.includes(slot) && this.slots.length > this.size) this.retire(slot, new Error('idle extra worker'), false);
+        if (idle.includes(slot) && this.workers.all.length > this.size) this.workers.retire(slot, new Error('idle extra worker'), false);
       }, ELASTIC_IDLE_MS);
       slot.idleTimer.unref();
     }
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.workers.stopped = true;
     this.ingress.stop();
     for (const job of this.jobs.splice(0)) job.pending.reject(new RuntimeStoppedError());
-    await Promise.all(
-      this.slots.splice(0).map(async (slot) => {
-        slot.dead = true;
-        this.hostCalls.calls.ended(slot);
-        slot.closeChannel();
-        slot.current?.pending.reject(new RuntimeStoppedError());
-        clearTimeout(slot.current?.pending.timer);
-        await slot.worker.terminate();
-      }),
-    );
+    await this.workers.terminate();
   }
 }
