@@ -93,6 +93,8 @@ export const buckets = {
   artifacts: (lattice: string) => `LATTICE_ARTIFACTS_${assertToken('lattice', lattice)}`,
   /** Object store of transpiled components, written by hosts only (host/transpile-share.ts). */
   transpiled: (lattice: string) => `LATTICE_TRANSPILED_${assertToken('lattice', lattice)}`,
+  /** KV bucket of claims on transpiles in progress, hosts only (host/transpile-share.ts). */
+  transpiling: (lattice: string) => `LATTICE_TRANSPILING_${assertToken('lattice', lattice)}`,
 } as const;
 
 /** wadm API subjects. */

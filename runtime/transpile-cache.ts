@@ -4,11 +4,12 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../lib/logger.js';
 import { BinaryProblem, InvalidComponentError, UnsupportedComponentError } from './errors.js';
 import { worldItems } from './imports.js';
 import type { GlueReport } from './glue/transform.js';
-import { decodeEntry, encodeEntry, type SharedEntry, type TranspileShare } from './transpile-share.js';
+import { CLAIM_POLL_MS, CLAIM_TTL_MS, decodeEntry, encodeEntry, type SharedEntry, type TranspileShare } from './transpile-share.js';
 import { transpileInWorker, type TranspileOutput } from './transpile-worker.js';
 
 /** Bump when the cached layout or the glue transform changes: old entries are then ignored. */
@@ -114,21 +115,60 @@ export class TranspileCache {
     const dir = this.entryDir(digest);
     const cached = await this.read(dir).catch(() => null);
     if (cached) return cached;
-    const shared = await this.fromShare(digest);
+    const shared = (await this.fromShare(digest)) ?? (await this.waitForClaim(digest));
     if (shared) {
       this.sharedCount++;
       return this.store(dir, shared.meta, shared.files, true);
     }
-    const transpiled = await this.transpile(digest, bytes);
+    const name = this.entryName(digest);
+    let transpiled: SharedEntry<Meta>;
+    try {
+      transpiled = await this.transpile(digest, bytes);
+    } catch (error) {
+      this.releaseClaim(name);
+      throw error;
+    }
     const entry = await this.store(dir, transpiled.meta, transpiled.files, false);
     if (this.share) {
-      const name = this.entryName(digest);
       this.share.put(name, encodeEntry(transpiled)).then(
         () => this.logger.debug({ digest, name }, 'transpiled component shared with the lattice'),
-        (error: unknown) => this.logger.warn({ digest, err: error }, 'could not share the transpiled component with the lattice'),
+        (error: unknown) => {
+          this.logger.warn({ digest, err: error }, 'could not share the transpiled component with the lattice');
+          this.releaseClaim(name);
+        },
       );
     }
     return entry;
+  }
+
+  /**
+   * When another host holds the claim on `digest`'s transpile, waits for its entry; null once this
+   * host holds the claim (taken now, or after the other one gave it up or lapsed) or the share
+   * has no claims: this host transpiles.
+   */
+  private async waitForClaim(digest: string): Promise<SharedEntry<Meta> | null> {
+    const share = this.share;
+    if (!share?.claim) return null;
+    const name = this.entryName(digest);
+    const deadline = Date.now() + CLAIM_TTL_MS;
+    let logged = false;
+    try {
+      while (!(await share.claim(name))) {
+        if (!logged) this.logger.info({ digest, name }, 'another host is transpiling this component; waiting for its output');
+        logged = true;
+        await delay(CLAIM_POLL_MS);
+        const entry = await this.fromShare(digest);
+        if (entry) return entry;
+        if (Date.now() > deadline) return null;
+      }
+    } catch (error) {
+      this.logger.info({ digest, err: error }, 'cannot coordinate the transpile with the lattice; transpiling here');
+    }
+    return null;
+  }
+
+  private releaseClaim(name: string): void {
+    this.share?.release?.(name).catch((error: unknown) => this.logger.debug({ name, err: error }, 'transpile claim not released (it lapses)'));
   }
 
   /** Another host's output for `digest`, or null (none, unreachable, or not what it claims). */

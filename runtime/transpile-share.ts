@@ -15,7 +15,24 @@ import { pack, unpack } from 'msgpackr';
 export interface TranspileShare {
   get(name: string): Promise<Uint8Array | null>;
   put(name: string, bytes: Uint8Array): Promise<void>;
+  /**
+   * Claims the transpile of `name` for this host (true), or tells that another host holds the
+   * claim (false), so that hosts given the same new image at once run jco once between them. A
+   * claim lapses on its own (the share's TTL) when its host dies. Optional: without claims every
+   * host that finds no entry transpiles.
+   */
+  claim?(name: string): Promise<boolean>;
+  /** Gives a claim up before it lapses (the transpile failed): waiting hosts transpile themselves. */
+  release?(name: string): Promise<void>;
 }
+
+/** How often a host waiting on another host's claim looks for the entry. */
+export const CLAIM_POLL_MS = 150;
+/**
+ * How long a claim holds (and a waiting host waits at most before transpiling itself): jco on a
+ * large JS component takes several seconds on an x86 core and far longer on a small ARM board.
+ */
+export const CLAIM_TTL_MS = 120_000;
 
 /** One shared entry: the cache's metadata and every file of the output (glue, core modules). */
 export interface SharedEntry<Meta> {

@@ -7,6 +7,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { connect, type NatsConnection } from 'nats';
 import { ObjectStoreTranspileShare } from '../../host/transpile-share.js';
+import { createLogger } from '../../lib/logger.js';
+import { InvalidComponentError } from '../../runtime/errors.js';
+import { TranspileCache } from '../../runtime/transpile-cache.js';
 import { encodeEntry } from '../../runtime/transpile-share.js';
 import { NatsServer } from '../kit/nats-server.js';
 import { waitFor } from '../kit/wait.js';
@@ -92,6 +95,48 @@ describe('transpiled components shared across a lattice', { timeout: 120_000 }, 
       assert.equal(answer, 'still works');
     } finally {
       await third.dispose();
+    }
+  });
+
+  it('hosts given the same new image at once run jco once between them: the others wait for its output', async () => {
+    await using a = await tempDir('lattice-claim-a-');
+    await using b = await tempDir('lattice-claim-b-');
+    await using c = await tempDir('lattice-claim-c-');
+    const imageRef = await fixture('counter');
+    const hosts = await Promise.all([a, b, c].map((dir) => startRuntime({ cacheDir: dir.path, transpileShare: share() })));
+    try {
+      const infos = await Promise.all(hosts.map((h) => h.runtime.scale({ componentId: 'counter', imageRef, count: 1 })));
+      assert.equal(new Set(infos.map((i) => i?.digest)).size, 1);
+      assert.deepEqual(
+        hosts.map((h) => h.runtime.cache.transpileCount).reduce((x, y) => x + y),
+        1,
+        'one host transpiled',
+      );
+      assert.equal(
+        hosts.map((h) => h.runtime.cache.sharedCount).reduce((x, y) => x + y),
+        2,
+        'two fetched its output',
+      );
+    } finally {
+      await Promise.all(hosts.map((h) => h.dispose()));
+    }
+  });
+
+  it('a claimant whose transpile fails gives the claim up: the others transpile themselves and fail alike, not after the claim lapses', { timeout: 60_000 }, async () => {
+    const dirs = await Promise.all(['x', 'y', 'z'].map((n) => tempDir(`lattice-claim-${n}-`)));
+    try {
+      const caches = dirs.map((d) => new TranspileCache(d.path, createLogger({ component: 'test' }, { level: 'silent' }), false, share()));
+      // A component header with a body jco cannot parse: every host's transpile fails.
+      const broken = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00, 0x07, 0xff, 0xff, 0xff]);
+      const outcomes = await Promise.allSettled(caches.map((cache) => cache.get(broken)));
+      assert.deepEqual(
+        outcomes.map((o) => o.status),
+        ['rejected', 'rejected', 'rejected'],
+      );
+      // The claim lapses after 120 s, twice this test's timeout: the others ran jco because it was released.
+      for (const o of outcomes) assert.ok(o.status === 'rejected' && o.reason instanceof InvalidComponentError, String(o.status === 'rejected' && o.reason));
+    } finally {
+      for (const d of dirs) await d[Symbol.asyncDispose]();
     }
   });
 });
