@@ -43,7 +43,7 @@ export class HttpStreams {
   /**
    * @param importHandler serves outgoing requests (`wasi:http/outgoing-handler#handle`); the
    *   request and response bodies stream through it as AsyncIterables, in this process or across
-   *   the lattice (protocol/streams/nats.ts)
+   *   the lattice (protocol/streams/nats-exporter.ts, nats-importer.ts)
    */
   constructor(private readonly importHandler?: ImportHandler) {}
 

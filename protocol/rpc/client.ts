@@ -24,7 +24,8 @@ import { invocation } from '../subjects.js';
 import { CallFailed, CallMux } from './calls.js';
 import { intHeader, joinChunks, maxChunkSize, splitChunks } from './chunks.js';
 import { decodeValue, encodeValue } from './codec.js';
-import { exporterFor, NatsStreamImporter } from '../streams/nats.js';
+import { exporterFor } from '../streams/nats-exporter.js';
+import { NatsStreamImporter } from '../streams/nats-importer.js';
 import type { StreamRef } from '../streams/ref.js';
 
 /**

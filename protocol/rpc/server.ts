@@ -14,7 +14,8 @@ import {
 import { invocation, parseInvocationSubject } from '../subjects.js';
 import { intHeader, joinChunks, maxChunkSize, splitChunks } from './chunks.js';
 import { decodeValue, encodeValue } from './codec.js';
-import { exporterFor, NatsStreamImporter } from '../streams/nats.js';
+import { exporterFor } from '../streams/nats-exporter.js';
+import { NatsStreamImporter } from '../streams/nats-importer.js';
 
 const ABORTED: unique symbol = Symbol('aborted');
 const EMPTY = new Uint8Array(0);

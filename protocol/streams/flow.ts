@@ -3,7 +3,7 @@
  * messages, no state of their own (the callers keep the counters, so the hot paths allocate
  * nothing). Free of any transport, so the worker threads can import it.
  *
- * - Between connections (nats.ts) the reader pulls: it grants the producer a WINDOW of messages
+ * - Between connections (nats-*.ts) the reader pulls: it grants the producer a WINDOW of messages
  *   and tops the grant up as it takes them, so at most WINDOW messages are ever in flight.
  * - Between the main thread and a worker (in-process.ts) the worker pushes: it stops at every
  *   HIGH_WATER bytes it sent and waits until less than HIGH_WATER is queued for the reader.

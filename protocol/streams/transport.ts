@@ -3,8 +3,9 @@
  * message that mentions it: the sending side exports it and a reference goes in its place; the
  * receiving side reads it through that reference, at its reader's pace. Two transports:
  *
- * - NATS, between connections (hosts, provider processes, the CLI): nats.ts; the reference is a
- *   StreamRef (a subject), flow control is the credit window (flow.ts).
+ * - NATS, between connections (hosts, provider processes, the CLI): nats-exporter.ts and
+ *   nats-importer.ts (header names in nats-wire.ts); the reference is a StreamRef (a subject),
+ *   flow control is the credit window (flow.ts).
  * - In-process, between a host's main thread and a component's worker: in-process.ts; the
  *   reference is a number the worker's bridge calls name, flow control is the high-water mark.
  */

@@ -7,7 +7,7 @@ import { startTestLattice, type TestLattice } from '../kit/lattice.js';
 import { freePort } from '../kit/ports.js';
 import { waitFor } from '../kit/wait.js';
 import { e2eFixture } from './fixtures.js';
-import { exporterFor } from '../../protocol/streams/nats.js';
+import { exporterFor } from '../../protocol/streams/nats-exporter.js';
 
 const httpLink = (target: string, name: string, config: string): LinkInput => ({
   source_id: 'http',

@@ -1,5 +1,5 @@
 /**
- * Byte streams inside invocation values (protocol/streams/nats.ts): bodies that cross hosts while
+ * Byte streams inside invocation values (protocol/streams/nats-*.ts): bodies that cross hosts while
  * they are produced, with credit-based backpressure, cancellation and failure detection.
  */
 import assert from 'node:assert/strict';
@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { connect, type NatsConnection } from 'nats';
 import { invoke, serveTarget, StreamBrokenError, type TargetServer } from '../../protocol/mod.js';
 import { WINDOW } from '../../protocol/streams/flow.js';
-import { exporterFor } from '../../protocol/streams/nats.js';
+import { exporterFor } from '../../protocol/streams/nats-exporter.js';
 import { NatsServer } from '../kit/nats-server.js';
 
 const LATTICE = 'stream-test';

@@ -1,44 +1,17 @@
-import { createInbox, headers, nuid, type Msg, type NatsConnection, type Subscription } from 'nats';
-import { Connectivity } from '../../lib/connectivity.js';
+import { headers, nuid, type Msg, type NatsConnection, type Subscription } from 'nats';
 import type { Logger } from '../../lib/logger.js';
-import { StreamBrokenError } from '../invocation-errors.js';
 import { InvocationHeader } from '../invocation.js';
 import { maxChunkSize, splitChunks } from '../rpc/chunks.js';
 import { invocation } from '../subjects.js';
-import { beatInterval, creditToGrant, grantedCredit, idleLimit, WINDOW } from './flow.js';
+import { beatInterval, grantedCredit, idleLimit } from './flow.js';
+import { StreamHeader } from './nats-wire.js';
 import { type ByteStream, StreamRef } from './ref.js';
-import { type ExportOptions, type StreamExporter, type StreamImporter, stopProducer } from './transport.js';
+import { type ExportOptions, type StreamExporter, stopProducer } from './transport.js';
 
 /**
- * The NATS transport of byte streams, between connections. An AsyncIterable<Uint8Array> in the
- * arguments or the result of an invocation (an HTTP request or response body) does not travel
- * in the invocation message: the sending connection exports it and the message carries a
- * StreamRef, which the receiving side turns back into an AsyncIterable that pulls the bytes as
- * its reader asks for them. So a body crosses hosts while it is being produced, and a slow reader
- * slows the writer down.
- *
- * Flow control is credit-based, pull first (flow.ts): the consumer names its inbox and grants
- * WINDOW messages; the producer sends at most that many, the consumer grants more as its reader
- * takes them. Both sides send keep-alives while idle, so a vanished peer is noticed within
- * `idleMs` (the invocation's deadline) and a slow but live one is not cut off. Wire:
- * docs/protocol.md, "Byte streams (HTTP bodies)".
+ * The sending side of the NATS byte-stream transport (nats-wire.ts): a connection exports a body
+ * under a subject of its own and sends it to whoever pulls, no faster than they grant credit.
  */
-
-/** Headers of byte-stream messages (docs/protocol.md, "Byte streams (HTTP bodies)"). */
-export const StreamHeader = {
-  /** Consumer -> producer: how many more messages it may send (0 is a keep-alive). */
-  credit: 'Lattice-Stream-Credit',
-  /** Consumer -> producer: stop, the reader went away. */
-  cancel: 'Lattice-Stream-Cancel',
-  /** Producer -> consumer: position of a data message, from 0. */
-  seq: 'Lattice-Stream-Seq',
-  /** Producer -> consumer: the stream ended after `seq` data messages. */
-  end: 'Lattice-Stream-End',
-  /** Producer -> consumer: the stream failed; the value says why. */
-  error: 'Lattice-Stream-Error',
-  /** Producer -> consumer: still producing, nothing to send yet. */
-  beat: 'Lattice-Stream-Beat',
-} as const;
 
 interface Outgoing {
   iterator: AsyncIterator<Uint8Array>;
@@ -216,121 +189,4 @@ export function exporterFor(nc: NatsConnection, lattice: string, log?: Logger): 
   let exporter = byLattice.get(lattice);
   if (!exporter) byLattice.set(lattice, (exporter = new NatsStreamExporter(nc, lattice, log)));
   return exporter;
-}
-
-/**
- * The reading side of StreamRefs decoded from one message: each an AsyncIterable that pulls the
- * bytes over NC. Iterating twice is refused (a stream is read once); stopping early tells the
- * producer to stop. TRACEPARENT (the reading invocation's, when traced) travels with the grants.
- */
-export class NatsStreamImporter implements StreamImporter<StreamRef> {
-  constructor(
-    private readonly nc: NatsConnection,
-    private readonly traceparent?: string,
-  ) {}
-
-  import(ref: StreamRef): ByteStream {
-    const { nc, traceparent } = this;
-    let taken = false;
-    return {
-      [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-        if (taken) throw new StreamBrokenError(ref.subject, 'failed', 'a byte stream can be read only once');
-        taken = true;
-        const reader = pull(nc, ref, traceparent);
-        let pulled = false;
-        return {
-          next: () => {
-            pulled = true;
-            return reader.next();
-          },
-          // A reader given up before its first read never ran the generator (so never its clean-up):
-          // the producer still has to hear that nobody will read.
-          return: async () => {
-            if (!pulled) cancel(nc, ref);
-            return reader.return(undefined);
-          },
-        };
-      },
-    };
-  }
-}
-
-function cancel(nc: NatsConnection, ref: StreamRef): void {
-  const h = headers();
-  h.set(StreamHeader.cancel, '1');
-  try {
-    nc.publish(ref.subject, new Uint8Array(0), { headers: h });
-  } catch {
-    // a closed connection: the producer's idle timer ends the stream
-  }
-}
-
-async function* pull(nc: NatsConnection, ref: StreamRef, traceparent: string | undefined): AsyncGenerator<Uint8Array> {
-  const inbox = createInbox();
-  const sub = nc.subscribe(inbox);
-  const messages = sub[Symbol.asyncIterator]();
-  // Nothing more can arrive through a dropped connection: end the read now (it fails as `gone`)
-  // rather than after idle_ms of silence.
-  const unwatch = Connectivity.of(nc).onDown(() => sub.unsubscribe());
-  const grant = (credit: number): void => {
-    const h = headers();
-    h.set(StreamHeader.credit, String(credit));
-    if (traceparent) h.set(InvocationHeader.traceparent, traceparent);
-    nc.publish(ref.subject, new Uint8Array(0), { reply: inbox, headers: h });
-  };
-  // While the reader holds a chunk (its own writer is slow), keep the producer from giving up.
-  const keepAlive = setInterval(() => grant(0), beatInterval(ref.idleMs));
-  keepAlive.unref();
-  let finished = false;
-  let expected = 0;
-  let taken = 0;
-  try {
-    grant(WINDOW);
-    for (;;) {
-      const msg = await nextWithin(messages, ref);
-      const h = msg.headers;
-      // No subscriber at the subject: the exporting connection is gone.
-      if (h?.code === 503) throw new StreamBrokenError(ref.subject, 'gone', 'the producer is not connected any more');
-      const error = h?.get(StreamHeader.error);
-      if (error) {
-        finished = true;
-        throw new StreamBrokenError(ref.subject, 'failed', error);
-      }
-      if (h?.get(StreamHeader.beat)) continue;
-      const end = h?.get(StreamHeader.end);
-      if (end) {
-        finished = true;
-        if (Number(end) !== expected) throw new StreamBrokenError(ref.subject, 'lost', `ended after ${end} messages, ${expected} arrived`);
-        return;
-      }
-      const seq = Number(h?.get(StreamHeader.seq));
-      if (seq !== expected) throw new StreamBrokenError(ref.subject, 'lost', `expected message ${expected}, got ${seq}`);
-      expected++;
-      yield msg.data;
-      const credit = creditToGrant(++taken);
-      if (credit > 0) {
-        grant(credit);
-        taken = 0;
-      }
-    }
-  } finally {
-    unwatch();
-    clearInterval(keepAlive);
-    if (!finished) cancel(nc, ref);
-    sub.unsubscribe();
-  }
-}
-
-async function nextWithin(messages: AsyncIterator<Msg>, ref: StreamRef): Promise<Msg> {
-  let timer: NodeJS.Timeout | undefined;
-  const silence = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StreamBrokenError(ref.subject, 'stalled', `nothing from the producer for ${ref.idleMs} ms`)), ref.idleMs);
-  });
-  try {
-    const next = await Promise.race([messages.next(), silence]);
-    if (next.done) throw new StreamBrokenError(ref.subject, 'gone', 'the connection closed');
-    return next.value;
-  } finally {
-    clearTimeout(timer);
-  }
 }
