@@ -122,7 +122,7 @@ describe('transpiled components shared across a lattice', { timeout: 120_000 }, 
     }
   });
 
-  it('a claimant whose transpile fails gives the claim up: the others transpile themselves and fail alike, not after the claim lapses', { timeout: 60_000 }, async () => {
+  it('a claimant whose transpile fails gives its claim up: the others transpile and fail alike, not after it lapses', { timeout: 60_000 }, async () => {
     const dirs = await Promise.all(['x', 'y', 'z'].map((n) => tempDir(`lattice-claim-${n}-`)));
     try {
       const caches = dirs.map((d) => new TranspileCache(d.path, createLogger({ component: 'test' }, { level: 'silent' }), false, share()));
