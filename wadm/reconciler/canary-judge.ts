@@ -72,6 +72,8 @@ export class CanaryJudge {
   /** Looks at every undecided canary of the app: opens windows, refreshes figures, decides. */
   async review(app: string, manifest: AppManifest, context: CanaryContext, state: LatticeState): Promise<CanaryReview> {
     const review: CanaryReview = { watching: [], decided: [], nextAt: null };
+    // Windows of a version deployed before this one (replaced while watched) are over.
+    for (const key of this.windows.keys()) if (key.startsWith(`${app}@`) && !key.startsWith(`${app}@${context.version}/`)) this.windows.delete(key);
     for (const component of manifest.components) {
       if (component.kind !== 'component' || component.image === undefined || !component.scaler) continue;
       if (context.verdicts.has(component.name)) continue;

@@ -87,4 +87,17 @@ describe('a site scheduling by itself', () => {
     assert.deepEqual(plan.commands, []);
     assert.ok(plan.problems.some((p) => p.component === 'api'));
   });
+
+  it('changes no image while cut off: a canary the hub was watching is neither promoted nor replaced', () => {
+    const canaried = siteHosts.map((h) => ({
+      ...h,
+      components: h.components.map((c) =>
+        c.id === 'shop-api' ? { ...c, image_ref: 'file://api-old.wasm', canary: { image_ref: 'file://api.wasm', weight: 10 } } : c,
+      ),
+    }));
+    const survivors = canaried.filter((h) => h.id !== 'k2');
+    const plan = planSite(app, snapshotManifest(app), survivors);
+    for (const c of plan.commands) assert.ok(c.type === 'scale_component' && !c.allow_update, JSON.stringify(c));
+    assert.ok(!plan.commands.some((c) => c.type === 'scale_component' && c.component_id === 'shop-api'), 'the hosts keep both versions as they are');
+  });
 });

@@ -38,8 +38,9 @@ export function planSite(app: SiteApp, manifest: AppManifest, siteHosts: readonl
   // A share the live site hosts still hold whole is left where it is: the site acts on losses,
   // it does not re-balance what the hub placed.
   const whole = new Set(components.filter((c) => c.scaler?.type === 'spreadscaler' && held(c, siteHosts) === c.scaler.instances).map((c) => c.id));
+  // Nor does it change what runs: upgrades, canaries and their verdicts are the hub wadm's.
   const commands = plan.commands.filter((c) => {
-    if (c.type === 'scale_component') return !whole.has(c.component_id);
+    if (c.type === 'scale_component') return !whole.has(c.component_id) && !c.allow_update;
     if (c.type === 'start_provider' || c.type === 'stop_provider') return !whole.has(c.provider_id);
     return false;
   });
