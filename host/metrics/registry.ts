@@ -161,9 +161,8 @@ export class Histogram extends Metric {
   }
 }
 
-/** A gauge read when scraped: `collect` returns the current value of each series. */
-export class Gauge extends Metric {
-  readonly type = 'gauge';
+/** A metric read when scraped: `collect` returns the current value of each series. */
+abstract class Collected extends Metric {
   constructor(
     name: string,
     help: string,
@@ -180,23 +179,14 @@ export class Gauge extends Metric {
   }
 }
 
-/** A counter whose value is read when scraped (a total kept elsewhere). */
-export class CollectedCounter extends Metric {
-  readonly type = 'counter';
-  constructor(
-    name: string,
-    help: string,
-    labelNames: readonly string[],
-    private readonly collect: () => Iterable<[LabelValues, number]>,
-  ) {
-    super(name, help, labelNames);
-  }
+/** A gauge read when scraped. */
+export class Gauge extends Collected {
+  readonly type = 'gauge';
+}
 
-  samples(): string[] {
-    const out: string[] = [];
-    for (const [labels, value] of this.collect()) out.push(`${this.name}${labelText(this.labelNames, labels)} ${formatValue(value)}`);
-    return out;
-  }
+/** A counter whose value is read when scraped (a total kept elsewhere). */
+export class CollectedCounter extends Collected {
+  readonly type = 'counter';
 }
 
 export class Registry {
