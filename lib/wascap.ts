@@ -18,6 +18,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { fromPublic, type KeyPair } from '@nats-io/nkeys';
 import { z } from 'zod';
+import { writeU32 } from './leb128.js';
 
 export const CLAIMS_SECTION = 'wasmcloud_jwt';
 export const LEGACY_CLAIMS_SECTION = 'jwt';
@@ -92,17 +93,6 @@ function readU32(bytes: Uint8Array, at: number): [value: number, length: number]
     }
   }
   throw new WascapError(`malformed wasm: bad u32 at byte ${at}`);
-}
-
-function writeU32(value: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value = Math.floor(value / 128);
-    if (value !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (value !== 0);
-  return out;
 }
 
 function isComponentHeader(bytes: Uint8Array): boolean {

@@ -11,7 +11,8 @@
  * passive segments is not resettable, and its instances are discarded after each use instead.
  */
 import { emptyFacts, scanCode, scanConstExpr, skipValType, UnknownInstruction } from './instructions.js';
-import { ExternKind, isCoreModule, sections, SectionId, spliceSection, WasmReader, writeName, writeU32, type Section } from './reader.js';
+import { writeU32 } from '../../lib/leb128.js';
+import { ExternKind, isCoreModule, sections, SectionId, spliceSection, WasmReader, writeName, type Section } from './reader.js';
 
 /** Export names this rewrite adds (`lattice-state:global:3`); a module's own exports never start with it. */
 export const STATE_EXPORT_PREFIX = 'lattice-state:';

@@ -1,5 +1,6 @@
 import { InvalidComponentError, BinaryProblem } from '../errors.js';
-import { corrupt, isCoreModule, sections, SectionId, spliceSection, WasmReader, writeU32 } from './reader.js';
+import { writeU32 } from '../../lib/leb128.js';
+import { corrupt, isCoreModule, sections, SectionId, spliceSection, WasmReader } from './reader.js';
 
 export const WASM_PAGE = 65536;
 

@@ -3,6 +3,7 @@
  * numbers, names, and the section list. Errors are `InvalidComponentError(corrupt)`: a core module
  * that cannot be read here would not compile either.
  */
+import { writeU32 } from '../../lib/leb128.js';
 import { BinaryProblem, InvalidComponentError } from '../errors.js';
 
 export const SectionId = {
@@ -88,17 +89,6 @@ export class WasmReader {
     this.skip(length);
     return new TextDecoder().decode(this.bytes.subarray(start, start + length));
   }
-}
-
-export function writeU32(value: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value = Math.floor(value / 128);
-    if (value !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (value !== 0);
-  return out;
 }
 
 export function writeName(name: string): number[] {
