@@ -51,6 +51,8 @@ export class BridgeClient {
   private listening = false;
   /** Which armed wait is the current one: a blocking call's wait makes the earlier one stale. */
   private generation = 0;
+  /** A wake-up of the main thread is due at the end of this event-loop turn (`wakeSoon`). */
+  private wakePending = false;
 
   constructor(
     private readonly requests: RecordWriter,
@@ -84,7 +86,8 @@ export class BridgeClient {
    * guest is suspended on it).
    */
   callAsync(componentId: string, iface: string, fn: string, args: unknown[], linkName = 'default'): Promise<unknown> {
-    const seq = this.send(componentId, iface, fn, args, linkName);
+    const seq = this.send(componentId, iface, fn, args, linkName, true);
+    this.wakeSoon();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.suspended.delete(seq);
@@ -95,11 +98,27 @@ export class BridgeClient {
     });
   }
 
-  private send(componentId: string, iface: string, fn: string, args: unknown[], linkName: string): number {
+  private send(componentId: string, iface: string, fn: string, args: unknown[], linkName: string, quiet = false): number {
     const seq = ++this.seq;
     const request = { componentId, iface, fn, args, linkName };
-    if (!this.requests.tryWrite(RecordKind.HostCall, seq, request)) this.post({ type: 'host-call', seq, ...request });
+    if (!this.requests.tryWrite(RecordKind.HostCall, seq, request, quiet)) this.post({ type: 'host-call', seq, ...request });
     return seq;
+  }
+
+  /**
+   * Wakes the main thread for the suspended calls once this turn of the event loop is over: the
+   * requests that arrived on other connections in the same turn suspend on host calls too, and
+   * one wake-up (a message and a drain on the main thread) then serves them all. Nothing waits
+   * on the main thread meanwhile: a guest that blocks (`call`), a result and the end of a batch
+   * wake it at once, and the main thread drains every record then, these included.
+   */
+  private wakeSoon(): void {
+    if (this.wakePending) return;
+    this.wakePending = true;
+    setImmediate(() => {
+      this.wakePending = false;
+      this.requests.wake();
+    });
   }
 
   private await(seq: number, iface: string, fn: string): HostCallReply {
