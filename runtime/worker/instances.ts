@@ -16,7 +16,8 @@ import { CoreInstanceRecorder, InstanceSnapshot } from './instance-reset.js';
 import { buildImports } from './imports.js';
 import { Wasm } from '../wasm-api.js';
 import { ExitSignal } from './wasi/cli.js';
-import { HostBodyStream, IncomingRequest, type OutgoingResponse, ResponseOutparam } from './wasi/http.js';
+import { HostBodyStream } from './wasi/http-body.js';
+import { IncomingRequest, type OutgoingResponse, ResponseOutparam } from './wasi/http-incoming.js';
 
 type Exports = Record<string | symbol, Record<string, unknown> | ((...args: unknown[]) => unknown)>;
 type Instantiate = (
