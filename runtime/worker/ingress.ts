@@ -29,7 +29,9 @@ import {
   type IngressTarget,
   type WorkerStats,
 } from '../ingress/types.js';
-import { InvocationFailure, type InstanceManager, type ResponseSink } from './instances.js';
+import type { ResponseSink } from './incoming-http.js';
+import type { InstanceManager } from './instances.js';
+import { InvocationFailure } from './invocation-failure.js';
 import { beginInvocation, type InvocationState } from './invocation-state.js';
 
 interface Fronted {
