@@ -1,23 +1,20 @@
 import type { NatsConnection } from 'nats';
 import { assertToken, type HostHeartbeat, type HostInfo, type HostInventory } from '../protocol/mod.js';
 import { createLogger, type Logger } from '../lib/logger.js';
-import { connectLongLived, DEFAULT_LATTICE, natsSettingsFromEnv, natsSettingsToEnv } from '../lib/nats-connection.js';
+import { DEFAULT_LATTICE } from '../lib/nats-connection.js';
 import { ControlServer } from './control/server.js';
 import { ExtensionRegistry } from './control/extensions.js';
 import { hostHandlers } from './control/handlers-host.js';
 import { dataHandlers } from './control/handlers-data.js';
 import { EventPublisher } from './events.js';
-import { Heartbeat, DEFAULT_HEARTBEAT_INTERVAL_MS, assertHeartbeatInterval } from './heartbeat.js';
+import { DEFAULT_HEARTBEAT_INTERVAL_MS, assertHeartbeatInterval } from './heartbeat.js';
 import { createIdentity, type HostIdentity } from './identity.js';
 import { Inventory } from './inventory.js';
 import { builtinLabels, HostLabels, JSPI_LABEL, labelsFromEnv } from './labels.js';
-import { measureCapacity } from './capacity.js';
 import { jspiAvailable, jspiWanted } from '../runtime/jspi.js';
-import { ConfigStore } from '../store/config-store.js';
-import { SecretStore } from '../store/secret-store.js';
-import { loadSecretsKey } from '../lib/secrets-key.js';
-import { LinkStore } from '../store/link-store.js';
-import { latticeJsDomain } from '../store/kv.js';
+import type { ConfigStore } from '../store/config-store.js';
+import type { SecretStore } from '../store/secret-store.js';
+import type { LinkStore } from '../store/link-store.js';
 import { WorkTracker } from './work-tracker.js';
 import { PolicyClient } from './admission/policy.js';
 import type { HostPlugins } from './plugins/types.js';
@@ -25,12 +22,13 @@ import type { HostServices } from './services.js';
 import { watchConnection } from './reconnect.js';
 import { HostMetrics, serveMetrics, type MetricsServer } from './metrics/mod.js';
 import { flushTracing, initTracing } from '../lib/telemetry/mod.js';
-import { DEFAULT_STOP_TIMEOUT_MS, INVENTORY_PUBLISH_DELAY_MS, type HostOptions, type StopHook, type StopOptions, type StopResult } from './options.js';
+import { DEFAULT_STOP_TIMEOUT_MS, type HostOptions, type StopHook, type StopOptions, type StopResult } from './options.js';
+import { Presence } from './presence.js';
+import { StopHooks } from './stop-hooks.js';
+import { childNatsEnv, closeConnection, openConnection, type HostConnection } from './connection.js';
+import { closeStores, openStores, type LatticeStores } from './stores.js';
 
 export type HostState = 'running' | 'stopping' | 'stopped';
-
-/** Smallest time a stop hook gets, even past the drain deadline. */
-const STOP_HOOK_MIN_MS = 1_000;
 
 /**
  * A lattice host: identity and labels, heartbeats and events, the control-interface server, and
@@ -45,14 +43,20 @@ export class Host implements HostServices {
   /** Resolves once the host has fully stopped (by `stop`, a signal or the control interface). */
   readonly stopped: Promise<StopResult>;
 
+  readonly nc: NatsConnection;
+  /** Links of the lattice: KV access and a live view (`await host.links.live()`). */
+  readonly links: LinkStore;
+  /** Named config of the lattice: KV access and a live view (`await host.config.live()`). */
+  readonly config: ConfigStore;
+  /** Secrets of the lattice, sealed with the secrets key (store/secret-store.ts). */
+  readonly secrets: SecretStore;
+
   private stateValue: HostState = 'running';
-  private connected = true;
   private stopping: Promise<StopResult> | null = null;
   private resolveStopped!: (result: StopResult) => void;
-  private readonly stopHooks: StopHook[] = [];
-  private readonly heartbeat: Heartbeat;
+  private readonly stopHooks: StopHooks;
+  private readonly presence: Presence;
   private readonly server: ControlServer;
-  private inventoryTimer: NodeJS.Timeout | null = null;
   private stopWatching: () => void = () => {};
   private metricsServer: MetricsServer | null = null;
   /** Prometheus metrics of this host, or null when `metricsAddress` is not set (then nothing is counted). */
@@ -61,22 +65,21 @@ export class Host implements HostServices {
   private constructor(
     readonly identity: HostIdentity,
     readonly lattice: string,
-    readonly nc: NatsConnection,
-    private readonly ownsConnection: boolean,
+    private readonly connection: HostConnection,
     readonly log: Logger,
     readonly labels: HostLabels,
-    /** Links of the lattice: KV access and a live view (`await host.links.live()`). */
-    readonly links: LinkStore,
-    /** Named config of the lattice: KV access and a live view (`await host.config.live()`). */
-    readonly config: ConfigStore,
-    /** Secrets of the lattice, sealed with the secrets key (store/secret-store.ts). */
-    readonly secrets: SecretStore,
+    stores: LatticeStores,
     private readonly options: HostOptions,
   ) {
     this.id = identity.id;
     this.friendlyName = identity.friendlyName;
     this.version = identity.version;
     this.startedAt = identity.startedAt;
+    const nc = connection.nc;
+    this.nc = nc;
+    this.links = stores.links;
+    this.config = stores.config;
+    this.secrets = stores.secrets;
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.metrics = options.metricsAddress === undefined ? null : new HostMetrics();
     this.events = new EventPublisher(nc, lattice, identity.id, log);
@@ -89,7 +92,16 @@ export class Host implements HostServices {
     );
     this.control = new ExtensionRegistry(identity.id, labels);
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
-    this.heartbeat = new Heartbeat(this.heartbeatIntervalMs, () => this.beat());
+    this.presence = new Presence({
+      identity,
+      lattice,
+      labels,
+      inventory: this.inventory,
+      events: this.events,
+      heartbeatIntervalMs: this.heartbeatIntervalMs,
+      stopped: () => this.stateValue === 'stopped',
+    });
+    this.stopHooks = new StopHooks(log);
     this.server = new ControlServer({
       nc,
       lattice,
@@ -106,7 +118,7 @@ export class Host implements HostServices {
           publishInventory: () => this.publishInventory(),
           requestStop: (timeoutMs, reason) => void this.stop({ timeoutMs, reason }),
         }),
-        ...dataHandlers({ nc, lattice, config, links, secrets: this.secrets, events: this.events, policy: this.policy }),
+        ...dataHandlers({ nc, lattice, config: this.config, links: this.links, secrets: this.secrets, events: this.events, policy: this.policy }),
         ...this.control.dispatchers(),
       },
     });
@@ -160,28 +172,18 @@ export class Host implements HostServices {
       { 'service.instance.id': identity.id, 'lattice.host.id': identity.id, 'lattice.name': lattice, 'lattice.host.name': identity.friendlyName },
       log,
     );
-    const nc = options.nats ?? (await connectLongLived(options.natsSettings ?? natsSettingsFromEnv(), `lattice-host-${identity.friendlyName}`, log));
-    const owns = options.nats === undefined;
-    let links: LinkStore | undefined;
-    let config: ConfigStore | undefined;
-    let secrets: SecretStore | undefined;
+    const connection = await openConnection(options, identity.friendlyName, log);
+    const { nc } = connection;
+    let stores: LatticeStores | undefined;
     try {
-      const bucketOptions = { replicas: options.kvReplicas, domain: latticeJsDomain(options.jsDomain) };
-      // Without an explicit key the host reads the configured one, and looks again later if none is there yet.
-      const secretsKey = options.secretsKey === undefined ? await loadSecretsKey() : options.secretsKey;
-      const reloadKey = options.secretsKey === undefined ? () => loadSecretsKey() : undefined;
-      [links, config, secrets] = await Promise.all([
-        LinkStore.open(nc, lattice, log, bucketOptions),
-        ConfigStore.open(nc, lattice, log, bucketOptions),
-        SecretStore.open(nc, lattice, secretsKey, log, bucketOptions, reloadKey),
-      ]);
+      stores = await openStores(nc, lattice, log, options);
       // Every host keeps live views so the link router and runtime never wait on JetStream.
-      await Promise.all([links.live(), config.live()]);
-      const host = new Host(identity, lattice, nc, owns, log, labels, links, config, secrets, options);
+      await Promise.all([stores.links.live(), stores.config.live()]);
+      const host = new Host(identity, lattice, connection, log, labels, stores, options);
       if (host.metrics && options.metricsAddress !== undefined) {
         host.metrics.attach({
           info: () => ({ hostId: host.id, name: host.friendlyName, lattice, version: host.version }),
-          connected: () => host.connected,
+          connected: () => host.presence.connected,
         });
         host.metricsServer = await serveMetrics(options.metricsAddress, () => host.metrics!.render(), log);
       }
@@ -191,8 +193,8 @@ export class Host implements HostServices {
       await nc.flush();
       return host;
     } catch (error) {
-      await Promise.all([links?.close(), config?.close(), secrets?.close()]).catch(() => undefined);
-      if (owns) await nc.close().catch(() => undefined);
+      if (stores) await closeStores(stores).catch(() => undefined);
+      if (connection.owns) await nc.close().catch(() => undefined);
       throw error;
     }
   }
@@ -202,7 +204,7 @@ export class Host implements HostServices {
       this.events.publish('labels_changed', { host_id: this.id, labels });
       this.inventory.touch();
     });
-    this.inventory.onChange(() => this.scheduleInventory());
+    this.inventory.onChange(() => this.presence.scheduleInventory());
     this.server.start();
     this.events.publish('host_started', {
       host_id: this.id,
@@ -210,14 +212,12 @@ export class Host implements HostServices {
       labels: this.labels.all(),
       version: this.version,
     });
-    this.announce();
-    this.heartbeat.start();
+    this.presence.start();
     this.stopWatching = watchConnection(this.nc, this.log, {
-      onDisconnect: () => (this.connected = false),
+      onDisconnect: () => this.presence.disconnected(),
       onReconnect: () => {
         this.metrics?.natsReconnects.inc();
-        this.connected = true;
-        this.announce();
+        this.presence.reconnected();
       },
       onClosed: () => {
         if (this.stateValue === 'running') void this.stop({ reason: 'NATS connection closed', timeoutMs: 0 });
@@ -226,66 +226,34 @@ export class Host implements HostServices {
     this.log.info({ name: this.friendlyName, labels: this.labels.all() }, 'host started');
   }
 
-  /** Heartbeat and full inventory at once: at start and whenever the connection comes back. */
-  private announce(): void {
-    this.publishInventory();
-    this.heartbeat.now();
-  }
-
   info(): HostInfo {
-    return {
-      id: this.id,
-      friendly_name: this.friendlyName,
-      labels: this.labels.all(),
-      version: this.version,
-      lattice: this.lattice,
-      started_at: this.startedAt.toISOString(),
-      uptime_seconds: this.uptimeSeconds(),
-      revision: this.inventory.revision,
-    };
+    return this.presence.info();
   }
 
   describeInventory(): HostInventory {
-    return { ...this.info(), components: this.inventory.components(), providers: this.inventory.providers() };
+    return this.presence.describeInventory();
   }
 
   heartbeatPayload(): HostHeartbeat {
-    return {
-      id: this.id,
-      friendly_name: this.friendlyName,
-      labels: this.labels.all(),
-      version: this.version,
-      uptime_seconds: this.uptimeSeconds(),
-      counts: this.inventory.counts(),
-      revision: this.inventory.revision,
-      interval_ms: this.heartbeatIntervalMs,
-      capacity: measureCapacity(),
-    };
+    return this.presence.heartbeatPayload();
   }
 
   /** Publishes the full inventory now (`host_inventory`); returns the event's size in bytes. */
   publishInventory(): number {
-    if (this.inventoryTimer) clearTimeout(this.inventoryTimer);
-    this.inventoryTimer = null;
-    return this.events.publish('host_inventory', this.describeInventory());
+    return this.presence.publishInventory();
   }
 
-  /** Registers a hook run during stop, after in-flight work drained (runtime, providers). */
   /**
    * NATS settings as environment variables, for child processes that join the lattice on their
    * own (providers). A borrowed connection only tells its server, so children get that URL.
    */
   natsEnv(): Record<string, string> {
-    const base = this.options.natsSettings ?? (this.options.nats ? { url: `nats://${this.nc.getServer()}` } : natsSettingsFromEnv());
-    const auth = this.options.providerAuth;
-    if (!auth) return natsSettingsToEnv(base);
-    // Providers get their own, narrower identity (docs/security.md), never the host's.
-    const { user: _u, password: _p, token: _t, nkeySeed: _n, credsFile: _c, ...rest } = base;
-    return natsSettingsToEnv({ ...rest, nkeySeed: auth.nkeySeed, credsFile: auth.credsFile });
+    return childNatsEnv(this.options, this.nc);
   }
 
+  /** Registers a hook run during stop, after in-flight work drained (runtime, providers). */
   onStop(hook: StopHook): void {
-    this.stopHooks.push(hook);
+    this.stopHooks.add(hook);
   }
 
   /**
@@ -306,74 +274,24 @@ export class Host implements HostServices {
       this.server.quiesce();
       drain = await this.work.drain(timeoutMs);
       if (!drain.drained) this.log.warn({ pending: drain.pending }, 'stop deadline passed with work in flight');
-      await this.runStopHooks(deadline, reason);
-      this.heartbeat.stop();
-      if (this.inventoryTimer) clearTimeout(this.inventoryTimer);
+      await this.stopHooks.run(deadline, reason);
+      this.presence.stop();
       this.server.close();
       this.events.publish('host_stopped', { host_id: this.id, reason });
       this.stopWatching();
       await this.metricsServer?.close();
       await flushTracing();
-      await Promise.all([this.links.close(), this.config.close(), this.secrets.close()]);
-      await this.closeConnection();
+      await closeStores(this);
+      await closeConnection(this.connection, this.log);
     } catch (error) {
       // A stop must always complete: the CLI waits on `stopped` to exit.
       this.log.error({ err: error }, 'error during stop');
-      this.heartbeat.stop();
+      this.presence.stopBeating();
     }
     this.stateValue = 'stopped';
     const result: StopResult = { reason, drained: drain.drained, abandoned: drain.pending };
     this.log.info(result, 'host stopped');
     this.resolveStopped(result);
     return result;
-  }
-
-  /**
-   * Hooks run newest first (what was plugged in last is unplugged first). Each gets the time left
-   * before the deadline, but at least STOP_HOOK_MIN_MS: stopping providers cleanly still matters
-   * when draining used the whole deadline. A hook that overruns is abandoned, not awaited.
-   */
-  private async runStopHooks(deadline: number, reason: string): Promise<void> {
-    for (const hook of [...this.stopHooks].reverse()) {
-      let timer: NodeJS.Timeout | undefined;
-      const budget = Math.max(deadline - Date.now(), STOP_HOOK_MIN_MS);
-      const overrun = new Promise<'overrun'>((resolve) => (timer = setTimeout(() => resolve('overrun'), budget)));
-      try {
-        const outcome = await Promise.race([Promise.resolve(hook({ deadline, reason })), overrun]);
-        if (outcome === 'overrun') this.log.warn({ budget_ms: budget }, 'stop hook overran its time; continuing');
-      } catch (error) {
-        this.log.error({ err: error }, 'stop hook failed');
-      } finally {
-        clearTimeout(timer);
-      }
-    }
-  }
-
-  private async closeConnection(): Promise<void> {
-    try {
-      if (this.nc.isClosed()) return;
-      // drain() flushes what is buffered (host_stopped, the last replies) before closing.
-      if (this.ownsConnection) await this.nc.drain();
-      else await this.nc.flush();
-    } catch (error) {
-      this.log.warn({ err: error }, 'closing the NATS connection failed');
-      if (this.ownsConnection) await this.nc.close().catch(() => undefined);
-    }
-  }
-
-  private beat(): void {
-    // Beats published while disconnected reach nobody (measured: nats 2.29 does not deliver them
-    // after reconnecting); the reconnect handler announces the host at once instead.
-    if (!this.connected || this.stateValue === 'stopped') return;
-    this.events.publish('host_heartbeat', this.heartbeatPayload());
-  }
-
-  private scheduleInventory(): void {
-    if (this.inventoryTimer || this.stateValue === 'stopped') return;
-    this.inventoryTimer = setTimeout(() => this.publishInventory(), INVENTORY_PUBLISH_DELAY_MS);
-  }
-
-  private uptimeSeconds(): number {
-    return Math.floor((Date.now() - this.startedAt.getTime()) / 1000);
   }
 }

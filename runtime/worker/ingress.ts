@@ -3,7 +3,7 @@
  * route tables of the http-server links behind them, and per request the choice between running
  * the route's component right here and relaying the request to the provider's own listener.
  */
-import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { splitAddress } from '../../providers/http-server/config.js';
 import { createRouteTable, type RouteTable } from '../../providers/http-server/router.js';
@@ -16,7 +16,6 @@ import {
   RUNNING,
   W_FD,
   W_HEAD_SENT,
-  W_RELAYS,
   W_SLOT,
   W_STATE,
   WAITING,
@@ -29,8 +28,13 @@ import {
   type IngressTarget,
   type WorkerStats,
 } from '../ingress/types.js';
-import { InvocationFailure, type InstanceManager, type ResponseSink } from './instances.js';
+import type { ResponseSink } from './incoming-http.js';
+import type { InstanceManager } from './instances.js';
+import { InvocationFailure } from './invocation-failure.js';
 import { beginInvocation, type InvocationState } from './invocation-state.js';
+import { hasBody, headerPairs, plain, readWhole, sendNow, socketFd, writeWhole } from './ingress-http.js';
+import { IngressRelay } from './ingress-relay.js';
+import { IngressStats } from './ingress-stats.js';
 
 interface Fronted {
   spec: IngressSpec;
@@ -39,9 +43,6 @@ interface Fronted {
   routes: Map<string, IngressRoute>;
   relay: { host: string; port: number };
 }
-
-/** Hop-by-hop headers: each side of the relay speaks for its own connection. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer']);
 
 export interface IngressDeps {
   instances: InstanceManager;
@@ -62,107 +63,22 @@ export interface IngressDeps {
   relayFromNowOn(slot: number): void;
 }
 
-function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}
-
-function headerPairs(req: IncomingMessage): Array<[string, string]> {
-  const pairs: Array<[string, string]> = [];
-  for (let i = 0; i < req.rawHeaders.length; i += 2) pairs.push([req.rawHeaders[i]!.toLowerCase(), req.rawHeaders[i + 1]!]);
-  return pairs;
-}
-
-function plain(res: ServerResponse, status: number, message: string): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(message) + 1 });
-  res.end(`${message}\n`);
-}
-
-function writeWhole(res: ServerResponse, response: HttpResponse): void {
-  const flat: string[] = [];
-  for (const [name, value] of response.headers) if (name.toLowerCase() !== 'content-length') flat.push(name, value);
-  flat.push('content-length', String(response.body.length));
-  res.writeHead(response.status, flat);
-  res.end(response.body);
-}
-
-/**
- * The guest runs synchronously on this thread, and Node's http holds a response's writes (corked;
- * Node 22+ also keeps chunked pieces in the response itself) until the next tick, which comes
- * only after the guest returns. Uncorked by hand, each piece leaves at once (libuv writes straight
- * to the socket when nothing is queued), so a component that streams is seen streaming.
- */
-function sendNow(res: ServerResponse): void {
-  while (res.writableCorked > 0) res.uncork();
-  const socket = res.socket;
-  while (socket && socket.writableCorked > 0) socket.uncork();
-}
-
-/** The socket's file descriptor (Linux, macOS), so the watchdog can answer on it; -1 if unknown. */
-function socketFd(req: IncomingMessage): number {
-  const fd = (req.socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
-  return typeof fd === 'number' && fd >= 0 ? fd : -1;
-}
-
-function readWhole(req: IncomingMessage, length: number): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const body = new Uint8Array(length);
-    let at = 0;
-    req.on('data', (chunk: Buffer) => {
-      if (at + chunk.length > length) {
-        reject(new Error('the request body is longer than its Content-Length'));
-        req.destroy();
-        return;
-      }
-      body.set(chunk, at);
-      at += chunk.length;
-    });
-    req.once('end', () => (at === length ? resolve(body) : reject(new Error('the request body ended early'))));
-    req.once('error', reject);
-  });
-}
-
-/** How often a worker reports what it served itself, when the host keeps metrics. */
-const STATS_INTERVAL_MS = 1_000;
-
 export class WorkerIngress {
   private readonly fronted = new Map<string, Fronted>();
   private readonly targets = new Map<string, IngressTarget>();
-  /** Connections to the provider's listener, kept alive between relayed requests. */
-  private readonly agent = new Agent({ keepAlive: true });
-  /** Histogram bounds when the host keeps metrics; null: nothing is counted. */
-  private bounds: number[] | null = null;
-  /** By route (link) id. */
-  private readonly stats = new Map<string, WorkerStats>();
-  private reporter: NodeJS.Timeout | undefined;
+  private readonly relayer: IngressRelay;
+  private readonly stats: IngressStats;
   /** The invocation whose guest the watch words describe now (several are in flight under JSPI). */
   private watching: InvocationState | null = null;
 
-  constructor(private readonly deps: IngressDeps) {}
+  constructor(private readonly deps: IngressDeps) {
+    this.relayer = new IngressRelay(deps.watch);
+    this.stats = new IngressStats((entries) => deps.report(entries));
+  }
 
   /** Counts what this worker serves itself per route, reported about once a second. */
   countFor(bounds: number[]): void {
-    this.bounds = bounds;
-    this.reporter ??= setInterval(() => this.report(), STATS_INTERVAL_MS);
-    this.reporter.unref();
-  }
-
-  private count(routeId: string, seconds: number, failed: boolean): void {
-    const bounds = this.bounds!;
-    let stats = this.stats.get(routeId);
-    if (!stats) this.stats.set(routeId, (stats = { calls: 0, errors: 0, buckets: new Array<number>(bounds.length + 1).fill(0), sum: 0 }));
-    stats.calls++;
-    if (failed) stats.errors++;
-    let i = 0;
-    while (i < bounds.length && seconds > bounds[i]!) i++;
-    stats.buckets[i]!++;
-    stats.sum += seconds;
-  }
-
-  private report(): void {
-    if (this.stats.size === 0) return;
-    this.deps.report([...this.stats]);
-    this.stats.clear();
+    this.stats.countFor(bounds);
   }
 
   /** Listens on `spec.address` (on `port` when the first worker chose it); resolves the bound port. */
@@ -314,10 +230,10 @@ export class WorkerIngress {
       watchThis();
     };
     watchThis();
-    const started = this.bounds ? performance.now() : 0;
+    const started = this.stats.on ? performance.now() : 0;
     const finish = (response: HttpResponse | null, failure: unknown): void => {
       clearTimeout(timer);
-      if (this.bounds) this.count(route.id, (performance.now() - started) / 1000, response === null || abandoned);
+      if (this.stats.on) this.stats.count(route.id, (performance.now() - started) / 1000, response === null || abandoned);
       // The watchdog may have taken the request at its deadline (and answered it): then it ends
       // this worker; nothing more is written here.
       if (Atomics.load(watch, W_STATE) === WATCH_TAKEN) return;
@@ -372,36 +288,12 @@ export class WorkerIngress {
 
   /** Hands the request to the provider's own listener and relays its answer. */
   private relay(fronted: Fronted, req: IncomingMessage, res: ServerResponse, body?: Uint8Array): void {
-    const { watch } = this.deps;
-    Atomics.add(watch, W_RELAYS, 1);
-    res.once('close', () => Atomics.sub(watch, W_RELAYS, 1));
-    const headers: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(req.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
-    if (body) headers['content-length'] = String(body.length);
-    else if (req.headers['transfer-encoding'] !== undefined) headers['transfer-encoding'] = 'chunked';
-    const upstream = httpRequest({ ...fronted.relay, method: req.method, path: req.url, headers, agent: this.agent }, (answer) => {
-      const flat: string[] = [];
-      for (let i = 0; i < answer.rawHeaders.length; i += 2) {
-        if (!HOP_BY_HOP.has(answer.rawHeaders[i]!.toLowerCase())) flat.push(answer.rawHeaders[i]!, answer.rawHeaders[i + 1]!);
-      }
-      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, flat);
-      answer.pipe(res);
-      answer.once('error', () => res.destroy());
-    });
-    upstream.once('error', () => {
-      if (res.headersSent) res.destroy();
-      else plain(res, 502, 'the http-server is not reachable');
-    });
-    res.once('close', () => {
-      if (!res.writableFinished) upstream.destroy();
-    });
-    if (body) upstream.end(body);
-    else req.pipe(upstream);
+    this.relayer.relay(fronted.relay, req, res, body);
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.reporter);
+    this.stats.stop();
     await Promise.all([...this.fronted.keys()].map((address) => this.close(address)));
-    this.agent.destroy();
+    this.relayer.stop();
   }
 }

@@ -6,19 +6,16 @@
  * other instances meanwhile.
  */
 import { pathToFileURL } from 'node:url';
-import { drainDue } from '../../protocol/streams/flow.js';
-import { BODY_IFACE } from '../http-streams.js';
-import type { Failure, HttpRequest, HttpResponse, InstanceSettings, WorkerToMain } from '../worker-messages.js';
-import { HostCallFailure, type BridgeClient } from './bridge-client.js';
+import type { HttpRequest, HttpResponse, InstanceSettings, WorkerToMain } from '../worker-messages.js';
+import type { BridgeClient } from './bridge-client.js';
 import { beginInvocation, type InvocationState } from './invocation-state.js';
 import { GLUE_STATE, type GlueStateHook } from '../glue/hook.js';
 import { CoreInstanceRecorder, InstanceSnapshot } from './instance-reset.js';
 import { buildImports } from './imports.js';
-import { Wasm } from '../wasm-api.js';
-import { ExitSignal } from './wasi/cli.js';
-import { HostBodyStream, IncomingRequest, type OutgoingResponse, ResponseOutparam } from './wasi/http.js';
+import { type Exports, findFunction, type FunctionPath } from './export-lookup.js';
+import { classify, cleanExit, InvocationFailure, witError } from './invocation-failure.js';
+import { handleIncoming, type IncomingOptions, postingSink, type ResponseSink } from './incoming-http.js';
 
-type Exports = Record<string | symbol, Record<string, unknown> | ((...args: unknown[]) => unknown)>;
 type Instantiate = (
   getCoreModule: (name: string) => WebAssembly.Module,
   imports: unknown,
@@ -50,21 +47,7 @@ interface Loaded {
   paths: Map<string, FunctionPath>;
 }
 
-/** An invocation failed; `failure` is what the main thread turns into a typed error. */
-export class InvocationFailure {
-  constructor(readonly failure: Failure) {}
-}
-
 export type Logger = (componentId: string, stream: 'stdout' | 'stderr', line: string) => void;
-
-/** Where a streamed HTTP answer goes: the main thread (postingSink) or a socket (worker ingress). */
-export interface ResponseSink {
-  head(status: number, headers: Array<[string, string]>): void;
-  chunk(bytes: Uint8Array): void;
-}
-
-/** A response body larger than this streams to the main thread instead of travelling whole. */
-const STREAM_AFTER = 64 * 1024;
 
 /** What an invocation answers: at once, or later when its guest suspended (JSPI). */
 export type Answer<T> = T | Promise<T>;
@@ -221,65 +204,16 @@ export class InstanceManager {
     });
   }
 
-  /**
-   * Runs the incoming handler. The answer is collected and returned whole unless the guest blocks
-   * after setting its response (a host call, a sleep) or writes more than STREAM_AFTER: then the
-   * head and the body so far go to `sink` at once and later writes as they happen
-   * (`state.streamed`). Without a sink the answer is always whole. A request body arrives whole
-   * in `request` or, with `bodyStream`, through the bridge as the guest reads it.
-   */
-  http(
-    key: string,
-    request: HttpRequest,
-    opts: { bodyStream?: number; sink?: ResponseSink } = {},
-    state: InvocationState = beginInvocation(),
-  ): Answer<HttpResponse> {
-    return this.run(key, state, (instance, settings, entry) => {
-      const handle = findFunction(instance, 'wasi:http/incoming-handler', 'handle', entry.paths);
-      const out = new ResponseOutparam();
-      const { bodyStream, sink } = opts;
-      if (sink) {
-        let pending: OutgoingResponse | null = null;
-        const flush = (): void => {
-          if (!pending || state.streamed) return;
-          state.streamed = true;
-          sink.head(pending.statusCode(), pending.headers().toPairs());
-          pending.streamTo(sink.chunk);
-        };
-        out.onSet = (response) => {
-          pending = response;
-          response.watch(STREAM_AFTER, flush);
-        };
-        state.beforeBlocking = flush;
-      }
-      const openBody =
-        bodyStream === undefined
-          ? undefined
-          : () => new HostBodyStream((len) => this.bridge.call(settings.componentId, BODY_IFACE, 'read', [bodyStream, len]) as Uint8Array);
-      const done = handle(new IncomingRequest(request, openBody), out);
-      return done instanceof Promise ? done.then(() => answerOf(out, settings)) : answerOf(out, settings);
-    });
+  /** Runs the incoming handler (incoming-http.ts): the answer whole, or streamed to `opts.sink`. */
+  http(key: string, request: HttpRequest, opts: IncomingOptions = {}, state: InvocationState = beginInvocation()): Answer<HttpResponse> {
+    return this.run(key, state, (instance, settings, entry) =>
+      handleIncoming(findFunction(instance, 'wasi:http/incoming-handler', 'handle', entry.paths), request, opts, state, settings, this.bridge),
+    );
   }
 
-  /**
-   * A sink that posts a streamed answer to the main thread (`http-head`, then an `http-chunk`
-   * per write). Every HIGH_WATER bytes the guest waits (a `drain` bridge call) until the main
-   * thread's consumer has caught up (protocol/streams/flow.ts).
-   */
+  /** A sink posting a streamed answer of version `key` to the main thread. */
   postingSink(key: string, stream: number): ResponseSink {
-    const componentId = this.loaded.get(key)?.settings.componentId ?? key;
-    let unsynced = 0;
-    return {
-      head: (status, headers) => this.post({ type: 'http-head', stream, status, headers }),
-      chunk: (bytes) => {
-        this.post({ type: 'http-chunk', stream, bytes });
-        unsynced += bytes.length;
-        if (drainDue(unsynced)) {
-          unsynced = 0;
-          this.bridge.call(componentId, BODY_IFACE, 'drain', [stream]);
-        }
-      },
-    };
+    return postingSink(this.post, this.bridge, this.loaded.get(key)?.settings.componentId ?? key, stream);
   }
 
   /** `wasi:cli/run`: returns when the service ends (it normally runs until its worker is stopped). */
@@ -293,92 +227,4 @@ export class InstanceManager {
       }
     });
   }
-}
-
-/** jco throws `ComponentError` with the payload when an export returns `err(E)`. */
-function witError(error: unknown): never {
-  if (typeof error === 'object' && error !== null && Object.hasOwn(error, 'payload') && !(error instanceof HostCallFailure)) {
-    throw new InvocationFailure({ kind: 'wit-error', message: 'export returned an error', payload: (error as { payload: unknown }).payload });
-  }
-  throw error;
-}
-
-/** `exit(0)` ends a service as a return would. */
-function cleanExit(error: unknown): undefined {
-  if (error instanceof ExitSignal && error.status === 0) return undefined;
-  throw error;
-}
-
-/** The response the handler set, once it returned. */
-function answerOf(out: ResponseOutparam, settings: InstanceSettings): HttpResponse {
-  const result = out.result;
-  if (!result) throw new InvocationFailure({ kind: 'trap', message: 'the handler returned without setting a response' });
-  if (result.tag === 'err') {
-    return { status: 500, headers: [['content-type', 'text/plain']], body: new TextEncoder().encode(`component error: ${JSON.stringify(result.val)}`) };
-  }
-  const response = result.val;
-  const collector = response.collected?.collector;
-  if (collector?.overflowed) {
-    throw new InvocationFailure({
-      kind: 'response-too-large',
-      message: `the response body exceeded the component's ${settings.maxResponseBytes} byte limit`,
-    });
-  }
-  return { status: response.statusCode(), headers: response.headers().toPairs(), body: collector?.bytes() ?? new Uint8Array(0) };
-}
-
-function unversioned(name: string): string {
-  return name.replace(/@[^/]*$/, '');
-}
-
-function camel(name: string): string {
-  return name.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
-}
-
-/** Where a function sits in an instance's exports: `exports[name]` or `exports[name][fn]`. */
-type FunctionPath = readonly [string] | readonly [string, string];
-
-/**
- * Finds `iface#fn` among the exports, matching the interface name with or without version. The
- * path is remembered per component version: every instance of it has the same exports.
- */
-function findFunction(instance: Exports, iface: string, fn: string, paths: Map<string, FunctionPath>): (...args: unknown[]) => unknown {
-  const key = `${iface}#${fn}`;
-  let path = paths.get(key);
-  if (!path) {
-    path = searchFunction(instance, iface, fn);
-    paths.set(key, path);
-  }
-  const first = instance[path[0]];
-  const found = path.length === 1 ? first : (first as Record<string, unknown>)[path[1]];
-  return found as (...args: unknown[]) => unknown;
-}
-
-function searchFunction(instance: Exports, iface: string, fn: string): FunctionPath {
-  const wanted = unversioned(iface);
-  const available: string[] = [];
-  for (const [name, value] of Object.entries(instance)) {
-    if (!name.includes(':') && typeof value !== 'function') continue;
-    if (typeof value === 'function') {
-      available.push(name);
-      if (iface === '' && (name === fn || name === camel(fn))) return [name];
-      continue;
-    }
-    const fns = Object.keys(value).filter((k) => typeof value[k] === 'function');
-    available.push(...fns.map((f) => `${name}#${f}`));
-    if (unversioned(name) === wanted) {
-      if (typeof value[fn] === 'function') return [name, fn];
-      if (typeof value[camel(fn)] === 'function') return [name, camel(fn)];
-    }
-  }
-  throw new InvocationFailure({ kind: 'export-not-found', message: `no export ${iface}#${fn}`, available });
-}
-
-function classify(error: unknown): Failure {
-  if (error instanceof ExitSignal) return { kind: 'exit', message: `exit status ${error.status}`, status: error.status };
-  if (error instanceof HostCallFailure) return { kind: 'trap', message: error.message };
-  if (error instanceof Wasm.RuntimeError) return { kind: 'trap', message: `wasm trap: ${error.message.replace(/^wasm trap:\s*/, '')}` };
-  if (error instanceof RangeError && /memory|allocation/i.test(error.message)) return { kind: 'trap', message: `out of memory: ${error.message}` };
-  if (error instanceof Error) return { kind: 'trap', message: `${error.name}: ${error.message}` };
-  return { kind: 'trap', message: `guest threw ${String(error)}` };
 }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Fields, IncomingRequest, OutgoingBody, OutgoingResponse, ResponseOutparam } from './http.js';
+import { OutgoingBody } from './http-body.js';
+import { Fields } from './http-fields.js';
+import { IncomingRequest, OutgoingResponse, ResponseOutparam } from './http-incoming.js';
 import { beginInvocation } from '../invocation-state.js';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
