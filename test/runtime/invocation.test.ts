@@ -153,14 +153,15 @@ describe('bridge timeout', { timeout: 60_000 }, () => {
     let answered = 0;
     const { runtime, dispose } = await startRuntime({
       importHandler: async (_id, _iface, _fn, args) => {
-        if (args[0] === 'hang') await sleep(1_500);
+        // Well past the deadline below, which leaves a loaded machine time to deliver the call.
+        if (args[0] === 'hang') await sleep(3_000);
         answered++;
         return 'late';
       },
     });
     try {
       await runtime.scale({ componentId: 'echo', imageRef: await fixture('echo'), count: 2 });
-      const error = await runtime.invoke('echo', 'lattice:fixtures/echo', 'relay', ['hang'], { deadlineMs: 300 }).catch((e: unknown) => e);
+      const error = await runtime.invoke('echo', 'lattice:fixtures/echo', 'relay', ['hang'], { deadlineMs: 1_000 }).catch((e: unknown) => e);
       assert.ok(error instanceof InvocationTimeoutError);
       assert.equal(await runtime.invoke('echo', 'lattice:fixtures/echo', 'relay', ['quick']), 'late');
       await waitFor('the hung call to finish on the main thread', () => answered === 2);
