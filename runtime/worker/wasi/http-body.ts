@@ -3,7 +3,7 @@
  * the guest writes, collected under the invocation's size limit or forwarded as it is written.
  */
 import type { Fields } from './http-fields.js';
-import { InputStream, IoError, OutputStream, Pollable } from './io.js';
+import { InputStream, IoError, OutputStream, Pollable, PulledInputStream } from './io.js';
 
 export class IncomingBody {
   private streamTaken = false;
@@ -97,7 +97,7 @@ export class OutgoingBody {
  * bytes arrive. A failed body (above the size limit, the client went away) is a
  * `last-operation-failed` error for the guest.
  */
-export class HostBodyStream extends InputStream {
+export class HostBodyStream extends PulledInputStream {
   constructor(private readonly read_: (len: bigint) => Uint8Array) {
     super();
   }
@@ -109,14 +109,5 @@ export class HostBodyStream extends InputStream {
       if (payload?.tag === 'last-operation-failed') throw { tag: 'last-operation-failed', val: new IoError(String(payload.val)) };
       throw error;
     }
-  }
-  override blockingRead(len: bigint): Uint8Array {
-    return this.read(len);
-  }
-  override skip(len: bigint): bigint {
-    return BigInt(this.read(len).length);
-  }
-  override blockingSkip(len: bigint): bigint {
-    return this.skip(len);
   }
 }

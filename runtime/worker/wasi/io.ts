@@ -127,6 +127,23 @@ export function ioImports(): Record<string, Record<string, unknown>> {
 }
 
 /** Calls the host for a stream that lives there (a blobstore value's body). */
+/**
+ * An input stream whose every read is a call that waits for its bytes: the blocking and
+ * non-blocking variants are the same call, and a skip is a read whose bytes are dropped.
+ */
+export abstract class PulledInputStream extends InputStream {
+  abstract override read(len: bigint): Uint8Array;
+  override blockingRead(len: bigint): Uint8Array {
+    return this.read(len);
+  }
+  override skip(len: bigint): bigint {
+    return BigInt(this.read(len).length);
+  }
+  override blockingSkip(len: bigint): bigint {
+    return this.skip(len);
+  }
+}
+
 export type RemoteCall = (fn: string, args: unknown[]) => unknown;
 export interface StreamRef {
   $resource: 'input-stream' | 'output-stream';
@@ -140,7 +157,7 @@ const disposeSymbol: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol
  * `[method]input-stream.read(ref, len)` answering bytes, or `WitError({ tag: 'closed' })` at
  * the end. Blocking and non-blocking variants map to the same call (the host call blocks anyway).
  */
-export class RemoteInputStream extends InputStream {
+export class RemoteInputStream extends PulledInputStream {
   constructor(
     private readonly call: RemoteCall,
     private readonly drop: RemoteCall,
@@ -150,15 +167,6 @@ export class RemoteInputStream extends InputStream {
   }
   override read(len: bigint): Uint8Array {
     return this.call('[method]input-stream.read', [this.ref, len]) as Uint8Array;
-  }
-  override blockingRead(len: bigint): Uint8Array {
-    return this.read(len);
-  }
-  override skip(len: bigint): bigint {
-    return BigInt(this.read(len).length);
-  }
-  override blockingSkip(len: bigint): bigint {
-    return this.skip(len);
   }
   [disposeSymbol](): void {
     this.drop('[resource-drop]input-stream', [this.ref]);
