@@ -18,6 +18,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { fromPublic, type KeyPair } from '@nats-io/nkeys';
 import { z } from 'zod';
+import { concatBytes } from './bytes.js';
 import { writeU32 } from './leb128.js';
 
 export const CLAIMS_SECTION = 'wasmcloud_jwt';
@@ -140,7 +141,7 @@ export function stripClaims(bytes: Uint8Array): Uint8Array {
         : bytes.subarray(section.start, section.end);
     parts.push(Uint8Array.from([section.id, ...writeU32(content.length)]), content);
   }
-  return concat(parts);
+  return concatBytes(parts);
 }
 
 /** wascap's module hash: upper-case hex SHA-256 of `stripClaims(bytes)`. */
@@ -259,17 +260,7 @@ export function signComponent(bytes: Uint8Array, options: SignOptions): { bytes:
   const signingInput = `${base64url(JSON.stringify(HEADER))}.${base64url(JSON.stringify(claims))}`;
   const jwt = `${signingInput}.${base64url(options.issuer.sign(new TextEncoder().encode(signingInput)))}`;
   const name = new TextEncoder().encode(CLAIMS_SECTION);
-  const payload = concat([Uint8Array.from(writeU32(name.length)), name, new TextEncoder().encode(jwt)]);
-  const section = concat([Uint8Array.from([0, ...writeU32(payload.length)]), payload]);
-  return { bytes: concat([stripped, section]), claims, jwt };
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  const payload = concatBytes([Uint8Array.from(writeU32(name.length)), name, new TextEncoder().encode(jwt)]);
+  const section = concatBytes([Uint8Array.from([0, ...writeU32(payload.length)]), payload]);
+  return { bytes: concatBytes([stripped, section]), claims, jwt };
 }

@@ -30,17 +30,6 @@ export function splitChunks(bytes: Uint8Array, size: number): Uint8Array[] {
   return parts.length ? parts : [bytes];
 }
 
-export function joinChunks(parts: Uint8Array[]): Uint8Array {
-  const total = parts.reduce((n, p) => n + p.length, 0);
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 /** Parses a chunk count or index header; null when absent or not a non-negative integer. */
 export function intHeader(value: string | undefined): number | null {
   if (value === undefined || value === '') return null;

@@ -22,7 +22,8 @@ import {
 } from '../invocation.js';
 import { invocation } from '../subjects.js';
 import { CallFailed, CallMux } from './calls.js';
-import { intHeader, joinChunks, maxChunkSize, splitChunks } from './chunks.js';
+import { concatBytes } from '../../lib/bytes.js';
+import { intHeader, maxChunkSize, splitChunks } from './chunks.js';
 import { decodeValue, encodeValue } from './codec.js';
 import { exporterFor } from '../streams/nats-exporter.js';
 import { NatsStreamImporter } from '../streams/nats-importer.js';
@@ -208,7 +209,7 @@ class Caller {
         this.throwIfFailed(part);
         parts.push(part.data);
       }
-      bytes = joinChunks(parts);
+      bytes = concatBytes(parts);
     }
     try {
       return decodeValue(bytes, new NatsStreamImporter(this.nc, this.opts.traceparent));

@@ -12,7 +12,8 @@ import {
   type InterfaceRef,
 } from '../invocation.js';
 import { invocation, parseInvocationSubject } from '../subjects.js';
-import { intHeader, joinChunks, maxChunkSize, splitChunks } from './chunks.js';
+import { concatBytes } from '../../lib/bytes.js';
+import { intHeader, maxChunkSize, splitChunks } from './chunks.js';
 import { decodeValue, encodeValue } from './codec.js';
 import { exporterFor } from '../streams/nats-exporter.js';
 import { NatsStreamImporter } from '../streams/nats-importer.js';
@@ -307,7 +308,7 @@ export async function serveTarget(
     }
     clearTimeout(transfer.timer);
     transfers.delete(id);
-    track(dispatch(msg, transfer.meta, joinChunks(transfer.parts)));
+    track(dispatch(msg, transfer.meta, concatBytes(transfer.parts)));
   };
 
   const calls: Subscription = nc.subscribe(invocation.targetWildcard(lattice, targetId), {

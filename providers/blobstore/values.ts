@@ -6,6 +6,7 @@
  * `write-data` stores it; an incoming value pulls from the backend's stream on demand, so a large
  * object read in chunks is never held whole.
  */
+import { concatBytes } from '../../lib/bytes.js';
 
 export class BodyTooLarge extends Error {}
 
@@ -29,13 +30,7 @@ export class OutgoingValue {
   }
 
   bytes(): Uint8Array {
-    const out = new Uint8Array(this.size);
-    let at = 0;
-    for (const c of this.chunks) {
-      out.set(c, at);
-      at += c.length;
-    }
-    return out;
+    return concatBytes(this.chunks);
   }
 }
 
@@ -76,13 +71,7 @@ export class InputReader {
       if (total > limit) throw new BodyTooLarge(`object body is over the ${limit}-byte limit; read it through an input-stream`);
       parts.push(chunk);
     }
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return concatBytes(parts);
   }
 
   close(): void {

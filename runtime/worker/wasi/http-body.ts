@@ -2,6 +2,7 @@
  * `wasi:http` bodies: an incoming body read whole or streamed from the host, and an outgoing body
  * the guest writes, collected under the invocation's size limit or forwarded as it is written.
  */
+import { concatBytes } from '../../../lib/bytes.js';
 import type { Fields } from './http-fields.js';
 import { InputStream, IoError, OutputStream, Pollable, PulledInputStream } from './io.js';
 
@@ -65,13 +66,7 @@ export class BodyCollector {
   }
   /** What was collected (nothing once the body streams). */
   bytes(): Uint8Array {
-    const out = new Uint8Array(this.chunks.reduce((n, c) => n + c.length, 0));
-    let at = 0;
-    for (const c of this.chunks) {
-      out.set(c, at);
-      at += c.length;
-    }
-    return out;
+    return concatBytes(this.chunks);
   }
 }
 
