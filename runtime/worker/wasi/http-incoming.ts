@@ -10,16 +10,41 @@ import { HostTrap, type InputStream } from './io.js';
 
 const encoder = new TextEncoder();
 
-export class IncomingRequest {
+/**
+ * What an incoming request and an incoming response share: immutable headers and a body the guest
+ * may consume once, whole or streamed from the host (`openBody`).
+ */
+export abstract class IncomingMessage {
   private consumed = false;
   private readonly fields: Fields;
+  constructor(
+    headers: HttpRequest['headers'],
+    private readonly body: () => IncomingBody,
+  ) {
+    this.fields = Fields.fromPairs(headers);
+    this.fields.immutable = true;
+  }
+  headers(): Fields {
+    return this.fields;
+  }
+  consume(): IncomingBody {
+    if (this.consumed) throw undefined;
+    this.consumed = true;
+    return this.body();
+  }
+}
+
+export class IncomingRequest extends IncomingMessage {
   /** `openBody`: the body streams from the host instead of being `request.body`. */
   constructor(
     private readonly request: HttpRequest,
-    private readonly openBody?: () => InputStream,
+    openBody?: () => InputStream,
   ) {
-    this.fields = Fields.fromPairs(request.headers);
-    this.fields.immutable = true;
+    super(request.headers, () => {
+      if (openBody) return new IncomingBody(openBody);
+      const body = request.body;
+      return new IncomingBody(typeof body === 'string' ? encoder.encode(body) : (body ?? new Uint8Array(0)));
+    });
   }
   method(): Method {
     return toMethod(this.request.method);
@@ -32,16 +57,6 @@ export class IncomingRequest {
   }
   authority(): string | undefined {
     return this.request.authority ?? 'localhost';
-  }
-  headers(): Fields {
-    return this.fields;
-  }
-  consume(): IncomingBody {
-    if (this.consumed) throw undefined;
-    this.consumed = true;
-    if (this.openBody) return new IncomingBody(this.openBody);
-    const body = this.request.body;
-    return new IncomingBody(typeof body === 'string' ? encoder.encode(body) : (body ?? new Uint8Array(0)));
   }
 }
 

@@ -7,7 +7,8 @@
 import type { HttpRequest, HttpResponse } from '../../worker-messages.js';
 import { invocation } from '../invocation-state.js';
 import { BodyCollector, IncomingBody, OutgoingBody } from './http-body.js';
-import { Fields, fromMethod, type Method } from './http-fields.js';
+import { type Fields, fromMethod, type Method } from './http-fields.js';
+import { IncomingMessage } from './http-incoming.js';
 import { type InputStream, Pollable } from './io.js';
 
 export class OutgoingRequest {
@@ -92,27 +93,16 @@ export class RequestOptions {
   }
 }
 
-export class IncomingResponse {
-  private consumed = false;
-  private readonly fields: Fields;
+export class IncomingResponse extends IncomingMessage {
   /** `openBody`: the body streams from the host instead of being `response.body`. */
   constructor(
     private readonly response: HttpResponse,
-    private readonly openBody?: () => InputStream,
+    openBody?: () => InputStream,
   ) {
-    this.fields = Fields.fromPairs(response.headers);
-    this.fields.immutable = true;
+    super(response.headers, () => new IncomingBody(openBody ?? response.body));
   }
   status(): number {
     return this.response.status;
-  }
-  headers(): Fields {
-    return this.fields;
-  }
-  consume(): IncomingBody {
-    if (this.consumed) throw undefined;
-    this.consumed = true;
-    return new IncomingBody(this.openBody ?? this.response.body);
   }
 }
 
