@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { buildProject } from '../../components/tools/build.js';
+import { concatBytes } from '../../lib/bytes.js';
 import { WitError, type ComponentRuntime, type ImportHandler, type ResourceRef } from '../../runtime/mod.js';
 import { startRuntime, text } from './helpers.js';
 
@@ -23,15 +24,6 @@ function memoryBlobstore(): { handler: ImportHandler; objects: Map<string, Uint8
   const dropped: string[] = [];
   let next = 1;
   const ref = ($resource: string, id: number | string): ResourceRef => ({ $resource, id });
-  const concat = (chunks: Uint8Array[]): Uint8Array => {
-    const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-    let at = 0;
-    for (const c of chunks) {
-      out.set(c, at);
-      at += c.length;
-    }
-    return out;
-  };
 
   const handler: ImportHandler = async (_id, iface, fn, args) => {
     const [self] = args as [ResourceRef];
@@ -60,7 +52,7 @@ function memoryBlobstore(): { handler: ImportHandler; objects: Map<string, Uint8
         outgoing.get(streamToValue.get(self.id as number)!)!.push(args[1] as Uint8Array);
         return undefined;
       case '[method]container.write-data':
-        objects.set(args[1] as string, concat(outgoing.get((args[2] as ResourceRef).id as number)!));
+        objects.set(args[1] as string, concatBytes(outgoing.get((args[2] as ResourceRef).id as number)!));
         return undefined;
       case '[method]container.has-object':
         return objects.has(args[1] as string);
