@@ -1,8 +1,8 @@
 /**
  * Driver for profiling the runtime's HTTP path without NATS or sockets: the WAT hello fixture on
- * a ComponentRuntime (2 workers), 2,000 sequential then 2,000 requests 50 at a time, with a fresh
+ * a ComponentRuntime (2 workers; the TypeScript example with `js` as second argument), 2,000 sequential then 2,000 requests 50 at a time, with a fresh
  * instance per request or with instance reuse. Profile every thread with:
- *   npm run build && node --cpu-prof --cpu-prof-dir=/tmp/prof dist/bench/profile-runtime-http.js [fresh|reuse]
+ *   npm run build && node --cpu-prof --cpu-prof-dir=/tmp/prof dist/bench/profile-runtime-http.js [fresh|reuse] [wat|js]
  * (one .cpuprofile per thread; open them in Chrome DevTools or speedscope).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,17 +10,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { ComponentRuntime } from '../runtime/mod.js';
-import { watImage } from './suite/examples.js';
+import { exampleImage, watImage } from './suite/examples.js';
 
 const reuse = process.argv[2] === 'reuse';
+const js = process.argv[3] === 'js';
 const N = 2_000;
 
 async function main(): Promise<void> {
   const cacheDir = await mkdtemp(join(tmpdir(), 'lattice-bench-prof-'));
-  const runtime = new ComponentRuntime({ cacheDir, poolSize: 2, logger: pino({ level: 'silent' }) });
+  const runtime = new ComponentRuntime({ cacheDir, poolSize: 2, logger: pino({ level: 'silent' }), importHandler: async () => undefined });
   try {
     const annotations: Record<string, string> = reuse ? { 'lattice.dev/instance-reuse': 'true' } : {};
-    await runtime.scale({ componentId: 'hello', imageRef: await watImage('http-hello'), count: 100, annotations });
+    await runtime.scale({ componentId: 'hello', imageRef: js ? await exampleImage('http-hello') : await watImage('http-hello'), count: 100, annotations });
     const request = { method: 'GET', pathWithQuery: '/bench' };
     for (let i = 0; i < 200; i++) await runtime.handleHttp('hello', request);
     let t0 = performance.now();
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
     for (let r = 0; r < N / 50; r++) await Promise.all(Array.from({ length: 50 }, () => runtime.handleHttp('hello', request)));
     const rps = N / ((performance.now() - t0) / 1000);
     process.stdout.write(
-      `${reuse ? 'instance reuse' : 'fresh instance'}: ${sequentialUs.toFixed(0)} us per sequential request, ${Math.round(rps)} req/s at 50 concurrent\n`,
+      `${js ? 'JS' : 'WAT'} hello, ${reuse ? 'instance reuse' : 'fresh instance'}: ${sequentialUs.toFixed(0)} us per sequential request, ${Math.round(rps)} req/s at 50 concurrent\n`,
     );
   } finally {
     await runtime.stop();

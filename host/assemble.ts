@@ -102,6 +102,7 @@ export async function assembleHost(options: HostOptions): Promise<Host> {
         cacheDir: options.dataDir ? join(options.dataDir, 'cache') : undefined,
         ...options.runtime,
         importHandler: hostCalls(host, builtins, router),
+        guestLogLevel: options.runtime?.guestLogLevel ?? builtins.logLevel,
         canSatisfy: options.runtime?.canSatisfy ?? defaultCanSatisfy,
       };
       // nats:// images (lattice push) need this host's connection, so that loader is made per host.

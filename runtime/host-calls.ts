@@ -116,9 +116,10 @@ export class HostCallServer {
     });
   }
 
-  drop(drop: HostDrop): void {
+  /** A notification (a resource drop, a log line): served, never answered. */
+  drop(slot: CallingSlot, drop: HostDrop): void {
     this.calls
-      .importHandler(drop.componentId, drop.iface, drop.fn, drop.args, { linkName: drop.linkName })
-      .catch((error: unknown) => this.logger.debug({ component_id: drop.componentId, err: error }, 'resource drop failed'));
+      .importHandler(drop.componentId, drop.iface, drop.fn, drop.args, { linkName: drop.linkName, traceparent: slot.current?.pending.traceparent })
+      .catch((error: unknown) => this.logger.debug({ component_id: drop.componentId, iface: drop.iface, fn: drop.fn, err: error }, 'host notification failed'));
   }
 }

@@ -121,8 +121,11 @@ export function isBuiltin(unversioned: string): boolean {
   return BUILTIN_WASI.has(unversioned);
 }
 
-/** Imports the worker answers without the import handler's providers (it calls the host itself). */
-const WORKER_IMPLEMENTED = new Set(['wasi:http/outgoing-handler', 'wasmcloud:bus/lattice']);
+/**
+ * Imports the worker answers without the import handler's providers (it calls the host itself):
+ * a wasi:logging line is a notification the guest does not wait for (worker/wasi/logging.ts).
+ */
+const WORKER_IMPLEMENTED = new Set(['wasi:http/outgoing-handler', 'wasmcloud:bus/lattice', 'wasi:logging/logging']);
 
 /**
  * True when the runtime's workers implement the interface; every other import is forwarded to

@@ -53,6 +53,12 @@ export interface RuntimeOptions {
   bridgeTimeoutMs?: number;
   /** Busy-wait before sleeping on a host call, in microseconds (default 50; 0 = never spin). */
   bridgeSpinUs?: number;
+  /**
+   * The lowest pino level value (trace 10 ... fatal 60) of the `wasi:logging` lines the import
+   * handler records: lower lines are dropped in the workers, without reaching the main thread
+   * (default 0: every line reaches the import handler).
+   */
+  guestLogLevel?: number;
   /** Limits for components whose annotations do not set them. */
   defaults?: Partial<ComponentLimits>;
   /**
@@ -97,14 +103,11 @@ export class ComponentRuntime {
     });
     const size = options.poolSize ?? Math.max(2, availableParallelism());
     this.bodies = new HttpBodies(options.importHandler ?? noImportHandler);
-    this.pool = new WorkerPool(
-      size,
-      this.bodies,
-      this.logger,
-      options.bridgeTimeoutMs ?? 30_000,
-      Math.max(size, options.maxPoolSize ?? size * 4),
-      options.bridgeSpinUs ?? 50,
-    );
+    this.pool = new WorkerPool(size, this.bodies, this.logger, options.bridgeTimeoutMs ?? 30_000, {
+      maxSize: Math.max(size, options.maxPoolSize ?? size * 4),
+      bridgeSpinUs: options.bridgeSpinUs,
+      guestLogLevel: options.guestLogLevel,
+    });
     this.components = new ComponentTable(this.pool.admission, this.pool.workers.instantiations);
     this.pool.onReleased = (slot) => this.components.wake(slot);
     this.lifecycle = new ComponentLifecycle({

@@ -37,6 +37,9 @@ export class ServiceWorker implements SlotOwner {
   get bridgeSpinUs(): number {
     return this.pool.bridgeSpinUs;
   }
+  get guestLogLevel(): number {
+    return this.pool.guestLogLevel;
+  }
   get hostCalls(): WorkerPool['hostCalls'] {
     return this.pool.hostCalls;
   }

@@ -13,7 +13,7 @@ import { CLAIM_POLL_MS, CLAIM_TTL_MS, decodeEntry, encodeEntry, type SharedEntry
 import { transpileInWorker, type TranspileOutput } from './transpile-worker.js';
 
 /** Bump when the cached layout or the glue transform changes: old entries are then ignored. */
-const CACHE_FORMAT = 'v3';
+const CACHE_FORMAT = 'v4';
 const GLUE_NAME = 'component';
 
 export function defaultCacheDir(): string {
@@ -65,7 +65,7 @@ const JCO_VERSION = (() => {
 })();
 
 /**
- * jco output per content digest, on disk under `<cacheDir>/transpiled/v3-<sha256>/` (`v3-jspi-`
+ * jco output per content digest, on disk under `<cacheDir>/transpiled/v4-<sha256>/` (`v4-jspi-`
  * for glue whose provider calls suspend: a host with JSPI and one without share a cache dir). A
  * warm cache (a second host start) reads the files and never runs jco. Concurrent loads of one
  * digest share one transpile. With a `share` (transpile-share.ts), a digest this host never saw

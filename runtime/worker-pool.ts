@@ -48,6 +48,9 @@ export class WorkerPool implements SlotOwner {
   readonly handles = new HandleControl(createHandleControl());
   /** The http-server's listeners in the workers. */
   readonly ingress: IngressController;
+  readonly maxSize: number;
+  readonly bridgeSpinUs: number;
+  readonly guestLogLevel: number;
   /** A worker freed an instance slot while invocations wait for one (the runtime wakes them). */
   onReleased: ((slot: number) => void) | undefined;
 
@@ -56,15 +59,19 @@ export class WorkerPool implements SlotOwner {
    * @param maxSize ceiling when workers are blocked on host calls (a guest waiting for a NATS
    *   request or an outgoing HTTP call holds its worker but no CPU): extra workers start so that
    *   `size` can still run, and stop after `ELASTIC_IDLE_MS` without work.
+   * @param bridgeSpinUs busy-wait before sleeping on a host call
+   * @param guestLogLevel wasi:logging lines below this pino level value are dropped in the workers
    */
   constructor(
     readonly size: number,
     hostCalls: HostCalls,
     readonly logger: Logger,
     readonly bridgeTimeoutMs: number,
-    readonly maxSize: number = size * 4,
-    readonly bridgeSpinUs: number = 50,
+    { maxSize = size * 4, bridgeSpinUs = 50, guestLogLevel = 0 }: { maxSize?: number; bridgeSpinUs?: number; guestLogLevel?: number } = {},
   ) {
+    this.maxSize = maxSize;
+    this.bridgeSpinUs = bridgeSpinUs;
+    this.guestLogLevel = guestLogLevel;
     this.hostCalls = new HostCallServer(hostCalls, logger, this);
     this.ingress = new IngressController(this.admission, logger, async () => {
       if (this.stopped) throw new RuntimeStoppedError();

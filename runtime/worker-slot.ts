@@ -27,6 +27,7 @@ export interface SlotOwner {
   readonly handles: HandleControl;
   readonly bridgeTimeoutMs: number;
   readonly bridgeSpinUs: number;
+  readonly guestLogLevel: number;
   /** Serves the host calls and drops of the guests. */
   readonly hostCalls: HostCallServer;
   /** The invocation `id` ended in the worker (result ring or message). */
@@ -83,6 +84,7 @@ export class WorkerSlot implements IngressWorker {
         handles: owner.handles.memory,
         bridgeTimeoutMs: owner.bridgeTimeoutMs,
         bridgeSpinUs: owner.bridgeSpinUs,
+        guestLogLevel: owner.guestLogLevel,
       } satisfies Omit<WorkerInit, 'replyPort'> & { replyPort: MessagePort },
       transferList: [channel.port2],
       stdout: false,
@@ -131,7 +133,7 @@ export class WorkerSlot implements IngressWorker {
     for (let record = this.results.next(); record; record = this.results.next()) {
       if (record.kind === RecordKind.Result) this.owner.result(this, record.id, record.message as Outcome);
       else if (record.kind === RecordKind.HostCall) this.calls.serve(this, { type: 'host-call', seq: record.id, ...(record.message as object) } as HostCall);
-      else if (record.kind === RecordKind.HostDrop) this.calls.drop({ type: 'host-drop', ...(record.message as object) } as HostDrop);
+      else if (record.kind === RecordKind.HostDrop) this.calls.drop(this, { type: 'host-drop', ...(record.message as object) } as HostDrop);
     }
   }
 
@@ -151,7 +153,7 @@ export class WorkerSlot implements IngressWorker {
         this.calls.serve(this, message);
         return;
       case 'host-drop':
-        this.calls.drop(message);
+        this.calls.drop(this, message);
         return;
       case 'ready':
         return;

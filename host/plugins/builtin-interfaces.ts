@@ -23,6 +23,14 @@ export class BuiltinInterfaces {
     readonly secrets?: ComponentSecrets,
   ) {}
 
+  /**
+   * The lowest pino level value the guest log records: the runtime's workers drop lower
+   * wasi:logging lines without sending them here.
+   */
+  get logLevel(): number {
+    return this.log.levelVal;
+  }
+
   /** Records which named configs a component was scaled with. */
   setComponentConfig(componentId: string, names: readonly string[]): void {
     if (names.length) this.configNames.set(componentId, names);

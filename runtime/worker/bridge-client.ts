@@ -208,8 +208,12 @@ export class BridgeClient {
 
   /** Fire-and-forget notification (resource drops): the guest need not wait. */
   notify(componentId: string, iface: string, fn: string, args: unknown[], linkName = 'default'): void {
-    const drop = { componentId, iface, fn, args, linkName };
-    if (!this.requests.tryWrite(RecordKind.HostDrop, 0, drop)) this.post({ type: 'host-drop', ...drop });
+    if (!this.tryNotify(componentId, iface, fn, args, linkName)) this.post({ type: 'host-drop', componentId, iface, fn, args, linkName });
+  }
+
+  /** A notification on the ring; false when it does not fit there now (the caller decides how else). */
+  tryNotify(componentId: string, iface: string, fn: string, args: unknown[], linkName = 'default'): boolean {
+    return this.requests.tryWrite(RecordKind.HostDrop, 0, { componentId, iface, fn, args, linkName });
   }
 }
 

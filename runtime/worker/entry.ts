@@ -35,6 +35,8 @@ export interface WorkerInit {
   handles: SharedArrayBuffer;
   bridgeTimeoutMs: number;
   bridgeSpinUs: number;
+  /** wasi:logging lines below this pino level value are dropped in the worker (RuntimeOptions.guestLogLevel). */
+  guestLogLevel: number;
 }
 
 type Invoke = Extract<MainToWorker, { type: 'invoke' }>;
@@ -49,7 +51,7 @@ const WAKE: WorkerToMain = { type: 'wake' };
 /** Results and host calls: one producer (this thread) for the ring to the main thread. */
 const results = new RecordWriter(init.channel.toMain, () => post(WAKE));
 const bridge = new BridgeClient(results, new RecordReader(init.channel.replies), init.replyPort, post, init.bridgeTimeoutMs, init.bridgeSpinUs);
-const instances = new InstanceManager(bridge, (componentId, stream, line) => post({ type: 'log', componentId, stream, line }), post);
+const instances = new InstanceManager(bridge, (componentId, stream, line) => post({ type: 'log', componentId, stream, line }), post, init.guestLogLevel);
 
 port.on('message', (message: MainToWorker) => {
   void handle(message);

@@ -14,6 +14,7 @@ import { HostBodyStream } from './wasi/http-body.js';
 import { IncomingResponse, type OutgoingTransport } from './wasi/http-outgoing.js';
 import { ioImports, RemoteInputStream, RemoteOutputStream, type StreamRef } from './wasi/io.js';
 import { latticeBusImports, linkNameFor } from './link-names.js';
+import { loggingImports } from './wasi/logging.js';
 import { workerHandles } from './handle-cache.js';
 import type { HttpResponse } from '../worker-messages.js';
 import { invocation } from './invocation-state.js';
@@ -151,8 +152,11 @@ function forwarder(iface: string, call: Call, drop: Call, registry: ClassRegistr
   );
 }
 
-/** Builds the import object for a new instance of a component. */
-export function buildImports(settings: InstanceSettings, bridge: BridgeClient, ctx: CliContext): ImportObject {
+/**
+ * Builds the import object for a new instance of a component. `logThreshold`: the lowest pino
+ * level value of the wasi:logging lines the host records (0: all).
+ */
+export function buildImports(settings: InstanceSettings, bridge: BridgeClient, ctx: CliContext, logThreshold = 0): ImportObject {
   const { componentId } = settings;
   const bodyCall = (fn: string, args: unknown[]): unknown => bridge.call(componentId, BODY_IFACE, fn, args);
   // Bytes posted since the last `drain`: past the high-water mark the guest waits for the consumer.
@@ -194,6 +198,7 @@ export function buildImports(settings: InstanceSettings, bridge: BridgeClient, c
     ...deniedImports(),
     ...httpImports(outgoing),
     'wasmcloud:bus/lattice': latticeBusImports(),
+    'wasi:logging/logging': loggingImports(componentId, settings.importNames['wasi:logging/logging'] ?? 'wasi:logging/logging', bridge, logThreshold),
   };
   const imports: ImportObject = {};
   const registry: ClassRegistry = new Map();

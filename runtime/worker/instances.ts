@@ -60,6 +60,8 @@ export class InstanceManager {
     private readonly log: Logger,
     /** Posts streamed HTTP heads and body chunks to the main thread. */
     private readonly post: (message: WorkerToMain) => void = () => undefined,
+    /** The lowest pino level value of the wasi:logging lines the host records. */
+    private readonly logThreshold = 0,
   ) {}
 
   async load(key: string, gluePath: string, modules: Record<string, WebAssembly.Module>, settings: InstanceSettings, spares: number): Promise<void> {
@@ -94,11 +96,16 @@ export class InstanceManager {
     const { settings } = entry;
     // One import object per component version: the host functions keep no per-instance state
     // (an instance's state lives in the glue), and building it costs ~37 us per instantiation.
-    entry.imports ??= buildImports(settings, this.bridge, {
-      env: settings.env,
-      args: settings.args,
-      log: (stream, line) => this.log(settings.componentId, stream, line),
-    });
+    entry.imports ??= buildImports(
+      settings,
+      this.bridge,
+      {
+        env: settings.env,
+        args: settings.args,
+        log: (stream, line) => this.log(settings.componentId, stream, line),
+      },
+      this.logThreshold,
+    );
     const recorder = new CoreInstanceRecorder();
     const exports = entry.instantiate(
       (name) => {

@@ -29,13 +29,14 @@ interface Call {
 describe('JS components', { timeout: 300_000 }, () => {
   let runtime: ComponentRuntime;
   let dispose: () => Promise<void>;
+  let cacheDir: string;
   const calls: Call[] = [];
   const counters = new Map<string, bigint>();
   /** A component-to-component link, as the link router will resolve it. */
   let link: { from: string; to: string } | null = null;
 
   before(async () => {
-    ({ runtime, dispose } = await startRuntime({
+    ({ runtime, dispose, cacheDir } = await startRuntime({
       importHandler: async (componentId, iface, fn, args) => {
         calls.push({ componentId, iface, fn, args });
         if (link && componentId === link.from && iface.startsWith('lattice:pipeline/transform')) {
@@ -67,6 +68,33 @@ describe('JS components', { timeout: 300_000 }, () => {
     assert.equal(text(response.body), 'Hello, Ada! (from a lattice TypeScript component)\n');
     assert.ok(response.headers.some(([k, v]) => k === 'content-type' && v.startsWith('text/plain')));
     assert.ok(calls.some((c) => c.componentId === 'js-hello' && c.fn === 'log' && (c.args[2] as string).startsWith('GET /')));
+  });
+
+  it('does not wait for a wasi:logging line, and drops the lines below the level the host records', async () => {
+    const image = await example('http-hello');
+    for (const [guestLogLevel, expected] of [
+      [30, 1],
+      [40, 0],
+    ] as const) {
+      const logged: unknown[][] = [];
+      // The handler never answers a log line: a guest that waited for it would not answer at all.
+      const quiet = await startRuntime({
+        cacheDir,
+        guestLogLevel,
+        importHandler: (_componentId, _iface, fn, args) =>
+          fn === 'log' ? (logged.push(args), new Promise<never>(() => undefined)) : Promise.resolve(undefined),
+      });
+      try {
+        await quiet.runtime.scale({ componentId: 'js-hello', imageRef: image, count: 1 });
+        const response = await quiet.runtime.handleHttp('js-hello', { method: 'GET', pathWithQuery: '/?name=Ada' }, { deadlineMs: 5_000 });
+        assert.equal(response.status, 200);
+        // The notification was written before the result: it has been served by now.
+        assert.equal(logged.length, expected, `info line with the host at level ${guestLogLevel}`);
+        if (expected) assert.deepEqual(logged[0]!.slice(0, 2), ['info', 'http-hello']);
+      } finally {
+        await quiet.dispose();
+      }
+    }
   });
 
   it('completes 100 concurrent invocations of a JS component with max_instances 4', async () => {
