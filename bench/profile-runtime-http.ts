@@ -18,7 +18,7 @@ const N = 2_000;
 
 async function main(): Promise<void> {
   const cacheDir = await mkdtemp(join(tmpdir(), 'lattice-bench-prof-'));
-  const runtime = new ComponentRuntime({ cacheDir, poolSize: 2, logger: pino({ level: 'silent' }), importHandler: async () => undefined });
+  const runtime = new ComponentRuntime({ cacheDir, poolSize: 2, logger: pino({ level: 'silent' }), importHandler: async () => undefined, guestLogLevel: 40 });
   try {
     const annotations: Record<string, string> = reuse ? { 'lattice.dev/instance-reuse': 'true' } : {};
     await runtime.scale({ componentId: 'hello', imageRef: js ? await exampleImage('http-hello') : await watImage('http-hello'), count: 100, annotations });

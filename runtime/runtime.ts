@@ -20,7 +20,7 @@ import { ImageCompiler } from './loader.js';
 import { DEFAULT_LIMITS, type ComponentLimits } from './settings.js';
 import { defaultCacheDir, TranspileCache } from './transpile-cache.js';
 import type { TranspileShare } from './transpile-share.js';
-import { jspiAvailable, jspiWanted } from './jspi.js';
+import { jspiAvailable, jspiWanted, tuneJspiStacks } from './jspi.js';
 import { WorkerPool } from './worker-pool.js';
 import type { InvokeMessage, Outcome } from './invocation.js';
 import { isServerError } from './canary.js';
@@ -95,6 +95,7 @@ export class ComponentRuntime {
   constructor(options: RuntimeOptions = {}) {
     this.logger = options.logger ?? createLogger({ component: 'runtime' });
     this.jspi = (options.jspi ?? jspiWanted()) && jspiAvailable();
+    if (this.jspi) tuneJspiStacks();
     this.cache = new TranspileCache(options.cacheDir ?? defaultCacheDir(), this.logger, this.jspi, options.transpileShare);
     const compiler = new ImageCompiler({
       cache: this.cache,
