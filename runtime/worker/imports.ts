@@ -80,6 +80,8 @@ type ClassRegistry = Map<string, Map<string, unknown>>;
  */
 function forwarder(iface: string, call: Call, drop: Call, registry: ClassRegistry, suspending: Call = call): Record<string, unknown> {
   const decode = (value: unknown): unknown => {
+    // Most answers are plain values (a number, a string, bytes): nothing to look at.
+    if (typeof value !== 'object' || value === null || value instanceof Uint8Array) return value;
     if (isResourceRef(value) && value.$resource === 'input-stream') return new RemoteInputStream(invokeRaw, drop, value as StreamRef);
     if (isResourceRef(value) && value.$resource === 'output-stream') return new RemoteOutputStream(invokeRaw, drop, value as StreamRef);
     if (isResourceRef(value)) {
@@ -110,29 +112,36 @@ function forwarder(iface: string, call: Call, drop: Call, registry: ClassRegistr
       const ref = call(`[constructor]${wit}`, args.map(encode));
       this[REF] = isResourceRef(ref) ? ref : { $resource: wit, id: ref as number };
     } as unknown as { prototype: object } & Record<string, unknown>;
+    const dropThis = function (this: Record<symbol, unknown>) {
+      drop(`[resource-drop]${wit}`, [this[REF]]);
+    };
+    const methods = memo((prop) => {
+      const fn = `[method]${wit}.${kebab(prop)}`;
+      return function (this: Record<symbol, unknown>, ...args: unknown[]) {
+        return invoke(fn, [this[REF], ...args]);
+      };
+    });
     Remote.prototype = new Proxy(
       {},
       {
         get(_target, prop) {
           if (prop === 'constructor') return Remote;
-          if (prop === dispose) {
-            return function (this: Record<symbol, unknown>) {
-              drop(`[resource-drop]${wit}`, [this[REF]]);
-            };
-          }
+          if (prop === dispose) return dropThis;
           if (typeof prop !== 'string' || NOT_FORWARDED.has(prop)) return undefined;
-          return function (this: Record<symbol, unknown>, ...args: unknown[]) {
-            return invoke(`[method]${wit}.${kebab(prop)}`, [this[REF], ...args]);
-          };
+          return methods(prop);
         },
       },
     );
+    const statics = memo((prop) => {
+      const fn = `[static]${wit}.${kebab(prop)}`;
+      return (...args: unknown[]) => invoke(fn, args);
+    });
     const withStatics = new Proxy(Remote, {
       get(target, prop, receiver) {
         if (prop === 'prototype' || typeof prop !== 'string' || prop in Function.prototype || NOT_FORWARDED.has(prop)) {
           return Reflect.get(target, prop, receiver) as unknown;
         }
-        return (...args: unknown[]) => invoke(`[static]${wit}.${kebab(prop)}`, args);
+        return statics(prop);
       },
     });
     if (!registry.has(jsName)) registry.set(jsName, new Map());
@@ -140,16 +149,33 @@ function forwarder(iface: string, call: Call, drop: Call, registry: ClassRegistr
     return withStatics;
   }
 
+  const functions = memo((prop) => {
+    const fn = kebab(prop);
+    return (...args: unknown[]) => invoke(fn, args);
+  });
   return new Proxy(
     {},
     {
       get(_target, prop) {
         if (typeof prop !== 'string' || NOT_FORWARDED.has(prop)) return undefined;
         if (/^[A-Z]/.test(prop)) return resourceClass(prop);
-        return (...args: unknown[]) => invoke(kebab(prop), args);
+        return functions(prop);
       },
     },
   );
+}
+
+/**
+ * The forwarding function of each property, made on first access: the glue reads a method off
+ * the import object at every call, and its WIT name and closure need making only once.
+ */
+function memo(make: (prop: string) => unknown): (prop: string) => unknown {
+  const made = new Map<string, unknown>();
+  return (prop) => {
+    let fn = made.get(prop);
+    if (fn === undefined) made.set(prop, (fn = make(prop)));
+    return fn;
+  };
 }
 
 /**
