@@ -6,6 +6,7 @@
  * its `hostcore.jspi` label (docs/architecture.md, "The request path inside a host").
  */
 import { execFileSync } from 'node:child_process';
+import { isSea } from 'node:sea';
 import { setFlagsFromString } from 'node:v8';
 import { Wasm } from './wasm-api.js';
 
@@ -43,7 +44,8 @@ let stacksTuned: 'growable' | 'fixed' | undefined;
 export function tuneJspiStacks(env: NodeJS.ProcessEnv = process.env): 'growable' | 'fixed' {
   if (stacksTuned) return stacksTuned;
   stacksTuned = 'fixed';
-  if (env.LATTICE_JSPI_STACKS === 'fixed') return stacksTuned;
+  // A single executable application would run itself, not Node, with `--v8-options`.
+  if (env.LATTICE_JSPI_STACKS === 'fixed' || isSea()) return stacksTuned;
   let known: string;
   try {
     // V8 reports an unknown flag on stderr: only flags this V8 lists are set.
