@@ -7,7 +7,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { jspiPlan } from './glue/jspi-plan.js';
 import { worldItems } from './imports.js';
 import { UnsupportedComponentError } from './errors.js';
-import { wasip3Refusal } from './wasip3.js';
+import { asyncRefusal, wasip3Refusal } from './wasip3.js';
 import { transformGlue, type GlueReport } from './glue/transform.js';
 
 export interface TranspileOutput {
@@ -63,6 +63,11 @@ async function work(): Promise<void> {
     let { files } = await transpile(bytes, options);
     // The plan is read from the sync output's core modules; they are the same in both modes.
     const cores = Object.entries(files).flatMap(([file, content]) => (file.endsWith('.wasm') ? [content] : []));
+    const needsJspi = asyncRefusal(cores);
+    if (needsJspi) {
+      parentPort!.postMessage({ ok: false, message: needsJspi, unsupported: true } satisfies Reply);
+      return;
+    }
     const plan = jspi ? jspiPlan(cores, worldItems(wit).exports) : null;
     if (plan) ({ files } = await transpile(bytes, { ...options, asyncMode: 'jspi', ...plan }));
     const glueName = `${name}.js`;

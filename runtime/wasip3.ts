@@ -1,12 +1,39 @@
 /**
  * WASIp3 (WASI 0.3) components: those that import or export interfaces of the `wasi` namespace
  * at version 0.3. They rely on component-model async (async exports, streams, futures), which
- * jco's output runs only with JSPI, so Node 24 or newer. This runtime implements WASI 0.2 in its
- * workers (worker/wasi/) and not yet 0.3, so a host refuses such a component when it is scaled,
- * naming the interfaces, and on Node 20 the Node version they would need at the least.
+ * jco's output runs only with JSPI (`WebAssembly.promising`), so Node 24 or newer. This runtime
+ * implements WASI 0.2 in its workers (worker/wasi/) and not yet 0.3, so a host refuses such a
+ * component when it is scaled, naming the interfaces, and on Node 20 the Node version they would
+ * need at the least. A component that uses component-model async only in its own interfaces (an
+ * `async func` export a link calls) runs on Node 24 and newer, and is refused on Node 20 alike.
  */
 import { jspiAvailable } from './jspi.js';
 import { parseImportName } from './imports.js';
+import { Wasm } from './wasm-api.js';
+
+/**
+ * Core names wit-component gives component-model async: async lifts of exports and their
+ * callbacks, async lowers of imports, and the canonical built-ins (task.return, streams,
+ * futures, waitables, subtasks, context, yield, backpressure, error contexts).
+ */
+const ASYNC_CORE_NAME =
+  /^\[(async-lift|callback\]|async-lower\]|task-return\]|task-cancel\]|stream-|future-|waitable|subtask-|context-|yield\]|backpressure-|error-context-)/;
+
+/** True when a core module of the component uses component-model async. */
+export function usesComponentModelAsync(coreModules: Iterable<Uint8Array>): boolean {
+  for (const bytes of coreModules) {
+    const module = new Wasm.Module(bytes);
+    if (Wasm.Module.exports(module).some(({ name }) => ASYNC_CORE_NAME.test(name))) return true;
+    if (Wasm.Module.imports(module).some(({ name }) => ASYNC_CORE_NAME.test(name))) return true;
+  }
+  return false;
+}
+
+/** Why this host cannot run a component that uses component-model async, or null when it can. */
+export function asyncRefusal(coreModules: Iterable<Uint8Array>, jspi = jspiAvailable()): string | null {
+  if (jspi || !usesComponentModelAsync(coreModules)) return null;
+  return `the component uses component-model async (async functions, streams or futures), which needs Node 24 or newer (JSPI); this host runs Node ${process.versions.node}`;
+}
 
 /** The WASI 0.3 interfaces among a world's import and export names. */
 export function wasip3Interfaces(names: readonly string[]): string[] {

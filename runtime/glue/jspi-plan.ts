@@ -33,7 +33,8 @@ export function jspiPlan(coreModules: Iterable<Uint8Array>, worldExports: readon
       if (iface?.interface && !servedInWorker(iface.unversioned)) asyncImports.add(`${from}#${name}`);
     }
     for (const { name, kind } of Wasm.Module.exports(module)) {
-      if (kind === 'function' && name.includes('#') && !name.startsWith('cabi_')) asyncExports.add(name);
+      // `[async-lift]...` and its `[callback]`: component-model async exports, async already.
+      if (kind === 'function' && name.includes('#') && !name.startsWith('cabi_') && !name.startsWith('[')) asyncExports.add(name);
     }
   }
   if (asyncImports.size === 0 || asyncExports.size === 0) return null;

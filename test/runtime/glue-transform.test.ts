@@ -18,8 +18,11 @@ import { ImageCompiler, type LoadedImage } from '../../runtime/loader.js';
 import { TranspileCache } from '../../runtime/transpile-cache.js';
 import { fixtures, tempDir } from './helpers.js';
 
-/** Fixtures that are not components the runtime loads (they exist to test refusals). */
-const NOT_LOADABLE = new Set(['core-module', 'corrupt', 'not-wasm', 'pre-1.0', 'truncated', 'wasip3-stand-in']);
+/**
+ * Fixtures that are not components the runtime loads (they exist to test refusals), and the
+ * component-model async one, which keeps jco's own async call path (async-components.test.ts).
+ */
+const NOT_LOADABLE = new Set(['core-module', 'corrupt', 'not-wasm', 'pre-1.0', 'truncated', 'wasip3-stand-in', 'async-probe']);
 
 describe('glue transform and instance reset, on every component the project builds', { timeout: 600_000 }, () => {
   let cacheDir: Awaited<ReturnType<typeof tempDir>>;
