@@ -94,6 +94,10 @@ describe('NATS restarts under load', { timeout: 240_000 }, () => {
     await waitFor('wadm and the test client to reconnect', () => Connectivity.of(wadmNc).connected && Connectivity.of(lattice.nc).connected, {
       timeoutMs: 20_000,
     });
+    // nats.js reports a reconnect once the server answered its CONNECT, and writes the
+    // subscriptions again right after: a round trip on wadm's connection is when the server has
+    // them (without it, the request below once raced them and met no responders).
+    await wadmNc.flush();
     assert.deepEqual(
       (await lattice.client.list()).map((a) => a.name),
       ['restart-app'],
