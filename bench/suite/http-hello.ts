@@ -55,10 +55,12 @@ export const httpHello: Benchmark = {
         await scale24('wat-hello-24', wat);
         await scale24('wat-hello-reuse-24', wat, { 'lattice.dev/instance-reuse': 'true' });
         await scale24('js-hello-24', js);
+        await scale24('js-hello-reuse-24', js, { 'lattice.dev/instance-reuse': 'true' });
         targets.push(
           { label: `${ON_24} WAT hello (fresh instance)`, url: await lattice.route('http24', 'wat-hello-24') },
           { label: `${ON_24} WAT hello (instance reuse)`, url: await lattice.route('http24', 'wat-hello-reuse-24') },
           { label: `${ON_24} JS hello (fresh instance)`, url: await lattice.route('http24', 'js-hello-24') },
+          { label: `${ON_24} JS hello (instance reuse)`, url: await lattice.route('http24', 'js-hello-reuse-24') },
         );
         const bare24 = await bareNode24Server(
           newer.path,
