@@ -27,7 +27,7 @@ export function jspiWanted(env: NodeJS.ProcessEnv = process.env): boolean {
 export const SUSPEND_HOOK = 'lattice.suspend';
 
 /** Where suspended guests' stacks start (growable stacks), in KiB: 32 fit in V8's stack pool. */
-export const JSPI_STACK_KIB = 128;
+const JSPI_STACK_KIB = 128;
 
 let stacksTuned: 'growable' | 'fixed' | undefined;
 

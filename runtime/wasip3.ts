@@ -20,7 +20,7 @@ const ASYNC_CORE_NAME =
   /^\[(async-lift|callback\]|async-lower\]|task-return\]|task-cancel\]|stream-|future-|waitable|subtask-|context-|yield\]|backpressure-|error-context-)/;
 
 /** True when a core module of the component uses component-model async. */
-export function usesComponentModelAsync(coreModules: Iterable<Uint8Array>): boolean {
+function usesComponentModelAsync(coreModules: Iterable<Uint8Array>): boolean {
   for (const bytes of coreModules) {
     const module = new Wasm.Module(bytes);
     if (Wasm.Module.exports(module).some(({ name }) => ASYNC_CORE_NAME.test(name))) return true;

@@ -13,7 +13,7 @@ import { linkNameFor } from '../link-names.js';
 const LEVEL_VALUES: Readonly<Record<string, number>> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, critical: 60 };
 
 /** The level value of a wasi:logging level; an unknown one counts as `info`, as the host logs it. */
-export function levelValue(level: string): number {
+function levelValue(level: string): number {
   return LEVEL_VALUES[level] ?? LEVEL_VALUES.info!;
 }
 
