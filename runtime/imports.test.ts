@@ -21,7 +21,7 @@ describe('interface names and versions', () => {
     assert.ok(!versionCompatible('0.2.0-draft', '0.2.0-rc.1'));
   });
 
-  it('default policy: builtin WASI 0.2.x, platform interfaces, non-wasi namespaces', () => {
+  it('default policy: builtin WASI 0.2.x, the http types of a WASIp3 handler, platform interfaces, non-wasi namespaces', () => {
     const ok = (n: string): boolean => defaultCanSatisfy(parseImportName(n)!);
     for (const n of [
       'wasi:http/types@0.2.0',
@@ -37,9 +37,11 @@ describe('interface names and versions', () => {
       'wasmcloud:messaging/consumer@0.2.0',
       'wasi:http/outgoing-handler@0.2.2',
       'acme:inventory/lookup@1.0.0',
+      'wasi:http/types@0.3.0',
     ])
       assert.ok(ok(n), n);
-    for (const n of ['wasi:http/types@0.3.0', 'wasi:nn/graph@0.2.0', 'wasi:keyvalue/store@0.2.0-draft2']) assert.ok(!ok(n), n);
+    for (const n of ['wasi:http/types@0.4.0', 'wasi:clocks/monotonic-clock@0.3.0', 'wasi:nn/graph@0.2.0', 'wasi:keyvalue/store@0.2.0-draft2'])
+      assert.ok(!ok(n), n);
   });
 
   it('lists every unsatisfied import', () => {

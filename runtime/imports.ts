@@ -83,6 +83,16 @@ export const BUILTIN_WASI: ReadonlyMap<string, string> = new Map(
 );
 
 /**
+ * WASI 0.3 interfaces the runtime serves a WASIp3 HTTP handler (wasip3.ts), with the compatible
+ * version range: the http types it is handed and builds its response from, and the clocks types
+ * those use (types only, no functions).
+ */
+export const BUILTIN_WASIP3: ReadonlyMap<string, string> = new Map([
+  ['wasi:http/types', '0.3'],
+  ['wasi:clocks/types', '0.3'],
+]);
+
+/**
  * Platform interfaces served by capability providers through the import handler. Listed with
  * the versions components built by other toolchains import (docs/architecture.md, fact 10).
  */
@@ -109,8 +119,10 @@ export type CanSatisfy = (name: InterfaceName) => boolean;
  */
 export const defaultCanSatisfy: CanSatisfy = (name) => {
   if (name.namespace !== 'wasi') return true;
-  const builtin = BUILTIN_WASI.get(name.unversioned);
-  if (builtin !== undefined) return versionCompatible(name.version, builtin);
+  for (const table of [BUILTIN_WASI, BUILTIN_WASIP3]) {
+    const builtin = table.get(name.unversioned);
+    if (builtin !== undefined && versionCompatible(name.version, builtin)) return true;
+  }
   if (name.unversioned === 'wasi:logging/logging' && name.version === null) return true;
   const platform = PLATFORM_INTERFACES.find(([n]) => n === name.unversioned);
   return platform?.[1].some((v) => versionCompatible(name.version, v)) ?? false;

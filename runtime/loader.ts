@@ -38,6 +38,7 @@ export function instanceSettings(
     importNames: image.importNames,
     builtins: image.builtins,
     jspi: image.transpiled.jspi,
+    httpHandler: image.transpiled.exports.some((name) => name.startsWith('wasi:http/handler@')) ? 'handler' : 'incoming-handler',
   };
 }
 

@@ -13,7 +13,7 @@ import { CLAIM_POLL_MS, CLAIM_TTL_MS, decodeEntry, encodeEntry, type SharedEntry
 import { transpileInWorker, type TranspileOutput } from './transpile-worker.js';
 
 /** Bump when the cached layout or the glue transform changes: old entries are then ignored. */
-const CACHE_FORMAT = 'v4';
+const CACHE_FORMAT = 'v5';
 const GLUE_NAME = 'component';
 
 export function defaultCacheDir(): string {
@@ -216,7 +216,14 @@ export class TranspileCache {
     const kept = Object.fromEntries(Object.entries(files).filter(([name]) => !name.endsWith('.d.ts')));
     const coreModules = Object.keys(kept).filter((name) => name.endsWith('.wasm'));
     this.logger.info(
-      { digest, ms: Math.round(performance.now() - started), lean_glue: glue.lean ?? 'yes', resettable_glue: glue.stateHook ?? 'yes', jspi },
+      {
+        digest,
+        ms: Math.round(performance.now() - started),
+        lean_glue: glue.lean ?? 'yes',
+        resettable_glue: glue.stateHook ?? 'yes',
+        jspi,
+        ...(glue.asyncWake ? { async_wake: glue.asyncWake } : {}),
+      },
       'component transpiled',
     );
     return { meta: { digest, imports, exports, coreModules, glue, jspi }, files: kept };

@@ -65,7 +65,7 @@ export async function loadVersion(
 
 export function kindOf(exports: string[]): ComponentKind {
   const has = (prefix: string): boolean => exports.some((e) => e.startsWith(prefix));
-  if (has('wasi:http/incoming-handler')) return 'http';
+  if (has('wasi:http/incoming-handler') || has('wasi:http/handler@')) return 'http';
   if (has('wasmcloud:messaging/handler')) return 'messaging';
   if (has('wasi:cli/run')) return 'service';
   return 'custom';

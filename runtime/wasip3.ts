@@ -1,14 +1,16 @@
 /**
  * WASIp3 (WASI 0.3) components: those that import or export interfaces of the `wasi` namespace
  * at version 0.3. They rely on component-model async (async exports, streams, futures), which
- * jco's output runs only with JSPI (`WebAssembly.promising`), so Node 24 or newer. This runtime
- * implements WASI 0.2 in its workers (worker/wasi/) and not yet 0.3, so a host refuses such a
- * component when it is scaled, naming the interfaces, and on Node 20 the Node version they would
- * need at the least. A component that uses component-model async only in its own interfaces (an
- * `async func` export a link calls) runs on Node 24 and newer, and is refused on Node 20 alike.
+ * jco's output runs only with JSPI (`WebAssembly.promising`), so Node 24 or newer. Of WASI 0.3 a
+ * host serves an HTTP handler: a component exporting `wasi:http/handler@0.3.x` and importing
+ * `wasi:http/types@0.3.x` (worker/incoming-http-p3.ts); one importing any other WASI 0.3
+ * interface is refused when it is scaled, naming them, and on Node 20 every WASIp3 component is,
+ * naming the Node version it needs. A component that uses component-model async only in its own
+ * interfaces (an `async func` export a link calls) runs on Node 24 and newer, and is refused on
+ * Node 20 alike.
  */
 import { jspiAvailable } from './jspi.js';
-import { parseImportName } from './imports.js';
+import { BUILTIN_WASIP3, parseImportName, versionCompatible } from './imports.js';
 import { Wasm } from './wasm-api.js';
 
 /**
@@ -43,11 +45,25 @@ export function wasip3Interfaces(names: readonly string[]): string[] {
   });
 }
 
-/** Why this host cannot run a component of these world items, or null when it is not WASIp3. */
+/** The WASI 0.3 exports a host serves: an HTTP handler (the imports are BUILTIN_WASIP3). */
+const SERVED_EXPORTS: ReadonlyMap<string, string> = new Map([['wasi:http/handler', '0.3']]);
+
+function served(full: string, table: ReadonlyMap<string, string>): boolean {
+  const name = parseImportName(full);
+  const range = name ? table.get(name.unversioned) : undefined;
+  return range !== undefined && versionCompatible(name!.version, range);
+}
+
+/** Why this host cannot run a component of these world items, or null when it can. */
 export function wasip3Refusal(world: { imports: readonly string[]; exports: readonly string[] }, jspi = jspiAvailable()): string | null {
   const p3 = wasip3Interfaces([...world.imports, ...world.exports]);
   if (p3.length === 0) return null;
   const which = `a WASIp3 component (${p3.join(', ')})`;
-  if (!jspi) return `${which} needs Node 24 or newer (JSPI); this host runs Node ${process.versions.node}, and does not run WASI 0.3 in any case yet`;
-  return `${which}: this host implements WASI 0.2 only; build the component for WASI 0.2 (wasi:http@0.2.x incoming-handler)`;
+  if (!jspi) return `${which} needs Node 24 or newer (JSPI); this host runs Node ${process.versions.node}`;
+  const unserved = [
+    ...wasip3Interfaces(world.imports).filter((name) => !served(name, BUILTIN_WASIP3)),
+    ...wasip3Interfaces(world.exports).filter((name) => !served(name, SERVED_EXPORTS)),
+  ];
+  if (unserved.length === 0) return null;
+  return `${which}: of WASI 0.3 this host serves an HTTP handler (export wasi:http/handler@0.3.x, import wasi:http/types@0.3.x); not ${unserved.join(', ')}`;
 }

@@ -43,6 +43,11 @@ export interface InstanceSettings {
   builtins: string[];
   /** The glue's provider imports return promises and suspend the guest (runtime/jspi.ts). */
   jspi: boolean;
+  /**
+   * Which HTTP handler an HTTP invocation calls: WASI 0.2's `incoming-handler` or a WASIp3
+   * component's `handler` (runtime/wasip3.ts).
+   */
+  httpHandler: 'incoming-handler' | 'handler';
 }
 
 /**

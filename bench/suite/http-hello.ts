@@ -2,7 +2,8 @@
  * http-hello: req/s and p50/p99 at 50 connections through a host's http-server builtin to the WAT
  * hello fixture and to the JS http-hello example, each with a fresh instance per request (the
  * default) and with instance reuse, against a bare Node `http` server answering the same bytes;
- * then the same served by a host on Node 24 against a bare Node 24 server (node24.ts).
+ * then the same served by a host on Node 24 against a bare Node 24 server (node24.ts), with the
+ * WASIp3 hello (wasi:http@0.3 handler, runtime/wasip3.ts) there too: it needs JSPI.
  */
 import { alternate, type Target } from './load.js';
 import { bareServer, BenchLattice } from './lattice.js';
@@ -17,13 +18,13 @@ const ON_24 = 'lattice on Node 24:';
 export const httpHello: Benchmark = {
   name: 'http-hello',
   summary: 'HTTP through the host to WAT and JS hello vs bare Node http',
-  timeoutS: 480,
+  timeoutS: 540,
   async run(ctx) {
     const lattice = await BenchLattice.start();
     let bare: Awaited<ReturnType<typeof bareServer>> | undefined;
     const newer = await node24();
     try {
-      const [wat, js] = await Promise.all([watImage('http-hello'), exampleImage('http-hello')]);
+      const [wat, js, p3] = await Promise.all([watImage('http-hello'), exampleImage('http-hello'), watImage('http-hello-p3')]);
       const host = await lattice.host();
       await lattice.ctl.startProvider(host.id, { provider_id: 'http', provider_ref: 'wasmcloud+builtin://http-server' }, { timeoutMs: 30_000 });
       // max_instances well above the connection count: the benchmark measures the path, not a queue.
@@ -56,11 +57,15 @@ export const httpHello: Benchmark = {
         await scale24('wat-hello-reuse-24', wat, { 'lattice.dev/instance-reuse': 'true' });
         await scale24('js-hello-24', js);
         await scale24('js-hello-reuse-24', js, { 'lattice.dev/instance-reuse': 'true' });
+        await scale24('p3-hello-24', p3);
+        await scale24('p3-hello-reuse-24', p3, { 'lattice.dev/instance-reuse': 'true' });
         targets.push(
           { label: `${ON_24} WAT hello (fresh instance)`, url: await lattice.route('http24', 'wat-hello-24') },
           { label: `${ON_24} WAT hello (instance reuse)`, url: await lattice.route('http24', 'wat-hello-reuse-24') },
           { label: `${ON_24} JS hello (fresh instance)`, url: await lattice.route('http24', 'js-hello-24') },
           { label: `${ON_24} JS hello (instance reuse)`, url: await lattice.route('http24', 'js-hello-reuse-24') },
+          { label: `${ON_24} WASIp3 hello (fresh instance)`, url: await lattice.route('http24', 'p3-hello-24') },
+          { label: `${ON_24} WASIp3 hello (instance reuse)`, url: await lattice.route('http24', 'p3-hello-reuse-24') },
         );
         const bare24 = await bareNode24Server(
           newer.path,
@@ -91,6 +96,7 @@ export const httpHello: Benchmark = {
           newer.path !== null
             ? `"${ON_24}" rows: a \`lattice host\` process on Node ${newer.version.replace(/^v/, '')} (JSPI; every runtime worker listens, SO_REUSEPORT), compared with ${BASELINE_24}, a process of its own.`
             : `No Node 24 rows: ${newer.why}.`,
+          'The WASIp3 hello (components/fixtures/http-hello-p3.wat) answers a few bytes more than the WAT hello (the baseline answers the WAT hello\'s bytes); jco runs its component-model async through its own task scheduler, and its glue cannot be reset, so "fresh instance" instantiates one per request.',
           'Every lattice request: a runtime worker accepts the connection and runs the component itself (worker ingress; docs/architecture.md, "The request path inside a host"), on an instance put back to its post-instantiation state after each request (re-instantiated where it cannot be reset; kept as is with instance reuse). What a worker cannot serve goes through the http-server builtin on the main thread.',
         ],
       };

@@ -106,7 +106,7 @@ export class LinkRouter {
    */
   resolve(sourceId: string, ref: InterfaceRef, linkName = 'default'): Link | null {
     const links = this.linksFrom(sourceId).filter(
-      (l) => l.wit_namespace === ref.namespace && l.wit_package === ref.package && l.name === linkName && l.interfaces.includes(ref.interface),
+      (l) => l.wit_namespace === ref.namespace && l.wit_package === ref.package && l.name === linkName && linksInterface(l, ref.interface),
     );
     if (links.length > 1) {
       throw unavailable(
@@ -275,4 +275,15 @@ export class LinkRouter {
     }
     return fromOutcome(outcome);
   }
+}
+
+/**
+ * A link to `wasi:http` naming `handler` (the WASI 0.3 name of the interface a WASIp3 component
+ * exports) serves the http-server's `incoming-handler` calls as well: a manifest may name either.
+ */
+function linksInterface(link: Link, iface: string): boolean {
+  return (
+    link.interfaces.includes(iface) ||
+    (iface === 'incoming-handler' && link.wit_namespace === 'wasi' && link.wit_package === 'http' && link.interfaces.includes('handler'))
+  );
 }

@@ -17,6 +17,8 @@ export interface Glue {
   program: AstNode;
   /** `instantiate`'s top-level statements: jco's intrinsics, then `let gen = (function* ...)`. */
   intrinsics: Map<string, AstNode>;
+  /** `instantiate`'s first statement (where declarations all of its code sees can go). */
+  instantiateBody: AstNode;
   /** The generator function (`_initGenerator`) whose body instantiates one component instance. */
   generator: AstNode;
   /** The generator's top-level statements. */
@@ -56,7 +58,7 @@ export function readGlue(source: string): Glue {
   if (last?.type !== 'ReturnStatement' || (last.argument as AstNode | null)?.type !== 'ObjectExpression') {
     throw new GlueShapeError('the generator does not end by returning the exports object');
   }
-  return { source, program, intrinsics, generator: callee, generatorBody, exportsReturn: last as Glue['exportsReturn'] };
+  return { source, program, intrinsics, instantiateBody: body[0]!, generator: callee, generatorBody, exportsReturn: last as Glue['exportsReturn'] };
 }
 
 /** Names of `instantiate`-level declarations the generator refers to, with counts. */

@@ -53,6 +53,9 @@ const results = new RecordWriter(init.channel.toMain, () => post(WAKE));
 const bridge = new BridgeClient(results, new RecordReader(init.channel.replies), init.replyPort, post, init.bridgeTimeoutMs, init.bridgeSpinUs);
 const instances = new InstanceManager(bridge, (componentId, stream, line) => post({ type: 'log', componentId, stream, line }), post, init.guestLogLevel);
 
+/** Invocations whose guest is suspended (JSPI) or still running its async task (WASIp3). */
+let unfinished = 0;
+
 port.on('message', (message: MainToWorker) => {
   void handle(message);
 });
@@ -70,7 +73,9 @@ function pump(): void {
     }
     // One wake-up of the main thread for the whole batch: waking a thread costs more than a result.
     results.wake();
-    refill();
+    // A suspended guest resumes from this thread's event loop: instantiating spares now would
+    // come first (a WASIp3 handler waited 2-3 ms per request on it). The last one to finish refills.
+    if (unfinished === 0) refill();
   } while (!invocations.sleep());
 }
 
@@ -115,7 +120,7 @@ async function handle(message: MainToWorker): Promise<void> {
     case 'invoke':
       respond(message, false);
       // Replace or reset the instance just used while the worker would otherwise be idle.
-      setImmediate(refill);
+      refillSoon();
       return;
   }
 }
@@ -128,9 +133,11 @@ function respond(message: Invoke, ringAllowed: boolean): void {
     deliver(result, ringAllowed && !state.streamed, true);
     return;
   }
+  unfinished++;
   void result.then((late) => {
+    unfinished--;
     deliver(late, !state.streamed, false);
-    refillSoon();
+    if (unfinished === 0) refillSoon();
   });
 }
 
@@ -215,7 +222,7 @@ function refillSoon(): void {
   refillScheduled = true;
   setImmediate(() => {
     refillScheduled = false;
-    refill();
+    if (unfinished === 0) refill();
   });
 }
 

@@ -10,6 +10,7 @@ import { deniedImports } from './wasi/denied.js';
 import { drainDue } from '../../protocol/streams/flow.js';
 import { BODY_IFACE } from '../http-streams.js';
 import { httpImports } from './wasi/http.js';
+import { httpP3Imports } from './wasi/http-p3.js';
 import { HostBodyStream } from './wasi/http-body.js';
 import { IncomingResponse, type OutgoingTransport } from './wasi/http-outgoing.js';
 import { ioImports, RemoteInputStream, RemoteOutputStream, type StreamRef } from './wasi/io.js';
@@ -223,6 +224,8 @@ export function buildImports(settings: InstanceSettings, bridge: BridgeClient, c
     ...cliImports(ctx),
     ...deniedImports(),
     ...httpImports(outgoing),
+    // A WASIp3 handler's types (runtime/wasip3.ts); its glue asks for them under the same key.
+    ...(/@0\.3\./.test(settings.importNames['wasi:http/types'] ?? '') ? httpP3Imports() : {}),
     'wasmcloud:bus/lattice': latticeBusImports(),
     'wasi:logging/logging': loggingImports(componentId, settings.importNames['wasi:logging/logging'] ?? 'wasi:logging/logging', bridge, logThreshold),
   };

@@ -25,7 +25,7 @@ export interface IncomingOptions {
 }
 
 /** A response body larger than this streams to the main thread instead of travelling whole. */
-const STREAM_AFTER = 64 * 1024;
+export const STREAM_AFTER = 64 * 1024;
 
 /**
  * Runs the incoming handler. The answer is collected and returned whole unless the guest blocks

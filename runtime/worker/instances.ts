@@ -15,6 +15,7 @@ import { buildImports } from './imports.js';
 import { type Exports, findFunction, type FunctionPath } from './export-lookup.js';
 import { classify, cleanExit, InvocationFailure, witError } from './invocation-failure.js';
 import { handleIncoming, type IncomingOptions, postingSink, type ResponseSink } from './incoming-http.js';
+import { handleP3 } from './incoming-http-p3.js';
 
 type Instantiate = (
   getCoreModule: (name: string) => WebAssembly.Module,
@@ -211,11 +212,16 @@ export class InstanceManager {
     });
   }
 
-  /** Runs the incoming handler (incoming-http.ts): the answer whole, or streamed to `opts.sink`. */
+  /**
+   * Runs the HTTP handler (incoming-http.ts; a WASIp3 one in incoming-http-p3.ts): the answer
+   * whole, or streamed to `opts.sink`.
+   */
   http(key: string, request: HttpRequest, opts: IncomingOptions = {}, state: InvocationState = beginInvocation()): Answer<HttpResponse> {
-    return this.run(key, state, (instance, settings, entry) =>
-      handleIncoming(findFunction(instance, 'wasi:http/incoming-handler', 'handle', entry.paths), request, opts, state, settings, this.bridge),
-    );
+    return this.run(key, state, (instance, settings, entry) => {
+      const handle = findFunction(instance, `wasi:http/${settings.httpHandler}`, 'handle', entry.paths);
+      const run = settings.httpHandler === 'handler' ? handleP3 : handleIncoming;
+      return run(handle, request, opts, state, settings, this.bridge);
+    });
   }
 
   /** A sink posting a streamed answer of version `key` to the main thread. */

@@ -20,9 +20,10 @@ import { fixtures, tempDir } from './helpers.js';
 
 /**
  * Fixtures that are not components the runtime loads (they exist to test refusals), and the
- * component-model async one, which keeps jco's own async call path (async-components.test.ts).
+ * component-model async ones, which keep jco's own async call path and its stream tables, so are
+ * instantiated per invocation (async-components.test.ts, test/e2e/wasip3-http.test.ts).
  */
-const NOT_LOADABLE = new Set(['core-module', 'corrupt', 'not-wasm', 'pre-1.0', 'truncated', 'wasip3-stand-in', 'async-probe']);
+const NOT_LOADABLE = new Set(['core-module', 'corrupt', 'not-wasm', 'pre-1.0', 'truncated', 'wasip3-stand-in', 'async-probe', 'http-hello-p3']);
 
 describe('glue transform and instance reset, on every component the project builds', { timeout: 600_000 }, () => {
   let cacheDir: Awaited<ReturnType<typeof tempDir>>;

@@ -5,7 +5,8 @@
  */
 const KNOWN: Record<string, Record<string, readonly string[]>> = {
   wasi: {
-    http: ['incoming-handler', 'outgoing-handler'],
+    // `handler`: WASI 0.3's name for a WASIp3 component's HTTP export (the http-server serves it).
+    http: ['incoming-handler', 'outgoing-handler', 'handler'],
     keyvalue: ['store', 'atomics', 'batch', 'watch'],
     blobstore: ['blobstore', 'container', 'types'],
     config: ['runtime', 'store'],
