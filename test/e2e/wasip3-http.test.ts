@@ -1,10 +1,11 @@
 /**
- * WASIp3 HTTP (runtime/wasip3.ts): a component exporting `wasi:http/handler@0.3.0`, built in the
- * repo from WAT (components/fixtures/http-hello-p3.wat), answers HTTP through the http-server
- * provider on Node 24 and newer: served in the worker that accepted the connection when it runs on
- * the provider's host, and across the lattice (the main thread hands the request to a worker and
- * the answer streams back) when it runs on another. On Node 20 it is refused at scale time,
- * naming the Node version it needs.
+ * WASIp3 HTTP (runtime/wasip3.ts): components exporting `wasi:http/handler@0.3.0`, built in the
+ * repo from WAT (components/fixtures/http-hello-p3.wat; fixtures/http-echo-p3.wat, which copies
+ * the request's body stream to the response's), answer HTTP through the http-server provider on
+ * Node 24 and newer: served in the worker that accepted the connection when they run on the
+ * provider's host, and across the lattice (the main thread hands the request to a worker, the
+ * request body streams in through the bridge and the answer streams back) when they run on
+ * another. On Node 20 they are refused at scale time, naming the Node version they need.
  */
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
@@ -14,7 +15,7 @@ import { startTestLattice, type TestLattice } from '../kit/lattice.js';
 import { freePort } from '../kit/ports.js';
 import { waitFor } from '../kit/wait.js';
 import { fixture } from '../runtime/helpers.js';
-import { httpLink } from './fixtures.js';
+import { e2eFixture, httpLink } from './fixtures.js';
 
 interface Answer {
   status: number;
@@ -22,16 +23,24 @@ interface Answer {
   body: string;
 }
 
-function get(port: number, path: string): Promise<Answer> {
+function send(port: number, path: string, body?: Buffer): Promise<Answer & { bytes: Buffer }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, method: body ? 'POST' : 'GET' }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], body: Buffer.concat(chunks).toString() }));
+      res.on('end', () => {
+        const bytes = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], body: bytes.toString(), bytes });
+      });
     });
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
+}
+
+async function get(port: number, path: string): Promise<Answer> {
+  const { bytes: _bytes, ...answer } = await send(port, path);
+  return answer;
 }
 
 describe('a WASIp3 HTTP handler', { timeout: 180_000 }, () => {
@@ -75,6 +84,32 @@ describe('a WASIp3 HTTP handler', { timeout: 180_000 }, () => {
       answers.forEach((answer, i) => {
         assert.deepEqual(answer, { status: 200, type: 'text/plain', body: `Hello from a WASIp3 component at /${id}/${i}?q=${i}\n` });
       });
+    }
+  });
+
+  it('reads the request body as it streams in and streams its answer back, on its own host and across the lattice', {
+    skip: !jspiAvailable() && 'WASIp3 needs JSPI (Node 24 or newer); npm run test:node24 runs this file',
+  }, async () => {
+    const [ingress, remote] = t.hosts;
+    const { ctl } = t;
+    const image = await e2eFixture('http-echo-p3');
+    await ctl.scaleComponent(ingress!.id, { component_id: 'echo-local', image_ref: image, count: 4 });
+    await ctl.scaleComponent(remote!.id, { component_id: 'echo-remote', image_ref: image, count: 4 });
+    for (const id of ['echo-local', 'echo-remote']) {
+      await ctl.putConfig(`${id}-route`, { path: `/${id}` });
+      await ctl.putLink(httpLink(id, `${id}-route`));
+    }
+    await waitFor('the routes', async () => (await get(port, '/echo-remote').catch(() => null))?.status === 200);
+    const small = Buffer.from('a small body, whole in one message');
+    // Larger than one 64 KiB read or write on either side, and than what the host sends whole.
+    const big = Buffer.alloc(300 * 1024);
+    for (let i = 0; i < big.length; i++) big[i] = i % 251;
+    for (const id of ['echo-local', 'echo-remote']) {
+      assert.equal((await get(port, `/${id}`)).body, '', `${id}: no body, an empty answer`);
+      assert.equal((await send(port, `/${id}`, small)).body, small.toString(), id);
+      const echoed = await send(port, `/${id}`, big);
+      assert.equal(echoed.status, 200, id);
+      assert.ok(echoed.bytes.equals(big), `${id}: ${echoed.bytes.length} bytes came back of ${big.length}`);
     }
   });
 });

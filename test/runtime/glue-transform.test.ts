@@ -98,6 +98,38 @@ describe('glue transform and instance reset, on every component the project buil
     assert.match(report.lean ?? '', /isAsync is true/);
   });
 
+  it('component-model async glue: a task waiting on a stream or future resumes when its event arrives, not at the next poll', async () => {
+    const { transpile } = await import('@bytecodealliance/jco');
+    for (const name of ['http-hello-p3', 'async-probe']) {
+      // jco's own output (the cache would hold it rewritten); transpiling needs no JSPI, running does.
+      const { files } = await transpile(await readFile(join(await fixtures(), `${name}.wasm`)), {
+        name,
+        instantiation: 'sync',
+        noTypescript: true,
+        quiet: true,
+      });
+      const glue = Buffer.from(files[`${name}.js`]!).toString('utf8');
+      const { source, report } = transformGlue(glue);
+      assert.equal(report.asyncWake, null, `${name}: ${report.asyncWake}`);
+      // An event wakes the loop; the 10 ms sleep between ticks is one an event cuts short.
+      assert.match(source, /setPendingEvent\(fn\) \{[^}]*_wakeTicks\(\); \}/, name);
+      assert.ok(!/setTimeout\(resolve, delay\)/.test(source), `${name}: the tick loop still sleeps on a bare timer`);
+      assert.match(source, /_tickSleep\(delay\)/, name);
+      // A loop of another shape is left as jco wrote it, with the reason.
+      const other = transformGlue(glue.replace('setTimeout(resolve, delay)', 'setTimeout(resolve, delay * 2)'));
+      assert.match(other.report.asyncWake ?? '', /known shape/);
+      assert.ok(!other.source.includes('_wakeTicks'), `${name}: a refused edit leaves no helper behind`);
+    }
+    // Sync glue has no async machinery: nothing to do, nothing refused.
+    const { files } = await transpile(await readFile(join(await fixtures(), 'echo.wasm')), {
+      name: 'echo',
+      instantiation: 'sync',
+      noTypescript: true,
+      quiet: true,
+    });
+    assert.equal(transformGlue(Buffer.from(files['echo.js']!).toString('utf8')).report.asyncWake, null);
+  });
+
   it('refuses glue of an unknown shape and returns it unchanged', () => {
     const source = 'export function instantiate() { return {}; }';
     const { source: out, report } = transformGlue(source);
