@@ -68,7 +68,7 @@ async function work(): Promise<void> {
       parentPort!.postMessage({ ok: false, message: needsJspi, unsupported: true } satisfies Reply);
       return;
     }
-    const plan = jspi ? jspiPlan(cores, worldItems(wit).exports) : null;
+    const plan = jspi ? jspiPlan(cores, worldItems(wit)) : null;
     if (plan) ({ files } = await transpile(bytes, { ...options, asyncMode: 'jspi', ...plan }));
     const glueName = `${name}.js`;
     const glueFile = files[glueName];

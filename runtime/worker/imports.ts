@@ -12,7 +12,7 @@ import { BODY_IFACE } from '../http-streams.js';
 import { httpImports } from './wasi/http.js';
 import { httpP3Imports } from './wasi/http-p3.js';
 import { HostBodyStream } from './wasi/http-body.js';
-import { IncomingResponse, type OutgoingTransport } from './wasi/http-outgoing.js';
+import { IncomingResponse, type OutgoingTransport, type ResponseOutcome } from './wasi/http-outgoing.js';
 import { ioImports, RemoteInputStream, RemoteOutputStream, type StreamRef } from './wasi/io.js';
 import { latticeBusImports, linkNameFor } from './link-names.js';
 import { loggingImports } from './wasi/logging.js';
@@ -83,7 +83,7 @@ function forwarder(iface: string, call: Call, drop: Call, registry: ClassRegistr
   const decode = (value: unknown): unknown => {
     // Most answers are plain values (a number, a string, bytes): nothing to look at.
     if (typeof value !== 'object' || value === null || value instanceof Uint8Array) return value;
-    if (isResourceRef(value) && value.$resource === 'input-stream') return new RemoteInputStream(invokeRaw, drop, value as StreamRef);
+    if (isResourceRef(value) && value.$resource === 'input-stream') return new RemoteInputStream(invokeRaw, drop, value as StreamRef, readAsync);
     if (isResourceRef(value) && value.$resource === 'output-stream') return new RemoteOutputStream(invokeRaw, drop, value as StreamRef);
     if (isResourceRef(value)) {
       const jsName = value.$resource.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
@@ -104,6 +104,8 @@ function forwarder(iface: string, call: Call, drop: Call, registry: ClassRegistr
     return answer instanceof Promise ? answer.then(decode) : decode(answer);
   };
   const invokeRaw = (fn: string, args: unknown[]): unknown => call(fn, args);
+  // A provider's stream read by a guest whose glue suspends (io.ts, PulledInputStream).
+  const readAsync = suspending === call ? undefined : (fn: string, args: unknown[]): Promise<unknown> => Promise.resolve(suspending(fn, args));
 
   function resourceClass(jsName: string): unknown {
     const existing = registry.get(jsName)?.get(iface);
@@ -207,15 +209,29 @@ export function buildImports(settings: InstanceSettings, bridge: BridgeClient, c
       unsynced.delete(exchange);
       bodyCall('end', [exchange]);
     },
-    response: (exchange) => {
-      try {
-        const answer = bodyCall('response', [exchange]) as HttpResponse & { bodyStream?: number };
+    response: (exchange, suspend) => {
+      const received = (answer: HttpResponse & { bodyStream?: number }): ResponseOutcome => {
         const stream = answer.bodyStream;
-        const open = stream === undefined ? undefined : () => new HostBodyStream((len) => bodyCall('read', [stream, len]) as Uint8Array);
+        const open =
+          stream === undefined
+            ? undefined
+            : () =>
+                new HostBodyStream(
+                  (len) => bodyCall('read', [stream, len]) as Uint8Array,
+                  (len) => bridge.callAsync(componentId, BODY_IFACE, 'read', [stream, len]) as Promise<Uint8Array>,
+                );
         return { tag: 'ok', val: new IncomingResponse(answer, open) };
-      } catch (error) {
+      };
+      const failed = (error: unknown): ResponseOutcome => {
         if (typeof error === 'object' && error !== null && 'payload' in error) return { tag: 'err', val: error.payload };
         throw error;
+      };
+      // Under JSPI the guest is suspended until the response head arrives; its worker serves others.
+      if (suspend) return bridge.callAsync(componentId, BODY_IFACE, 'response', [exchange]).then((a) => received(a as HttpResponse), failed);
+      try {
+        return received(bodyCall('response', [exchange]) as HttpResponse);
+      } catch (error) {
+        return failed(error);
       }
     },
   };

@@ -61,7 +61,11 @@ export function handleIncoming(
   const openBody =
     bodyStream === undefined
       ? undefined
-      : () => new HostBodyStream((len) => bridge.call(settings.componentId, BODY_IFACE, 'read', [bodyStream, len]) as Uint8Array);
+      : () =>
+          new HostBodyStream(
+            (len) => bridge.call(settings.componentId, BODY_IFACE, 'read', [bodyStream, len]) as Uint8Array,
+            (len) => bridge.callAsync(settings.componentId, BODY_IFACE, 'read', [bodyStream, len]) as Promise<Uint8Array>,
+          );
   const done = handle(new IncomingRequest(request, openBody), out);
   return done instanceof Promise ? done.then(() => answerOf(out, settings)) : answerOf(out, settings);
 }

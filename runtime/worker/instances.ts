@@ -171,6 +171,7 @@ export class InstanceManager {
     const instance = this.take(entry);
     if (++entry.active > entry.peak) entry.peak = entry.active;
     state.bodyLimit = entry.settings.maxResponseBytes;
+    state.suspends = entry.settings.jspi;
     let result: Answer<T>;
     try {
       result = body(instance.exports, entry.settings, entry);

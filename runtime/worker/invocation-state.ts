@@ -25,6 +25,11 @@ export interface InvocationState {
   outgoingHttp: boolean;
   /** The response streamed (head and chunks went out as the guest wrote them). */
   streamed: boolean;
+  /**
+   * The guest's glue suspends on waits (JSPI, runtime/glue/jspi-plan.ts): a sleep or an outgoing
+   * HTTP response the worker serves answers with a promise instead of blocking the thread.
+   */
+  suspends: boolean;
   /** Told as the guest suspends and right before it resumes (the worker ingress's watch words). */
   onSuspend: (() => void) | null;
   onResume: (() => void) | null;
@@ -39,6 +44,7 @@ function fresh(): InvocationState {
     bodyLimit: DEFAULT_BODY_LIMIT,
     outgoingHttp: false,
     streamed: false,
+    suspends: false,
     onSuspend: null,
     onResume: null,
   };

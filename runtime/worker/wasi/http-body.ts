@@ -93,16 +93,25 @@ export class OutgoingBody {
  * `last-operation-failed` error for the guest.
  */
 export class HostBodyStream extends PulledInputStream {
-  constructor(private readonly read_: (len: bigint) => Uint8Array) {
+  constructor(
+    private readonly read_: (len: bigint) => Uint8Array,
+    readAsync?: (len: bigint) => Promise<Uint8Array>,
+  ) {
     super();
+    if (readAsync) this.readAsync = (len) => readAsync(len).catch(streamError);
   }
   override read(len: bigint): Uint8Array {
     try {
       return this.read_(len);
     } catch (error) {
-      const payload = (error as { payload?: { tag?: string; val?: unknown } } | null)?.payload;
-      if (payload?.tag === 'last-operation-failed') throw { tag: 'last-operation-failed', val: new IoError(String(payload.val)) };
-      throw error;
+      return streamError(error);
     }
   }
+}
+
+/** A body the host could not deliver is `last-operation-failed` for the guest; `closed` passes as is. */
+function streamError(error: unknown): never {
+  const payload = (error as { payload?: { tag?: string; val?: unknown } } | null)?.payload;
+  if (payload?.tag === 'last-operation-failed') throw { tag: 'last-operation-failed', val: new IoError(String(payload.val)) };
+  throw error;
 }

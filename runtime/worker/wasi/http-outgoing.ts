@@ -114,10 +114,12 @@ export class FutureIncomingResponse {
   subscribe(): Pollable {
     return new Pollable();
   }
+  /** The response, or under JSPI a promise of it the guest is suspended on (jspi-plan.ts). */
   get(): unknown {
     if (this.taken) return { tag: 'err', val: undefined };
-    if (this.outcome === undefined) this.outcome = this.send();
     this.taken = true;
+    if (this.outcome === undefined) this.outcome = this.send();
+    if (this.outcome instanceof Promise) return this.outcome.then((outcome: unknown) => ({ tag: 'ok', val: outcome }));
     return { tag: 'ok', val: this.outcome };
   }
 }
@@ -127,13 +129,16 @@ export type OutgoingHead = Omit<HttpRequest, 'body'> & { url: string };
 /**
  * How the outgoing handler performs a request (through the bridge): `start` sends the head and
  * answers an id at once; the body follows as the guest writes it (`write`, then `end` at
- * `outgoing-body.finish`); `response` blocks until the response head (or the error-code).
+ * `outgoing-body.finish`); `response` blocks until the response head (or the error-code), or,
+ * for a guest whose glue suspends (JSPI), answers a promise of it.
  */
+export type ResponseOutcome = { tag: 'ok'; val: IncomingResponse } | { tag: 'err'; val: unknown };
+
 export interface OutgoingTransport {
   start(head: OutgoingHead): number;
   write(exchange: number, bytes: Uint8Array): void;
   end(exchange: number): void;
-  response(exchange: number): { tag: 'ok'; val: IncomingResponse } | { tag: 'err'; val: unknown };
+  response(exchange: number, suspend: boolean): ResponseOutcome | Promise<ResponseOutcome>;
 }
 
 /**
@@ -162,7 +167,7 @@ export function outgoingHandler(transport: OutgoingTransport): (request: Outgoin
     // waiting for a `finish` that can only come after `get` would never end.
     return new FutureIncomingResponse(() => {
       end();
-      return transport.response(exchange);
+      return transport.response(exchange, invocation.current.suspends);
     });
   };
 }

@@ -1,9 +1,11 @@
 /**
  * In-process `wasi:io` (error, poll, streams). Streams are memory-backed: input streams read
  * from a byte buffer, output streams hand each write to a sink. Everything is always ready except
- * timer pollables, which block the worker until their instant.
+ * timer pollables, which block the worker until their instant, or, for a guest whose glue
+ * suspends (JSPI), suspend the guest and leave the worker to others.
  */
 import { sleepSync } from '../bridge-client.js';
+import { invocation } from '../invocation-state.js';
 
 export class IoError {
   constructor(private readonly text: string) {}
@@ -18,20 +20,25 @@ export class Pollable {
   ready(): boolean {
     return process.hrtime.bigint() >= this.readyAt;
   }
-  block(): void {
+  /** Returns a promise the guest is suspended on when its glue suspends, else waits here. */
+  block(): void | Promise<void> {
     const waitNs = this.readyAt - process.hrtime.bigint();
-    if (waitNs > 0n) sleepSync(Number(waitNs / 1_000_000n) + 1);
+    if (waitNs <= 0n) return;
+    const ms = Number(waitNs / 1_000_000n) + 1;
+    if (invocation.current.suspends) return new Promise((resolve) => setTimeout(resolve, ms));
+    sleepSync(ms);
   }
 }
 
-function poll(list: Pollable[]): Uint32Array {
+function poll(list: Pollable[]): Uint32Array | Promise<Uint32Array> {
   if (list.length === 0) throw new HostTrap('wasi:io/poll#poll called with an empty list');
   for (;;) {
     const ready: number[] = [];
     list.forEach((p, i) => p.ready() && ready.push(i));
     if (ready.length) return Uint32Array.from(ready);
     const earliest = list.reduce((a, b) => (a.readyAt < b.readyAt ? a : b));
-    earliest.block();
+    const waiting = earliest.block();
+    if (waiting) return waiting.then(() => poll(list));
   }
 }
 
@@ -52,7 +59,8 @@ export class InputStream {
     this.offset = end;
     return chunk;
   }
-  blockingRead(len: bigint): Uint8Array {
+  /** A promise only from a stream whose bytes come from elsewhere (PulledInputStream). */
+  blockingRead(len: bigint): Uint8Array | Promise<Uint8Array> {
     return this.read(len);
   }
   skip(len: bigint): bigint {
@@ -133,7 +141,14 @@ export function ioImports(): Record<string, Record<string, unknown>> {
  */
 export abstract class PulledInputStream extends InputStream {
   abstract override read(len: bigint): Uint8Array;
-  override blockingRead(len: bigint): Uint8Array {
+  /**
+   * The read as a promise the guest is suspended on, for a guest whose glue suspends (JSPI,
+   * glue/jspi-plan.ts); null where the stream has no such read. `read` itself stays blocking:
+   * a splice reads synchronously.
+   */
+  protected readAsync: ((len: bigint) => Promise<Uint8Array>) | null = null;
+  override blockingRead(len: bigint): Uint8Array | Promise<Uint8Array> {
+    if (this.readAsync && invocation.current.suspends) return this.readAsync(len);
     return this.read(len);
   }
   override skip(len: bigint): bigint {
@@ -162,8 +177,10 @@ export class RemoteInputStream extends PulledInputStream {
     private readonly call: RemoteCall,
     private readonly drop: RemoteCall,
     readonly ref: StreamRef,
+    callAsync?: (fn: string, args: unknown[]) => Promise<unknown>,
   ) {
     super();
+    if (callAsync) this.readAsync = (len) => callAsync('[method]input-stream.read', [this.ref, len]) as Promise<Uint8Array>;
   }
   override read(len: bigint): Uint8Array {
     return this.call('[method]input-stream.read', [this.ref, len]) as Uint8Array;
