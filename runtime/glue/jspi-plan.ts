@@ -1,9 +1,10 @@
 /**
  * Which calls of a component suspend under JSPI (runtime/jspi.ts): every function it imports
  * through a link (providers, other components), since those wait on another thread or host, the
- * waits the workers serve themselves (sleeps, outgoing HTTP responses), and every export the
- * runtime calls, since a suspending import needs `WebAssembly.promising` on the stack. The names come from the core modules jco produced, in the `interface#function` form jco's
- * `asyncImports` and `asyncExports` take.
+ * waits the workers serve themselves (sleeps, outgoing HTTP responses, host-fed reads), and every
+ * export the runtime calls, since a suspending import needs `WebAssembly.promising` on the stack.
+ * The functions are read from the core modules jco produced and named after the component's
+ * imports, in the `interface#function` form jco's `asyncImports` and `asyncExports` take.
  *
  * Stays sync (no plan): a component with no import that can wait (nothing would ever suspend, and a
  * promising export costs a stack switch per call), or one with a world-level function export (no

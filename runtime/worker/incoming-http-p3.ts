@@ -7,6 +7,7 @@
  * complete within the event-loop turn) or writes more than STREAM_AFTER: then the head and the
  * body so far go to the sink, and the rest as it comes (as incoming-http.ts does for WASI 0.2).
  */
+import { concatBytes } from '../../lib/bytes.js';
 import { BODY_IFACE } from '../http-streams.js';
 import type { HttpRequest, HttpResponse, InstanceSettings } from '../worker-messages.js';
 import type { BridgeClient } from './bridge-client.js';
@@ -92,16 +93,5 @@ export async function handleP3(
     }
   }
   await answer.finish();
-  return { status: answer.status, headers: answer.headers, body: concat(chunks, size) };
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const body = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, at);
-    at += chunk.length;
-  }
-  return body;
+  return { status: answer.status, headers: answer.headers, body: chunks.length === 1 ? chunks[0]! : concatBytes(chunks) };
 }

@@ -10,7 +10,6 @@
  * INCR waits in Redis until the pause ends.
  */
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
@@ -23,19 +22,7 @@ import { freePort } from '../kit/ports.js';
 import { RedisServer, redisServerAvailable } from '../kit/redis-server.js';
 import { waitFor } from '../kit/wait.js';
 import { fixture } from '../runtime/helpers.js';
-import { httpLink } from './fixtures.js';
-
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+import { getText as get, httpLink } from './fixtures.js';
 
 const skip = !jspiAvailable()
   ? `JSPI needs Node 24 or newer (this is Node ${process.versions.node}); npm run test:node24 runs this file`
