@@ -90,11 +90,17 @@ export class BusyError extends RuntimeError {
 
 /** The invocation ran past its deadline; the guest was stopped. */
 export class InvocationTimeoutError extends RuntimeError {
+  /** `waiting`: the guest was suspended on a host call, so it was left to finish unheard, not stopped. */
   constructor(
     readonly componentId: string,
     readonly deadlineMs: number,
+    waiting = false,
   ) {
-    super(`component ${componentId} did not finish within its ${deadlineMs} ms deadline; the guest was stopped`);
+    super(
+      `component ${componentId} did not finish within its ${deadlineMs} ms deadline; ${
+        waiting ? 'its guest, waiting on a host call, finishes unheard (or is stopped if it runs on)' : 'the guest was stopped'
+      }`,
+    );
   }
 }
 

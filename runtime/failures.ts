@@ -45,9 +45,12 @@ export function startFailed(error: unknown): Error {
   return error instanceof Error ? error : new WorkerCrashError(String(error));
 }
 
-/** The invocation ran past its deadline (its worker is ended: the only way to stop a wasm loop). */
-export function deadlinePassed(pending: Pending): InvocationTimeoutError {
-  return new InvocationTimeoutError(pending.componentId, pending.deadlineMs);
+/**
+ * The invocation ran past its deadline: its worker is ended (the only way to stop a wasm loop),
+ * unless it was `waiting`, suspended on a host call (worker-pool.ts).
+ */
+export function deadlinePassed(pending: Pending, waiting = false): InvocationTimeoutError {
+  return new InvocationTimeoutError(pending.componentId, pending.deadlineMs, waiting);
 }
 
 /** The worker running the invocation was ended from outside the pool (the ingress watchdog). */

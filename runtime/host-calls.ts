@@ -68,10 +68,13 @@ export interface HostCalls {
   handlerFor(iface: string): ImportHandler;
   /** A worker message that is not the pool's (the HTTP response head and body chunks). */
   message(message: WorkerToMain): void;
-  /** A call of the invocation running on `slot` was answered. */
+  /** A call of an invocation running on `slot` was answered. */
   answered(slot: CallingSlot, call: HostCall, reply: HostCallReply): void;
-  /** The invocation on `slot` ended, or its worker did: what it started on the host ends too. */
-  ended(slot: CallingSlot): void;
+  /**
+   * Invocation `invocation` on `slot` ended, or (without it) the worker did: what it started on
+   * the host ends too.
+   */
+  ended(slot: CallingSlot, invocation?: number): void;
 }
 
 /** The side of a worker slot that makes host calls (worker-slot.ts). */
@@ -79,7 +82,8 @@ export interface CallingSlot {
   /** Host calls the guest is blocked on: the worker uses no CPU meanwhile. */
   hostCallsInFlight: number;
   readonly dead: boolean;
-  readonly current: { pending: Pending } | null;
+  /** The pool's invocations on it, by id (worker-slot.ts). */
+  readonly running: ReadonlyMap<number, { pending: Pending; suspendedCalls: number }>;
   answer(reply: HostCallReply): void;
 }
 
@@ -93,6 +97,9 @@ export class HostCallServer {
   ) {}
 
   serve(slot: CallingSlot, call: HostCall): void {
+    const caller = slot.running.get(call.invocation);
+    // Counted before the pool hears of it: a worker whose invocations all wait may take another.
+    if (caller && call.suspends) caller.suspendedCalls++;
     slot.hostCallsInFlight++;
     this.pool.onBlocked();
     void serveHostCall(
@@ -104,9 +111,10 @@ export class HostCallServer {
       call.fn,
       call.args,
       call.linkName,
-      slot.current?.pending.traceparent,
+      caller?.pending.traceparent,
     ).then((reply) => {
       slot.hostCallsInFlight--;
+      if (caller && call.suspends) caller.suspendedCalls--;
       this.calls.answered(slot, call, reply);
       if (slot.dead) {
         this.calls.ended(slot);
@@ -119,7 +127,10 @@ export class HostCallServer {
   /** A notification (a resource drop, a log line): served, never answered. */
   drop(slot: CallingSlot, drop: HostDrop): void {
     this.calls
-      .importHandler(drop.componentId, drop.iface, drop.fn, drop.args, { linkName: drop.linkName, traceparent: slot.current?.pending.traceparent })
+      .importHandler(drop.componentId, drop.iface, drop.fn, drop.args, {
+        linkName: drop.linkName,
+        traceparent: slot.running.get(drop.invocation)?.pending.traceparent,
+      })
       .catch((error: unknown) => this.logger.debug({ component_id: drop.componentId, iface: drop.iface, fn: drop.fn, err: error }, 'host notification failed'));
   }
 }

@@ -13,8 +13,8 @@ import type { HostCallReply, WorkerToMain } from './worker-messages.js';
 export class HttpBodies implements HostCalls {
   /** HTTP bodies streaming to and from invocations in flight. */
   readonly streams: HttpStreams;
-  /** Outgoing HTTP requests the invocation running on a slot started, until it ends. */
-  private readonly exchanges = new Map<CallingSlot, number[]>();
+  /** Outgoing HTTP requests the invocations running on a slot started (by invocation id), until they end. */
+  private readonly exchanges = new Map<CallingSlot, Map<number, number[]>>();
 
   constructor(readonly importHandler: ImportHandler) {
     this.streams = new HttpStreams(importHandler);
@@ -31,17 +31,24 @@ export class HttpBodies implements HostCalls {
 
   answered(slot: CallingSlot, call: HostCall, reply: HostCallReply): void {
     if (call.iface !== BODY_IFACE || call.fn !== 'send' || !reply.ok) return;
-    const started = this.exchanges.get(slot);
+    let bySlot = this.exchanges.get(slot);
+    if (!bySlot) this.exchanges.set(slot, (bySlot = new Map()));
+    const started = bySlot.get(call.invocation);
     if (started) started.push(reply.value as number);
-    else this.exchanges.set(slot, [reply.value as number]);
+    else bySlot.set(call.invocation, [reply.value as number]);
   }
 
-  ended(slot: CallingSlot): void {
+  ended(slot: CallingSlot, invocation?: number): void {
     // Most invocations start no outgoing request: nothing to look up then.
     if (this.exchanges.size === 0) return;
-    const started = this.exchanges.get(slot);
-    if (!started) return;
-    this.exchanges.delete(slot);
-    for (const id of started) this.streams.closeExchange(id);
+    const bySlot = this.exchanges.get(slot);
+    if (!bySlot) return;
+    // The requests of what the worker's ingress served itself (invocation 0) end with the next
+    // invocation that ends there, as they always did: nothing else tells when those end.
+    for (const id of invocation === undefined ? [...bySlot.keys()] : [invocation, 0]) {
+      for (const exchange of bySlot.get(id) ?? []) this.streams.closeExchange(exchange);
+      bySlot.delete(id);
+    }
+    if (bySlot.size === 0) this.exchanges.delete(slot);
   }
 }

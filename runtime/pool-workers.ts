@@ -124,7 +124,7 @@ export class PoolWorkers {
     let busy = 0;
     let blocked = 0;
     for (const slot of this.all) {
-      if (!slot.current) continue;
+      if (slot.running.size === 0) continue;
       if (slot.hostCallsInFlight > 0) blocked++;
       else busy++;
     }
@@ -175,8 +175,11 @@ export class PoolWorkers {
         slot.dead = true;
         this.owner.hostCalls.calls.ended(slot);
         slot.closeChannel();
-        slot.current?.pending.reject(new RuntimeStoppedError());
-        clearTimeout(slot.current?.pending.timer);
+        for (const { pending } of slot.running.values()) {
+          clearTimeout(pending.timer);
+          pending.reject(new RuntimeStoppedError());
+        }
+        slot.running.clear();
         await slot.worker.terminate();
       }),
     );

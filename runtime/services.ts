@@ -49,10 +49,11 @@ export class ServiceWorker implements SlotOwner {
     await this.slot.ready;
     await this.slot.load({ ...spec, spares: 0 });
     return new Promise<Outcome>((resolve, reject) => {
-      this.slot.current = {
-        id: 0,
+      this.slot.running.set(0, {
         pending: { resolve, reject, timer: undefined, componentId: spec.settings.componentId, deadlineMs: 0, traceparent: undefined },
-      };
+        suspendedCalls: 0,
+        abandoned: false,
+      });
       this.slot.post({ type: 'invoke', id: 0, key: spec.key, kind: 'run' });
     });
   }
@@ -71,9 +72,10 @@ export class ServiceWorker implements SlotOwner {
   // What its slot reports.
 
   result(slot: WorkerSlot, id: number, outcome: Outcome): void {
-    if (!slot.current || slot.current.id !== id) return;
-    const { pending } = slot.current;
-    slot.current = null;
+    const inFlight = slot.running.get(id);
+    if (!inFlight) return;
+    const { pending } = inFlight;
+    slot.running.delete(id);
     this.hostCalls.calls.ended(slot);
     pending.resolve(outcome);
   }
@@ -98,8 +100,8 @@ export class ServiceWorker implements SlotOwner {
 
   private end(slot: WorkerSlot, error: Error, why: typeof workerDied): void {
     if (slot.dead) return;
-    const current = slot.current;
-    slot.current = null;
+    const current = slot.running.get(0);
+    slot.running.clear();
     slot.dead = true;
     this.hostCalls.calls.ended(slot);
     slot.closeChannel();

@@ -104,11 +104,15 @@ export type WorkerToMain =
   | { type: 'loaded'; key: string; error?: string }
   | { type: 'result'; id: number; ok: true; value: unknown }
   | { type: 'result'; id: number; ok: false; failure: Failure }
-  | { type: 'host-call'; seq: number; componentId: string; iface: string; fn: string; args: unknown[]; linkName: string }
-  | { type: 'host-drop'; componentId: string; iface: string; fn: string; args: unknown[]; linkName: string }
+  /**
+   * `invocation`: the pool's id of the invocation making the call (0: one the worker's ingress
+   * serves); `suspends`: its guest is suspended on the call (JSPI), not blocking the worker.
+   */
+  | { type: 'host-call'; seq: number; componentId: string; iface: string; fn: string; args: unknown[]; linkName: string; invocation: number; suspends: boolean }
+  | { type: 'host-drop'; componentId: string; iface: string; fn: string; args: unknown[]; linkName: string; invocation: number }
   | { type: 'http-head'; stream: number; status: number; headers: Array<[string, string]> }
   | { type: 'http-chunk'; stream: number; bytes: Uint8Array }
-  | { type: 'log'; componentId: string; stream: 'stdout' | 'stderr'; line: string }
+  | { type: 'log'; componentId: string; stream: 'stdout' | 'stderr'; line: string; invocation: number }
   /** A component instance was created (not reset): counted per version for the runtime's stats. */
   | { type: 'instantiated'; key: string };
 

@@ -1,8 +1,12 @@
 /**
- * The pool decides where invocations run. Each worker runs one invocation at a time; invocations
- * wait in one FIFO for an idle worker. A deadline terminates the worker running the late
- * invocation (the only way to stop a wasm loop) and a fresh worker replaces it; the others keep
- * serving. Workers beyond the pool size start while others are blocked on host calls and stop
+ * The pool decides where invocations run. Invocations wait in one FIFO for an idle worker, which
+ * runs one at a time; under JSPI a worker whose invocations are all suspended on host calls takes
+ * one more of the same component (up to worker-slot.ts's MAX_IN_FLIGHT), so a guest waiting on its provider costs
+ * a stack, not a thread.
+ * A deadline terminates the worker running the late invocation (the only way to stop a wasm
+ * loop) and a fresh worker replaces it; the others keep serving. A late invocation suspended on a
+ * host call is answered at its deadline instead, and its worker ends only if it then runs on past
+ * another one. Workers beyond the pool size start while others are blocked on host calls and stop
  * when idle. The workers themselves, the versions they hold and their ends are pool-workers.ts's;
  * each (worker-slot.ts) only reports. Host calls are served through `HostCalls` (host-calls.ts),
  * which the runtime wraps with the HTTP body routing (http-bodies.ts).
@@ -18,12 +22,14 @@ import { ADMISSION_SLOTS, ADMISSION_WORDS } from './ingress/types.js';
 import type { InvokeMessage, LoadSpec, Outcome, Pending } from './invocation.js';
 import { PoolWorkers } from './pool-workers.js';
 import type { WorkerToMain } from './worker-messages.js';
-import type { SlotOwner, WorkerSlot } from './worker-slot.js';
+import type { InFlight, SlotOwner, WorkerSlot } from './worker-slot.js';
 
 /** An extra worker (started while others waited on host calls) stops after this long idle. */
 const ELASTIC_IDLE_MS = 10_000;
 /** Absolute ceiling on workers, even to break a chain of blocked link calls. */
 const HARD_MAX_WORKERS = 64;
+/** Queued jobs looked at for a waiting worker per dispatch (a long queue is not scanned whole each time). */
+const PILE_SCAN = 64;
 
 interface Job {
   spec: LoadSpec;
@@ -116,19 +122,42 @@ export class WorkerPool implements SlotOwner {
       clearTimeout(slot.idleTimer);
       void this.start(slot, this.jobs.shift()!);
     }
+    // Under JSPI: to workers whose invocations all wait. The job given has not suspended yet, so a
+    // worker takes one more at a time.
+    for (let i = 0; i < this.jobs.length && i < PILE_SCAN; ) {
+      const slot = this.waitingSlot(this.jobs[i]!.pending.componentId);
+      if (slot) void this.start(slot, this.jobs.splice(i, 1)[0]!);
+      else i++;
+    }
     if (this.jobs.length) this.grow();
+  }
+
+  /**
+   * The least loaded worker with room whose invocations all wait on host calls (JSPI), and are
+   * all `componentId`'s: a guest that runs past its deadline ends its worker, and with it only
+   * invocations of its own component.
+   */
+  private waitingSlot(componentId: string): WorkerSlot | undefined {
+    let best: WorkerSlot | undefined;
+    for (const slot of this.workers.all) {
+      if (slot.dead || slot.unavailable || !slot.waitsOnlyFor(componentId)) continue;
+      if (!best || slot.running.size < best.running.size) best = slot;
+    }
+    return best;
   }
 
   /**
    * Starts an extra worker when blocked workers leave fewer than `size` able to run. Past
    * `maxSize` only when every worker is blocked: then the waiting job may be the very call the
    * blocked ones wait for (component A calling B through a link), and not starting it would
-   * deadlock until the bridge timeout.
+   * deadlock until the bridge timeout. A worker whose guests are suspended (JSPI) and will take
+   * the next job as they all wait is not blocked for it.
    */
   private grow(): void {
     if (this.stopped) return;
     const all = this.workers.all;
-    const blocked = all.filter((s) => (s.current && s.hostCallsInFlight > 0) || s.unavailable).length;
+    const next = this.jobs[0]!.pending.componentId;
+    const blocked = all.filter((s) => s.unavailable || (s.running.size > 0 && s.hostCallsInFlight > 0 && !s.willTake(next))).length;
     if (all.length - blocked >= this.size) return;
     if (all.length >= this.maxSize && (blocked < all.length || all.length >= HARD_MAX_WORKERS)) return;
     this.workers.spawn(true);
@@ -147,26 +176,28 @@ export class WorkerPool implements SlotOwner {
     });
   }
 
+  /** A guest blocks or suspends on a host call: its worker may take a job now, or another start. */
   onBlocked(): void {
-    if (this.jobs.length) this.grow();
+    if (this.jobs.length) this.dispatch();
   }
 
   // What the slots report.
 
   result(slot: WorkerSlot, id: number, outcome: Outcome): void {
-    if (!slot.current || slot.current.id !== id) return;
-    const { pending } = slot.current;
-    slot.current = null;
-    clearTimeout(pending.timer);
-    this.hostCalls.calls.ended(slot);
-    pending.resolve(outcome);
-    this.onIdle(slot);
+    const inFlight = slot.running.get(id);
+    if (!inFlight) return;
+    slot.running.delete(id);
+    clearTimeout(inFlight.pending.timer);
+    this.hostCalls.calls.ended(slot, id);
+    if (!inFlight.abandoned) inFlight.pending.resolve(outcome);
+    if (slot.running.size === 0) this.onIdle(slot);
+    else if (this.jobs.length) this.dispatch();
   }
 
   message(slot: WorkerSlot, message: WorkerToMain): void {
     switch (message.type) {
       case 'log': {
-        const traceparent = slot.current?.pending.traceparent;
+        const traceparent = slot.running.get(message.invocation)?.pending.traceparent;
         this.logger.info(
           traceparent
             ? { component_id: message.componentId, stream: message.stream, ...traceLogFields(traceparent) }
@@ -194,51 +225,66 @@ export class WorkerPool implements SlotOwner {
 
   private async start(slot: WorkerSlot, job: Job): Promise<void> {
     const id = this.nextId++;
-    slot.current = { id, pending: job.pending };
+    const inFlight: InFlight = { pending: job.pending, suspendedCalls: 0, abandoned: false };
+    slot.running.set(id, inFlight);
     // The deadline covers loading too: a version not yet in this worker is part of the request.
     job.pending.timer = setTimeout(() => this.expire(slot, id), job.pending.deadlineMs);
     try {
       await slot.load(job.spec);
     } catch (error) {
-      if (slot.current?.id !== id) return;
-      slot.current = null;
+      if (slot.running.get(id) !== inFlight) return;
+      slot.running.delete(id);
       clearTimeout(job.pending.timer);
       job.pending.reject(startFailed(error));
-      if (!slot.dead) this.onIdle(slot);
+      if (!slot.dead && slot.running.size === 0) this.onIdle(slot);
       return;
     }
-    if (slot.current?.id !== id) return;
+    if (slot.running.get(id) !== inFlight) return;
     slot.invoke({ type: 'invoke', ...job.message, id, key: job.spec.key });
   }
 
+  /**
+   * Invocation `id` passed its deadline. Suspended on a host call, it uses no CPU: its caller is
+   * answered now and the guest may finish later, unheard, watched by a deadline of the same length
+   * (a guest that then runs away is still stopped). Otherwise it runs (or waits behind one that
+   * does) and only ending its worker stops it; what else ran there ends with it.
+   */
   private expire(slot: WorkerSlot, id: number): void {
-    if (slot.current?.id !== id) return;
-    const { pending } = slot.current;
-    slot.current = null;
-    this.workers.retire(slot, deadlinePassed(pending));
-    pending.reject(deadlinePassed(pending));
+    const inFlight = slot.running.get(id);
+    if (!inFlight) return;
+    const { pending } = inFlight;
+    if (inFlight.suspendedCalls > 0) {
+      if (!inFlight.abandoned) pending.reject(deadlinePassed(pending, true));
+      inFlight.abandoned = true;
+      pending.timer = setTimeout(() => this.expire(slot, id), pending.deadlineMs);
+      return;
+    }
+    slot.running.delete(id);
+    const reason = deadlinePassed(pending);
+    this.endAll(slot, reason, workerEnded);
+    this.workers.retire(slot, reason);
+    if (!inFlight.abandoned) pending.reject(reason);
   }
 
   /** Ends a worker from outside the pool (the ingress watchdog). */
   retireSlot(slot: WorkerSlot, reason: Error): void {
-    const current = slot.current;
-    slot.current = null;
+    this.endAll(slot, reason, workerEnded);
     this.workers.retire(slot, reason);
-    if (current) {
-      clearTimeout(current.pending.timer);
-      current.pending.reject(workerEnded(current.pending, reason));
-    }
   }
 
   gone(slot: WorkerSlot, error: Error): void {
     if (slot.dead) return;
-    const current = slot.current;
-    slot.current = null;
+    this.endAll(slot, error, workerDied);
     this.workers.retire(slot, error);
-    if (current) {
-      clearTimeout(current.pending.timer);
-      current.pending.reject(workerDied(current.pending, error));
+  }
+
+  /** Fails every invocation still running on `slot`, whose worker ends because of `reason`. */
+  private endAll(slot: WorkerSlot, reason: Error, why: typeof workerEnded): void {
+    for (const { pending, abandoned } of slot.running.values()) {
+      clearTimeout(pending.timer);
+      if (!abandoned) pending.reject(why(pending, reason));
     }
+    slot.running.clear();
   }
 
   onIdle(slot: WorkerSlot): void {

@@ -19,6 +19,21 @@ import type { HostCallReply, MainToWorker, WorkerToMain } from './worker-message
 const ENTRY = new URL('./worker/entry.js', import.meta.url);
 const WAKE: MainToWorker = { type: 'wake' };
 
+/**
+ * Invocations one worker runs at once under JSPI, each suspended guest on a stack of its own
+ * (runtime/jspi.ts): past this, jobs wait for a worker as they do without JSPI.
+ */
+export const MAX_IN_FLIGHT = 32;
+
+/** An invocation a worker runs. */
+export interface InFlight {
+  pending: Pending;
+  /** Host calls its guest is suspended on (JSPI): while it has one, it takes no CPU. */
+  suspendedCalls: number;
+  /** Its caller was already told that its deadline passed; the guest has yet to finish. */
+  abandoned: boolean;
+}
+
 /** What a slot reports to, and what every worker starts with. */
 export interface SlotOwner {
   readonly logger: Logger;
@@ -57,8 +72,12 @@ export class WorkerSlot implements IngressWorker {
   private readonly calls: HostCallServer;
   readonly loads = new Map<string, Promise<void>>();
   private readonly loadWaiters = new Map<string, { resolve(): void; reject(e: Error): void }>();
-  /** The invocation the pool gave this worker (the pool sets and clears it). */
-  current: { id: number; pending: Pending } | null = null;
+  /**
+   * The invocations the pool gave this worker, by id, until their results arrive (the pool adds
+   * and removes them). One at a time, except under JSPI, where the pool gives more to a worker
+   * whose invocations all wait on host calls (worker-pool.ts).
+   */
+  readonly running = new Map<number, InFlight>();
   dead = false;
   /** Host calls the guest is blocked on: the worker uses no CPU meanwhile. */
   hostCallsInFlight = 0;
@@ -195,6 +214,29 @@ export class WorkerSlot implements IngressWorker {
    */
   get unavailable(): boolean {
     return (this.hostCallsInFlight > 0 && this.serving) || Atomics.load(this.watch, W_RELAYS) > 0;
+  }
+
+  /**
+   * May take one more invocation of `componentId` now: it has room, and every invocation it runs
+   * is one of that component's and suspended on a host call (none can be using the CPU).
+   */
+  waitsOnlyFor(componentId: string): boolean {
+    return this.sharedWith(componentId, true);
+  }
+
+  /** Will take one: as above, but some of its invocations may still run up to their suspension. */
+  willTake(componentId: string): boolean {
+    return this.sharedWith(componentId, false);
+  }
+
+  private sharedWith(componentId: string, allSuspended: boolean): boolean {
+    if (this.running.size === 0 || this.running.size >= MAX_IN_FLIGHT) return false;
+    let suspended = false;
+    for (const { pending, suspendedCalls } of this.running.values()) {
+      if (pending.componentId !== componentId || (allSuspended && suspendedCalls === 0)) return false;
+      if (suspendedCalls > 0) suspended = true;
+    }
+    return suspended;
   }
 
   /** The worker is gone: nothing more arrives on its rings. */

@@ -98,9 +98,11 @@ export class BridgeClient {
     });
   }
 
-  private send(componentId: string, iface: string, fn: string, args: unknown[], linkName: string, quiet = false): number {
+  /** `suspends`: the guest is suspended on the call, not blocked (the main thread may give the worker more work meanwhile). */
+  private send(componentId: string, iface: string, fn: string, args: unknown[], linkName: string, suspends = false): number {
     const seq = ++this.seq;
-    const request = { componentId, iface, fn, args, linkName };
+    const request = { componentId, iface, fn, args, linkName, invocation: invocation.current.id, suspends };
+    const quiet = suspends;
     if (!this.requests.tryWrite(RecordKind.HostCall, seq, request, quiet)) this.post({ type: 'host-call', seq, ...request });
     return seq;
   }
@@ -208,12 +210,13 @@ export class BridgeClient {
 
   /** Fire-and-forget notification (resource drops): the guest need not wait. */
   notify(componentId: string, iface: string, fn: string, args: unknown[], linkName = 'default'): void {
-    if (!this.tryNotify(componentId, iface, fn, args, linkName)) this.post({ type: 'host-drop', componentId, iface, fn, args, linkName });
+    if (!this.tryNotify(componentId, iface, fn, args, linkName))
+      this.post({ type: 'host-drop', componentId, iface, fn, args, linkName, invocation: invocation.current.id });
   }
 
   /** A notification on the ring; false when it does not fit there now (the caller decides how else). */
   tryNotify(componentId: string, iface: string, fn: string, args: unknown[], linkName = 'default'): boolean {
-    return this.requests.tryWrite(RecordKind.HostDrop, 0, { componentId, iface, fn, args, linkName });
+    return this.requests.tryWrite(RecordKind.HostDrop, 0, { componentId, iface, fn, args, linkName, invocation: invocation.current.id });
   }
 }
 

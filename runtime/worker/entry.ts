@@ -11,7 +11,7 @@ import { RecordKind, RecordReader, RecordWriter, type ChannelMemory } from '../c
 import { BridgeClient } from './bridge-client.js';
 import { InstanceManager, type Answer } from './instances.js';
 import { InvocationFailure } from './invocation-failure.js';
-import { beginInvocation, publishSuspendHook, type InvocationState } from './invocation-state.js';
+import { beginInvocation, invocation, publishSuspendHook, type InvocationState } from './invocation-state.js';
 import type { WorkerIngress } from './ingress.js';
 import { WATCH_DEADLINE_OFFSET } from '../ingress/types.js';
 import { workerHandles } from './handle-cache.js';
@@ -51,7 +51,12 @@ const WAKE: WorkerToMain = { type: 'wake' };
 /** Results and host calls: one producer (this thread) for the ring to the main thread. */
 const results = new RecordWriter(init.channel.toMain, () => post(WAKE));
 const bridge = new BridgeClient(results, new RecordReader(init.channel.replies), init.replyPort, post, init.bridgeTimeoutMs, init.bridgeSpinUs);
-const instances = new InstanceManager(bridge, (componentId, stream, line) => post({ type: 'log', componentId, stream, line }), post, init.guestLogLevel);
+const instances = new InstanceManager(
+  bridge,
+  (componentId, stream, line) => post({ type: 'log', componentId, stream, line, invocation: invocation.current.id }),
+  post,
+  init.guestLogLevel,
+);
 
 /** Invocations whose guest is suspended (JSPI) or still running its async task (WASIp3). */
 let unfinished = 0;
@@ -127,7 +132,7 @@ async function handle(message: MainToWorker): Promise<void> {
 
 /** Runs an invocation and sends its result, now or when its suspended guest has finished. */
 function respond(message: Invoke, ringAllowed: boolean): void {
-  const state = beginInvocation();
+  const state = beginInvocation(message.id);
   const result = run(message, state);
   if (!(result instanceof Promise)) {
     deliver(result, ringAllowed && !state.streamed, true);

@@ -11,6 +11,12 @@
 import { SUSPEND_HOOK } from '../jspi.js';
 
 export interface InvocationState {
+  /**
+   * The pool's id of this invocation (0 for a request the worker's ingress serves itself): its
+   * host calls and log lines carry it, so the main thread knows which of a worker's invocations
+   * waits on what (several may be in flight under JSPI, worker-pool.ts).
+   */
+  id: number;
   /** `wasmcloud:bus/lattice` choices: interface (unversioned) to link name (link-names.ts). */
   linkNames: Map<string, string> | null;
   /**
@@ -37,8 +43,9 @@ export interface InvocationState {
 
 const DEFAULT_BODY_LIMIT = 32 * 2 ** 20;
 
-function fresh(): InvocationState {
+function fresh(id: number): InvocationState {
   return {
+    id,
     linkNames: null,
     beforeBlocking: null,
     bodyLimit: DEFAULT_BODY_LIMIT,
@@ -50,11 +57,11 @@ function fresh(): InvocationState {
   };
 }
 
-export const invocation: { current: InvocationState } = { current: fresh() };
+export const invocation: { current: InvocationState } = { current: fresh(0) };
 
-/** A new invocation starts on this thread: it gets a state of its own. */
-export function beginInvocation(): InvocationState {
-  const state = fresh();
+/** A new invocation starts on this thread: it gets a state of its own (`id`: see InvocationState). */
+export function beginInvocation(id = 0): InvocationState {
+  const state = fresh(id);
   invocation.current = state;
   return state;
 }
