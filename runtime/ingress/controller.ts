@@ -56,6 +56,8 @@ interface Pending {
 
 export class IngressController {
   private readonly specs = new Map<string, { spec: IngressSpec; port: number }>();
+  /** The workers listening on each address. */
+  private readonly listening = new Map<string, Set<IngressWorker>>();
   private readonly targets = new Map<string, IngressTarget>();
   private readonly workers = new Set<IngressWorker>();
   /** Without reusePort: the one worker that listens. */
@@ -80,10 +82,17 @@ export class IngressController {
     const requested = Number(spec.address.slice(spec.address.lastIndexOf(':') + 1));
     const serving = this.serving();
     if (serving.length === 0) throw new Error('no runtime worker is available to listen');
-    const port = await this.openOn(serving[0]!, spec, requested);
+    const first = serving[0]!;
+    const port = await this.openOn(first, spec, requested);
     this.specs.set(spec.address, { spec, port });
     try {
-      await Promise.all(serving.slice(1).map((worker) => this.openOn(worker, spec, port)));
+      // Workers that became ready while the first opened found no address to take over: they
+      // listen now with the others (from here on `attach` gives it to the ones still to come).
+      await Promise.all(
+        this.serving()
+          .filter((worker) => worker !== first)
+          .map((worker) => this.openOn(worker, spec, port)),
+      );
     } catch (error) {
       await this.close(spec.address);
       throw error;
@@ -99,7 +108,13 @@ export class IngressController {
     for (const worker of this.serving()) worker.post({ type: 'ingress-routes', address, routes });
   }
 
+  /** How many workers listen on `address` now (all of them with a shared port, else one). */
+  listeners(address: string): number {
+    return this.listening.get(address)?.size ?? 0;
+  }
+
   async close(address: string): Promise<void> {
+    this.listening.delete(address);
     if (!this.specs.delete(address)) return;
     await Promise.all(this.serving().map((worker) => this.request(worker, { type: 'ingress-close', address }, 'ingress-closed', address)));
     if (this.specs.size === 0) this.unwatch();
@@ -155,6 +170,7 @@ export class IngressController {
 
   detach(worker: IngressWorker): void {
     this.workers.delete(worker);
+    for (const workers of this.listening.values()) workers.delete(worker);
     for (const pending of this.replies.get(worker)?.values() ?? [])
       for (const p of pending) p.resolve({ type: 'ingress-opened', address: '', error: 'the worker ended' });
     this.replies.delete(worker);
@@ -227,6 +243,11 @@ export class IngressController {
     const reply = await this.request(worker, { type: 'ingress-open', spec, port, reusePort: this.sharedPort }, 'ingress-opened', spec.address);
     if (reply.type !== 'ingress-opened' || reply.error !== undefined || reply.port === undefined) {
       throw new Error(`cannot listen on ${spec.address}: ${reply.type === 'ingress-opened' ? reply.error : 'no answer'}`);
+    }
+    if (this.workers.has(worker)) {
+      let workers = this.listening.get(spec.address);
+      if (!workers) this.listening.set(spec.address, (workers = new Set()));
+      workers.add(worker);
     }
     return reply.port;
   }
