@@ -60,7 +60,10 @@ export function replaceByteStreams(value: unknown, exportStream: ((body: ByteStr
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return value;
   let copy: Record<string, unknown> | null = null;
-  for (const [key, item] of Object.entries(value)) {
+  // for-in, not Object.entries: every host call's arguments pass here, and entries allocates an
+  // array per property (a plain object has no enumerable inherited keys).
+  for (const key in value) {
+    const item: unknown = (value as Record<string, unknown>)[key];
     if (typeof item !== 'object' || item === null) continue;
     const replaced = replaceByteStreams(item, exportStream);
     if (replaced !== item) (copy ??= { ...(value as Record<string, unknown>) })[key] = replaced;
