@@ -59,6 +59,44 @@ export function normalizeHost(host: string): { ok: true; value: string } | { ok:
   return { ok: true, value: h };
 }
 
+/** Path characters WHATWG URL keeps as they are (unreserved and sub-delims, ':' and '@'; not '%'). */
+const PLAIN = new Uint8Array(128);
+for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~!$&'()*+,;=:@-") PLAIN[c.charCodeAt(0)] = 1;
+const SLASH = 0x2f;
+const DOT = 0x2e;
+
+function isDotSegment(path: string, start: number, end: number): boolean {
+  const length = end - start;
+  return (length === 1 || length === 2) && path.charCodeAt(start) === DOT && (length === 1 || path.charCodeAt(start + 1) === DOT);
+}
+
+/**
+ * The path of a request target that is canonical already (plain characters, no empty or dot
+ * segment), without its query or fragment; null when URL parsing must decide. One pass, no
+ * regular expression: the target is the client's, and so is its length.
+ */
+function plainPath(target: string): string | null {
+  if (target.charCodeAt(0) !== SLASH) return null;
+  let segment = 1;
+  let end = target.length;
+  for (let i = 1; i < target.length; i++) {
+    const c = target.charCodeAt(i);
+    if (c === 0x3f || c === 0x23) {
+      end = i;
+      break;
+    }
+    if (c === SLASH) {
+      if (i === segment || isDotSegment(target, segment, i)) return null;
+      segment = i + 1;
+    } else if (c >= 128 || PLAIN[c] === 0) return null;
+  }
+  if (isDotSegment(target, segment, end)) return null;
+  return end === target.length ? target : target.slice(0, end);
+}
+
+/** Distinct Host headers (and hosts) whose normalised forms and route tiers are kept. */
+const HOST_CACHE_LIMIT = 1024;
+
 function prefixMatches(prefix: string, path: string): boolean {
   if (prefix === '/') return true;
   return path === prefix || path.startsWith(`${prefix}/`);
@@ -70,6 +108,9 @@ function prefixMatches(prefix: string, path: string): boolean {
  * would be routed by its `/public` prefix while the component sees `/admin`.
  */
 export function canonicalPath(requestPath: string): string {
+  // Most paths are already canonical: parsing a URL per request is a good part of routing's cost.
+  const plain = plainPath(requestPath);
+  if (plain !== null) return plain;
   const raw = requestPath.startsWith('/') ? requestPath : `/${requestPath}`;
   let pathname: string;
   try {
@@ -83,6 +124,35 @@ export function canonicalPath(requestPath: string): string {
 /** Creates an empty routing table. */
 export function createRouteTable() {
   const routes = new Map<string, Route>();
+  /**
+   * Per request a table is asked with the same few Host headers: their normalised hosts and tiers
+   * are kept until the routes change (or too many distinct hosts were seen: the header is the
+   * client's to choose).
+   */
+  const hostKeys = new Map<string, string | null>();
+  const tiersByHost = new Map<string | null, Route[][]>();
+  const forget = (): void => tiersByHost.clear();
+
+  const hostKeyOf = (header: string): string | null => {
+    let key = hostKeys.get(header);
+    if (key === undefined) {
+      const host = normalizeHost(header);
+      key = host.ok ? host.value : null;
+      if (hostKeys.size >= HOST_CACHE_LIMIT) hostKeys.clear();
+      hostKeys.set(header, key);
+    }
+    return key;
+  };
+
+  const cachedTiers = (host: string | null): Route[][] => {
+    let found = tiersByHost.get(host);
+    if (!found) {
+      found = tiers(host);
+      if (tiersByHost.size >= HOST_CACHE_LIMIT) tiersByHost.clear();
+      tiersByHost.set(host, found);
+    }
+    return found;
+  };
 
   const tiers = (host: string | null): Route[][] => {
     const exact: Route[] = [];
@@ -126,11 +196,13 @@ export function createRouteTable() {
       }
       const route: Route = { ...spec, hostKey, prefixKey: prefix.value };
       routes.set(spec.id, route);
+      forget();
       return { ok: true, route };
     },
 
     /** Removes the route owned by `id`; true when there was one. */
     remove(id: string): boolean {
+      forget();
       return routes.delete(id);
     },
 
@@ -139,9 +211,8 @@ export function createRouteTable() {
      * request target (a query string is ignored). null when no route matches (a 404).
      */
     match(hostHeader: string | undefined, requestPath: string): RouteMatch | null {
-      const host = hostHeader ? normalizeHost(hostHeader) : null;
       const path = canonicalPath(requestPath);
-      for (const tier of tiers(host?.ok ? host.value : null)) {
+      for (const tier of cachedTiers(hostHeader ? hostKeyOf(hostHeader) : null)) {
         let best: Route | null = null;
         for (const r of tier) {
           if (prefixMatches(r.prefixKey, path) && (!best || r.prefixKey.length > best.prefixKey.length)) best = r;
