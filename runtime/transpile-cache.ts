@@ -13,7 +13,7 @@ import { CLAIM_POLL_MS, CLAIM_TTL_MS, decodeEntry, encodeEntry, type SharedEntry
 import { transpileInWorker, type TranspileOutput } from './transpile-worker.js';
 
 /** Bump when the cached layout or the glue transform changes: old entries are then ignored. */
-const CACHE_FORMAT = 'v5';
+const CACHE_FORMAT = 'v6';
 const GLUE_NAME = 'component';
 
 export function defaultCacheDir(): string {

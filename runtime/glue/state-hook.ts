@@ -57,12 +57,15 @@ export function stateHookEdits(glue: Glue): { edits: Edit[]; refused: string | n
           t.length = s.length;
           for (let j = 0; j < s.length; j++) t[j] = s[j];
         }
+        // Per request: a Map's clear() allocates a new table, so an empty one is left as it is.
         for (let i = 0; i < captures.length; i++) {
+          const saved = savedCaptures[i];
+          if (captures[i].size === 0 && saved.length === 0) continue;
           captures[i].clear();
-          for (const [rep, value] of savedCaptures[i]) captures[i].set(rep, value);
+          for (let k = 0; k < saved.length; k++) captures[i].set(saved[k][0], saved[k][1]);
         }
         ${counters.map((name, i) => `${name} = savedCounters[${i}];`).join(' ')}
-        ${glue.intrinsics.has('curResourceBorrows') ? 'curResourceBorrows = [];' : ''}
+        ${glue.intrinsics.has('curResourceBorrows') ? 'if (curResourceBorrows.length > 0) curResourceBorrows = [];' : ''}
       },
     };
   })();
