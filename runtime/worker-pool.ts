@@ -1,13 +1,12 @@
 /**
  * The pool decides where invocations run. Invocations wait in one FIFO for an idle worker, which
  * runs one at a time; under JSPI a worker whose invocations are all suspended on host calls takes
- * one more of the same component (up to worker-slot.ts's MAX_IN_FLIGHT), so a guest waiting on its provider costs
- * a stack, not a thread.
- * A deadline terminates the worker running the late invocation (the only way to stop a wasm
- * loop) and a fresh worker replaces it; the others keep serving. A late invocation suspended on a
- * host call is answered at its deadline instead, and its worker ends only if it then runs on past
- * another one. Workers beyond the pool size start while others are blocked on host calls and stop
- * when idle. The workers themselves, the versions they hold and their ends are pool-workers.ts's;
+ * one more of the same component (up to worker-slot.ts's MAX_IN_FLIGHT), so a guest waiting on
+ * its provider costs a stack, not a thread. A deadline terminates the worker running the late
+ * invocation (the only way to stop a wasm loop) and a fresh worker replaces it; the others keep
+ * serving. A late invocation suspended on a host call is answered at its deadline instead, and
+ * its worker ends only if it then runs on past another one. Workers beyond the pool size start
+ * while others are blocked on host calls and stop when idle. The workers themselves, the versions they hold and their ends are pool-workers.ts's;
  * each (worker-slot.ts) only reports. Host calls are served through `HostCalls` (host-calls.ts),
  * which the runtime wraps with the HTTP body routing (http-bodies.ts).
  */
