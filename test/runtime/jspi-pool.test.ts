@@ -10,9 +10,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InvocationTimeoutError, WorkerCrashError } from '../../runtime/mod.js';
+import { type ComponentRuntime, InvocationTimeoutError, WorkerCrashError } from '../../runtime/mod.js';
 import { jspiAvailable } from '../../runtime/jspi.js';
-import { capturingLogger, fixture, startRuntime } from './helpers.js';
+import { capturingLogger, fixture, startRuntime, type LogRecord } from './helpers.js';
 
 const skip = jspiAvailable() ? false : `JSPI needs Node 24 or newer (this is Node ${process.versions.node}); npm run test:node24 runs this file`;
 
@@ -35,6 +35,22 @@ function gate(): { handler: (componentId: string, iface: string, fn: string, arg
   };
 }
 
+/** A runtime with one worker (and no extra one unless every worker is blocked) behind a gated import handler. */
+async function oneWorker(): Promise<{ runtime: ComponentRuntime; upstream: ReturnType<typeof gate>; records: LogRecord[]; dispose(): Promise<void> }> {
+  const upstream = gate();
+  const { logger, records } = capturingLogger();
+  const started = await startRuntime({ jspi: true, poolSize: 1, maxPoolSize: 1, logger, importHandler: upstream.handler });
+  return {
+    runtime: started.runtime,
+    upstream,
+    records,
+    dispose: () => {
+      upstream.release();
+      return started.dispose();
+    },
+  };
+}
+
 async function until(what: string, condition: () => boolean, timeoutMs = 30_000): Promise<void> {
   const started = Date.now();
   while (!condition()) {
@@ -45,9 +61,7 @@ async function until(what: string, condition: () => boolean, timeoutMs = 30_000)
 
 describe('pool invocations under JSPI', { skip, timeout: 120_000 }, () => {
   it('runs 20 invocations of one component at once on one worker, each suspended on its provider call', async () => {
-    const upstream = gate();
-    const { logger, records } = capturingLogger();
-    const { runtime, dispose } = await startRuntime({ jspi: true, poolSize: 1, maxPoolSize: 1, logger, importHandler: upstream.handler });
+    const { runtime, upstream, records, dispose } = await oneWorker();
     try {
       await runtime.scale({ componentId: 'echo', imageRef: await fixture('echo'), count: 20 });
       const answers = Array.from({ length: 20 }, (_, i) => runtime.invoke('echo', 'lattice:fixtures/echo', 'relay', [`r${i}`]));
@@ -61,15 +75,12 @@ describe('pool invocations under JSPI', { skip, timeout: 120_000 }, () => {
       );
       assert.equal(await runtime.invoke('echo', 'lattice:fixtures/echo', 'echo', ['after']), 'after');
     } finally {
-      upstream.release();
       await dispose();
     }
   });
 
   it('answers an invocation suspended past its deadline and keeps its worker; the others finish', async () => {
-    const upstream = gate();
-    const { logger, records } = capturingLogger();
-    const { runtime, dispose } = await startRuntime({ jspi: true, poolSize: 1, maxPoolSize: 1, logger, importHandler: upstream.handler });
+    const { runtime, upstream, records, dispose } = await oneWorker();
     try {
       await runtime.scale({ componentId: 'echo', imageRef: await fixture('echo'), count: 4 });
       const late = runtime.invoke('echo', 'lattice:fixtures/echo', 'relay', ['late'], { deadlineMs: 1_000 }).catch((e: unknown) => e);
@@ -82,15 +93,12 @@ describe('pool invocations under JSPI', { skip, timeout: 120_000 }, () => {
       assert.ok(!records.some((r) => r.msg === 'worker replaced'), 'the worker was replaced');
       assert.equal(await runtime.invoke('echo', 'lattice:fixtures/echo', 'relay', ['next']), 'upstream got next');
     } finally {
-      upstream.release();
       await dispose();
     }
   });
 
   it('ends a runaway with its worker: its own component suspended there fails, another component does not', async () => {
-    const upstream = gate();
-    const { logger } = capturingLogger();
-    const { runtime, dispose } = await startRuntime({ jspi: true, poolSize: 1, maxPoolSize: 1, logger, importHandler: upstream.handler });
+    const { runtime, upstream, dispose } = await oneWorker();
     try {
       await runtime.scale({ componentId: 'spin', imageRef: await fixture('relay-spin'), count: 4 });
       await runtime.scale({ componentId: 'loop', imageRef: await fixture('loop'), count: 1 });
@@ -110,7 +118,6 @@ describe('pool invocations under JSPI', { skip, timeout: 120_000 }, () => {
       upstream.release();
       assert.equal(await runtime.invoke('spin', 'lattice:fixtures/echo', 'relay', ['next']), 'upstream got next');
     } finally {
-      upstream.release();
       await dispose();
     }
   });
