@@ -32,9 +32,49 @@ interface Saved<T, V> {
   value: V;
 }
 
+/** A memory's state after instantiation: its size, and its bytes as runs of zero and non-zero pages. */
+interface SavedMemory {
+  object: WasmMemory;
+  length: number;
+  /** [start, end) byte ranges; `bytes` is null for a run of zero pages (nothing to keep of it). */
+  runs: Array<{ start: number; end: number; bytes: Uint8Array | null }>;
+}
+
+/** The granularity of the zero runs: a zero page is written with a fill, not copied. */
+const PAGE = 4096;
+/** Shorter zero runs are copied with their neighbours: a call per short run would cost more. */
+const MIN_ZERO_RUN = 64 * 1024;
+
+/**
+ * Most of a memory is zero after instantiation (StarlingMonkey's 9 MB: ~3 MB of data segments,
+ * the rest its heap's free pages): the snapshot keeps only the other pages, and the restore fills
+ * the zero runs, which writes memory where a copy also reads it (docs/performance.md).
+ */
+function saveMemory(object: WasmMemory): SavedMemory {
+  const value = new Uint8Array(object.buffer);
+  const words = new Uint32Array(object.buffer, 0, value.length >>> 2);
+  const spans: Array<{ start: number; end: number; zero: boolean }> = [];
+  for (let start = 0; start < value.length; start += PAGE) {
+    const end = Math.min(start + PAGE, value.length);
+    let zero = end - start === PAGE;
+    for (let w = start >>> 2; zero && w < end >>> 2; w++) if (words[w] !== 0) zero = false;
+    const last = spans[spans.length - 1];
+    if (last && last.zero === zero) last.end = end;
+    else spans.push({ start, end, zero });
+  }
+  for (const span of spans) if (span.zero && span.end - span.start < MIN_ZERO_RUN) span.zero = false;
+  const merged: typeof spans = [];
+  for (const span of spans) {
+    const last = merged[merged.length - 1];
+    if (last && last.zero === span.zero) last.end = span.end;
+    else merged.push({ ...span });
+  }
+  return { object, length: value.length, runs: merged.map(({ start, end, zero }) => ({ start, end, bytes: zero ? null : value.slice(start, end) })) };
+}
+
 export class InstanceSnapshot {
   private constructor(
-    private readonly memories: Array<Saved<WasmMemory, Uint8Array>>,
+    private readonly memories: SavedMemory[],
     private readonly globals: Array<Saved<WasmGlobal, unknown>>,
     private readonly tables: Array<Saved<WasmTable, unknown[]>>,
     private readonly glue: GlueStateHook,
@@ -60,7 +100,7 @@ export class InstanceSnapshot {
       }
     }
     return new InstanceSnapshot(
-      [...memories].map((object) => ({ object, value: new Uint8Array(object.buffer).slice() })),
+      [...memories].map(saveMemory),
       [...globals].map((object) => ({ object, value: object.value })),
       withTables ? [...tables].map((object) => ({ object, value: Array.from({ length: object.length }, (_, i) => object.get(i)) })) : [],
       glue,
@@ -74,13 +114,19 @@ export class InstanceSnapshot {
 
   /** Puts the instance back; false when it cannot be (a memory or table grew). */
   restore(): boolean {
-    for (const { object, value } of this.memories) {
-      if (object.buffer.byteLength !== value.length) return false;
+    for (const { object, length } of this.memories) {
+      if (object.buffer.byteLength !== length) return false;
     }
     for (const { object, value } of this.tables) {
       if (object.length !== value.length) return false;
     }
-    for (const { object, value } of this.memories) new Uint8Array(object.buffer).set(value);
+    for (const { object, runs } of this.memories) {
+      const memory = new Uint8Array(object.buffer);
+      for (const { start, end, bytes } of runs) {
+        if (bytes) memory.set(bytes, start);
+        else memory.fill(0, start, end);
+      }
+    }
     for (const { object, value } of this.globals) {
       if (!Object.is(object.value, value)) object.value = value;
     }
