@@ -6,7 +6,8 @@
  * invocation (the only way to stop a wasm loop) and a fresh worker replaces it; the others keep
  * serving. A late invocation suspended on a host call is answered at its deadline instead, and
  * its worker ends only if it then runs on past another one. Workers beyond the pool size start
- * while others are blocked on host calls and stop when idle. The workers themselves, the versions they hold and their ends are pool-workers.ts's;
+ * while others are blocked on host calls and stop when idle. The workers themselves, the
+ * versions they hold and their ends are pool-workers.ts's;
  * each (worker-slot.ts) only reports. Host calls are served through `HostCalls` (host-calls.ts),
  * which the runtime wraps with the HTTP body routing (http-bodies.ts).
  */

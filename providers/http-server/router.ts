@@ -94,7 +94,7 @@ function plainPath(target: string): string | null {
   return end === target.length ? target : target.slice(0, end);
 }
 
-/** Distinct Host headers (and hosts) whose normalised forms and route tiers are kept. */
+/** Distinct Host headers whose route tiers are kept. */
 const HOST_CACHE_LIMIT = 1024;
 
 function prefixMatches(prefix: string, path: string): boolean {
@@ -125,31 +125,20 @@ export function canonicalPath(requestPath: string): string {
 export function createRouteTable() {
   const routes = new Map<string, Route>();
   /**
-   * Per request a table is asked with the same few Host headers: their normalised hosts and tiers
-   * are kept until the routes change (or too many distinct hosts were seen: the header is the
-   * client's to choose).
+   * Per request a table is asked with the same few Host headers: the tiers of each are kept until
+   * the routes change (or too many distinct headers were seen: the header is the client's).
    */
-  const hostKeys = new Map<string, string | null>();
-  const tiersByHost = new Map<string | null, Route[][]>();
-  const forget = (): void => tiersByHost.clear();
+  const tiersByHeader = new Map<string, Route[][]>();
+  const forget = (): void => tiersByHeader.clear();
 
-  const hostKeyOf = (header: string): string | null => {
-    let key = hostKeys.get(header);
-    if (key === undefined) {
-      const host = normalizeHost(header);
-      key = host.ok ? host.value : null;
-      if (hostKeys.size >= HOST_CACHE_LIMIT) hostKeys.clear();
-      hostKeys.set(header, key);
-    }
-    return key;
-  };
-
-  const cachedTiers = (host: string | null): Route[][] => {
-    let found = tiersByHost.get(host);
+  const tiersFor = (header: string | undefined): Route[][] => {
+    const key = header ?? '';
+    let found = tiersByHeader.get(key);
     if (!found) {
-      found = tiers(host);
-      if (tiersByHost.size >= HOST_CACHE_LIMIT) tiersByHost.clear();
-      tiersByHost.set(host, found);
+      const host = header ? normalizeHost(header) : null;
+      found = tiers(host?.ok ? host.value : null);
+      if (tiersByHeader.size >= HOST_CACHE_LIMIT) tiersByHeader.clear();
+      tiersByHeader.set(key, found);
     }
     return found;
   };
@@ -212,7 +201,7 @@ export function createRouteTable() {
      */
     match(hostHeader: string | undefined, requestPath: string): RouteMatch | null {
       const path = canonicalPath(requestPath);
-      for (const tier of cachedTiers(hostHeader ? hostKeyOf(hostHeader) : null)) {
+      for (const tier of tiersFor(hostHeader)) {
         let best: Route | null = null;
         for (const r of tier) {
           if (prefixMatches(r.prefixKey, path) && (!best || r.prefixKey.length > best.prefixKey.length)) best = r;

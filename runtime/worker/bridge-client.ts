@@ -102,8 +102,8 @@ export class BridgeClient {
   private send(componentId: string, iface: string, fn: string, args: unknown[], linkName: string, suspends = false): number {
     const seq = ++this.seq;
     const request = { componentId, iface, fn, args, linkName, invocation: invocation.current.id, suspends };
-    const quiet = suspends;
-    if (!this.requests.tryWrite(RecordKind.HostCall, seq, request, quiet)) this.post({ type: 'host-call', seq, ...request });
+    // A suspended call wakes the main thread at the end of this turn (wakeSoon), with the others.
+    if (!this.requests.tryWrite(RecordKind.HostCall, seq, request, suspends)) this.post({ type: 'host-call', seq, ...request });
     return seq;
   }
 

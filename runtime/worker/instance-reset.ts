@@ -62,12 +62,12 @@ function saveMemory(object: WasmMemory): SavedMemory {
     if (last && last.zero === zero) last.end = end;
     else spans.push({ start, end, zero });
   }
-  for (const span of spans) if (span.zero && span.end - span.start < MIN_ZERO_RUN) span.zero = false;
   const merged: typeof spans = [];
-  for (const span of spans) {
+  for (const { start, end, zero: allZero } of spans) {
+    const zero = allZero && end - start >= MIN_ZERO_RUN;
     const last = merged[merged.length - 1];
-    if (last && last.zero === span.zero) last.end = span.end;
-    else merged.push({ ...span });
+    if (last && last.zero === zero) last.end = end;
+    else merged.push({ start, end, zero });
   }
   return { object, length: value.length, runs: merged.map(({ start, end, zero }) => ({ start, end, bytes: zero ? null : value.slice(start, end) })) };
 }
